@@ -1,0 +1,255 @@
+"""The normalized model every provider plugin feeds and everything after collection works on.
+
+No cloud SDK type appears here. Provider plugins translate API responses into these types; the
+catalog resolves locations to countries; rules turn buckets into findings; reports render them.
+
+Design rules that the types enforce:
+
+* Every place that holds or may hold a copy is a :class:`Location` with a role, the mechanism that
+  put the copy there and a certainty. A location whose region could not be read has ``region=None``
+  and an ``unknown_reason`` -- it is never dropped and never assumed safe.
+* Every setting that could not be read is a :class:`Gap` on the bucket, with the API's error.
+* Models are immutable (frozen); JSON round-trips through pydantic, which also validates inventory
+  files loaded from disk (a malformed file names the offending key).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+__all__ = [
+    "INVENTORY_SCHEMA",
+    "Bucket",
+    "Certainty",
+    "Classification",
+    "CountryResolution",
+    "CoverageNote",
+    "Encryption",
+    "EncryptionTier",
+    "Gap",
+    "Inventory",
+    "Location",
+    "PublicAccess",
+    "PublicVerdict",
+    "Role",
+    "ScopeResult",
+    "ScopeStatus",
+]
+
+INVENTORY_SCHEMA = "residency-audit/inventory/v1"
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Role(StrEnum):
+    """Why a location may hold a copy of the bucket's data."""
+
+    PRIMARY = "primary"
+    REPLICA = "replica"  # replication destination
+    BACKUP = "backup"  # backup copy destination
+    GEO_SECONDARY = "geo-secondary"  # provider-managed geo-redundant secondary
+    MULTI_REGION_MEMBER = "multi-region-member"  # dual-/multi-region member
+    KEY = "key"  # where the encryption key lives
+
+
+class Certainty(StrEnum):
+    CONFIRMED = "confirmed"
+    POSSIBLE = "possible"  # e.g. an undisclosed multi-region's candidate countries
+
+
+class EncryptionTier(StrEnum):
+    NONE = "none"
+    PROVIDER_MANAGED = "provider-managed"
+    CUSTOMER_MANAGED = "customer-managed"
+    CUSTOMER_SUPPLIED = "customer-supplied"
+    UNKNOWN = "unknown"
+
+
+class PublicVerdict(StrEnum):
+    BLOCKED = "blocked"  # blocked at every level the provider offers
+    NOT_BLOCKED = "not-blocked"  # not public now, but not blocked everywhere
+    PUBLIC = "public"  # public access possible now
+    UNKNOWN = "unknown"
+
+
+class Classification(StrEnum):
+    SENSITIVE = "sensitive"
+    INTERNAL = "internal"
+    PUBLIC = "public"
+    UNCLASSIFIED = "unclassified"
+
+
+class CountryResolution(_Frozen):
+    """What the catalog says about a location's country (filled in by the resolve stage)."""
+
+    countries: tuple[str, ...] = ()  # ISO 3166-1 alpha-2; empty = UNKNOWN
+    certainty: Certainty = Certainty.CONFIRMED
+    verified: bool = True  # False where the catalog row is marked UNVERIFIED
+    source: str = ""
+    note: str = ""
+
+    @property
+    def known(self) -> bool:
+        return bool(self.countries)
+
+
+class Location(_Frozen):
+    """One place that holds or may hold a copy of a bucket's data (or its key)."""
+
+    role: Role
+    provider: str  # whose region catalog names this region (aws / gcp / azure)
+    region: str | None  # the provider's location code; None = could not be determined
+    mechanism: str  # what put the copy there, e.g. "s3-replication", "aws-backup-copy", "grs"
+    target: str | None = None  # destination bucket / vault / account / key id, where known
+    certainty: Certainty = Certainty.CONFIRMED
+    derived: bool = False  # e.g. a geo-secondary taken from the pair table, not the API
+    unknown_reason: str | None = None  # why region is None (or why it may be wrong)
+    resolution: CountryResolution | None = None  # set by the resolve stage
+
+
+class Encryption(_Frozen):
+    tier: EncryptionTier
+    key_id: str | None = None
+    detail: str | None = None  # e.g. "SSE-KMS", "infrastructure encryption on"
+
+
+class PublicAccess(_Frozen):
+    verdict: PublicVerdict
+    evidence: tuple[str, ...] = ()  # human-readable facts the verdict rests on
+
+
+class Gap(_Frozen):
+    """A setting or location that could not be read."""
+
+    field: str  # e.g. "encryption", "replication", "backup", "public_access.policy_status"
+    reason: str
+    error_code: str | None = None
+    may_hide_copy: bool = False  # True where the unread setting could hide a copy elsewhere
+
+
+class Bucket(_Frozen):
+    provider: str
+    scope: str  # account id / project id / subscription id
+    name: str
+    uid: str  # stable id: ARN, gs:// URL, ARM resource id
+    tags: dict[str, str] = Field(default_factory=dict)
+    locations: tuple[Location, ...] = ()
+    encryption: Encryption = Encryption(tier=EncryptionTier.UNKNOWN)
+    public_access: PublicAccess = PublicAccess(verdict=PublicVerdict.UNKNOWN)
+    gaps: tuple[Gap, ...] = ()
+    external_principals: tuple[str, ...] = ()  # principals outside the owner's org with access
+    classification: Classification | None = None  # set by the evaluate stage from tags
+
+    @property
+    def primary(self) -> Location | None:
+        return next((loc for loc in self.locations if loc.role is Role.PRIMARY), None)
+
+
+class ScopeStatus(StrEnum):
+    COMPLETE = "complete"
+    INCOMPLETE = "incomplete"  # listed, but part could not be read (a region, a page)
+    FAILED = "failed"  # could not be listed at all
+
+
+class CoverageNote(_Frozen):
+    """Something about coverage a plugin wants the report to show (e.g. a region not enabled)."""
+
+    kind: Annotated[str, Field(min_length=1)]  # e.g. "region-not-enabled", "region-unreachable"
+    detail: str
+    affects_completeness: bool = False  # True makes the scope incomplete (exit 3)
+
+
+class ScopeResult(_Frozen):
+    provider: str
+    scope: str
+    name: str | None = None
+    status: ScopeStatus = ScopeStatus.COMPLETE
+    error: str | None = None
+    bucket_count: int = 0
+    notes: tuple[CoverageNote, ...] = ()
+
+
+class Inventory(_Frozen):
+    schema_: Literal["residency-audit/inventory/v1"] = Field(
+        default="residency-audit/inventory/v1", alias="schema"
+    )
+    scan_id: str | None = None
+    started: datetime | None = None
+    finished: datetime | None = None
+    providers: tuple[str, ...] = ()
+    scopes: tuple[ScopeResult, ...] = ()
+    buckets: tuple[Bucket, ...] = ()
+
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+    @property
+    def complete(self) -> bool:
+        return all(s.status is ScopeStatus.COMPLETE for s in self.scopes)
+
+
+class Severity(StrEnum):
+    CRITICAL = "critical"
+    HIGH = "high"
+    MEDIUM = "medium"
+    LOW = "low"
+    INFO = "info"
+
+    @property
+    def rank(self) -> int:
+        """Higher is worse: critical=4 ... info=0."""
+        return _SEVERITY_ORDER.index(self)
+
+    def shifted(self, steps: int) -> Severity:
+        """Move up (+) or down (-) by steps, clamped to info..critical."""
+        return _SEVERITY_ORDER[max(0, min(len(_SEVERITY_ORDER) - 1, self.rank + steps))]
+
+
+_SEVERITY_ORDER = (Severity.INFO, Severity.LOW, Severity.MEDIUM, Severity.HIGH, Severity.CRITICAL)
+
+
+class Text(_Frozen):
+    """A message in both report languages."""
+
+    ja: str
+    en: str
+
+    def get(self, lang: str) -> str:
+        return self.ja if lang == "ja" else self.en
+
+
+class ResourceRef(_Frozen):
+    name: str
+    uid: str
+
+
+class FindingLocation(_Frozen):
+    role: Role
+    region: str | None
+    country: str | None  # the country that triggered the finding (worst first); None = UNKNOWN
+    countries: tuple[str, ...] = ()  # every country this location resolves to
+    certainty: Certainty = Certainty.CONFIRMED
+    mechanism: str | None = None
+    target: str | None = None
+
+
+class Finding(_Frozen):
+    fingerprint: str
+    rule_id: str
+    guideline_items: tuple[str, ...]
+    severity: Severity
+    base_severity: Severity  # before classification shift and mitigation
+    provider: str
+    scope: str
+    resource: ResourceRef | None  # None for scope-level findings (attestations)
+    location: FindingLocation | None  # None for findings that are not about a location
+    message: Text
+    remediation: Text
+    unverified: bool = False  # the finding exists because something could not be read
+    adjustments: tuple[Text, ...] = ()  # why severity moved (classification, CMK mitigation)
+    classification: Classification | None = None

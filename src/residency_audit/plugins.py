@@ -1,0 +1,88 @@
+"""The provider plugin contract and entry-point discovery.
+
+A provider plugin is a separate distribution that registers a class under the entry-point group
+``residency_audit.providers``::
+
+    [project.entry-points."residency_audit.providers"]
+    aws = "residency_audit_aws:AwsProvider"
+
+The class is built with :meth:`Provider.from_settings` from the ``[providers.NAME]`` table of the
+scan config. Building it makes no network call. Discovery is lazy and loads a plugin only when asked
+for by name, so ``--help`` never imports a cloud SDK.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from importlib.metadata import entry_points
+from typing import Any, ClassVar, Protocol, runtime_checkable
+
+from .errors import CollectionError, ConfigError
+from .model import Bucket, CoverageNote
+
+__all__ = [
+    "ENTRY_POINT_GROUP",
+    "CollectionError",
+    "Provider",
+    "Scope",
+    "available_providers",
+    "load_provider_class",
+]
+
+ENTRY_POINT_GROUP = "residency_audit.providers"
+
+
+@dataclass(frozen=True)
+class Scope:
+    """An account / project / subscription that a provider can list buckets in."""
+
+    provider: str
+    id: str
+    name: str | None = None
+    # plugin-private context (partition, role to assume, ...); never rendered
+    context: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+
+@runtime_checkable
+class Provider(Protocol):
+    """What a provider plugin implements.
+
+    ``buckets`` yields normalized buckets and, interleaved, coverage notes (a region not enabled, a
+    region that could not be reached). A setting it cannot read goes into the bucket's gaps. A scope
+    it cannot list at all raises :class:`CollectionError`; the scan records it and goes on.
+    """
+
+    name: ClassVar[str]
+
+    @classmethod
+    def from_settings(cls, settings: Mapping[str, Any]) -> Provider: ...
+
+    def scopes(self) -> Iterable[Scope]: ...
+
+    def buckets(self, scope: Scope) -> Iterator[Bucket | CoverageNote]: ...
+
+    def required_permissions(self) -> Sequence[str]: ...
+
+    def permission_policy(self) -> Mapping[str, Any]:
+        """A least-privilege policy document (IAM policy, custom role, role definition)."""
+        ...
+
+
+def available_providers() -> list[str]:
+    return sorted({ep.name for ep in entry_points(group=ENTRY_POINT_GROUP)})
+
+
+def load_provider_class(name: str) -> type[Provider]:
+    matches = [ep for ep in entry_points(group=ENTRY_POINT_GROUP) if ep.name == name]
+    if not matches:
+        known = ", ".join(available_providers()) or "none installed"
+        raise ConfigError(
+            f"unknown provider {name!r} (installed: {known})", key=f"providers.{name}"
+        )
+    loaded = matches[0].load()
+    if not isinstance(loaded, type) or not hasattr(loaded, "from_settings"):
+        raise ConfigError(
+            f"entry point {matches[0].value!r} is not a provider class", key=f"providers.{name}"
+        )
+    return loaded

@@ -1,0 +1,68 @@
+"""What a scan (or an offline evaluation) produces: metadata, coverage and findings.
+
+``ScanResult`` is what every report renders. Its JSON form (``findings.json``) is versioned by
+``FINDINGS_SCHEMA``; see docs/findings-schema.md for the stable keys.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from .model import Finding, Inventory
+from .profiles.model import Weakening
+
+__all__ = ["FINDINGS_SCHEMA", "Coverage", "ProfileRef", "ScanMeta", "ScanResult"]
+
+FINDINGS_SCHEMA = "residency-audit/findings/v1"
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Coverage(_Frozen):
+    scopes_total: int
+    scopes_complete: int
+    scopes_incomplete: int
+    scopes_failed: int
+    buckets: int
+    buckets_with_gaps: int
+    locations: int
+    locations_unknown: int  # no country could be determined
+    locations_unverified: int  # resolved from a catalog row marked UNVERIFIED
+    unclassified_buckets: int
+    complete: bool
+
+
+class ProfileRef(_Frozen):
+    name: str
+    sha256: str
+    base: str | None = None
+    weakened: tuple[Weakening, ...] = ()
+
+
+class ScanMeta(_Frozen):
+    id: str
+    started: datetime
+    finished: datetime
+    tool_version: str
+    profile: ProfileRef
+    providers: tuple[str, ...]
+    coverage: Coverage
+
+
+class ScanResult(BaseModel):
+    """findings.json: ``schema``, ``scan`` and ``findings`` are stable keys."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+    schema_: Literal["residency-audit/findings/v1"] = Field(
+        default="residency-audit/findings/v1", alias="schema"
+    )
+    scan: ScanMeta
+    findings: tuple[Finding, ...]
+    # the resolved inventory the findings were made from (written separately as inventory.json)
+    inventory: Inventory = Field(exclude=True)
