@@ -15,7 +15,7 @@ Design rules that the types enforce:
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated, Literal
 
@@ -238,6 +238,24 @@ class FindingLocation(_Frozen):
     target: str | None = None
 
 
+class FindingState(StrEnum):
+    """A finding's state against the scan history (set by the history stage)."""
+
+    NEW = "new"
+    PERSISTING = "persisting"
+    RESOLVED = "resolved"
+    REOPENED = "reopened"
+
+
+class SuppressionRef(_Frozen):
+    """An accepted exception that covers a finding. Suppressed findings stay in every report."""
+
+    id: str
+    reason: str
+    approved_by: str
+    expires: date
+
+
 class Finding(_Frozen):
     fingerprint: str
     rule_id: str
@@ -253,3 +271,8 @@ class Finding(_Frozen):
     unverified: bool = False  # the finding exists because something could not be read
     adjustments: tuple[Text, ...] = ()  # why severity moved (classification, CMK mitigation)
     classification: Classification | None = None
+    # history (issue: scheduled scans); None when no history store is in use
+    state: FindingState | None = None
+    first_seen: datetime | None = None
+    last_seen: datetime | None = None
+    suppression: SuppressionRef | None = None

@@ -64,5 +64,9 @@ class ScanResult(BaseModel):
     )
     scan: ScanMeta
     findings: tuple[Finding, ...]
+    # history: findings present in the previous scan and absent now (state RESOLVED)
+    resolved: tuple[Finding, ...] = ()
+    previous_scan_id: str | None = None
+    stale_suppressions: tuple[str, ...] = ()  # suppression ids that matched nothing
     # the resolved inventory the findings were made from (written separately as inventory.json)
     inventory: Inventory = Field(exclude=True)
