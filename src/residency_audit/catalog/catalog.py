@@ -1,0 +1,234 @@
+"""The jurisdiction catalog: every region of AWS, GCP and Azure, with its country and source.
+
+The data ships inside the package (``catalog/data/*.csv``), copied from the project's reference with
+each row's ``source``. Resolution never guesses: an unmapped code, a row without a country, a GCS
+configurable dual-region placeholder and the Cloud KMS ``global`` location all resolve to UNKNOWN
+(no countries) with a note saying why.
+"""
+
+from __future__ import annotations
+
+import csv
+import functools
+import io
+import re
+from collections.abc import Iterable, Mapping
+from importlib import resources
+
+from residency_audit.catalog.entries import AzurePair, RegionEntry, normalise_code
+from residency_audit.model import Certainty, CountryResolution, Inventory, Location
+
+__all__ = ["Catalog", "CatalogDataError", "iso_countries", "load_catalog"]
+
+_ISO2 = re.compile(r"^[A-Z]{2}$")
+
+
+class CatalogDataError(ValueError):
+    """The shipped catalog data is inconsistent (a packaging bug, not a user error)."""
+
+
+class Catalog:
+    """Lookup and country resolution over a fixed set of region entries and Azure pairs."""
+
+    def __init__(
+        self,
+        entries: Iterable[RegionEntry],
+        pairs: Iterable[AzurePair] = (),
+        countries: Mapping[str, str] | None = None,
+    ) -> None:
+        self._entries: list[RegionEntry] = list(entries)
+        self._by_key: dict[tuple[str, str], RegionEntry] = {}
+        for e in self._entries:
+            _check_entry(e, countries)
+            key = (e.provider, normalise_code(e.provider, e.code))
+            if key in self._by_key:
+                raise CatalogDataError(f"duplicate catalog code {e.provider}:{e.code}")
+            self._by_key[key] = e
+        # Azure APIs and users also give display names ("East Asia"); index them too.
+        for e in self._entries:
+            if e.provider == "azure" and e.display_name:
+                self._by_key.setdefault(("azure", normalise_code("azure", e.display_name)), e)
+        for e in self._entries:
+            for m in e.members:
+                if (e.provider, normalise_code(e.provider, m)) not in self._by_key:
+                    raise CatalogDataError(
+                        f"{e.provider}:{e.code}: member {m} is not in the catalog"
+                    )
+        self._pairs: dict[str, AzurePair] = {}
+        for p in pairs:
+            for code in (p.region, p.secondary):
+                if code and ("azure", normalise_code("azure", code)) not in self._by_key:
+                    raise CatalogDataError(f"azure pair {p.region}: {code} is not in the catalog")
+            if not p.source:
+                raise CatalogDataError(f"azure pair {p.region}: no source")
+            self._pairs[normalise_code("azure", p.region)] = p
+
+    # -- lookup -----------------------------------------------------------------------------
+
+    def lookup(self, provider: str, code: str) -> RegionEntry | None:
+        """The entry for a provider's location string, or None when the code is unmapped."""
+        return self._by_key.get((provider.lower(), normalise_code(provider.lower(), code)))
+
+    def entries(self, provider: str | None = None, country: str | None = None) -> list[RegionEntry]:
+        """Entries in catalog order; ``country`` also matches candidate countries."""
+        cc = country.upper() if country else None
+        return [
+            e
+            for e in self._entries
+            if (provider is None or e.provider == provider.lower())
+            and (cc is None or cc in e.countries)
+        ]
+
+    def dual_region_members(self, provider: str, code: str) -> tuple[str, ...]:
+        """Member regions of a predefined dual-region; () for anything else."""
+        e = self.lookup(provider, code)
+        if e is None or e.location_type != "dual-region":
+            return ()
+        return e.members
+
+    def azure_geo_pair(self, region: str) -> AzurePair | None:
+        """The published GRS secondary; None when the region has no pair or is not in the table.
+
+        The storage account's own ``secondaryLocation`` is authoritative; this is the fallback.
+        Use :meth:`lookup` to tell "no pair" (known region) from "unmapped region".
+        """
+        pair = self._pairs.get(normalise_code("azure", region))
+        if pair is None or not pair.secondary:
+            return None
+        return pair
+
+    # -- resolution -------------------------------------------------------------------------
+
+    def resolve(self, location: Location) -> CountryResolution:
+        """The countries a location stands for. Unknown is explicit, never a guess."""
+        certainty = location.certainty
+        if location.region is None:
+            return CountryResolution(
+                certainty=certainty,
+                note=location.unknown_reason or "region could not be determined",
+            )
+        entry = self.lookup(location.provider, location.region)
+        if entry is None:
+            return CountryResolution(
+                certainty=certainty,
+                note=_join(
+                    f"unmapped region code {location.region!r} for provider "
+                    f"{location.provider!r}: not in the catalog, country unknown",
+                    location.unknown_reason,
+                ),
+            )
+        notes: list[str | None] = []
+        if entry.provider == "aws" and location.region.strip().lower() == "eu":
+            notes.append("legacy S3 location 'EU' is eu-west-1")
+        if entry.is_configurable_placeholder:
+            notes.append(
+                f"{entry.code} is a configurable dual-region placeholder: its countries come only "
+                "from the bucket's customPlacementConfig.dataLocations, country unknown"
+            )
+        elif not entry.countries:
+            notes.append(f"catalog row {entry.provider}:{entry.code} has no country: {entry.notes}")
+        if entry.candidates:
+            certainty = Certainty.POSSIBLE
+            notes.append(
+                f"{entry.code} does not disclose its countries; "
+                "each candidate is a possible location"
+            )
+        if not entry.verified:
+            notes.append(f"unverified catalog row: {entry.unverified}")
+        notes.append(location.unknown_reason)
+        return CountryResolution(
+            countries=entry.countries,
+            certainty=certainty,
+            verified=entry.verified,
+            source=entry.source,
+            note=_join(*notes),
+        )
+
+    def resolve_inventory(self, inventory: Inventory) -> Inventory:
+        """A copy of the inventory with every location's ``resolution`` set."""
+        buckets = tuple(
+            b.model_copy(
+                update={
+                    "locations": tuple(
+                        loc.model_copy(update={"resolution": self.resolve(loc)})
+                        for loc in b.locations
+                    )
+                }
+            )
+            for b in inventory.buckets
+        )
+        return inventory.model_copy(update={"buckets": buckets})
+
+
+def _join(*parts: str | None) -> str:
+    return "; ".join(p for p in parts if p)
+
+
+def _check_entry(e: RegionEntry, countries: Mapping[str, str] | None) -> None:
+    where = f"{e.provider}:{e.code}"
+    if not e.source.strip():
+        raise CatalogDataError(f"{where}: no source")
+    for cc in e.countries:
+        if not _ISO2.match(cc) or (countries is not None and cc not in countries):
+            raise CatalogDataError(f"{where}: {cc!r} is not an ISO 3166-1 alpha-2 code")
+    if e.verified == bool(e.unverified):
+        raise CatalogDataError(f"{where}: verified flag disagrees with the unverified text")
+
+
+# -- loading the shipped data ---------------------------------------------------------------
+
+
+def _read_csv(name: str) -> list[dict[str, str]]:
+    text = resources.files("residency_audit.catalog").joinpath("data", name).read_text("utf-8")
+    return list(csv.DictReader(io.StringIO(text)))
+
+
+def _split(value: str) -> tuple[str, ...]:
+    return tuple(v.strip() for v in value.split(";") if v.strip())
+
+
+def _yes(value: str) -> bool:
+    return value.strip().lower() == "yes"
+
+
+@functools.cache
+def iso_countries() -> dict[str, str]:
+    """ISO 3166-1 alpha-2 code -> English short name, from the shipped list."""
+    return {r["alpha_2"]: r["name"] for r in _read_csv("iso3166_1.csv")}
+
+
+@functools.cache
+def load_catalog() -> Catalog:
+    """The catalog shipped with the package (read once)."""
+    entries = [
+        RegionEntry(
+            provider=r["provider"],
+            code=r["code"],
+            display_name=r["display_name"],
+            city=r["city"],
+            countries=_split(r["countries"]),
+            cloud=r["cloud"],
+            location_type=r["location_type"],
+            members=_split(r["members"]),
+            candidates=_yes(r["candidates"]),
+            verified=not r["unverified"].strip(),
+            notes=r["notes"],
+            source=r["source"],
+            unverified=r["unverified"].strip(),
+        )
+        for r in _read_csv("regions.csv")
+    ]
+    pairs = [
+        AzurePair(
+            region=r["region"],
+            secondary=r["secondary"],
+            cross_border=_yes(r["cross_border"]),
+            source=r["source"],
+            region_country=r["region_country"],
+            secondary_country=r["secondary_country"],
+            verified=not r["unverified"].strip(),
+            notes=r["notes"],
+        )
+        for r in _read_csv("azure_pairs.csv")
+    ]
+    return Catalog(entries, pairs, iso_countries())
