@@ -1,0 +1,3 @@
+from residency_audit.cli import main
+
+main()

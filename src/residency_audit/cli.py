@@ -1,0 +1,358 @@
+"""The ``residency-audit`` command. The only module that prints or exits.
+
+Exit codes (docs/cli.md):
+  0  nothing at or above ``--fail-on``
+  1  findings at or above ``--fail-on``
+  2  usage, config or input error (nothing written)
+  3  scan incomplete: a scope or provider could not be collected (reports are still written)
+  4  internal error
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from . import __version__
+from .errors import InputError
+from .logs import configure_logging
+from .model import Severity
+from .results import ScanResult
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+EXIT_OK, EXIT_FINDINGS, EXIT_INPUT, EXIT_INCOMPLETE, EXIT_INTERNAL = 0, 1, 2, 3, 4
+SEVERITIES = [s.value for s in Severity]
+
+log = logging.getLogger("residency_audit.cli")
+
+
+def _fail_input(exc: InputError) -> None:
+    click.echo(f"error: {exc}", err=True)
+    sys.exit(EXIT_INPUT)
+
+
+def _guard(func: F) -> F:
+    """Turn library errors into messages and exit codes."""
+
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except InputError as exc:
+            _fail_input(exc)
+        except click.exceptions.Exit:
+            raise
+        except click.ClickException:
+            raise
+        except Exception as exc:
+            log.exception("internal error")
+            click.echo(f"internal error: {type(exc).__name__}: {exc}", err=True)
+            sys.exit(EXIT_INTERNAL)
+
+    wrapper.__name__ = func.__name__
+    wrapper.__doc__ = func.__doc__
+    return wrapper  # type: ignore[return-value]
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="residency-audit")
+@click.option(
+    "--log-format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="Log format on stderr; json gives one structured object per line.",
+)
+@click.option("-v", "--verbose", count=True, help="More log output (-v info, -vv debug).")
+def cli(log_format: str, verbose: int) -> None:
+    """Where your cloud storage keeps copies of your data, judged against CISTEC's 2013
+    guideline for export-controlled technical information (保管サーバーの設置国・地域)."""
+    configure_logging(log_format, verbose)
+
+
+def _exit_code(result: ScanResult, fail_on: Severity, new_only: bool = False) -> int:
+    if not result.scan.coverage.complete:
+        return EXIT_INCOMPLETE
+    threshold = fail_on.rank
+    for f in result.findings:
+        if f.suppression is not None or f.severity.rank < threshold:
+            continue
+        if new_only and f.state is not None and f.state.value not in ("new", "reopened"):
+            continue
+        return EXIT_FINDINGS
+    return EXIT_OK
+
+
+def _summary_line(result: ScanResult, written: Sequence[Path]) -> str:
+    cov = result.scan.coverage
+    counts = {s: 0 for s in Severity}
+    for f in result.findings:
+        counts[f.severity] += 1
+    by_sev = ", ".join(f"{counts[s]} {s.value}" for s in Severity)
+    status = "complete" if cov.complete else "INCOMPLETE"
+    where = written[0].parent if written else "-"
+    return (
+        f"{cov.buckets} buckets in {cov.scopes_total} scopes ({status}); "
+        f"{len(result.findings)} findings: {by_sev}; reports in {where}"
+    )
+
+
+@cli.command()
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    required=True,
+    help="Scan config (TOML).",
+)
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Output directory (default: [output].dir, else reports/).",
+)
+@click.option("--profile", help="Override the config's policy profile (name or TOML path).")
+@click.option("--lang", type=click.Choice(["ja", "en"]), help="Report language (default ja).")
+@click.option("--fail-on", type=click.Choice(SEVERITIES), help="Exit 1 at or above this severity.")
+@click.option("--new-only", is_flag=True, help="With history: exit 1 only for new findings.")
+@click.option("--history", "history_url", help="History database URL (overrides [history].url).")
+@click.option(
+    "--suppressions",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Accepted exceptions file (overrides [history].suppressions).",
+)
+@click.option("--quiet", "-q", is_flag=True, help="No progress display and no summary line.")
+@_guard
+def scan(
+    config_path: Path,
+    output: Path | None,
+    profile: str | None,
+    lang: str | None,
+    fail_on: str | None,
+    new_only: bool,
+    history_url: str | None,
+    suppressions: Path | None,
+    quiet: bool,
+) -> None:
+    """Collect every configured provider, evaluate, and write the reports."""
+    from .config import load_config
+    from .progress import progress_display
+    from .scan import resolve_profile, run_scan
+
+    config = load_config(config_path)
+    chosen = resolve_profile(profile, None) if profile else None
+    out_dir = output or (
+        config.base_dir / config.output.dir if config.output.dir else Path("reports")
+    )
+    history = history_url or config.history.url
+    supp_path = suppressions or (
+        config.base_dir / config.history.suppressions if config.history.suppressions else None
+    )
+    if new_only and not history:
+        raise InputError("--new-only needs a history database (--history or [history].url)")
+    with progress_display(enabled=not quiet) as progress:
+        result = run_scan(config, progress=progress, profile=chosen)
+    if history:
+        result = _record_history(result, history, supp_path)
+    written = _write(result, out_dir, lang or config.output.lang, config.output.formats)
+    if not quiet:
+        click.echo(_summary_line(result, written), err=True)
+    sys.exit(_exit_code(result, Severity(fail_on or config.output.fail_on), new_only))
+
+
+def _record_history(result: ScanResult, url: str, suppressions: Path | None) -> ScanResult:
+    from .history import HistoryStore, load_suppressions
+
+    supp = load_suppressions(suppressions) if suppressions else None
+    return HistoryStore.open(url).record(result, suppressions=supp)
+
+
+def _write(result: ScanResult, out_dir: Path, lang: str, formats: Sequence[str]) -> list[Path]:
+    from .report import write_reports
+
+    return write_reports(result, out_dir, lang=lang, formats=tuple(formats))
+
+
+@cli.command()
+@click.argument("inventory", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--profile", default="jp-default", show_default=True, help="Name or TOML path.")
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Config to take classification keys and attestations from.",
+)
+@click.option("--output", "-o", type=click.Path(path_type=Path, file_okay=False), required=True)
+@click.option("--lang", type=click.Choice(["ja", "en"]), default="ja", show_default=True)
+@click.option("--fail-on", type=click.Choice(SEVERITIES), default="high", show_default=True)
+@click.option("--quiet", "-q", is_flag=True)
+@_guard
+def evaluate(
+    inventory: Path,
+    profile: str,
+    config_path: Path | None,
+    output: Path,
+    lang: str,
+    fail_on: str,
+    quiet: bool,
+) -> None:
+    """Re-evaluate a saved inventory.json offline (no cloud calls)."""
+    from .config import load_config
+    from .fixture_provider import load_inventory
+    from .rules import ClassificationSettings, EvaluationSettings
+    from .scan import evaluate_inventory, resolve_profile, settings_from_config
+
+    inv = load_inventory(inventory)
+    chosen = resolve_profile(profile, None)
+    if config_path:
+        settings = settings_from_config(load_config(config_path))
+    else:
+        from datetime import UTC, datetime
+
+        settings = EvaluationSettings(
+            classification=ClassificationSettings(), attestations=(), today=datetime.now(UTC).date()
+        )
+    result = evaluate_inventory(inv, chosen, settings)
+    written = _write(result, output, lang, ("json", "csv", "html"))
+    if not quiet:
+        click.echo(_summary_line(result, written), err=True)
+    sys.exit(_exit_code(result, Severity(fail_on)))
+
+
+@cli.command()
+@click.option("--provider", type=click.Choice(["aws", "gcp", "azure"]), help="Only this provider.")
+@click.option("--country", help="Only locations in this ISO 3166-1 alpha-2 country.")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@_guard
+def regions(provider: str | None, country: str | None, as_json: bool) -> None:
+    """List the jurisdiction catalog: every location code, its country and source."""
+    from .catalog import load_catalog
+
+    rows = load_catalog().entries(provider=provider, country=country.upper() if country else None)
+    if as_json:
+        click.echo(json.dumps([_entry_dict(r) for r in rows], ensure_ascii=False, indent=2))
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table("provider", "code", "name", "countries", "type", "cloud", "verified")
+    for r in rows:
+        table.add_row(
+            r.provider,
+            r.code,
+            r.display_name,
+            ";".join(r.countries) or "UNKNOWN",
+            r.location_type + (" (candidates)" if r.candidates else ""),
+            r.cloud,
+            "yes" if r.verified else "UNVERIFIED",
+        )
+    Console(soft_wrap=True).print(table)
+
+
+def _entry_dict(entry: Any) -> dict[str, Any]:
+    from dataclasses import asdict
+
+    return asdict(entry)
+
+
+@cli.group()
+def profiles() -> None:
+    """Policy profiles: which countries are of concern, and why."""
+
+
+@profiles.command("list")
+def profiles_list() -> None:
+    """List the built-in profiles."""
+    from .profiles import builtin_profiles, load_profile
+
+    for name in builtin_profiles():
+        p = load_profile(name)
+        click.echo(f"{name}\t{p.sha256[:12]}\t{p.description_en}")
+
+
+@profiles.command("show")
+@click.argument("name")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@_guard
+def profiles_show(name: str, as_json: bool) -> None:
+    """Show a profile (built-in name or TOML path) with each country's basis."""
+    from .scan import resolve_profile
+
+    p = resolve_profile(name, None)
+    rows = _profile_rows(p)
+    if as_json:
+        doc = {"name": p.name, "sha256": p.sha256, "base": p.base, "countries": rows}
+        doc["weakened"] = [w.model_dump() for w in p.weakened]
+        click.echo(json.dumps(doc, ensure_ascii=False, indent=2))
+        return
+    click.echo(f"{p.name}  sha256={p.sha256}")
+    click.echo(p.description_en)
+    if p.base:
+        click.echo(f"extends: {p.base}")
+    for w in p.weakened:
+        click.echo(f"WEAKENED: {w.country} removed from {w.removed_from} ({', '.join(w.items)})")
+    for row in rows:
+        gov = " government-access" if row["government_access"] else ""
+        click.echo(f"{row['country']}  {row['tier']}{gov}")
+        for basis in row["bases"]:
+            default = " [policy default]" if basis["policy_default"] else ""
+            click.echo(f"    - {basis['label_en']}{default} (source: {basis['source']})")
+    click.echo("every other country: caution")
+
+
+def _profile_rows(p: Any) -> list[dict[str, Any]]:
+    countries = sorted(set(p.concern) | set(p.government_access) | set(p.allowed))
+    rows = []
+    for cc in countries:
+        policy = p.classify(cc)
+        rows.append(
+            {
+                "country": cc,
+                "tier": policy.tier.value,
+                "government_access": policy.government_access,
+                "bases": [b.model_dump() for b in policy.bases],
+            }
+        )
+    return rows
+
+
+@cli.command()
+@click.argument("provider")
+@_guard
+def permissions(provider: str) -> None:
+    """Print the least-privilege policy the PROVIDER plugin needs (generated from its calls)."""
+    from .plugins import load_provider_class
+
+    instance = load_provider_class(provider).from_settings({})
+    click.echo(json.dumps(instance.permission_policy(), indent=2, ensure_ascii=False))
+
+
+@cli.command("providers")
+def providers_cmd() -> None:
+    """List the installed provider plugins."""
+    from .plugins import available_providers
+
+    for name in available_providers():
+        click.echo(name)
+
+
+def _register_optional() -> None:
+    """Command groups that live in their own modules."""
+    try:
+        from .history.commands import history
+    except ImportError:  # pragma: no cover - history extra not installed
+        return
+    cli.add_command(history)
+
+
+_register_optional()
+
+
+def main() -> None:
+    cli(prog_name="residency-audit")

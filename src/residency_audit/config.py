@@ -1,0 +1,89 @@
+"""The scan config (TOML): profile, providers, classification keys, attestations, output options.
+
+Every problem is a :class:`ConfigError` naming the file and the dotted key, raised before anything
+is collected or written.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from .errors import ConfigError
+from .model import Severity
+from .rules import Attestation, ClassificationSettings
+
+__all__ = ["Config", "OutputSettings", "ScanSettings", "load_config", "pydantic_error_key"]
+
+Lang = Literal["ja", "en"]
+FORMATS = ("json", "csv", "html", "xlsx")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class OutputSettings(_Strict):
+    dir: Path | None = None
+    lang: Lang = "ja"
+    formats: tuple[Literal["json", "csv", "html", "xlsx"], ...] = ("json", "csv", "html")
+    fail_on: Severity = Severity.HIGH
+
+
+class ScanSettings(_Strict):
+    max_workers: int = Field(default=4, ge=1, le=64)  # scopes collected at once
+
+
+class HistorySettings(_Strict):
+    url: str | None = None  # sqlite:///... or postgresql+psycopg://...
+    suppressions: Path | None = None
+
+
+class Config(_Strict):
+    profile: str = "jp-default"
+    providers: dict[str, dict[str, Any]] = Field(min_length=1)
+    classification: ClassificationSettings = ClassificationSettings()
+    attestations: tuple[Attestation, ...] = ()
+    output: OutputSettings = OutputSettings()
+    scan: ScanSettings = ScanSettings()
+    history: HistorySettings = HistorySettings()
+    # where the file was read from; relative paths in it are taken from here
+    base_dir: Path = Field(default=Path("."), exclude=True)
+    source: str = Field(default="<config>", exclude=True)
+
+
+def pydantic_error_key(error: ValidationError) -> tuple[str, str]:
+    """The first error's dotted key (``attestations[0].expires``) and its message."""
+    first = error.errors()[0]
+    key = ""
+    for part in first["loc"]:
+        key += f"[{part}]" if isinstance(part, int) else (f".{part}" if key else str(part))
+    return key or "(top level)", first["msg"]
+
+
+def parse_config(data: Mapping[str, Any], *, source: str, base_dir: Path) -> Config:
+    try:
+        config = Config.model_validate({**data, "base_dir": base_dir, "source": source})
+    except ValidationError as exc:
+        key, msg = pydantic_error_key(exc)
+        raise ConfigError(msg, file=source, key=key) from None
+    for name, table in config.providers.items():
+        if not isinstance(table, dict):
+            raise ConfigError("must be a table", file=source, key=f"providers.{name}")
+    return config
+
+
+def load_config(path: Path) -> Config:
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"cannot read config: {exc.strerror}", file=str(path)) from None
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"not valid TOML: {exc}", file=str(path)) from None
+    return parse_config(data, source=str(path), base_dir=path.resolve().parent)

@@ -1,0 +1,96 @@
+"""The ``fixture`` provider: serves a saved, normalized inventory file as if it were a cloud.
+
+It is registered through the same entry-point group as the real plugins, so the core's own tests
+exercise discovery, concurrency and failure handling without any cloud SDK. A scope recorded in the
+file as ``failed`` is replayed as a collection error, so exit code 3 can be tested end to end.
+
+Settings (``[providers.fixture]``): ``path`` = the inventory JSON file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any, ClassVar
+
+from pydantic import ValidationError
+
+from .config import pydantic_error_key
+from .errors import CollectionError, ConfigError, InputError
+from .model import Bucket, CoverageNote, Inventory, ScopeStatus
+from .plugins import Scope
+
+__all__ = ["FixtureProvider", "load_inventory"]
+
+
+def load_inventory(path: Path) -> Inventory:
+    """Read and validate an inventory file; a bad file is an InputError naming file and key."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"cannot read inventory: {exc}", file=str(path)) from None
+    try:
+        return Inventory.model_validate_json(text)
+    except ValidationError as exc:
+        key, msg = pydantic_error_key(exc)
+        raise InputError(msg, file=str(path), key=key) from None
+
+
+class FixtureProvider:
+    name: ClassVar[str] = "fixture"
+
+    def __init__(self, path: Path) -> None:
+        self._path = path
+        self._inventory: Inventory | None = None
+
+    @classmethod
+    def from_settings(cls, settings: Mapping[str, Any]) -> FixtureProvider:
+        unknown = set(settings) - {"path"}
+        if unknown:
+            raise ConfigError("unknown setting", key=f"providers.fixture.{sorted(unknown)[0]}")
+        path = settings.get("path")
+        if not isinstance(path, str) or not path:
+            raise ConfigError("must be the path of an inventory file", key="providers.fixture.path")
+        return cls(Path(path))
+
+    def _load(self) -> Inventory:
+        if self._inventory is None:
+            self._inventory = load_inventory(self._path)
+        return self._inventory
+
+    def scopes(self) -> Iterable[Scope]:
+        inventory = self._load()
+        seen: dict[tuple[str, str], str | None] = {}
+        for result in inventory.scopes:
+            seen[(result.provider, result.scope)] = result.name
+        for bucket in inventory.buckets:
+            seen.setdefault((bucket.provider, bucket.scope), None)
+        return [Scope(provider=p, id=s, name=n) for (p, s), n in sorted(seen.items())]
+
+    def buckets(self, scope: Scope) -> Iterator[Bucket | CoverageNote]:
+        inventory = self._load()
+        recorded = next(
+            (s for s in inventory.scopes if (s.provider, s.scope) == (scope.provider, scope.id)),
+            None,
+        )
+        if recorded is not None:
+            yield from recorded.notes
+        for bucket in inventory.buckets:
+            if (bucket.provider, bucket.scope) == (scope.provider, scope.id):
+                # the resolve stage recomputes countries from the current catalog
+                yield bucket.model_copy(
+                    update={
+                        "locations": tuple(
+                            loc.model_copy(update={"resolution": None}) for loc in bucket.locations
+                        ),
+                        "classification": None,
+                    }
+                )
+        if recorded is not None and recorded.status is not ScopeStatus.COMPLETE:
+            raise CollectionError(recorded.error or f"scope recorded as {recorded.status}")
+
+    def required_permissions(self) -> Sequence[str]:
+        return ()
+
+    def permission_policy(self) -> Mapping[str, Any]:
+        return {"note": "the fixture provider reads a local file and needs no cloud permission"}

@@ -1,0 +1,248 @@
+"""Run providers into an inventory, then resolve and evaluate it into a :class:`ScanResult`.
+
+Collection is the only stage that calls cloud APIs. Scopes (accounts, projects, subscriptions) are
+collected concurrently by a bounded pool; each provider bounds its own per-bucket work inside a
+scope. A scope that fails is recorded with its error and the scan goes on: the result is then
+incomplete (exit 3), never silently partial.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any, Protocol
+
+from . import __version__
+from .catalog import load_catalog
+from .config import Config
+from .errors import CollectionError, ConfigError
+from .model import (
+    Bucket,
+    Classification,
+    CoverageNote,
+    Inventory,
+    ScopeResult,
+    ScopeStatus,
+)
+from .plugins import Provider, Scope, load_provider_class
+from .profiles import load_profile
+from .profiles.model import Profile
+from .redact import mask_secrets
+from .results import Coverage, ProfileRef, ScanMeta, ScanResult
+from .rules import EvaluationSettings, classify, evaluate
+
+__all__ = [
+    "ProgressSink",
+    "build_providers",
+    "collect",
+    "evaluate_inventory",
+    "run_scan",
+]
+
+log = logging.getLogger(__name__)
+
+
+class ProgressSink(Protocol):
+    """What the CLI's progress display listens to. Called from worker threads."""
+
+    def scopes_found(self, provider: str, count: int) -> None: ...
+
+    def bucket_collected(self, provider: str, scope: str) -> None: ...
+
+    def scope_finished(self, result: ScopeResult) -> None: ...
+
+
+@dataclass
+class _ScopeOutcome:
+    result: ScopeResult
+    buckets: list[Bucket]
+
+
+def build_providers(config: Config) -> dict[str, Provider]:
+    """Load each configured provider by entry point and build it (no network calls)."""
+    providers: dict[str, Provider] = {}
+    for name, table in config.providers.items():
+        settings: dict[str, Any] = dict(table)
+        if name == "fixture" and "path" in settings:
+            # the core's own provider: its inventory path is relative to the config file
+            settings["path"] = str((config.base_dir / str(settings["path"])).resolve())
+        cls = load_provider_class(name)
+        try:
+            providers[name] = cls.from_settings(settings)
+        except ConfigError as exc:
+            if exc.file is None:
+                exc.file = config.source
+                exc.args = (str(exc),)
+            raise
+    return providers
+
+
+def _collect_scope(
+    provider: Provider, scope: Scope, progress: ProgressSink | None
+) -> _ScopeOutcome:
+    buckets: list[Bucket] = []
+    notes: list[CoverageNote] = []
+    status, error = ScopeStatus.COMPLETE, None
+    try:
+        for item in provider.buckets(scope):
+            if isinstance(item, CoverageNote):
+                notes.append(item)
+                if item.affects_completeness:
+                    status = ScopeStatus.INCOMPLETE
+            else:
+                buckets.append(item)
+                if progress:
+                    progress.bucket_collected(scope.provider, scope.id)
+    except CollectionError as exc:
+        status, error = ScopeStatus.FAILED, mask_secrets(str(exc))
+        log.warning("scope %s/%s could not be collected: %s", scope.provider, scope.id, error)
+    except Exception as exc:  # a plugin bug must not lose the other scopes; it is reported
+        status, error = ScopeStatus.FAILED, f"internal error in provider: {type(exc).__name__}"
+        log.exception("provider failed on scope %s/%s", scope.provider, scope.id)
+    if status is ScopeStatus.FAILED and buckets:
+        status = ScopeStatus.INCOMPLETE  # listed part of it before failing
+    result = ScopeResult(
+        provider=scope.provider,
+        scope=scope.id,
+        name=scope.name,
+        status=status,
+        error=error,
+        bucket_count=len(buckets),
+        notes=tuple(notes),
+    )
+    if progress:
+        progress.scope_finished(result)
+    return _ScopeOutcome(result, buckets)
+
+
+def collect(
+    providers: Mapping[str, Provider],
+    *,
+    max_workers: int = 4,
+    progress: ProgressSink | None = None,
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+) -> Inventory:
+    started = clock()
+    failed: list[ScopeResult] = []
+    work: list[tuple[Provider, Scope]] = []
+    for name, provider in providers.items():
+        try:
+            scopes = list(provider.scopes())
+        except CollectionError as exc:
+            error = mask_secrets(str(exc))
+            failed.append(
+                ScopeResult(provider=name, scope="*", status=ScopeStatus.FAILED, error=error)
+            )
+            log.warning("provider %s could not list its scopes: %s", name, error)
+            continue
+        if progress:
+            progress.scopes_found(name, len(scopes))
+        work.extend((provider, scope) for scope in scopes)
+
+    with ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="scope") as pool:
+        outcomes = list(pool.map(lambda pair: _collect_scope(*pair, progress), work))
+
+    buckets = sorted(
+        (b for o in outcomes for b in o.buckets), key=lambda b: (b.provider, b.scope, b.name, b.uid)
+    )
+    return Inventory(
+        scan_id=uuid.uuid4().hex,
+        started=started,
+        finished=clock(),
+        providers=tuple(providers),
+        scopes=tuple(failed) + tuple(o.result for o in outcomes),
+        buckets=tuple(buckets),
+    )
+
+
+def _coverage(inventory: Inventory) -> Coverage:
+    scopes = inventory.scopes
+    locations = [loc for b in inventory.buckets for loc in b.locations]
+    return Coverage(
+        scopes_total=len(scopes),
+        scopes_complete=sum(s.status is ScopeStatus.COMPLETE for s in scopes),
+        scopes_incomplete=sum(s.status is ScopeStatus.INCOMPLETE for s in scopes),
+        scopes_failed=sum(s.status is ScopeStatus.FAILED for s in scopes),
+        buckets=len(inventory.buckets),
+        buckets_with_gaps=sum(bool(b.gaps) for b in inventory.buckets),
+        locations=len(locations),
+        locations_unknown=sum(not (loc.resolution and loc.resolution.known) for loc in locations),
+        locations_unverified=sum(
+            bool(loc.resolution and loc.resolution.known and not loc.resolution.verified)
+            for loc in locations
+        ),
+        unclassified_buckets=sum(
+            b.classification in (None, Classification.UNCLASSIFIED) for b in inventory.buckets
+        ),
+        complete=inventory.complete,
+    )
+
+
+def evaluate_inventory(
+    inventory: Inventory,
+    profile: Profile,
+    settings: EvaluationSettings,
+    *,
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+) -> ScanResult:
+    """Resolve every location to countries, classify buckets, run the rules."""
+    resolved = load_catalog().resolve_inventory(inventory)
+    classified = resolved.model_copy(
+        update={
+            "buckets": tuple(
+                b.model_copy(update={"classification": classify(b, settings.classification)})
+                for b in resolved.buckets
+            )
+        }
+    )
+    findings = evaluate(classified, profile, settings)
+    now = clock()
+    meta = ScanMeta(
+        id=classified.scan_id or uuid.uuid4().hex,
+        started=classified.started or now,
+        finished=classified.finished or now,
+        tool_version=__version__,
+        profile=ProfileRef(
+            name=profile.name, sha256=profile.sha256, base=profile.base, weakened=profile.weakened
+        ),
+        providers=classified.providers,
+        coverage=_coverage(classified),
+    )
+    return ScanResult(scan=meta, findings=tuple(findings), inventory=classified)
+
+
+def settings_from_config(config: Config, today: date | None = None) -> EvaluationSettings:
+    return EvaluationSettings(
+        classification=config.classification,
+        attestations=config.attestations,
+        today=today or datetime.now(UTC).date(),
+    )
+
+
+def resolve_profile(name_or_path: str, base_dir: Path | None = None) -> Profile:
+    """A built-in profile name, or a TOML path (relative to the config file when given one)."""
+    candidate = Path(name_or_path)
+    if base_dir is not None and candidate.suffix == ".toml" and not candidate.is_absolute():
+        candidate = base_dir / candidate
+    return load_profile(candidate if candidate.suffix == ".toml" else name_or_path)
+
+
+def run_scan(
+    config: Config,
+    *,
+    progress: ProgressSink | None = None,
+    profile: Profile | None = None,
+    providers: Iterable[str] | None = None,
+) -> ScanResult:
+    """Load, collect, resolve and evaluate. Raises ConfigError before any cloud call."""
+    profile = profile or resolve_profile(config.profile, config.base_dir)
+    built = build_providers(config)
+    if providers is not None:
+        built = {n: p for n, p in built.items() if n in set(providers)}
+    inventory = collect(built, max_workers=config.scan.max_workers, progress=progress)
+    return evaluate_inventory(inventory, profile, settings_from_config(config))

@@ -1,0 +1,83 @@
+"""Bad config is exit 2 with the file and the key, and nothing is written."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from residency_audit.cli import cli
+
+
+def _scan(config: Path, out: Path) -> tuple[int, str]:
+    result = CliRunner().invoke(cli, ["scan", "--config", str(config), "--output", str(out), "-q"])
+    return result.exit_code, result.output
+
+
+@pytest.mark.parametrize(
+    ("body", "key"),
+    [
+        ('profile = "jp-default"\nbogus = 1\n[providers.fixture]\npath = "x.json"\n', "bogus"),
+        ('profile = "jp-default"\n', "providers"),
+        (
+            '[providers.fixture]\npath = "e.json"\n[[attestations]]\nprovider = "aws"\n'
+            'scope = "*"\nitem = "(1)-1"\nreviewed_on = 2026-01-01\nreviewer = "a"\n'
+            'expires = "next year"\n',
+            "attestations[0].expires",
+        ),
+        ('[providers.fixture]\npath = "e.json"\n[output]\nlang = "fr"\n', "output.lang"),
+        ('[providers.fixture]\npath = "e.json"\n[output]\nfail_on = "severe"\n', "output.fail_on"),
+        ('[providers.fixture]\npath = "e.json"\nsurprise = true\n', "providers.fixture.surprise"),
+        ('[providers.nosuchcloud]\nregion = "x"\n', "providers.nosuchcloud"),
+    ],
+)
+def test_invalid_config_names_file_and_key_and_writes_nothing(
+    tmp_path: Path, body: str, key: str
+) -> None:
+    config = tmp_path / "bad.toml"
+    config.write_text(body, encoding="utf-8")
+    out = tmp_path / "out"
+    code, output = _scan(config, out)
+    assert code == 2, output
+    assert str(config) in output
+    assert key in output
+    assert not out.exists()
+
+
+def test_unparseable_toml_is_exit_2(tmp_path: Path) -> None:
+    config = tmp_path / "broken.toml"
+    config.write_text("profile = \n[providers", encoding="utf-8")
+    code, output = _scan(config, tmp_path / "out")
+    assert code == 2
+    assert "broken.toml" in output and "TOML" in output
+
+
+def test_missing_config_file_is_exit_2(tmp_path: Path) -> None:
+    code, output = _scan(tmp_path / "absent.toml", tmp_path / "out")
+    assert code == 2
+    assert "absent.toml" in output
+
+
+def test_malformed_inventory_names_file_and_key(
+    tmp_path: Path, write_config: Callable[..., Path], demo_estate: dict[str, object]
+) -> None:
+    buckets = demo_estate["buckets"]
+    assert isinstance(buckets, list)
+    buckets[2]["locations"][0]["role"] = "somewhere"
+    config = write_config(demo_estate)
+    out = tmp_path / "out"
+    code, output = _scan(config, out)
+    assert code == 2, output
+    assert "estate.json" in output
+    assert "buckets[2].locations[0].role" in output
+    assert not out.exists()
+
+
+def test_unknown_profile_is_exit_2(tmp_path: Path, write_config: Callable[..., Path]) -> None:
+    config = write_config()
+    config.write_text(config.read_text().replace("jp-default", "no-such-profile"))
+    code, output = _scan(config, tmp_path / "out")
+    assert code == 2
+    assert "no-such-profile" in output
