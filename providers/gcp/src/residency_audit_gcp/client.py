@@ -1,0 +1,239 @@
+"""The only module that talks to Google Cloud: Cloud Storage and Cloud Resource Manager.
+
+Everything returned is plain API-shaped JSON (dicts); SDK objects never leave this module. Every
+failure becomes :class:`GcpApiError` carrying the HTTP status (or a short cause) so callers can
+record it as a gap or a failed scope. Only read calls exist here: ``buckets.list``,
+``buckets.getIamPolicy``, ``projects.search``, ``folders.search``.
+
+Retries and backoff are the client libraries' own (``google.cloud.storage.retry.DEFAULT_RETRY``
+and the Resource Manager defaults); paging is followed by their iterators.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any, cast
+
+import google.auth
+import requests
+from google.api_core import exceptions as api_exceptions
+from google.auth import exceptions as auth_exceptions
+from google.auth.credentials import AnonymousCredentials, Credentials
+from google.auth.transport.requests import AuthorizedSession
+from google.cloud import resourcemanager_v3
+from google.cloud.storage import Client as StorageClient  # type: ignore[import-untyped]
+from google.cloud.storage.retry import DEFAULT_RETRY  # type: ignore[import-untyped]
+from google.oauth2 import service_account
+
+__all__ = [
+    "READ_ONLY_SCOPES",
+    "BucketListing",
+    "CredentialSource",
+    "GcpApiError",
+    "RequestObserver",
+    "ResourceManagerReader",
+    "StorageReader",
+]
+
+# OAuth scopes narrow the token to reads even if the principal could write.
+READ_ONLY_SCOPES = (
+    "https://www.googleapis.com/auth/devstorage.read_only",
+    "https://www.googleapis.com/auth/cloud-platform.read-only",
+)
+
+RequestObserver = Callable[[str, str], None]
+"""Called with (method, url) before every HTTP request this module sends (tests, audit)."""
+
+
+class GcpApiError(Exception):
+    """A Google API call failed. ``code`` is the HTTP status ("403") or a short cause."""
+
+    def __init__(self, code: str, message: str) -> None:
+        self.code = code
+        self.message = message
+        super().__init__(f"{code}: {message}")
+
+
+def _translate(exc: Exception) -> GcpApiError:
+    if isinstance(exc, api_exceptions.GoogleAPICallError):
+        code = str(exc.code) if exc.code is not None else "error"
+        reason = getattr(exc, "reason", None)
+        message = exc.message or type(exc).__name__
+        return GcpApiError(code, f"{message} ({reason})" if reason else message)
+    if isinstance(exc, api_exceptions.RetryError):
+        return GcpApiError("retry-exhausted", str(exc.message))
+    if isinstance(exc, auth_exceptions.GoogleAuthError):
+        return GcpApiError("credentials", f"{type(exc).__name__}: {exc}")
+    if isinstance(exc, requests.RequestException):
+        return GcpApiError("connection", type(exc).__name__)
+    return GcpApiError("error", f"{type(exc).__name__}: {exc}")
+
+
+_API_ERRORS = (
+    api_exceptions.GoogleAPIError,
+    auth_exceptions.GoogleAuthError,
+    requests.RequestException,
+)
+
+
+class CredentialSource:
+    """Loads credentials once, on first use (never at construction: that may hit the network)."""
+
+    def __init__(self, credentials_file: str | None) -> None:
+        self._file = credentials_file
+        self._lock = threading.Lock()
+        self._loaded: tuple[Credentials, str | None] | None = None
+
+    def get(self) -> tuple[Credentials, str | None]:
+        """(credentials, default project id or None)."""
+        with self._lock:
+            if self._loaded is None:
+                try:
+                    if self._file:
+                        sa = service_account.Credentials.from_service_account_file(  # type: ignore[no-untyped-call]
+                            self._file, scopes=READ_ONLY_SCOPES
+                        )
+                        self._loaded = (sa, sa.project_id)
+                    else:
+                        creds, project = google.auth.default(scopes=READ_ONLY_SCOPES)
+                        self._loaded = (creds, project)
+                except (auth_exceptions.GoogleAuthError, OSError, ValueError) as exc:
+                    raise GcpApiError("credentials", f"{type(exc).__name__}: {exc}") from exc
+            return self._loaded
+
+
+class _ObservedAdapter(requests.adapters.HTTPAdapter):
+    def __init__(self, observer: RequestObserver | None, pool: int) -> None:
+        self._observer = observer
+        super().__init__(pool_connections=pool, pool_maxsize=pool)
+
+    def send(self, request: requests.PreparedRequest, *args: Any, **kwargs: Any) -> Any:
+        if self._observer is not None:
+            self._observer(str(request.method), str(request.url))
+        return super().send(request, *args, **kwargs)
+
+
+def _instrument(session: requests.Session, observer: RequestObserver | None, pool: int) -> None:
+    # A pool as large as the worker count, so concurrent IAM reads do not queue on connections.
+    adapter = _ObservedAdapter(observer, pool)
+    session.mount("https://", adapter)
+    session.mount("http://", adapter)
+
+
+@dataclass(frozen=True)
+class BucketListing:
+    items: list[dict[str, Any]]
+    unreachable: list[str]  # "projects/_/buckets/NAME" the list could not return
+
+
+class StorageReader:
+    """Cloud Storage reads for one project. Thread-safe for concurrent ``get_iam_policy``."""
+
+    def __init__(
+        self,
+        project: str,
+        credentials: Credentials,
+        *,
+        endpoint: str | None,
+        pool: int,
+        observer: RequestObserver | None = None,
+    ) -> None:
+        self.project = project
+        session = AuthorizedSession(credentials)  # type: ignore[no-untyped-call]
+        _instrument(session, observer, pool)
+        options = {"api_endpoint": endpoint} if endpoint else None
+        self._client = StorageClient(
+            project=project, credentials=credentials, _http=session, client_options=options
+        )
+
+    def list_buckets(self) -> BucketListing:
+        """Every bucket of the project in one paged ``buckets.list`` with ``projection=full``."""
+        items: list[dict[str, Any]] = []
+        unreachable: list[str] = []
+        try:
+            iterator = self._client.list_buckets(
+                project=self.project,
+                projection="full",
+                return_partial_success=True,
+                retry=DEFAULT_RETRY,
+            )
+            for page in iterator.pages:
+                # The SDK wraps each resource; keep only the API JSON it was built from.
+                items.extend(dict(b._properties) for b in page)
+                unreachable.extend(str(u) for u in getattr(page, "unreachable", []) or [])
+        except _API_ERRORS as exc:
+            raise _translate(exc) from exc
+        return BucketListing(items, unreachable)
+
+    def get_iam_policy(self, bucket: str) -> dict[str, Any]:
+        """The bucket's IAM policy, version 3 (so conditional bindings are returned, not hidden)."""
+        try:
+            policy = self._client.bucket(bucket).get_iam_policy(
+                requested_policy_version=3, retry=DEFAULT_RETRY
+            )
+        except _API_ERRORS as exc:
+            raise _translate(exc) from exc
+        return dict(policy.to_api_repr())
+
+    def close(self) -> None:
+        self._client.close()
+
+
+class ResourceManagerReader:
+    """Cloud Resource Manager v3 searches over REST (so the same request observer sees them)."""
+
+    def __init__(
+        self,
+        credentials: Credentials,
+        *,
+        endpoint: str | None,
+        observer: RequestObserver | None = None,
+    ) -> None:
+        options = {"api_endpoint": endpoint} if endpoint else None
+        if endpoint:
+            credentials = AnonymousCredentials()  # type: ignore[no-untyped-call]
+        self._projects = resourcemanager_v3.ProjectsClient(
+            credentials=credentials, transport="rest", client_options=options
+        )
+        self._folders = resourcemanager_v3.FoldersClient(
+            credentials=credentials, transport="rest", client_options=options
+        )
+        for client in (self._projects, self._folders):
+            # The REST transport keeps its session private; instrumenting it is the only way
+            # to observe its requests.
+            session = cast(requests.Session, client.transport._session)  # type: ignore[union-attr]
+            _instrument(session, observer, 4)
+
+    def search_projects(self, parent: str) -> Iterator[dict[str, Any]]:
+        """Projects whose direct parent is ``parent`` (organizations/N or folders/N)."""
+        try:
+            # Several query fields are OR-ed by the API, so filter state client-side.
+            for p in self._projects.search_projects(query=f"parent:{parent}"):
+                yield {
+                    "name": p.name,
+                    "projectId": p.project_id,
+                    "displayName": p.display_name,
+                    "parent": p.parent,
+                    "state": p.state.name,
+                }
+        except _API_ERRORS as exc:
+            raise _translate(exc) from exc
+
+    def search_folders(self, parent: str) -> Iterator[dict[str, Any]]:
+        try:
+            for f in self._folders.search_folders(query=f"parent={parent}"):
+                yield {
+                    "name": f.name,
+                    "displayName": f.display_name,
+                    "parent": f.parent,
+                    "state": f.state.name,
+                }
+        except _API_ERRORS as exc:
+            raise _translate(exc) from exc
+
+
+def anonymous() -> Credentials:
+    """Credentials for a local emulator endpoint."""
+    return AnonymousCredentials()  # type: ignore[no-untyped-call]

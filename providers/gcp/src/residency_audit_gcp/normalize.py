@@ -1,0 +1,331 @@
+"""Pure functions: Cloud Storage JSON API bucket resources -> residency_audit.model types.
+
+Location rules (the bucket resource is the only source; nothing is assumed):
+
+* ``locationType: region``: the region is the bucket's ``primary`` location.
+* predefined dual-region (``ASIA1``, ``EUR4``, ``NAM4``, ...): each member region from the catalog
+  is a ``multi-region-member``, confirmed (Google documents the pairs; ``derived`` marks that the
+  pair came from the catalog, not the API). An unknown code stays as the code with a reason.
+* configurable dual-region (``customPlacementConfig.dataLocations``): each listed region is a
+  ``multi-region-member``. The ``ASIA``/``EU``/``US`` code alone is never used; without
+  ``dataLocations`` the location is ``region=None`` with a reason.
+* multi-region ``US``/``EU``/``ASIA``: one ``multi-region-member`` location with that code;
+  ``possible`` for ``ASIA`` and ``EU`` (Google does not disclose the countries; the catalog expands
+  the candidates), ``confirmed`` for ``US``.
+
+A dual- or multi-region bucket has no ``primary`` location: every member may hold every object,
+so all of them carry the same role and none is singled out.
+
+The CMEK key (``encryption.defaultKmsKeyName``) adds a ``key`` location parsed from the key name.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from residency_audit.model import (
+    Bucket,
+    Certainty,
+    Encryption,
+    EncryptionTier,
+    Gap,
+    Location,
+    PublicAccess,
+    PublicVerdict,
+    Role,
+)
+
+__all__ = [
+    "PROVIDER",
+    "bucket_from_resource",
+    "bucket_locations",
+    "bucket_uid",
+    "encryption",
+    "key_location",
+    "public_access",
+    "unreachable_bucket",
+]
+
+PROVIDER = "gcp"
+MembersOf = Callable[[str], Sequence[str]]
+
+_MULTI_REGIONS = frozenset({"ASIA", "EU", "US"})
+# Multi-region codes whose member countries Google does not disclose (bucket and KMS spellings).
+_UNDISCLOSED = frozenset({"ASIA", "EU", "EUROPE"})
+_PUBLIC_MEMBERS = frozenset({"allUsers", "allAuthenticatedUsers"})
+_KEY_NAME = re.compile(
+    r"^projects/[^/]+/locations/(?P<loc>[^/]+)/keyRings/[^/]+/cryptoKeys/[^/]+"
+    r"(?:/cryptoKeyVersions/[^/]+)?$"
+)
+
+
+def bucket_uid(name: str) -> str:
+    """The Cloud Asset Inventory full resource name: stable and unique across projects."""
+    return f"//storage.googleapis.com/projects/_/buckets/{name}"
+
+
+def _member(region: str | None, mechanism: str, **kw: Any) -> Location:
+    return Location(
+        role=Role.MULTI_REGION_MEMBER, provider=PROVIDER, region=region, mechanism=mechanism, **kw
+    )
+
+
+def _configurable(code: str, data_locations: Any) -> tuple[Location, ...]:
+    mech = "gcs-configurable-dual-region"
+    if (
+        isinstance(data_locations, list)
+        and data_locations
+        and all(isinstance(d, str) and d for d in data_locations)
+    ):
+        return tuple(_member(d.lower(), mech) for d in data_locations)
+    return (
+        _member(
+            None,
+            mech,
+            unknown_reason=(
+                f"configurable dual-region in {code} without customPlacementConfig.dataLocations: "
+                f"the member regions cannot be read, and {code} alone does not name them"
+            ),
+        ),
+    )
+
+
+def _predefined(code: str, members_of: MembersOf) -> tuple[Location, ...]:
+    mech = "gcs-predefined-dual-region"
+    members = tuple(members_of(code))
+    if members:
+        return tuple(_member(m.lower(), mech, derived=True) for m in members)
+    return (
+        _member(
+            code,
+            mech,
+            unknown_reason=f"predefined dual-region {code} is not in the catalog: members unknown",
+        ),
+    )
+
+
+def bucket_locations(resource: Mapping[str, Any], members_of: MembersOf) -> tuple[Location, ...]:
+    """Every location that holds the bucket's data, from its JSON API resource."""
+    raw = resource.get("location")
+    ltype = str(resource.get("locationType") or "").lower()
+    placement = resource.get("customPlacementConfig")
+    data_locations = placement.get("dataLocations") if isinstance(placement, Mapping) else None
+    if not isinstance(raw, str) or not raw.strip():
+        return (
+            Location(
+                role=Role.PRIMARY,
+                provider=PROVIDER,
+                region=None,
+                mechanism="gcs-bucket-location",
+                unknown_reason="the bucket resource has no location",
+            ),
+        )
+    code = raw.strip().upper()
+    if data_locations is not None or (ltype == "dual-region" and code in _MULTI_REGIONS):
+        return _configurable(code, data_locations)
+    if ltype == "dual-region":
+        return _predefined(code, members_of)
+    if code in _MULTI_REGIONS:
+        certainty = Certainty.POSSIBLE if code in _UNDISCLOSED else Certainty.CONFIRMED
+        return (_member(code, "gcs-multi-region", certainty=certainty),)
+    if ltype == "multi-region":
+        return (
+            _member(code, "gcs-multi-region", unknown_reason=f"unrecognised multi-region {code}"),
+        )
+    if not ltype and members_of(code):  # locationType missing: recognise a dual-region code
+        return _predefined(code, members_of)
+    reason = None if ltype in ("region", "") else f"unrecognised locationType {ltype!r}"
+    return (
+        Location(
+            role=Role.PRIMARY,
+            provider=PROVIDER,
+            region=code.lower(),
+            mechanism="gcs-bucket-location",
+            unknown_reason=reason,
+        ),
+    )
+
+
+def key_location(key_name: str) -> Location:
+    """Where a Cloud KMS key lives, from ``projects/P/locations/LOC/keyRings/R/cryptoKeys/K``.
+
+    ``LOC`` is passed through as Cloud KMS spells it (``asia-northeast1``, ``asia``, ``europe``,
+    ``nam4``, ``global``); the catalog resolves it like a bucket location.
+    """
+    m = _KEY_NAME.match(key_name.strip())
+    if m is None:
+        return Location(
+            role=Role.KEY,
+            provider=PROVIDER,
+            region=None,
+            mechanism="cloud-kms",
+            target=key_name,
+            unknown_reason="the KMS key name does not have the projects/*/locations/* form",
+        )
+    loc = m["loc"].lower()
+    return Location(
+        role=Role.KEY,
+        provider=PROVIDER,
+        region=loc,
+        mechanism="cloud-kms",
+        target=key_name,
+        certainty=Certainty.POSSIBLE if loc.upper() in _UNDISCLOSED else Certainty.CONFIRMED,
+        unknown_reason=(
+            "Cloud KMS 'global' keys do not say where the key material is held"
+            if loc == "global"
+            else None
+        ),
+    )
+
+
+def encryption(resource: Mapping[str, Any]) -> Encryption:
+    enc = resource.get("encryption")
+    if enc is None:
+        return Encryption(
+            tier=EncryptionTier.PROVIDER_MANAGED, detail="Google-managed encryption key"
+        )
+    key = enc.get("defaultKmsKeyName") if isinstance(enc, Mapping) else None
+    if isinstance(key, str) and key:
+        return Encryption(
+            tier=EncryptionTier.CUSTOMER_MANAGED, key_id=key, detail="CMEK (Cloud KMS default key)"
+        )
+    if isinstance(enc, Mapping):
+        return Encryption(
+            tier=EncryptionTier.PROVIDER_MANAGED, detail="Google-managed encryption key"
+        )
+    return Encryption(tier=EncryptionTier.UNKNOWN, detail="encryption field is not an object")
+
+
+def _iam_grants(policy: Mapping[str, Any]) -> list[str]:
+    found = []
+    for binding in policy.get("bindings") or []:
+        public = sorted(_PUBLIC_MEMBERS.intersection(binding.get("members") or []))
+        if not public:
+            continue
+        cond = binding.get("condition")
+        suffix = f" (condition: {cond.get('title') or cond.get('expression')})" if cond else ""
+        found.append(f"IAM: {binding.get('role')} granted to {', '.join(public)}{suffix}")
+    return found
+
+
+def _acl_grants(entries: Any, what: str) -> list[str]:
+    return [
+        f"{what}: {e.get('role')} for {e.get('entity')}"
+        for e in entries or []
+        if isinstance(e, Mapping) and e.get("entity") in _PUBLIC_MEMBERS
+    ]
+
+
+def public_access(
+    resource: Mapping[str, Any],
+    iam_policy: Mapping[str, Any] | None,
+    iam_error: tuple[str, str] | None = None,
+) -> tuple[PublicAccess, tuple[Gap, ...]]:
+    """Verdict from PAP, UBLA, IAM bindings and (with UBLA off) legacy ACLs.
+
+    ``iam_error`` is (code, message) when the IAM policy could not be read.
+    """
+    cfg = resource.get("iamConfiguration")
+    cfg = cfg if isinstance(cfg, Mapping) else {}
+    pap = cfg.get("publicAccessPrevention")
+    ubla_cfg = cfg.get("uniformBucketLevelAccess")
+    ubla = ubla_cfg.get("enabled") if isinstance(ubla_cfg, Mapping) else None
+    evidence: list[str] = []
+    grants: list[str] = []
+    gaps: list[Gap] = []
+    if iam_policy is not None:
+        grants += _iam_grants(iam_policy)
+    else:
+        code, message = iam_error or ("unknown", "IAM policy not read")
+        gaps.append(Gap(field="public_access.iam_policy", reason=message, error_code=code))
+    if ubla is True:
+        evidence.append("uniform bucket-level access on: ACLs do not apply")
+    else:
+        evidence.append(
+            "uniform bucket-level access off: object ACLs may grant access (not read per object)"
+        )
+        if "acl" in resource:
+            grants += _acl_grants(resource.get("acl"), "bucket ACL")
+        else:
+            gaps.append(
+                Gap(
+                    field="public_access.acl",
+                    reason="buckets.list did not return the bucket ACL "
+                    "(projection=full needs storage.buckets.getIamPolicy)",
+                    error_code="missing",
+                )
+            )
+        grants += _acl_grants(resource.get("defaultObjectAcl"), "default object ACL")
+    if pap == "enforced":
+        evidence.insert(0, "public access prevention: enforced")
+        evidence += [f"{g} (blocked by public access prevention)" for g in grants]
+        return PublicAccess(verdict=PublicVerdict.BLOCKED, evidence=tuple(evidence)), tuple(gaps)
+    evidence.insert(
+        0,
+        f"public access prevention: {pap or 'not set'} "
+        "(follows the organization policy, which is not read)",
+    )
+    if grants:
+        verdict = PublicVerdict.PUBLIC
+    elif gaps:
+        verdict = PublicVerdict.UNKNOWN
+    else:
+        verdict = PublicVerdict.NOT_BLOCKED
+    return PublicAccess(verdict=verdict, evidence=tuple(grants + evidence)), tuple(gaps)
+
+
+def _labels(resource: Mapping[str, Any]) -> dict[str, str]:
+    labels = resource.get("labels")
+    if not isinstance(labels, Mapping):
+        return {}
+    return {str(k): str(v) for k, v in labels.items()}
+
+
+def bucket_from_resource(
+    project: str,
+    resource: Mapping[str, Any],
+    members_of: MembersOf,
+    iam_policy: Mapping[str, Any] | None,
+    iam_error: tuple[str, str] | None = None,
+) -> Bucket:
+    name = str(resource.get("name") or resource.get("id"))
+    enc = encryption(resource)
+    locations = bucket_locations(resource, members_of)
+    if enc.key_id:
+        locations += (key_location(enc.key_id),)
+    access, gaps = public_access(resource, iam_policy, iam_error)
+    return Bucket(
+        provider=PROVIDER,
+        scope=project,
+        name=name,
+        uid=bucket_uid(name),
+        tags=_labels(resource),
+        locations=locations,
+        encryption=enc,
+        public_access=access,
+        gaps=gaps,
+    )
+
+
+def unreachable_bucket(project: str, resource_name: str) -> Bucket:
+    """A bucket ``buckets.list`` named as unreachable: known to exist, nothing else readable."""
+    name = resource_name.rsplit("/", 1)[-1]
+    reason = "buckets.list reported the bucket as unreachable (its location is unavailable)"
+    return Bucket(
+        provider=PROVIDER,
+        scope=project,
+        name=name,
+        uid=bucket_uid(name),
+        locations=(
+            Location(
+                role=Role.PRIMARY,
+                provider=PROVIDER,
+                region=None,
+                mechanism="gcs-bucket-location",
+                unknown_reason=reason,
+            ),
+        ),
+        gaps=(Gap(field="location", reason=reason, error_code="unreachable", may_hide_copy=True),),
+    )
