@@ -71,7 +71,7 @@ def load_user_profile(path: Path) -> Profile:
     default_basis = Basis(
         label_en=f"Listed by user profile '{name}'",
         label_ja=f"利用者プロファイル「{name}」による指定",
-        source=f"user profile {path.name}",
+        source=f"user profile '{name}'",
         policy_default=True,
     )
     ctx = _Ctx(file=file, default_basis=default_basis)
