@@ -147,6 +147,10 @@ class StorageReader:
         self._client = StorageClient(
             project=project, credentials=credentials, _http=session, client_options=options
         )
+        # google-cloud-storage >= 3.x fetches each bucket's metadata again in a background thread
+        # for tracing attributes whenever a bucket is used; the list already returned it, so the
+        # cache (which every SDK call site guards with a truthiness check) is switched off.
+        self._client._bucket_metadata_cache = None
 
     def list_buckets(self) -> BucketListing:
         """Every bucket of the project in one paged ``buckets.list`` with ``projection=full``."""

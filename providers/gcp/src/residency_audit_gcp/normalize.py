@@ -4,10 +4,11 @@ Location rules (the bucket resource is the only source; nothing is assumed):
 
 * ``locationType: region``: the region is the bucket's ``primary`` location.
 * predefined dual-region (``ASIA1``, ``EUR4``, ``NAM4``, ...): each member region from the catalog
-  is a ``multi-region-member``, confirmed (Google documents the pairs; ``derived`` marks that the
-  pair came from the catalog, not the API). An unknown code stays as the code with a reason.
+  is a ``multi-region-member`` (``target`` = the dual-region code), confirmed (Google documents
+  the pairs; ``derived`` marks that the pair came from the catalog, not the API). A code the
+  catalog does not know stays as the code, with an ``unknown_reason``.
 * configurable dual-region (``customPlacementConfig.dataLocations``): each listed region is a
-  ``multi-region-member``. The ``ASIA``/``EU``/``US`` code alone is never used; without
+  ``multi-region-member`` (``target`` = ``ASIA``/``EU``/``US``). The ``ASIA``/``EU``/``US`` code alone is never used; without
   ``dataLocations`` the location is ``region=None`` with a reason.
 * multi-region ``US``/``EU``/``ASIA``: one ``multi-region-member`` location with that code;
   ``possible`` for ``ASIA`` and ``EU`` (Google does not disclose the countries; the catalog expands
@@ -79,11 +80,12 @@ def _configurable(code: str, data_locations: Any) -> tuple[Location, ...]:
         and data_locations
         and all(isinstance(d, str) and d for d in data_locations)
     ):
-        return tuple(_member(d.lower(), mech) for d in data_locations)
+        return tuple(_member(d.lower(), mech, target=code) for d in data_locations)
     return (
         _member(
             None,
             mech,
+            target=code,
             unknown_reason=(
                 f"configurable dual-region in {code} without customPlacementConfig.dataLocations: "
                 f"the member regions cannot be read, and {code} alone does not name them"
@@ -96,11 +98,12 @@ def _predefined(code: str, members_of: MembersOf) -> tuple[Location, ...]:
     mech = "gcs-predefined-dual-region"
     members = tuple(members_of(code))
     if members:
-        return tuple(_member(m.lower(), mech, derived=True) for m in members)
+        return tuple(_member(m.lower(), mech, target=code, derived=True) for m in members)
     return (
         _member(
             code,
             mech,
+            target=code,
             unknown_reason=f"predefined dual-region {code} is not in the catalog: members unknown",
         ),
     )
