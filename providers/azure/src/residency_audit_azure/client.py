@@ -1,0 +1,303 @@
+"""The only module that calls the Azure SDKs. It returns API-shaped JSON (wire names, as in the
+REST API specifications) and raises :class:`AzureApiError`; no SDK type leaves it.
+
+Every client built here carries a request hook (:class:`RequestLog`) that records each request and
+refuses anything but GET/HEAD before it reaches the network. That matters beyond our own code:
+azure-mgmt-core's auto-registration policy answers a ``MissingSubscriptionRegistration`` 409 by
+POSTing ``.../providers/Microsoft.Storage/register`` -- a write the guard stops.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+from azure.core.credentials import AccessToken, AccessTokenInfo, TokenCredential
+from azure.core.exceptions import AzureError, HttpResponseError
+from azure.core.pipeline import PipelineRequest
+from azure.core.pipeline.policies import SansIOHTTPPolicy
+
+from .settings import Settings
+
+__all__ = [
+    "AnonymousProbe",
+    "ArmClient",
+    "AzureApiError",
+    "DataPlaneClient",
+    "ReadOnlyViolation",
+    "RecordedRequest",
+    "RequestLog",
+    "parse_account_id",
+    "probe_anonymous_listing",
+]
+
+READ_METHODS = frozenset({"GET", "HEAD"})
+_MAX_MESSAGE = 300
+
+
+class AzureApiError(Exception):
+    """An Azure call failed. ``code`` is the API's error code (``AuthorizationFailed``, ...)."""
+
+    def __init__(self, operation: str, status: int | None, code: str | None, message: str) -> None:
+        self.operation = operation
+        self.status = status
+        self.code = code
+        self.message = message[:_MAX_MESSAGE]
+        super().__init__(f"{operation}: {code or status or 'error'}: {self.message}")
+
+
+class ReadOnlyViolation(RuntimeError):
+    """A request other than GET/HEAD was about to be sent. Never expected; always a bug."""
+
+
+@dataclass(frozen=True)
+class RecordedRequest:
+    method: str
+    host: str
+    path: str  # without the query string (api-version, $skipToken) -- never holds a secret
+
+
+class RequestLog:
+    """Thread-safe record of every request the plugin's clients send (or tried to send)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._entries: list[RecordedRequest] = []
+
+    def __call__(self, request: PipelineRequest[Any]) -> None:
+        http = request.http_request
+        parts = urlsplit(http.url)
+        entry = RecordedRequest(http.method.upper(), parts.netloc, parts.path)
+        with self._lock:
+            self._entries.append(entry)
+        if entry.method not in READ_METHODS:
+            raise ReadOnlyViolation(f"refused {entry.method} {entry.path}: the scan is read-only")
+
+    def entries(self) -> list[RecordedRequest]:
+        with self._lock:
+            return list(self._entries)
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._entries)
+
+
+def _api_error(operation: str, exc: AzureError) -> AzureApiError:
+    if isinstance(exc, HttpResponseError):
+        code = exc.error.code if exc.error is not None else None
+        if code is None:
+            code = getattr(exc, "error_code", None)  # azure-storage-blob sets this
+        message = exc.error.message if exc.error is not None and exc.error.message else exc.reason
+        return AzureApiError(operation, exc.status_code, code, str(message or exc.message))
+    return AzureApiError(operation, None, type(exc).__name__, str(exc.message))
+
+
+def parse_account_id(account_id: str) -> tuple[str, str, str]:
+    """``/subscriptions/S/resourceGroups/G/providers/Microsoft.Storage/storageAccounts/N`` ->
+    (S, G, N). Raises ValueError on anything else."""
+    parts = account_id.strip("/").split("/")
+    if (
+        len(parts) != 8
+        or parts[0].lower() != "subscriptions"
+        or parts[2].lower() != "resourcegroups"
+        or parts[5].lower() != "microsoft.storage"
+        or parts[6].lower() != "storageaccounts"
+    ):
+        raise ValueError(f"not a storage account resource id: {account_id!r}")
+    return parts[1], parts[3], parts[7]
+
+
+class _NoToken:
+    """Credential for ``credential = "anonymous"``: its token is never sent (no auth policy)."""
+
+    def get_token(self, *scopes: str, **kwargs: Any) -> AccessToken:
+        return AccessToken("", int(time.time()) + 3600)
+
+    def get_token_info(self, *scopes: str, options: Any = None) -> AccessTokenInfo:
+        return AccessTokenInfo("", int(time.time()) + 3600)
+
+
+def _make_credential(settings: Settings) -> TokenCredential:
+    from azure import identity  # imported late: only a real scan needs it
+
+    authority = settings.cloud.authority
+    if settings.credential == "anonymous":
+        return _NoToken()
+    if settings.credential == "cli":
+        return identity.AzureCliCredential()
+    if settings.credential == "managed-identity":
+        return identity.ManagedIdentityCredential(client_id=settings.client_id)
+    if settings.credential == "environment":
+        return identity.EnvironmentCredential(authority=authority)
+    return identity.DefaultAzureCredential(
+        authority=authority, managed_identity_client_id=settings.client_id
+    )
+
+
+class ArmClient:
+    """Management-plane reads, one SDK client per subscription, shared by worker threads."""
+
+    def __init__(self, settings: Settings, log: RequestLog) -> None:
+        self._settings = settings
+        self._log = log
+        self._lock = threading.Lock()
+        self._credential: TokenCredential | None = None
+        self._clients: dict[tuple[str, str], Any] = {}
+
+    def _common_kwargs(self) -> dict[str, Any]:
+        kwargs: dict[str, Any] = {
+            "base_url": self._settings.arm_endpoint,
+            "credential_scopes": [self._settings.credential_scope],
+            "raw_request_hook": self._log,
+        }
+        if self._settings.credential == "anonymous":
+            kwargs["authentication_policy"] = SansIOHTTPPolicy()  # no Authorization header
+        if self._settings.retries is not None:
+            kwargs["retry_total"] = self._settings.retries
+        return kwargs
+
+    def _client(self, kind: str, subscription: str) -> Any:
+        with self._lock:
+            if self._credential is None:
+                self._credential = _make_credential(self._settings)
+            client = self._clients.get((kind, subscription))
+            if client is None:
+                client = self._build(kind, subscription, self._credential)
+                self._clients[(kind, subscription)] = client
+            return client
+
+    def _build(self, kind: str, subscription: str, credential: TokenCredential) -> Any:
+        kwargs = self._common_kwargs()
+        if kind == "storage":
+            from azure.mgmt.storage import StorageManagementClient
+
+            return StorageManagementClient(credential, subscription, **kwargs)
+        if kind == "keyvault":
+            from azure.mgmt.keyvault import KeyVaultManagementClient
+
+            return KeyVaultManagementClient(credential, subscription, **kwargs)
+        from azure.mgmt.resource.subscriptions import SubscriptionClient
+
+        return SubscriptionClient(credential, **kwargs)
+
+    @staticmethod
+    def _collect(operation: str, call: Callable[[], Iterable[Any]]) -> list[dict[str, Any]]:
+        try:
+            return [dict(item.as_dict()) for item in call()]
+        except AzureError as exc:
+            raise _api_error(operation, exc) from exc
+
+    def list_subscriptions(self) -> list[dict[str, Any]]:
+        client = self._client("subscriptions", "")
+        return self._collect("subscriptions.list", client.subscriptions.list)
+
+    def list_accounts(self, subscription: str) -> list[dict[str, Any]]:
+        client = self._client("storage", subscription)
+        return self._collect("storageAccounts.list", client.storage_accounts.list)
+
+    def get_account(self, account_id: str) -> dict[str, Any]:
+        subscription, group, name = parse_account_id(account_id)
+        client = self._client("storage", subscription)
+        try:
+            return dict(client.storage_accounts.get_properties(group, name).as_dict())
+        except AzureError as exc:
+            raise _api_error("storageAccounts.getProperties", exc) from exc
+
+    def list_containers(self, account_id: str) -> list[dict[str, Any]]:
+        subscription, group, name = parse_account_id(account_id)
+        client = self._client("storage", subscription)
+        return self._collect(
+            "blobContainers.list", lambda: client.blob_containers.list(group, name)
+        )
+
+    def list_object_replication_policies(self, account_id: str) -> list[dict[str, Any]]:
+        subscription, group, name = parse_account_id(account_id)
+        client = self._client("storage", subscription)
+        return self._collect(
+            "objectReplicationPolicies.list",
+            lambda: client.object_replication_policies.list(group, name),
+        )
+
+    def list_vaults(self, subscription: str) -> list[dict[str, Any]]:
+        client = self._client("keyvault", subscription)
+        return self._collect("vaults.listBySubscription", client.vaults.list_by_subscription)
+
+
+@dataclass(frozen=True)
+class AnonymousProbe:
+    """Outcome of one anonymous container listing."""
+
+    succeeded: bool
+    status: int | None = None
+    code: str | None = None
+
+
+def probe_anonymous_listing(
+    blob_endpoint: str, container: str, timeout: float, log: RequestLog
+) -> AnonymousProbe:
+    """Try to list one blob of ``container`` with no credential at all (a GET, no retries)."""
+    from azure.storage.blob import ContainerClient
+
+    client = ContainerClient(
+        blob_endpoint.rstrip("/"),
+        container,
+        credential=None,
+        retry_total=0,
+        connection_timeout=timeout,
+        read_timeout=timeout,
+        raw_request_hook=log,
+    )
+    try:
+        with client:
+            next(iter(client.list_blobs(results_per_page=1).by_page()), None)
+    except HttpResponseError as exc:
+        return AnonymousProbe(False, exc.status_code, getattr(exc, "error_code", None))
+    except AzureError as exc:
+        return AnonymousProbe(False, None, type(exc).__name__)
+    return AnonymousProbe(True, 200)
+
+
+class DataPlaneClient:
+    """Connection-string mode: container listing through azure-storage-blob only (no ARM)."""
+
+    def __init__(self, connection_string: str, log: RequestLog, retries: int | None) -> None:
+        from azure.storage.blob import BlobServiceClient
+
+        kwargs: dict[str, Any] = {"raw_request_hook": log}
+        if retries is not None:
+            kwargs["retry_total"] = retries
+        self._service = BlobServiceClient.from_connection_string(connection_string, **kwargs)
+
+    @property
+    def account_name(self) -> str:
+        return str(self._service.account_name)
+
+    @property
+    def url(self) -> str:
+        return str(self._service.url)
+
+    def account_information(self) -> dict[str, Any]:
+        try:
+            info: Mapping[str, Any] = self._service.get_account_information()
+        except AzureError as exc:
+            raise _api_error("getAccountInformation", exc) from exc
+        return {"skuName": info.get("sku_name"), "accountKind": info.get("account_kind")}
+
+    def list_containers(self) -> list[dict[str, Any]]:
+        try:
+            items = list(self._service.list_containers())
+        except AzureError as exc:
+            raise _api_error("listContainers", exc) from exc
+        # Same wire names as ARM's ListContainerItem; the data plane's level is lower-case.
+        return [
+            {"name": c.name, "properties": {"publicAccess": _level(c.public_access)}} for c in items
+        ]
+
+
+def _level(value: Any) -> str:
+    text = str(value or "none").lower()
+    return {"blob": "Blob", "container": "Container"}.get(text, "None")

@@ -1,0 +1,374 @@
+"""Pure functions: API-shaped JSON (wire names, as in azure-rest-api-specs examples) -> model.
+
+Nothing here calls the network. Facts that need another read (a replication destination's region, a
+key vault's region, the catalog's pair table) are passed in already resolved.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+from residency_audit.model import (
+    Bucket,
+    Encryption,
+    EncryptionTier,
+    Gap,
+    Location,
+    PublicAccess,
+    PublicVerdict,
+    Role,
+)
+
+__all__ = [
+    "PROVIDER",
+    "Destination",
+    "PairLookup",
+    "ProbeResult",
+    "account_bucket",
+    "container_bucket",
+    "encryption",
+    "geo_mechanism",
+    "geo_secondary",
+    "key_location",
+    "outgoing_policies",
+    "policy_applies",
+    "primary_location",
+    "public_access",
+    "replica_locations",
+    "vault_name",
+]
+
+PROVIDER = "azure"
+# Returns (secondary region, source) from the published pair table, or None.
+PairLookup = Callable[[str], "tuple[str, str] | None"]
+_ACCOUNT_SCOPE_KEY = "$account-encryption-key"
+
+
+def _props(obj: Mapping[str, Any]) -> Mapping[str, Any]:
+    props = obj.get("properties")
+    return props if isinstance(props, Mapping) else {}
+
+
+def _lower(value: Any) -> str:
+    return str(value).lower() if value is not None else ""
+
+
+def geo_mechanism(sku_name: str | None) -> str | None:
+    """``grs`` for Standard_GRS / Standard_RAGRS, ``gzrs`` for (RA-)GZRS; None for LRS/ZRS."""
+    name = (sku_name or "").upper()
+    if name.endswith("GZRS"):
+        return "gzrs"
+    if name.endswith("GRS"):
+        return "grs"
+    return None
+
+
+def primary_location(account: Mapping[str, Any]) -> Location:
+    region = _props(account).get("primaryLocation") or account.get("location")
+    return Location(
+        role=Role.PRIMARY,
+        provider=PROVIDER,
+        region=region or None,
+        mechanism="storage-account",
+        target=account.get("name"),
+        unknown_reason=None
+        if region
+        else "the account returned neither primaryLocation nor location",
+    )
+
+
+def geo_secondary(
+    account: Mapping[str, Any], pair: PairLookup, *, mechanism_suffix: str = ""
+) -> tuple[list[Location], list[Gap]]:
+    """The geo-redundant secondary: the API's secondaryLocation, else the published pair."""
+    props = _props(account)
+    sku = account.get("sku")
+    sku_name = sku.get("name") if isinstance(sku, Mapping) else None
+    secondary = props.get("secondaryLocation")
+    mechanism = geo_mechanism(sku_name)
+    target = account.get("name")
+    if sku_name is None:
+        gap = Gap(
+            field="sku",
+            reason="the account's SKU (redundancy) was not returned; a geo-secondary may exist",
+            may_hide_copy=True,
+        )
+        if not secondary:
+            return [], [gap]
+        mechanism = "geo-redundancy"
+    if secondary:
+        # Returned by the API: trust it even for an SKU we would not call geo-redundant
+        # (e.g. mid-conversion), because a copy there is exactly what we must report.
+        loc = Location(
+            role=Role.GEO_SECONDARY,
+            provider=PROVIDER,
+            region=secondary,
+            mechanism=(mechanism or "geo-redundancy") + mechanism_suffix,
+            target=target,
+        )
+        return [loc], []
+    if mechanism is None:
+        return [], []
+    primary = props.get("primaryLocation") or account.get("location")
+    found = pair(primary) if primary else None
+    if found is not None:
+        region, source = found
+        loc = Location(
+            role=Role.GEO_SECONDARY,
+            provider=PROVIDER,
+            region=region,
+            mechanism=mechanism + mechanism_suffix,
+            target=target,
+            derived=True,
+            unknown_reason=f"secondaryLocation not returned; from the region pair table ({source})",
+        )
+    else:
+        loc = Location(
+            role=Role.GEO_SECONDARY,
+            provider=PROVIDER,
+            region=None,
+            mechanism=mechanism + mechanism_suffix,
+            target=target,
+            unknown_reason=(
+                f"{sku_name} is geo-redundant but secondaryLocation was not returned and "
+                f"{primary or 'the primary region'} has no published pair"
+            ),
+        )
+    return [loc], []
+
+
+@dataclass(frozen=True)
+class Destination:
+    """An object-replication destination account, read (``account``) or not (``reason``)."""
+
+    ref: str  # name or resource id as the policy gives it
+    account: Mapping[str, Any] | None = None
+    reason: str | None = None
+
+
+def outgoing_policies(
+    account: Mapping[str, Any], policies: Sequence[Mapping[str, Any]]
+) -> list[Mapping[str, Any]]:
+    """Policies whose source is this account (the list also holds incoming ones)."""
+    me = {_lower(account.get("name")), _lower(account.get("id"))}
+    return [p for p in policies if _lower(_props(p).get("sourceAccount")) in me]
+
+
+def policy_applies(policy: Mapping[str, Any], container: str) -> tuple[bool, str | None]:
+    """Whether ``container`` is a source of the policy, and its destination container.
+
+    A policy listed without rules is taken to cover every container (never assumed safe)."""
+    rules = _props(policy).get("rules")
+    if not isinstance(rules, list) or not rules:
+        return True, None
+    for rule in rules:
+        if isinstance(rule, Mapping) and rule.get("sourceContainer") == container:
+            return True, rule.get("destinationContainer")
+    return False, None
+
+
+def replica_locations(
+    policy: Mapping[str, Any],
+    destination: Destination,
+    dest_container: str | None,
+    pair: PairLookup,
+) -> list[Location]:
+    """The destination account's region (REPLICA) and, if it is geo-redundant, its secondary."""
+    name = destination.ref.rstrip("/").rsplit("/", 1)[-1]
+    target = f"{name}/{dest_container}" if dest_container else name
+    if destination.account is None:
+        return [
+            Location(
+                role=Role.REPLICA,
+                provider=PROVIDER,
+                region=None,
+                mechanism="object-replication",
+                target=target,
+                unknown_reason=destination.reason or "the destination account could not be read",
+            )
+        ]
+    primary = primary_location(destination.account)
+    locs = [
+        Location(
+            role=Role.REPLICA,
+            provider=PROVIDER,
+            region=primary.region,
+            mechanism="object-replication",
+            target=target,
+            unknown_reason=primary.unknown_reason,
+        )
+    ]
+    # The replica is itself geo-replicated when the destination account is GRS/GZRS.
+    secondaries, _ = geo_secondary(destination.account, pair, mechanism_suffix="-of-replica")
+    locs.extend(loc.model_copy(update={"target": target}) for loc in secondaries)
+    return locs
+
+
+def vault_name(keyvault_uri: str | None) -> str | None:
+    """``https://myvault.vault.azure.net`` -> ``myvault``; None for a managed HSM or junk."""
+    if not keyvault_uri:
+        return None
+    host = urlsplit(keyvault_uri if "//" in keyvault_uri else f"https://{keyvault_uri}").hostname
+    if not host or ".vault." not in host:
+        return None
+    return host.split(".", 1)[0].lower()
+
+
+def encryption(
+    account: Mapping[str, Any], container: Mapping[str, Any] | None
+) -> tuple[Encryption, list[Gap]]:
+    enc = _props(account).get("encryption")
+    if not isinstance(enc, Mapping) or not enc.get("keySource"):
+        return Encryption(tier=EncryptionTier.UNKNOWN), [
+            Gap(field="encryption", reason="the account returned no encryption.keySource")
+        ]
+    details: list[str] = []
+    gaps: list[Gap] = []
+    source = _lower(enc.get("keySource"))
+    key_id: str | None = None
+    if source == "microsoft.storage":
+        tier = EncryptionTier.PROVIDER_MANAGED
+        details.append("Microsoft-managed keys")
+    elif source == "microsoft.keyvault":
+        tier = EncryptionTier.CUSTOMER_MANAGED
+        kv = enc.get("keyvaultproperties")
+        kv = kv if isinstance(kv, Mapping) else {}
+        uri = kv.get("keyvaulturi")
+        key_id = kv.get("currentVersionedKeyIdentifier") or (
+            f"{str(uri).rstrip('/')}/keys/{kv.get('keyname')}" if uri else None
+        )
+        details.append("customer-managed key in Azure Key Vault")
+    else:
+        tier = EncryptionTier.UNKNOWN
+        gaps.append(
+            Gap(field="encryption", reason=f"unrecognised keySource {enc.get('keySource')!r}")
+        )
+    if enc.get("requireInfrastructureEncryption") is True:
+        details.append("infrastructure encryption on")
+    scope = _props(container or {}).get("defaultEncryptionScope")
+    if scope and scope != _ACCOUNT_SCOPE_KEY:
+        details.append(f"default encryption scope {scope}")
+        gaps.append(
+            Gap(
+                field="encryption.scope",
+                reason=f"encryption scope {scope!r} not read; its key may live in another vault",
+            )
+        )
+    return Encryption(tier=tier, key_id=key_id, detail="; ".join(details) or None), gaps
+
+
+def key_location(
+    account: Mapping[str, Any], vault_region: str | None, reason: str | None
+) -> Location | None:
+    """Where a customer-managed key lives; None when Microsoft manages the key."""
+    enc = _props(account).get("encryption")
+    if not isinstance(enc, Mapping) or _lower(enc.get("keySource")) != "microsoft.keyvault":
+        return None
+    kv = enc.get("keyvaultproperties")
+    uri = kv.get("keyvaulturi") if isinstance(kv, Mapping) else None
+    return Location(
+        role=Role.KEY,
+        provider=PROVIDER,
+        region=vault_region,
+        mechanism="key-vault",
+        target=uri,
+        unknown_reason=None if vault_region else (reason or "the key vault could not be read"),
+    )
+
+
+@dataclass(frozen=True)
+class ProbeResult:
+    succeeded: bool
+    detail: str
+
+
+def public_access(
+    account: Mapping[str, Any], container: Mapping[str, Any] | None, probe: ProbeResult | None
+) -> PublicAccess:
+    props = _props(account)
+    acls = props.get("networkAcls")
+    allow_public = props.get("allowBlobPublicAccess")
+    network = props.get("publicNetworkAccess")
+    default_action = acls.get("defaultAction") if isinstance(acls, Mapping) else None
+    level = _props(container).get("publicAccess") if container is not None else None
+    evidence = [
+        f"allowBlobPublicAccess={_show(allow_public)}",
+        f"container publicAccess={_show(level)}",
+        f"publicNetworkAccess={_show(network)}",
+        f"networkAcls.defaultAction={_show(default_action)}",
+        f"allowSharedKeyAccess={_show(props.get('allowSharedKeyAccess'))}",
+    ]
+    if probe is not None:
+        evidence.append(probe.detail)
+    if probe is not None and probe.succeeded:
+        verdict = PublicVerdict.PUBLIC
+    elif allow_public is False:
+        verdict = PublicVerdict.BLOCKED
+    elif level is None:
+        verdict = PublicVerdict.UNKNOWN
+    elif _lower(level) in ("blob", "container"):
+        closed = _lower(network) == "disabled" or _lower(default_action) == "deny"
+        verdict = PublicVerdict.NOT_BLOCKED if closed else PublicVerdict.PUBLIC
+    else:
+        verdict = PublicVerdict.NOT_BLOCKED
+    return PublicAccess(verdict=verdict, evidence=tuple(evidence))
+
+
+def _show(value: Any) -> str:
+    return "not returned" if value is None else str(value)
+
+
+def _tags(account: Mapping[str, Any]) -> dict[str, str]:
+    tags = account.get("tags")
+    if not isinstance(tags, Mapping):
+        return {}
+    return {str(k): "" if v is None else str(v) for k, v in tags.items()}
+
+
+def container_bucket(
+    scope: str,
+    account: Mapping[str, Any],
+    container: Mapping[str, Any],
+    locations: Sequence[Location],
+    enc: Encryption,
+    public: PublicAccess,
+    gaps: Sequence[Gap],
+) -> Bucket:
+    account_id = str(account.get("id") or "")
+    name = str(container.get("name"))
+    uid = container.get("id") or f"{account_id}/blobServices/default/containers/{name}"
+    return Bucket(
+        provider=PROVIDER,
+        scope=scope,
+        name=f"{account.get('name')}/{name}",
+        uid=str(uid),
+        tags=_tags(account),
+        locations=tuple(locations),
+        encryption=enc,
+        public_access=public,
+        gaps=tuple(gaps),
+    )
+
+
+def account_bucket(
+    scope: str,
+    account: Mapping[str, Any],
+    locations: Sequence[Location],
+    enc: Encryption,
+    gaps: Sequence[Gap],
+) -> Bucket:
+    """Stands in for an account whose containers could not be listed, so it is never skipped."""
+    return Bucket(
+        provider=PROVIDER,
+        scope=scope,
+        name=f"{account.get('name')}/*",
+        uid=str(account.get("id") or account.get("name")),
+        tags=_tags(account),
+        locations=tuple(locations),
+        encryption=enc,
+        public_access=public_access(account, None, None),
+        gaps=tuple(gaps),
+    )

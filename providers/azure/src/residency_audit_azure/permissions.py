@@ -1,0 +1,88 @@
+"""The Azure RBAC actions the plugin needs, derived from the requests it makes.
+
+``REQUEST_ACTIONS`` maps each ARM request path the client sends to its action; the custom role
+definition is built from that table, and a test checks every request of a full scan against it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any
+
+__all__ = ["ACTIONS", "REQUEST_ACTIONS", "action_for", "role_definition"]
+
+_SEG = r"[^/]+"
+# (method, path pattern) -> action. Paths are as sent, without the query string.
+REQUEST_ACTIONS: tuple[tuple[str, re.Pattern[str], str], ...] = (
+    ("GET", re.compile(r"^/subscriptions/?$", re.I), "Microsoft.Resources/subscriptions/read"),
+    (
+        "GET",
+        re.compile(rf"^/subscriptions/{_SEG}/providers/Microsoft\.Storage/storageAccounts$", re.I),
+        "Microsoft.Storage/storageAccounts/read",
+    ),
+    (
+        "GET",
+        re.compile(
+            rf"^/subscriptions/{_SEG}/resourceGroups/{_SEG}/providers/Microsoft\.Storage/"
+            rf"storageAccounts/{_SEG}$",
+            re.I,
+        ),
+        "Microsoft.Storage/storageAccounts/read",
+    ),
+    (
+        "GET",
+        re.compile(
+            rf"^/subscriptions/{_SEG}/resourceGroups/{_SEG}/providers/Microsoft\.Storage/"
+            rf"storageAccounts/{_SEG}/blobServices/default/containers$",
+            re.I,
+        ),
+        "Microsoft.Storage/storageAccounts/blobServices/containers/read",
+    ),
+    (
+        "GET",
+        re.compile(
+            rf"^/subscriptions/{_SEG}/resourceGroups/{_SEG}/providers/Microsoft\.Storage/"
+            rf"storageAccounts/{_SEG}/objectReplicationPolicies$",
+            re.I,
+        ),
+        "Microsoft.Storage/storageAccounts/objectReplicationPolicies/read",
+    ),
+    (
+        "GET",
+        re.compile(rf"^/subscriptions/{_SEG}/providers/Microsoft\.KeyVault/vaults$", re.I),
+        "Microsoft.KeyVault/vaults/read",
+    ),
+)
+
+ACTIONS: tuple[str, ...] = tuple(dict.fromkeys(action for _, _, action in REQUEST_ACTIONS))
+
+
+def action_for(method: str, path: str) -> str | None:
+    """The RBAC action an ARM request needs, or None if the plugin never sends such a request."""
+    for want, pattern, action in REQUEST_ACTIONS:
+        if method.upper() == want and pattern.match(path.rstrip("/") or "/"):
+            return action
+    return None
+
+
+def role_definition(subscriptions: Sequence[str]) -> dict[str, Any]:
+    """A custom role for ``az role definition create --role-definition @file.json``.
+
+    No DataActions: the optional ``verify_anonymous`` check sends no credential at all, and the
+    connection-string mode authenticates with the account key, not RBAC.
+    """
+    scopes = [f"/subscriptions/{s}" for s in subscriptions] or ["/subscriptions/<subscription-id>"]
+    return {
+        "Name": "residency-audit reader",
+        "IsCustom": True,
+        "Description": (
+            "Read-only: lists subscriptions, storage accounts, blob containers, object "
+            "replication policies and key vaults so residency-audit can locate every copy."
+        ),
+        "Actions": list(ACTIONS),
+        "NotActions": [],
+        "DataActions": [],
+        "NotDataActions": [],
+        "AssignableScopes": scopes,
+    }

@@ -1,0 +1,374 @@
+"""The Azure provider: subscriptions -> storage accounts -> blob containers (the bucket unit).
+
+Per account it reads the container list and the object replication policies (bounded worker pool);
+per subscription it reads the key vault list once, and per replication destination the destination
+account once. Every read that fails becomes a gap or an UNKNOWN location, never a silent skip.
+"""
+
+from __future__ import annotations
+
+import functools
+import threading
+from collections.abc import Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, ClassVar
+
+from residency_audit.errors import CollectionError
+from residency_audit.model import (
+    Bucket,
+    CoverageNote,
+    Encryption,
+    EncryptionTier,
+    Gap,
+    Location,
+    Role,
+)
+from residency_audit.plugins import Scope
+
+from . import normalize as nz
+from .client import (
+    ArmClient,
+    AzureApiError,
+    DataPlaneClient,
+    RequestLog,
+    probe_anonymous_listing,
+)
+from .permissions import ACTIONS, role_definition
+from .settings import Settings, parse_settings
+
+__all__ = ["AzureProvider"]
+
+Item = Bucket | CoverageNote
+
+
+@functools.cache
+def _catalog() -> Any:
+    from residency_audit.catalog import load_catalog
+
+    return load_catalog()
+
+
+def catalog_pair(region: str) -> tuple[str, str] | None:
+    pair = _catalog().azure_geo_pair(region)
+    return None if pair is None else (str(pair.secondary), str(pair.source))
+
+
+def _describe(exc: AzureApiError) -> str:
+    status = f"HTTP {exc.status}" if exc.status else "no response"
+    return f"{exc.code or 'error'} ({status})"
+
+
+class _Once:
+    """A thread-safe memo: each key is computed by one thread, the others wait for it."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._locks: dict[str, threading.Lock] = {}
+        self._values: dict[str, Any] = {}
+
+    def get(self, key: str, compute: Any) -> Any:
+        with self._lock:
+            if key in self._values:
+                return self._values[key]
+            lock = self._locks.setdefault(key, threading.Lock())
+        with lock:
+            with self._lock:
+                if key in self._values:
+                    return self._values[key]
+            value = compute()
+            with self._lock:
+                self._values[key] = value
+            return value
+
+
+class AzureProvider:
+    name: ClassVar[str] = "azure"
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.request_log = RequestLog()  # every request sent; writes are refused, not sent
+        self._arm = ArmClient(settings, self.request_log)
+        self._vaults = _Once()  # subscription -> {vault name: region} | AzureApiError
+        self._destinations = _Once()  # destination ref -> nz.Destination
+
+    @classmethod
+    def from_settings(cls, settings: Mapping[str, Any]) -> AzureProvider:
+        return cls(parse_settings(settings))
+
+    def required_permissions(self) -> Sequence[str]:
+        return ACTIONS
+
+    def permission_policy(self) -> Mapping[str, Any]:
+        return role_definition(self.settings.subscriptions)
+
+    # -- scopes ---------------------------------------------------------------------------------
+
+    def scopes(self) -> Iterator[Scope]:
+        if self.settings.connection_string is not None:
+            account = _connection_string_account(self.settings.connection_string)
+            yield Scope(self.name, account, f"{account} (connection string, data plane only)")
+            return
+        if self.settings.subscriptions:
+            for sub in self.settings.subscriptions:
+                yield Scope(self.name, sub)
+            return
+        try:
+            subs = self._arm.list_subscriptions()
+        except AzureApiError as exc:
+            raise CollectionError(f"cannot list Azure subscriptions: {exc}", code=exc.code) from exc
+        for entry in subs:
+            sub_id = entry.get("subscriptionId") or str(entry.get("id", "")).rsplit("/", 1)[-1]
+            yield Scope(self.name, sub_id, entry.get("displayName"))
+
+    # -- buckets --------------------------------------------------------------------------------
+
+    def buckets(self, scope: Scope) -> Iterator[Item]:
+        if self.settings.connection_string is not None:
+            yield from self._data_plane_buckets(scope, self.settings.connection_string)
+            return
+        try:
+            accounts = self._arm.list_accounts(scope.id)
+        except AzureApiError as exc:
+            raise CollectionError(
+                f"cannot list storage accounts in subscription {scope.id}: {exc}", code=exc.code
+            ) from exc
+        index: dict[str, Mapping[str, Any]] = {}
+        for acc in accounts:
+            index[str(acc.get("id", "")).lower()] = acc
+            index[str(acc.get("name", "")).lower()] = acc
+        with ThreadPoolExecutor(self.settings.max_workers, "azure-account") as pool:
+            work = [(acc, pool.submit(self._account_items, scope, acc, index)) for acc in accounts]
+            for _, future in work:
+                yield from future.result()
+
+    def _account_items(
+        self, scope: Scope, account: Mapping[str, Any], index: Mapping[str, Mapping[str, Any]]
+    ) -> list[Item]:
+        base = [nz.primary_location(account)]
+        secondaries, gaps = nz.geo_secondary(account, catalog_pair)
+        base.extend(secondaries)
+        key = self._key_location(scope.id, account)
+        if key is not None:
+            base.append(key)
+        account_id = str(account.get("id", ""))
+        try:
+            containers = self._arm.list_containers(account_id)
+        except AzureApiError as exc:
+            enc, enc_gaps = nz.encryption(account, None)
+            gap = Gap(
+                field="containers",
+                reason=f"the account's containers could not be listed: {exc.message}",
+                error_code=exc.code,
+                may_hide_copy=True,
+            )
+            note = CoverageNote(
+                kind="account-unreadable",
+                detail=f"{account.get('name')}: containers not listed ({_describe(exc)})",
+                affects_completeness=True,
+            )
+            return [nz.account_bucket(scope.id, account, base, enc, [*gaps, *enc_gaps, gap]), note]
+        if not containers:
+            return [
+                CoverageNote(
+                    kind="account-without-containers",
+                    detail=f"{account.get('name')}: no blob containers (other services not read)",
+                )
+            ]
+        policies, policy_gap = self._outgoing_policies(account)
+        items: list[Item] = []
+        for container in containers:
+            locations = list(base)
+            name = str(container.get("name"))
+            for policy in policies:
+                applies, dest_container = nz.policy_applies(policy, name)
+                if applies:
+                    dest = self._destination(scope.id, policy, index)
+                    locations.extend(
+                        nz.replica_locations(policy, dest, dest_container, catalog_pair)
+                    )
+            enc, enc_gaps = nz.encryption(account, container)
+            probe = self._probe(account, name) if self.settings.verify_anonymous else None
+            public = nz.public_access(account, container, probe)
+            all_gaps = [*gaps, *enc_gaps, *([policy_gap] if policy_gap else [])]
+            items.append(
+                nz.container_bucket(scope.id, account, container, locations, enc, public, all_gaps)
+            )
+        return items
+
+    def _outgoing_policies(
+        self, account: Mapping[str, Any]
+    ) -> tuple[list[Mapping[str, Any]], Gap | None]:
+        try:
+            listed = self._arm.list_object_replication_policies(str(account.get("id", "")))
+        except AzureApiError as exc:
+            return [], Gap(
+                field="object_replication",
+                reason=f"object replication policies could not be read: {exc.message}",
+                error_code=exc.code,
+                may_hide_copy=True,
+            )
+        return nz.outgoing_policies(account, listed), None
+
+    def _destination(
+        self, subscription: str, policy: Mapping[str, Any], index: Mapping[str, Mapping[str, Any]]
+    ) -> nz.Destination:
+        props = policy.get("properties")
+        ref = str((props or {}).get("destinationAccount") or "")
+        if not ref:
+            return nz.Destination("?", reason="the policy names no destination account")
+        found = index.get(ref.lower())
+        if found is not None:
+            return nz.Destination(ref, account=found)
+        if not ref.startswith("/"):
+            return nz.Destination(
+                ref,
+                reason=(
+                    f"destination account {ref!r} is not among the storage accounts visible in "
+                    f"subscription {subscription}"
+                ),
+            )
+
+        def read() -> nz.Destination:
+            try:
+                return nz.Destination(ref, account=self._arm.get_account(ref))
+            except ValueError as exc:
+                return nz.Destination(ref, reason=str(exc))
+            except AzureApiError as exc:
+                return nz.Destination(
+                    ref, reason=f"destination account could not be read: {_describe(exc)}"
+                )
+
+        result: nz.Destination = self._destinations.get(ref.lower(), read)
+        return result
+
+    def _key_location(self, subscription: str, account: Mapping[str, Any]) -> Location | None:
+        enc = (account.get("properties") or {}).get("encryption") or {}
+        if str(enc.get("keySource", "")).lower() != "microsoft.keyvault":
+            return None
+        uri = (enc.get("keyvaultproperties") or {}).get("keyvaulturi")
+        vault = nz.vault_name(uri)
+        if vault is None:
+            reason = (
+                f"key vault URI {uri!r} is not a Key Vault vault (managed HSM regions not read)"
+            )
+            return nz.key_location(account, None, reason)
+
+        def read() -> dict[str, str] | AzureApiError:
+            try:
+                vaults = self._arm.list_vaults(subscription)
+            except AzureApiError as exc:
+                return exc
+            return {str(v.get("name", "")).lower(): str(v.get("location", "")) for v in vaults}
+
+        regions = self._vaults.get(subscription, read)
+        if isinstance(regions, AzureApiError):
+            return nz.key_location(account, None, f"key vaults not listed: {_describe(regions)}")
+        region = regions.get(vault) or None
+        reason = f"key vault {vault!r} is not in subscription {subscription} (or not readable)"
+        return nz.key_location(account, region, None if region else reason)
+
+    def _probe(self, account: Mapping[str, Any], container: str) -> nz.ProbeResult:
+        endpoint = self._blob_endpoint(account)
+        if endpoint is None:
+            return nz.ProbeResult(False, "anonymous listing not tried: no blob endpoint")
+        return _probe_result(
+            probe_anonymous_listing(
+                endpoint, container, self.settings.verify_timeout, self.request_log
+            )
+        )
+
+    def _blob_endpoint(self, account: Mapping[str, Any]) -> str | None:
+        if self.settings.blob_endpoint is not None:
+            return self.settings.blob_endpoint.format(account=account.get("name"))
+        endpoints = (account.get("properties") or {}).get("primaryEndpoints") or {}
+        blob = endpoints.get("blob")
+        return str(blob) if blob else None
+
+    # -- connection-string mode -----------------------------------------------------------------
+
+    def _data_plane_buckets(self, scope: Scope, connection_string: str) -> Iterator[Item]:
+        client = DataPlaneClient(connection_string, self.request_log, self.settings.retries)
+        try:
+            containers = client.list_containers()
+        except AzureApiError as exc:
+            raise CollectionError(
+                f"cannot list containers of {scope.id}: {exc}", code=exc.code
+            ) from exc
+        reason = "connection-string mode: the data plane does not say where the account is (no ARM)"
+        locations = [
+            Location(
+                role=Role.PRIMARY,
+                provider="azure",
+                region=None,
+                mechanism="storage-account",
+                target=scope.id,
+                unknown_reason=reason,
+            )
+        ]
+        gaps = [
+            Gap(field="location", reason=reason),
+            Gap(field="object_replication", reason="not readable without ARM", may_hide_copy=True),
+            Gap(field="encryption", reason="key source not readable without ARM"),
+            Gap(
+                field="public_access.account",
+                reason="allowBlobPublicAccess and network rules not readable without ARM",
+            ),
+        ]
+        try:
+            sku = client.account_information().get("skuName")
+        except AzureApiError as exc:
+            gaps.append(
+                Gap(field="sku", reason=exc.message, error_code=exc.code, may_hide_copy=True)
+            )
+        else:
+            mechanism = nz.geo_mechanism(str(sku) if sku else None)
+            if mechanism is not None:
+                locations.append(
+                    Location(
+                        role=Role.GEO_SECONDARY,
+                        provider="azure",
+                        region=None,
+                        mechanism=mechanism,
+                        target=scope.id,
+                        unknown_reason=f"the data plane reports {sku}; the secondary "
+                        "region is not visible without ARM",
+                    )
+                )
+        stand_in = {"name": scope.id, "id": client.url.rstrip("/")}
+        for container in containers:
+            name = str(container["name"])
+            probe = None
+            if self.settings.verify_anonymous:
+                endpoint = self.settings.blob_endpoint
+                url = endpoint.format(account=scope.id) if endpoint else client.url
+                probe = _probe_result(
+                    probe_anonymous_listing(
+                        url, name, self.settings.verify_timeout, self.request_log
+                    )
+                )
+            container = {**container, "id": f"{client.url.rstrip('/')}/{name}"}
+            yield nz.container_bucket(
+                scope.id,
+                stand_in,
+                container,
+                locations,
+                Encryption(tier=EncryptionTier.UNKNOWN),
+                nz.public_access({}, container, probe),
+                gaps,
+            )
+
+
+def _probe_result(result: Any) -> nz.ProbeResult:
+    if result.succeeded:
+        return nz.ProbeResult(True, "anonymous listing succeeded (HTTP 200)")
+    status = f"HTTP {result.status}" if result.status else "no response"
+    code = f" {result.code}" if result.code else ""
+    return nz.ProbeResult(False, f"anonymous listing refused ({status}{code})")
+
+
+def _connection_string_account(connection_string: str) -> str:
+    for part in connection_string.split(";"):
+        key, _, value = part.partition("=")
+        if key.strip().lower() == "accountname" and value.strip():
+            return value.strip()
+    return "unknown-account"
