@@ -8,8 +8,8 @@ Location rules (the bucket resource is the only source; nothing is assumed):
   the pairs; ``derived`` marks that the pair came from the catalog, not the API). A code the
   catalog does not know stays as the code, with an ``unknown_reason``.
 * configurable dual-region (``customPlacementConfig.dataLocations``): each listed region is a
-  ``multi-region-member`` (``target`` = ``ASIA``/``EU``/``US``). The ``ASIA``/``EU``/``US`` code alone is never used; without
-  ``dataLocations`` the location is ``region=None`` with a reason.
+  ``multi-region-member`` (``target`` = ``ASIA``/``EU``/``US``). That code alone is never used
+  as a location; without ``dataLocations`` the location is ``region=None`` with a reason.
 * multi-region ``US``/``EU``/``ASIA``: one ``multi-region-member`` location with that code;
   ``possible`` for ``ASIA`` and ``EU`` (Google does not disclose the countries; the catalog expands
   the candidates), ``confirmed`` for ``US``.
