@@ -109,7 +109,7 @@ def serve_emulator(
     Every bucket gets an IAM policy in the seed (default: empty), because the emulator rewrites its
     whole metadata file when it first returns a default policy.
     """
-    from gcp_storage_emulator import server as emu_server  # test extra; imported on use
+    from gcp_storage_emulator import server as emu_server  # type: ignore[import-untyped]
 
     policies = dict(policies or {})
     meta = {
@@ -128,7 +128,7 @@ def serve_emulator(
     denied = {re.escape(n) for n in deny_iam}
     iam_path = re.compile(rf"^/storage/v1/b/({'|'.join(denied)})/iam$") if denied else None
 
-    class Handler(emu_server.RequestHandler):  # type: ignore[misc,name-defined]
+    class Handler(emu_server.RequestHandler):  # type: ignore[misc]
         def do_GET(self) -> None:
             path = self.path.split("?", 1)[0]
             if iam_path is not None and iam_path.match(path):
