@@ -1,0 +1,148 @@
+"""evaluate(): pure rules over a resolved inventory and a profile, graded and sorted.
+
+Grading order, each step recorded in the finding's ``adjustments``:
+base severity -> classification shift (sensitive +1, public -1, clamped to info..critical) ->
+customer-managed-key mitigation (-1, (1)-3 findings only; never (2)-x, never removes a finding).
+"""
+
+from __future__ import annotations
+
+from ..model import Classification, Finding, Inventory, ResourceRef, Severity, Text
+from ..profiles.model import Profile
+from ._draft import Draft
+from ._text import join_en, join_ja
+from .attestations import attestation_drafts
+from .classify import classify
+from .encryption import KeyStatus, customer_key_status, encryption_drafts
+from .exposure import external_principal_drafts, gap_drafts, public_access_drafts
+from .fingerprint import fingerprint
+from .locations import location_drafts
+from .settings import EvaluationSettings
+from .specs import rule_spec
+
+__all__ = ["evaluate", "sort_key"]
+
+_SHIFT = {Classification.SENSITIVE: 1, Classification.PUBLIC: -1}
+
+
+def _require_resolved(inventory: Inventory) -> None:
+    for bucket in inventory.buckets:
+        for loc in bucket.locations:
+            if loc.resolution is None:
+                raise ValueError(
+                    f"location {loc.role}/{loc.region} of bucket {bucket.uid} has no resolution; "
+                    "resolve the inventory against the catalog before evaluating"
+                )
+
+
+def _moved(before: Severity, after: Severity) -> Text:
+    if before is after:
+        return Text(
+            ja=f"（{before} のまま。上限・下限のため変化なし）",
+            en=f" ({before} unchanged: already at the limit)",
+        )
+    return Text(ja=f"（{before} → {after}）", en=f" ({before} -> {after})")
+
+
+def _grade(draft: Draft, cls: Classification | None, key: KeyStatus | None) -> Finding:
+    spec = rule_spec(draft.rule_id)
+    if not set(draft.items) <= set(spec.items):  # pragma: no cover - a programming error
+        raise AssertionError(f"{draft.rule_id} emitted items {draft.items}")
+    severity = draft.base_severity
+    adjustments: list[Text] = []
+    if cls is not None and cls in _SHIFT:
+        after = severity.shifted(_SHIFT[cls])
+        moved = _moved(severity, after)
+        if cls is Classification.SENSITIVE:
+            adjustments.append(
+                Text(
+                    ja="バケットの分類が sensitive（機微度が高い）のため、"
+                    f"重大度を一段階上げます{moved.ja}。",
+                    en=f"Raised one step because the bucket is classified sensitive{moved.en}.",
+                )
+            )
+        else:
+            adjustments.append(
+                Text(
+                    ja="バケットの分類が public（公開情報）のため、"
+                    f"重大度を一段階下げます{moved.ja}。",
+                    en=f"Lowered one step because the bucket is classified public{moved.en}.",
+                )
+            )
+        severity = after
+    if draft.cmk_mitigable and key is not None and key.mitigates:
+        after = severity.shifted(-1)
+        moved = _moved(severity, after)
+        adjustments.append(
+            Text(
+                ja="懸念国・地域の外（" + join_ja(key.key_countries) + "）に保管された顧客管理鍵で"
+                f"暗号化されているため、重大度を一段階下げます{moved.ja}。指摘そのものは残ります。",
+                en="Lowered one step because the bucket is encrypted with a customer-managed key "
+                f"held outside countries of concern ({join_en(key.key_countries)}){moved.en}. "
+                "The finding stays.",
+            )
+        )
+        severity = after
+    bucket = draft.bucket
+    loc = draft.location
+    return Finding(
+        fingerprint=fingerprint(
+            draft.rule_id,
+            draft.provider,
+            draft.scope,
+            bucket.uid if bucket else "",
+            loc.role.value if loc else None,
+            loc.region if loc else None,
+            subject=draft.subject,
+        ),
+        rule_id=draft.rule_id,
+        guideline_items=draft.items,
+        severity=severity,
+        base_severity=draft.base_severity,
+        provider=draft.provider,
+        scope=draft.scope,
+        resource=ResourceRef(name=bucket.name, uid=bucket.uid) if bucket else None,
+        location=loc,
+        message=draft.message,
+        remediation=draft.remediation,
+        unverified=draft.unverified,
+        adjustments=tuple(adjustments),
+        classification=cls,
+    )
+
+
+def sort_key(f: Finding) -> tuple[int, str, str, str, str, str, str, str]:
+    """Worst first, then by provider, scope, resource, rule and location -- fully deterministic."""
+    return (
+        -f.severity.rank,
+        f.provider,
+        f.scope,
+        f.resource.uid if f.resource else "",
+        f.rule_id,
+        f.location.role.value if f.location else "",
+        (f.location.region or "") if f.location else "",
+        f.fingerprint,
+    )
+
+
+def evaluate(inventory: Inventory, profile: Profile, settings: EvaluationSettings) -> list[Finding]:
+    """Every finding for the inventory under the profile, sorted worst first.
+
+    The inventory must be resolved (every location has a ``resolution``); ValueError otherwise.
+    """
+    _require_resolved(inventory)
+    findings: list[Finding] = []
+    for bucket in inventory.buckets:
+        cls = classify(bucket, settings.classification)
+        key = customer_key_status(bucket, profile)
+        drafts: list[Draft] = [
+            *location_drafts(bucket, profile),
+            *gap_drafts(bucket),
+            *public_access_drafts(bucket),
+            *external_principal_drafts(bucket),
+            *encryption_drafts(bucket, profile, key),
+        ]
+        findings.extend(_grade(d, cls, key) for d in drafts)
+    findings.extend(_grade(d, None, None) for d in attestation_drafts(inventory, settings))
+    findings.sort(key=sort_key)
+    return findings

@@ -1,0 +1,389 @@
+"""Location rules: (2)-1 concern and unknown, (2)-2 government access, (1)-3 caution/multi-country.
+
+Locations of a bucket are grouped by (role, region): two backup copies in the same region make one
+finding (naming both targets), matching the fingerprint, which identifies a location finding by role
+and region.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from ..model import Bucket, Certainty, FindingLocation, Location, Role, Severity, Text
+from ..profiles.model import Profile, Tier
+from ._draft import Draft
+from ._text import GUIDELINE_2_ACTION, ROLE_EN, ROLE_JA, both, cap, concat, join_en, join_ja, then
+
+__all__ = ["LocationGroup", "group_locations", "location_drafts", "where"]
+
+_ROLE_ORDER = tuple(Role)
+_TIER_ORDER = (Tier.CONCERN, Tier.CAUTION, Tier.ALLOWED)
+
+
+@dataclass(frozen=True)
+class LocationGroup:
+    role: Role
+    region: str | None
+    members: tuple[Location, ...]
+
+    @property
+    def countries(self) -> tuple[str, ...]:
+        seen: dict[str, None] = {}
+        for loc in self.members:
+            assert loc.resolution is not None  # checked by the engine
+            seen.update(dict.fromkeys(loc.resolution.countries))
+        return tuple(seen)
+
+    def certainty(self, country: str) -> Certainty:
+        """Confirmed if any member confirms the country, both in the model and the catalog."""
+        for loc in self.members:
+            res = loc.resolution
+            assert res is not None
+            if (
+                country in res.countries
+                and loc.certainty is Certainty.CONFIRMED
+                and res.certainty is Certainty.CONFIRMED
+            ):
+                return Certainty.CONFIRMED
+        return Certainty.POSSIBLE
+
+    @property
+    def verified(self) -> bool:
+        return all(loc.resolution is not None and loc.resolution.verified for loc in self.members)
+
+    @property
+    def mechanisms(self) -> tuple[str, ...]:
+        return tuple(sorted({loc.mechanism for loc in self.members if loc.mechanism}))
+
+    @property
+    def targets(self) -> tuple[str, ...]:
+        return tuple(sorted({loc.target for loc in self.members if loc.target}))
+
+    @property
+    def reasons(self) -> tuple[str, ...]:
+        """Why the region is missing or may be wrong, and the catalog's notes."""
+        found: dict[str, None] = {}
+        for loc in self.members:
+            if loc.unknown_reason:
+                found[loc.unknown_reason] = None
+            if loc.resolution is not None and loc.resolution.note:
+                found[loc.resolution.note] = None
+        # the catalog's note often repeats the plugin's reason; say each thing once
+        return tuple(r for r in found if not any(r != o and r in o for o in found))
+
+
+def group_locations(bucket: Bucket) -> list[LocationGroup]:
+    groups: dict[tuple[Role, str | None], list[Location]] = {}
+    for loc in bucket.locations:
+        groups.setdefault((loc.role, loc.region), []).append(loc)
+    ordered = sorted(
+        groups.items(),
+        key=lambda kv: (_ROLE_ORDER.index(kv[0][0]), kv[0][1] is None, kv[0][1] or ""),
+    )
+    return [LocationGroup(role, region, tuple(members)) for (role, region), members in ordered]
+
+
+def _worst_first(countries: list[str], group: LocationGroup, profile: Profile) -> list[str]:
+    def key(country: str) -> tuple[bool, int, bool, str]:
+        policy = profile.classify(country)
+        return (
+            group.certainty(country) is not Certainty.CONFIRMED,
+            _TIER_ORDER.index(policy.tier),
+            not policy.government_access,
+            country,
+        )
+
+    return sorted(countries, key=key)
+
+
+def where(bucket: Bucket, group: LocationGroup) -> Text:
+    """'the replication destination of bucket 'x' (region ..., via ..., target ...)'."""
+    ja = [f"リージョン {group.region}" if group.region else "リージョン不明"]
+    en = [f"region {group.region}" if group.region else "region unknown"]
+    if group.mechanisms:
+        ja.append(f"仕組み {' / '.join(group.mechanisms)}")
+        en.append(f"via {' / '.join(group.mechanisms)}")
+    if group.targets:
+        ja.append(f"宛先 {' / '.join(group.targets)}")
+        en.append(f"target {' / '.join(group.targets)}")
+    return both(
+        f"バケット「{bucket.name}」の{ROLE_JA[group.role]}（{join_ja(ja)}）",
+        f"the {ROLE_EN[group.role]} of bucket '{bucket.name}' ({join_en(en)})",
+    )
+
+
+def _notes(group: LocationGroup) -> Text:
+    ja: list[str] = []
+    en: list[str] = []
+    if not group.verified:
+        ja.append("このリージョンの国・地域の対応はカタログ上で未検証です。")
+        en.append("The catalog's country for this region is marked unverified.")
+    for reason in group.reasons:
+        ja.append(f"補足: {reason}")
+        en.append(f"Note: {reason}")
+    return both("".join(ja), " ".join(en))
+
+
+def _finding_location(group: LocationGroup, country: str | None) -> FindingLocation:
+    return FindingLocation(
+        role=group.role,
+        region=group.region,
+        country=country,
+        countries=group.countries,
+        certainty=group.certainty(country) if country else Certainty.POSSIBLE,
+        mechanism=" / ".join(group.mechanisms) or None,
+        target=" / ".join(group.targets) or None,
+    )
+
+
+def _move_step(group: LocationGroup) -> Text:
+    """The concrete step, for this role, that takes the copy out of the country."""
+    target = " / ".join(group.targets)
+    steps: dict[Role, Text] = {
+        Role.PRIMARY: both(
+            "データを許可された国・地域のリージョンにあるバケットへ移し、このバケットを削除してください。",
+            "Move the data to a bucket in a region of an allowed country and delete this bucket.",
+        ),
+        Role.REPLICA: both(
+            f"レプリケーション規則を削除し、宛先{f' {target} ' if target else ''}にあるコピーを"
+            "削除してください。",
+            f"Remove the replication rule and delete the copies at {target or 'the destination'}.",
+        ),
+        Role.BACKUP: both(
+            "バックアップのコピー規則を止め、"
+            f"{f'{target} ' if target else 'コピー先 '}にある復旧ポイントを削除してください。",
+            "Stop the backup copy rule and delete the recovery points in "
+            f"{target or 'the destination'}.",
+        ),
+        Role.GEO_SECONDARY: both(
+            "geo 冗長を無効にする（ローカル冗長・ゾーン冗長へ切り替える）か、ペアリージョンも"
+            "許可された国にあるリージョンへ移してください。",
+            "Turn geo-redundancy off (switch to locally or zone-redundant storage) or move to a "
+            "region whose pair is also in an allowed country.",
+        ),
+        Role.MULTI_REGION_MEMBER: both(
+            "国・地域が確定する単一リージョン、または許可された国だけで構成されるデュアルリージョンへ"
+            "データを移してください。",
+            "Move the data to a single region, or a dual-region made only of allowed countries.",
+        ),
+        Role.KEY: both(
+            "許可された国・地域にある鍵に切り替え、この鍵を使わないようにしてください。",
+            "Switch to a key held in an allowed country and stop using this key.",
+        ),
+    }
+    return steps[group.role]
+
+
+def _bases(profile: Profile, country: str, government: bool) -> Text:
+    table = profile.government_access if government else profile.concern
+    bases = table.get(country, ())
+    if not bases:
+        return both("", "")
+    return both(
+        f"{country} の根拠（プロファイル「{profile.name}」）: "
+        f"{join_ja(b.label_ja for b in bases)}。",
+        f"Basis for {country} (profile '{profile.name}'): {join_en(b.label_en for b in bases)}.",
+    )
+
+
+def _is_in(
+    subject: Text, group: LocationGroup, hits: list[str], kind_ja: str, kind_en: str
+) -> Text:
+    """'X is in A' / 'X may be in B (candidates: ...)' for the countries that triggered a rule."""
+    confirmed = [c for c in hits if group.certainty(c) is Certainty.CONFIRMED]
+    possible = [c for c in hits if c not in confirmed]
+    candidates = both(
+        f"（候補の国・地域: {join_ja(group.countries)}）",
+        f" (candidate countries: {join_en(group.countries)})",
+    )
+    parts: list[Text] = []
+    if confirmed:
+        parts.append(
+            both(
+                f"{subject.ja}は{kind_ja} {join_ja(confirmed)} にあります。",
+                f"{cap(subject.en)} is in {join_en(confirmed)}, {kind_en}.",
+            )
+        )
+    if possible:
+        lead = (
+            both("また、", "It may also be")
+            if confirmed
+            else both(f"{subject.ja}は", f"{cap(subject.en)} may be")
+        )
+        parts.append(
+            both(
+                f"{lead.ja}{kind_ja} {join_ja(possible)} にある可能性があります{candidates.ja}。",
+                f"{lead.en} in {join_en(possible)}, {kind_en}{candidates.en}.",
+            )
+        )
+    return concat(*parts)
+
+
+def _unknown_reason(group: LocationGroup) -> Text:
+    if group.region is None:
+        return both("リージョンを読み取れません", "the region could not be read")
+    return both(
+        f"リージョン {group.region} の国・地域をカタログで特定できません",
+        f"region {group.region} has no country in the catalog",
+    )
+
+
+def location_drafts(bucket: Bucket, profile: Profile) -> Iterator[Draft]:
+    for group in group_locations(bucket):
+        yield from _group_drafts(bucket, group, profile)
+
+
+def _group_drafts(bucket: Bucket, group: LocationGroup, profile: Profile) -> Iterator[Draft]:
+    subject = where(bucket, group)
+    notes = _notes(group)
+
+    def draft(
+        rule_id: str,
+        severity: Severity,
+        country: str | None,
+        message: Text,
+        remediation: Text,
+        *,
+        items: tuple[str, ...],
+        unverified: bool = False,
+        cmk: bool = False,
+    ) -> Draft:
+        return Draft(
+            rule_id=rule_id,
+            items=items,
+            base_severity=severity,
+            provider=bucket.provider,
+            scope=bucket.scope,
+            bucket=bucket,
+            location=_finding_location(group, country),
+            message=concat(message, notes),
+            remediation=remediation,
+            unverified=unverified or not group.verified,
+            cmk_mitigable=cmk,
+        )
+
+    countries = list(group.countries)
+    if not countries:
+        reason = _unknown_reason(group)
+        yield draft(
+            "location.unknown",
+            Severity.HIGH,
+            None,
+            both(
+                f"{subject.ja}の国・地域を特定できません（{reason.ja}）。懸念国・地域にないことを"
+                "確認できないため、未確認の (2)-1 として扱います。",
+                f"The country of {subject.en} cannot be determined ({reason.en}). It cannot be "
+                "shown to be outside countries of concern, so it is treated as an unverified "
+                "(2)-1 finding.",
+            ),
+            then(
+                both(
+                    "このコピーがどの国・地域にあるかを確認してください（読み取り権限を付与して"
+                    "再スキャンする、宛先の設定を確認するなど）。懸念国・地域にあった場合は、",
+                    "Find out which country this copy is in (grant read access and scan again, or "
+                    "check the destination's settings). If it is in a country of concern:",
+                ),
+                GUIDELINE_2_ACTION,
+            ),
+            items=("(2)-1",),
+            unverified=True,
+        )
+        return
+
+    policies = {c: profile.classify(c) for c in countries}
+    concern = _worst_first(
+        [c for c in countries if policies[c].tier is Tier.CONCERN], group, profile
+    )
+    if concern:
+        trigger = concern[0]
+        severity = (
+            Severity.CRITICAL if group.certainty(trigger) is Certainty.CONFIRMED else Severity.HIGH
+        )
+        yield draft(
+            "location.concern",
+            severity,
+            trigger,
+            concat(
+                _is_in(subject, group, concern, "懸念国・地域", "a country or region of concern"),
+                _bases(profile, trigger, government=False),
+            ),
+            concat(GUIDELINE_2_ACTION, _move_step(group)),
+            items=("(2)-1",),
+        )
+
+    government = _worst_first(
+        [c for c in countries if policies[c].government_access], group, profile
+    )
+    if government:
+        trigger = government[0]
+        yield draft(
+            "location.government-access",
+            Severity.HIGH,
+            trigger,
+            concat(
+                _is_in(
+                    subject,
+                    group,
+                    government,
+                    "政府機関等が正当な理由なくデータを閲覧・取得できる（または実質的にできる）法域",
+                    "a jurisdiction whose government can view or take stored data without "
+                    "legitimate grounds, or can in practice",
+                ),
+                _bases(profile, trigger, government=True),
+            ),
+            concat(GUIDELINE_2_ACTION, _move_step(group)),
+            items=("(2)-2",),
+        )
+
+    caution = _worst_first(
+        [c for c in countries if policies[c].tier is Tier.CAUTION], group, profile
+    )
+    designate = both(
+        "情報のリスク度合いに応じて、許可された国・地域の単一リージョンを保管先として指定し、"
+        "データとそのコピーをそこへ移してください。このままにする場合は、この国・地域に置いて"
+        "よい理由を記録してください。",
+        "According to the information's risk level, designate a single region in an allowed "
+        "country as the storage location and move the data and its copies there; if you keep it "
+        "here, record why this country is acceptable.",
+    )
+    spread = (
+        both(
+            f"この場所は複数の国・地域（{join_ja(countries)}）にまたがり、保管する国を一つに"
+            "指定できていません。",
+            f"This location spans several countries ({join_en(countries)}), so the storage country "
+            "is not designated.",
+        )
+        if len(countries) > 1
+        else both("", "")
+    )
+    if caution:
+        yield draft(
+            "location.caution",
+            Severity.MEDIUM,
+            caution[0],
+            concat(
+                _is_in(
+                    subject,
+                    group,
+                    caution,
+                    "保管先として許可されていない国・地域",
+                    "a country not designated (allowed) for storage",
+                ),
+                spread,
+            ),
+            designate,
+            items=("(1)-3",),
+            cmk=True,
+        )
+    elif len(countries) > 1:
+        worst = _worst_first(countries, group, profile)[0]
+        yield draft(
+            "location.multi-country",
+            Severity.MEDIUM,
+            worst,
+            concat(both(f"{cap(subject.ja)}について: ", f"{cap(subject.en)}: "), spread),
+            designate,
+            items=("(1)-3",),
+            cmk=True,
+        )
