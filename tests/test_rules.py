@@ -1,7 +1,7 @@
 """Rules engine: each rule, its guideline item, grading, mitigation and order.
 
-Profiles and resolutions are built directly from the contract types, so these tests fix the rules'
-behaviour independently of the shipped catalog and profiles (test_rules_catalog.py goes through them).
+Profiles and resolutions are built from the contract types, so these tests fix the rules'
+behaviour independently of the shipped catalog and profiles (see test_rules_catalog.py).
 """
 
 from __future__ import annotations
