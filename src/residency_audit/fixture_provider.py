@@ -39,7 +39,7 @@ def load_inventory(path: Path) -> Inventory:
 class FixtureProvider:
     name: ClassVar[str] = "fixture"
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path | None) -> None:
         self._path = path
         self._inventory: Inventory | None = None
 
@@ -49,11 +49,13 @@ class FixtureProvider:
         if unknown:
             raise ConfigError("unknown setting", key=f"providers.fixture.{sorted(unknown)[0]}")
         path = settings.get("path")
-        if not isinstance(path, str) or not path:
+        if path is not None and (not isinstance(path, str) or not path):
             raise ConfigError("must be the path of an inventory file", key="providers.fixture.path")
-        return cls(Path(path))
+        return cls(Path(path) if path else None)
 
     def _load(self) -> Inventory:
+        if self._path is None:
+            raise ConfigError("missing: the path of an inventory file", key="providers.fixture.path")
         if self._inventory is None:
             self._inventory = load_inventory(self._path)
         return self._inventory

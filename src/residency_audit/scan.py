@@ -71,9 +71,8 @@ def build_providers(config: Config) -> dict[str, Provider]:
         if name == "fixture" and "path" in settings:
             # the core's own provider: its inventory path is relative to the config file
             settings["path"] = str((config.base_dir / str(settings["path"])).resolve())
-        cls = load_provider_class(name)
         try:
-            providers[name] = cls.from_settings(settings)
+            providers[name] = load_provider_class(name).from_settings(settings)
         except ConfigError as exc:
             if exc.file is None:
                 exc.file = config.source

@@ -85,7 +85,7 @@ class Profile(BaseModel):
 
     @property
     def sha256(self) -> str:
-        """Hash of the resolved content (sets and bases); the name alone does not change it."""
+        """Hash of the resolved content: name, descriptions, base, every set and every basis."""
         content = self.model_dump(mode="json", exclude={"weakened"})
         canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
         return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
