@@ -1,0 +1,57 @@
+"""Scopes: explicit projects, or every project under an organization or folder."""
+
+from __future__ import annotations
+
+import pytest
+from residency_audit_gcp import GcpProvider
+
+from residency_audit.errors import CollectionError
+
+
+def test_explicit_projects_are_the_scopes_without_any_api_call() -> None:
+    calls: list[tuple[str, str]] = []
+    p = GcpProvider.from_settings(
+        {"projects": ["proj-a1", "proj-b2"]}, observer=lambda m, u: calls.append((m, u))
+    )
+    assert [s.id for s in p.scopes()] == ["proj-a1", "proj-b2"]
+    assert calls == []
+
+
+def test_organization_walk_finds_nested_projects_follows_paging_and_keeps_failed_folder(
+    resource_manager: tuple[str, list[tuple[str, str]]],
+) -> None:
+    url, received = resource_manager
+    p = GcpProvider.from_settings({"organization": "100", "resource_manager_endpoint": url})
+    scopes = list(p.scopes())
+    ids = [s.id for s in scopes]
+    # gamma is on the second page of folders/200; delta is two folders deep
+    assert ids == ["proj-alpha", "proj-beta", "proj-gamma", "folders/300", "proj-delta"]
+    assert "proj-gone" not in ids  # DELETE_REQUESTED projects have no listable buckets
+    assert next(s for s in scopes if s.id == "proj-alpha").name == "Alpha"
+    assert next(s for s in scopes if s.id == "proj-delta").name == "proj-delta"
+    # the folder whose projects could not be listed is not skipped: its scope fails (exit 3)
+    failed = next(s for s in scopes if s.id == "folders/300")
+    with pytest.raises(CollectionError) as err:
+        list(p.buckets(failed))
+    assert err.value.code == "403"
+    assert "folders/300" in str(err.value)
+    assert all(method == "GET" for method, _ in received)
+
+
+def test_folder_scope_lists_only_that_subtree(
+    resource_manager: tuple[str, list[tuple[str, str]]],
+) -> None:
+    url, _ = resource_manager
+    p = GcpProvider.from_settings({"folder": "folders/200", "resource_manager_endpoint": url})
+    assert sorted(s.id for s in p.scopes()) == ["proj-beta", "proj-delta", "proj-gamma"]
+
+
+def test_unlistable_root_is_a_collection_error(
+    resource_manager: tuple[str, list[tuple[str, str]]],
+) -> None:
+    url, _ = resource_manager
+    p = GcpProvider.from_settings({"folder": "300", "resource_manager_endpoint": url})
+    with pytest.raises(CollectionError) as err:
+        list(p.scopes())
+    assert err.value.code == "403"
+    assert "folders/300" in str(err.value)
