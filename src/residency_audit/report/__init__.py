@@ -1,0 +1,82 @@
+"""Report writers: findings.json, inventory.json, findings.csv, inventory.csv, report.html.
+
+Every output is rendered in memory first and only then written, each file atomically (temporary
+name in the same directory, fsync, rename). If any rendering fails nothing is written and the
+previous reports stay as they were.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection
+from pathlib import Path
+
+from ..results import ScanResult
+from .atomic import atomic_write_bytes, atomic_write_text
+from .csvout import findings_csv, inventory_csv, neutralise
+from .html import render_html
+from .jsonout import findings_json, inventory_json, load_result
+from .labels import LANGS
+
+__all__ = [
+    "FORMATS",
+    "LANGS",
+    "OUTPUT_FILES",
+    "atomic_write_bytes",
+    "atomic_write_text",
+    "findings_csv",
+    "findings_json",
+    "inventory_csv",
+    "inventory_json",
+    "load_result",
+    "neutralise",
+    "render_html",
+    "write_reports",
+]
+
+FORMATS = ("json", "csv", "html")
+
+# format -> (file name, renderer) in the order they are written
+_Renderer = Callable[[ScanResult, str], bytes]
+OUTPUT_FILES: dict[str, tuple[tuple[str, _Renderer], ...]] = {
+    "json": (
+        ("inventory.json", lambda r, _lang: inventory_json(r).encode("utf-8")),
+        ("findings.json", lambda r, _lang: findings_json(r).encode("utf-8")),
+    ),
+    "csv": (
+        ("findings.csv", findings_csv),
+        ("inventory.csv", lambda r, _lang: inventory_csv(r)),
+    ),
+    "html": (("report.html", lambda r, lang: render_html(r, lang).encode("utf-8")),),
+}
+
+
+def write_reports(
+    result: ScanResult,
+    output_dir: Path,
+    *,
+    lang: str = "ja",
+    formats: Collection[str] = FORMATS,
+) -> list[Path]:
+    """Write the requested formats into ``output_dir`` (created if needed); return the paths.
+
+    Raises ``ValueError`` for an unknown format or language, before anything is written.
+    """
+    if lang not in LANGS:
+        raise ValueError(f"unsupported report language {lang!r}; choose one of {LANGS}")
+    unknown = sorted(set(formats) - set(FORMATS))
+    if unknown:
+        raise ValueError(f"unknown report format(s) {unknown}; choose from {FORMATS}")
+    rendered = [
+        (name, render(result, lang))
+        for fmt in FORMATS
+        if fmt in formats
+        for name, render in OUTPUT_FILES[fmt]
+    ]
+    output_dir = Path(output_dir)
+    output_dir.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, content in rendered:
+        path = output_dir / name
+        atomic_write_bytes(path, content)
+        written.append(path)
+    return written

@@ -1,0 +1,177 @@
+"""findings.csv and inventory.csv: spreadsheet-safe CSV.
+
+Tags, labels, account aliases and cloud error texts are attacker-controllable and end up in cells.
+A spreadsheet treats a cell starting with ``= + - @`` (and, in some, TAB, CR, LF or NUL) as a
+formula, so every such string cell gets a leading ``'`` (OWASP CSV injection). Every field is
+quoted, so embedded CR/LF stay inside their cell. UTF-8 with a BOM so Excel on Japanese Windows
+opens it correctly. Headers are stable English names; message text is in the report language.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Sequence
+
+from ..model import Bucket, Location
+from ..results import ScanResult
+from .facts import effective_certainty, finding_sort_key
+
+__all__ = [
+    "FINDINGS_COLUMNS",
+    "INVENTORY_COLUMNS",
+    "NO_LOCATION_REASON",
+    "findings_csv",
+    "inventory_csv",
+    "neutralise",
+    "to_csv_bytes",
+]
+
+_FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n", "\0")
+
+Cell = str | int | float | bool | None
+
+FINDINGS_COLUMNS = (
+    "fingerprint",
+    "rule_id",
+    "guideline_items",
+    "severity",
+    "base_severity",
+    "unverified",
+    "provider",
+    "scope",
+    "resource_name",
+    "resource_uid",
+    "location_role",
+    "location_region",
+    "location_country",
+    "location_countries",
+    "location_certainty",
+    "location_mechanism",
+    "location_target",
+    "classification",
+    "message",
+    "remediation",
+    "adjustments",
+    "state",
+    "suppression_id",
+    "suppression_expires",
+)
+
+INVENTORY_COLUMNS = (
+    "provider",
+    "scope",
+    "bucket",
+    "uid",
+    "role",
+    "region",
+    "countries",
+    "certainty",
+    "mechanism",
+    "target",
+    "derived",
+    "verified",
+    "unknown_reason",
+    "source",
+    "encryption_tier",
+    "public_verdict",
+    "classification",
+)
+
+# A bucket with no recorded location still gets a row: dropping it would hide it.
+NO_LOCATION_REASON = "no location recorded for this bucket"
+
+
+def neutralise(value: Cell) -> str:
+    """One cell as text; strings that a spreadsheet would run as a formula get a leading ``'``."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return str(value)  # a real number is data, never a formula; leave it alone
+    if value.startswith(_FORMULA_TRIGGERS):
+        return "'" + value
+    return value
+
+
+def to_csv_bytes(header: Sequence[str], rows: Iterable[Sequence[Cell]]) -> bytes:
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer, quoting=csv.QUOTE_ALL, lineterminator="\r\n")
+    writer.writerow([neutralise(h) for h in header])
+    for row in rows:
+        if len(row) != len(header):
+            raise ValueError(f"CSV row has {len(row)} cells, header has {len(header)}")
+        writer.writerow([neutralise(cell) for cell in row])
+    return buffer.getvalue().encode("utf-8-sig")
+
+
+def findings_csv(result: ScanResult, lang: str) -> bytes:
+    rows: list[list[Cell]] = []
+    for f in sorted(result.findings, key=finding_sort_key):
+        loc = f.location
+        rows.append(
+            [
+                f.fingerprint,
+                f.rule_id,
+                ";".join(f.guideline_items),
+                f.severity.value,
+                f.base_severity.value,
+                f.unverified,
+                f.provider,
+                f.scope,
+                f.resource.name if f.resource else None,
+                f.resource.uid if f.resource else None,
+                loc.role.value if loc else None,
+                loc.region if loc else None,
+                loc.country if loc else None,
+                ";".join(loc.countries) if loc else None,
+                loc.certainty.value if loc else None,
+                loc.mechanism if loc else None,
+                loc.target if loc else None,
+                f.classification.value if f.classification else None,
+                f.message.get(lang),
+                f.remediation.get(lang),
+                " / ".join(a.get(lang) for a in f.adjustments),
+                f.state.value if f.state else None,
+                f.suppression.id if f.suppression else None,
+                f.suppression.expires.isoformat() if f.suppression else None,
+            ]
+        )
+    return to_csv_bytes(FINDINGS_COLUMNS, rows)
+
+
+def inventory_csv(result: ScanResult) -> bytes:
+    rows: list[list[Cell]] = []
+    for bucket in result.inventory.buckets:
+        if not bucket.locations:
+            rows.append(_location_row(bucket, None))
+        rows.extend(_location_row(bucket, loc) for loc in bucket.locations)
+    return to_csv_bytes(INVENTORY_COLUMNS, rows)
+
+
+def _location_row(bucket: Bucket, loc: Location | None) -> list[Cell]:
+    res = loc.resolution if loc else None
+    common_tail: list[Cell] = [
+        bucket.encryption.tier.value,
+        bucket.public_access.verdict.value,
+        bucket.classification.value if bucket.classification else None,
+    ]
+    head: list[Cell] = [bucket.provider, bucket.scope, bucket.name, bucket.uid]
+    if loc is None:
+        # role .. verified empty, the reason in unknown_reason, no catalog source
+        return [*head, *([None] * 8), NO_LOCATION_REASON, None, *common_tail]
+    return [
+        *head,
+        loc.role.value,
+        loc.region,
+        ";".join(res.countries) if res else None,
+        effective_certainty(loc).value,
+        loc.mechanism,
+        loc.target,
+        loc.derived,
+        res.verified if res else None,  # empty = not resolved at all
+        loc.unknown_reason,
+        res.source if res else None,
+        *common_tail,
+    ]
