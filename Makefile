@@ -7,7 +7,7 @@ VENV_STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 SYS_STAMP  := .venv/.system-deps
 
-.PHONY: demo test lint typecheck unit venv node system-deps bench clean
+.PHONY: demo test lint typecheck unit venv node system-deps bench lock clean
 
 venv: $(VENV_STAMP)
 $(VENV_STAMP): requirements/lock.txt pyproject.toml $(wildcard providers/*/pyproject.toml)
@@ -44,6 +44,12 @@ test: lint typecheck unit
 
 bench: venv
 	$(BIN)/python benchmarks/run_all.py
+
+# Re-pin the environment after changing a dependency in any pyproject.toml.
+lock: venv
+	$(BIN)/python -m pip freeze --exclude-editable | grep -vi '^residency' > requirements/lock.body
+	{ sed -n '1,2p' requirements/lock.txt; cat requirements/lock.body; } > requirements/lock.new
+	mv requirements/lock.new requirements/lock.txt; rm -f requirements/lock.body
 
 clean:
 	rm -rf $(VENV) node_modules reports/demo .demo

@@ -144,7 +144,7 @@ def collect(
         work.extend((provider, scope) for scope in scopes)
 
     with ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="scope") as pool:
-        outcomes = list(pool.map(lambda pair: _collect_scope(*pair, progress), work))
+        outcomes = list(pool.map(lambda pw: _collect_scope(pw[0], pw[1], progress), work))
 
     buckets = sorted(
         (b for o in outcomes for b in o.buckets), key=lambda b: (b.provider, b.scope, b.name, b.uid)
