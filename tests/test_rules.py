@@ -664,3 +664,17 @@ def test_every_finding_has_both_languages_and_canonical_items() -> None:
             assert text.ja != text.en
         if f.resource is not None:
             assert f.resource.name in f.message.ja and f.resource.name in f.message.en
+
+
+def test_docs_rule_table_matches_the_rules() -> None:
+    from pathlib import Path
+
+    doc = (Path(__file__).resolve().parent.parent / "docs" / "rules.md").read_text("utf-8")
+    rows = {
+        line.split("|")[1].strip().strip("`"): line.split("|")[2].strip()
+        for line in doc.splitlines()
+        if line.startswith("| `")
+    }
+    assert set(rows) == {spec.id for spec in RULES}
+    for spec in RULES:
+        assert rows[spec.id] == " or ".join(spec.items)
