@@ -9,9 +9,10 @@ POSTing ``.../providers/Microsoft.Storage/register`` -- a write the guard stops.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -81,9 +82,13 @@ class RequestLog:
         with self._lock:
             return list(self._entries)
 
-    def __len__(self) -> int:
+    def count(self) -> int:
         with self._lock:
             return len(self._entries)
+
+    # azure-core tests the hook for truthiness before calling it: never let an empty log be falsy.
+    def __bool__(self) -> bool:
+        return True
 
 
 def _api_error(operation: str, exc: AzureError) -> AzureApiError:
@@ -94,6 +99,18 @@ def _api_error(operation: str, exc: AzureError) -> AzureApiError:
         message = exc.error.message if exc.error is not None and exc.error.message else exc.reason
         return AzureApiError(operation, exc.status_code, code, str(message or exc.message))
     return AzureApiError(operation, None, type(exc).__name__, str(exc.message))
+
+
+@contextlib.contextmanager
+def _translated(operation: str) -> Iterator[None]:
+    """SDK errors -> AzureApiError. A refused write (e.g. the SDK's provider auto-registration
+    after a 409 MissingSubscriptionRegistration) becomes an error of the read that caused it."""
+    try:
+        yield
+    except AzureError as exc:
+        raise _api_error(operation, exc) from exc
+    except ReadOnlyViolation as exc:
+        raise AzureApiError(operation, None, "WriteRefused", str(exc)) from exc
 
 
 def parse_account_id(account_id: str) -> tuple[str, str, str]:
@@ -186,10 +203,8 @@ class ArmClient:
 
     @staticmethod
     def _collect(operation: str, call: Callable[[], Iterable[Any]]) -> list[dict[str, Any]]:
-        try:
+        with _translated(operation):
             return [dict(item.as_dict()) for item in call()]
-        except AzureError as exc:
-            raise _api_error(operation, exc) from exc
 
     def list_subscriptions(self) -> list[dict[str, Any]]:
         client = self._client("subscriptions", "")
@@ -202,10 +217,8 @@ class ArmClient:
     def get_account(self, account_id: str) -> dict[str, Any]:
         subscription, group, name = parse_account_id(account_id)
         client = self._client("storage", subscription)
-        try:
+        with _translated("storageAccounts.getProperties"):
             return dict(client.storage_accounts.get_properties(group, name).as_dict())
-        except AzureError as exc:
-            raise _api_error("storageAccounts.getProperties", exc) from exc
 
     def list_containers(self, account_id: str) -> list[dict[str, Any]]:
         subscription, group, name = parse_account_id(account_id)
@@ -281,17 +294,13 @@ class DataPlaneClient:
         return str(self._service.url)
 
     def account_information(self) -> dict[str, Any]:
-        try:
+        with _translated("getAccountInformation"):
             info: Mapping[str, Any] = self._service.get_account_information()
-        except AzureError as exc:
-            raise _api_error("getAccountInformation", exc) from exc
         return {"skuName": info.get("sku_name"), "accountKind": info.get("account_kind")}
 
     def list_containers(self) -> list[dict[str, Any]]:
-        try:
+        with _translated("listContainers"):
             items = list(self._service.list_containers())
-        except AzureError as exc:
-            raise _api_error("listContainers", exc) from exc
         # Same wire names as ARM's ListContainerItem; the data plane's level is lower-case.
         return [
             {"name": c.name, "properties": {"publicAccess": _level(c.public_access)}} for c in items

@@ -1,0 +1,210 @@
+"""Fixtures: an ARM stub seeded with a small estate, and Azurite started from node_modules."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+from residency_audit_azure.testing import ArmStub, Azurite, find_azurite, run_azurite
+
+REPO = Path(__file__).resolve().parents[3]
+SUB = "3b4c2a57-1f9e-4d8a-9c6b-0a1e2f3d4c5b"
+SUB_DENIED = "9d8c7b6a-5f4e-4d3c-8b2a-1f0e9d8c7b6a"
+SUB_UNREGISTERED = "5a5a5a5a-1b1b-4c4c-8d8d-9e9e9e9e9e9e"
+MISSING_DEST = (
+    f"/subscriptions/{SUB}/resourceGroups/rg-gone/providers/Microsoft.Storage/"
+    "storageAccounts/deletedreplica"
+)
+
+
+def estate_seed() -> dict[str, Any]:
+    """Accounts that cover every mapping rule; page_size 2 forces nextLink paging everywhere."""
+    return {
+        "page_size": 2,
+        "subscriptions": [
+            {
+                "subscriptionId": SUB,
+                "displayName": "jp-prod",
+                "vaults": [{"name": "jpkeys", "resourceGroup": "rg-keys", "location": "japanwest"}],
+                "accounts": [
+                    {
+                        "name": "hkgrs",
+                        "location": "eastasia",
+                        "sku": "Standard_GRS",
+                        "tags": {"classification": "sensitive"},
+                        "properties": {
+                            "secondaryLocation": "southeastasia",
+                            "allowBlobPublicAccess": True,
+                        },
+                        "containers": [
+                            {"name": "ledger", "publicAccess": "None"},
+                            {"name": "site", "publicAccess": "Container"},
+                        ],
+                    },
+                    {
+                        "name": "sggrs",
+                        "location": "southeastasia",
+                        "sku": "Standard_RAGRS",
+                        "properties": {"secondaryLocation": "eastasia"},
+                        "containers": [{"name": "replica-c1"}],
+                    },
+                    {
+                        "name": "brgrs",
+                        "location": "brazilsouth",
+                        "sku": "Standard_GRS",
+                        "properties": {"secondaryLocation": "southcentralus"},
+                        "containers": [{"name": "sales"}],
+                    },
+                    {
+                        "name": "tokyolrs",
+                        "location": "japaneast",
+                        "sku": "Standard_LRS",
+                        "containers": [{"name": "c1"}, {"name": "c2"}, {"name": "c3"}],
+                        "objectReplicationPolicies": [
+                            {
+                                "destinationAccount": "sggrs",
+                                "rules": [
+                                    {"sourceContainer": "c1", "destinationContainer": "replica-c1"}
+                                ],
+                            },
+                            {
+                                "destinationAccount": MISSING_DEST,
+                                "rules": [{"sourceContainer": "c2", "destinationContainer": "x"}],
+                            },
+                        ],
+                    },
+                    {
+                        "name": "cmkacct",
+                        "location": "japaneast",
+                        "sku": "Standard_ZRS",
+                        "properties": {
+                            "encryption": {
+                                "keySource": "Microsoft.Keyvault",
+                                "requireInfrastructureEncryption": True,
+                                "keyvaultproperties": {
+                                    "keyvaulturi": "https://jpkeys.vault.azure.net",
+                                    "keyname": "storage-key",
+                                    "keyversion": "",
+                                },
+                            }
+                        },
+                        "containers": [{"name": "secrets"}],
+                    },
+                    {
+                        "name": "cmkelsewhere",
+                        "location": "japaneast",
+                        "sku": "Standard_LRS",
+                        "properties": {
+                            "encryption": {
+                                "keySource": "Microsoft.Keyvault",
+                                "keyvaultproperties": {
+                                    "keyvaulturi": "https://othervault.vault.azure.net/",
+                                    "keyname": "k",
+                                },
+                            }
+                        },
+                        "containers": [{"name": "data"}],
+                    },
+                    {
+                        "name": "denied",
+                        "location": "japaneast",
+                        "sku": "Standard_RAGRS",
+                        "properties": {"secondaryLocation": "japanwest"},
+                        "containers": [{"name": "hidden"}],
+                        "faults": {"containers": {"status": 403, "code": "AuthorizationFailed"}},
+                    },
+                    {
+                        "name": "gzrsnosec",
+                        "location": "japaneast",
+                        "sku": "Standard_GZRS",
+                        "properties": {"secondaryLocation": None},
+                        "containers": [{"name": "logs"}],
+                    },
+                    {
+                        "name": "ornoread",
+                        "location": "japaneast",
+                        "sku": "Standard_LRS",
+                        "containers": [{"name": "stuff"}],
+                        "faults": {
+                            "objectReplicationPolicies": {
+                                "status": 403,
+                                "code": "AuthorizationFailed",
+                            }
+                        },
+                    },
+                    {"name": "emptyacct", "location": "japaneast", "sku": "Standard_LRS"},
+                ],
+            },
+            {
+                "subscriptionId": SUB_DENIED,
+                "displayName": "no-read",
+                "faults": {"storageAccounts": {"status": 403, "code": "AuthorizationFailed"}},
+            },
+            {
+                "subscriptionId": SUB_UNREGISTERED,
+                "displayName": "unregistered",
+                "faults": {
+                    "storageAccounts": {
+                        "status": 409,
+                        "code": "MissingSubscriptionRegistration",
+                        "message": "The subscription is not registered to use namespace "
+                        "'Microsoft.Storage'. See https://aka.ms/rps-not-found for how to "
+                        "register subscriptions.",
+                    }
+                },
+            },
+        ],
+    }
+
+
+IDS = SimpleNamespace(
+    sub=SUB, sub_denied=SUB_DENIED, sub_unregistered=SUB_UNREGISTERED, missing_dest=MISSING_DEST
+)
+
+
+@pytest.fixture
+def ids() -> SimpleNamespace:
+    return IDS
+
+
+@pytest.fixture
+def estate() -> dict[str, Any]:
+    return estate_seed()
+
+
+@pytest.fixture
+def arm_stub(estate: dict[str, Any]) -> Iterator[ArmStub]:
+    with ArmStub(estate) as stub:
+        yield stub
+
+
+@pytest.fixture
+def stub_settings(arm_stub: ArmStub) -> Callable[..., dict[str, Any]]:
+    def make(**extra: Any) -> dict[str, Any]:
+        return {"arm_endpoint": arm_stub.url, "credential": "anonymous", "retries": 0, **extra}
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def azurite_main() -> Path:
+    main = find_azurite(REPO)
+    if main is None:
+        reason = (
+            "Azurite is not installed: run `npm ci` at the repository root "
+            "(package.json pins azurite 3.35.0 for Node 20)"
+        )
+        if os.environ.get("CI"):
+            pytest.fail(reason)
+        pytest.skip(reason)
+    return main
+
+
+@pytest.fixture(scope="session")
+def azurite(azurite_main: Path) -> Iterator[Azurite]:
+    with run_azurite(azurite_main, ("tokyoblob", "hkblob", "devstoreaccount1")) as server:
+        yield server
