@@ -1,0 +1,228 @@
+"""The whole provider against gcp-storage-emulator, with the unmodified google-cloud-storage client.
+
+Buckets are seeded through the emulator's metadata file in the real JSON API shape (its insert
+ignores locations). The emulator does not enforce IAM, so ``serve_emulator(deny_iam=...)`` answers
+403 for those buckets' IAM reads the way Cloud Storage does; every other request is the emulator's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+from residency_audit_gcp import GcpProvider
+from residency_audit_gcp.permissions import PERMISSIONS, permissions_for
+from residency_audit_gcp.testing import bucket_resource, iam_policy, serve_emulator
+
+from residency_audit.errors import CollectionError
+from residency_audit.model import (
+    Bucket,
+    Certainty,
+    CoverageNote,
+    EncryptionTier,
+    PublicVerdict,
+    Role,
+)
+
+pytestmark = pytest.mark.emulator
+
+KEY_HK = "projects/kms-proj/locations/asia-east2/keyRings/ring/cryptoKeys/bucket-key"
+
+ESTATE = [
+    bucket_resource("tokyo", "ASIA-NORTHEAST1", pap="enforced", labels={"env": "prod"}),
+    bucket_resource("hongkong", "ASIA-EAST2"),
+    bucket_resource("jp-dual", "ASIA1", location_type="dual-region"),
+    bucket_resource(
+        "cfg-dual",
+        "ASIA",
+        location_type="dual-region",
+        data_locations=["ASIA-NORTHEAST1", "ASIA-EAST1"],
+    ),
+    bucket_resource("asia-multi", "ASIA", location_type="multi-region"),
+    bucket_resource("eu-multi", "EU", location_type="multi-region"),
+    bucket_resource("us-multi", "US", location_type="multi-region"),
+    bucket_resource("cmek", "ASIA-NORTHEAST1", kms_key=KEY_HK),
+    bucket_resource("public-iam", "US-EAST1"),
+    bucket_resource(
+        "public-acl", "US-EAST1", ubla=False, acl=[{"entity": "allUsers", "role": "READER"}]
+    ),
+    bucket_resource("no-iam", "US-EAST1"),
+]
+POLICIES = {
+    "public-iam": iam_policy(("roles/storage.objectViewer", ["allUsers"]), version=3),
+    "tokyo": iam_policy(("roles/storage.objectViewer", ["allAuthenticatedUsers"])),
+}
+
+Recorder = tuple[list[tuple[str, str]], Callable[[str, str], None]]
+
+
+def recorder() -> Recorder:
+    seen: list[tuple[str, str]] = []
+    return seen, lambda method, url: seen.append((method, url))
+
+
+def scan(provider: GcpProvider) -> tuple[dict[str, Bucket], list[CoverageNote]]:
+    buckets: dict[str, Bucket] = {}
+    notes: list[CoverageNote] = []
+    for scope in provider.scopes():
+        for item in provider.buckets(scope):
+            if isinstance(item, Bucket):
+                buckets[item.name] = item
+            else:
+                notes.append(item)
+    return buckets, notes
+
+
+@pytest.fixture(scope="module")
+def estate(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[tuple[dict[str, Bucket], list[tuple[str, str]]]]:
+    """One full scan of ESTATE, shared by the read-only assertions below."""
+    with serve_emulator(
+        tmp_path_factory.mktemp("estate"), ESTATE, POLICIES, deny_iam=["no-iam"]
+    ) as url:
+        seen, observe = recorder()
+        provider = GcpProvider.from_settings(
+            {"projects": ["proj-jp"], "endpoint": url, "max_workers": 4}, observer=observe
+        )
+        buckets, notes = scan(provider)
+    assert notes == []
+    yield buckets, seen
+
+
+def locs(bucket: Bucket) -> list[tuple[Role, str | None, Certainty]]:
+    return [(loc.role, loc.region, loc.certainty) for loc in bucket.locations]
+
+
+def test_every_seeded_bucket_is_reported_once(estate: Any) -> None:
+    buckets, _ = estate
+    assert sorted(buckets) == sorted(b["name"] for b in ESTATE)
+    assert {b.scope for b in buckets.values()} == {"proj-jp"}
+
+
+def test_locations_as_a_user_sees_them(estate: Any) -> None:
+    b, _ = estate
+    mrm, c, p = Role.MULTI_REGION_MEMBER, Certainty.CONFIRMED, Certainty.POSSIBLE
+    assert locs(b["tokyo"]) == [(Role.PRIMARY, "asia-northeast1", c)]
+    assert locs(b["hongkong"]) == [(Role.PRIMARY, "asia-east2", c)]
+    assert locs(b["jp-dual"]) == [(mrm, "asia-northeast1", c), (mrm, "asia-northeast2", c)]
+    assert locs(b["cfg-dual"]) == [(mrm, "asia-northeast1", c), (mrm, "asia-east1", c)]
+    assert locs(b["asia-multi"]) == [(mrm, "ASIA", p)]
+    assert locs(b["eu-multi"]) == [(mrm, "EU", p)]
+    assert locs(b["us-multi"]) == [(mrm, "US", c)]
+    assert locs(b["cmek"]) == [(Role.PRIMARY, "asia-northeast1", c), (Role.KEY, "asia-east2", c)]
+
+
+def test_encryption_and_labels(estate: Any) -> None:
+    b, _ = estate
+    assert b["cmek"].encryption.tier is EncryptionTier.CUSTOMER_MANAGED
+    assert b["cmek"].encryption.key_id == KEY_HK
+    assert b["tokyo"].encryption.tier is EncryptionTier.PROVIDER_MANAGED
+    assert b["tokyo"].tags == {"env": "prod"}
+
+
+def test_public_access_verdicts(estate: Any) -> None:
+    b, _ = estate
+    verdict = {name: bucket.public_access.verdict for name, bucket in b.items()}
+    # PAP enforced wins over the allAuthenticatedUsers binding seeded on "tokyo"
+    assert verdict["tokyo"] is PublicVerdict.BLOCKED
+    assert verdict["public-iam"] is PublicVerdict.PUBLIC
+    assert verdict["public-acl"] is PublicVerdict.PUBLIC
+    assert verdict["hongkong"] is PublicVerdict.NOT_BLOCKED
+    assert any("allUsers" in e for e in b["public-iam"].public_access.evidence)
+    assert any("bucket ACL" in e for e in b["public-acl"].public_access.evidence)
+
+
+def test_denied_iam_read_is_unknown_with_the_403(estate: Any) -> None:
+    b, _ = estate
+    bucket = b["no-iam"]
+    assert bucket.public_access.verdict is PublicVerdict.UNKNOWN
+    (gap,) = bucket.gaps
+    assert gap.field == "public_access.iam_policy"
+    assert gap.error_code == "403"
+    assert "getIamPolicy" in gap.reason
+    # the other buckets are unaffected
+    assert b["hongkong"].gaps == ()
+
+
+def test_one_full_list_and_one_iam_read_per_bucket_no_refetch(estate: Any) -> None:
+    _, seen = estate
+    paths = [urlparse(url).path for _, url in seen]
+    lists = [url for _, url in seen if urlparse(url).path == "/storage/v1/b"]
+    assert len(lists) == 1
+    assert parse_qs(urlparse(lists[0]).query)["projection"] == ["full"]
+    iam_reads = [u for _, u in seen if urlparse(u).path.endswith("/iam")]
+    assert sorted(urlparse(u).path for u in iam_reads) == sorted(
+        f"/storage/v1/b/{b['name']}/iam" for b in ESTATE
+    )
+    assert all(
+        parse_qs(urlparse(u).query)["optionsRequestedPolicyVersion"] == ["3"] for u in iam_reads
+    )
+    assert len(paths) == 1 + len(ESTATE)
+
+
+def test_unlistable_project_raises_collection_error(emulator: Callable[..., str]) -> None:
+    url = emulator(ESTATE[:1], deny_list=True)
+    provider = GcpProvider.from_settings({"projects": ["proj-jp"], "endpoint": url})
+    (scope,) = provider.scopes()
+    with pytest.raises(CollectionError) as err:
+        list(provider.buckets(scope))
+    assert err.value.code == "403"
+    assert "proj-jp" in str(err.value)
+
+
+def test_storage_emulator_host_env_is_used(
+    emulator: Callable[..., str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = emulator(ESTATE[:2])
+    monkeypatch.setenv("STORAGE_EMULATOR_HOST", url)
+    buckets, _ = scan(GcpProvider.from_settings({"projects": ["proj-jp"]}))
+    assert sorted(buckets) == ["hongkong", "tokyo"]
+
+
+def test_full_org_scan_is_read_only_and_uses_exactly_the_role_permissions(
+    emulator: Callable[..., str], resource_manager: tuple[str, list[tuple[str, str]]]
+) -> None:
+    """Every HTTP request of a full scan is a GET, and maps to a permission of the custom role;
+    every permission of the role is used. (A denied IAM read still counts: it was sent.)"""
+    rm_url, _ = resource_manager
+    endpoints = {
+        "proj-alpha": emulator(ESTATE[:4], POLICIES, deny_iam=["jp-dual"]),
+        "proj-beta": emulator(ESTATE[4:8], POLICIES),
+        "proj-gamma": emulator(ESTATE[8:], POLICIES),
+        "proj-delta": emulator([]),
+    }
+    seen, observe = recorder()
+    provider = GcpProvider.from_settings(
+        {
+            "organization": "organizations/100",
+            "resource_manager_endpoint": rm_url,
+            "project_endpoints": endpoints,
+        },
+        observer=observe,
+    )
+    scopes = list(provider.scopes())
+    collected: dict[str, list[str]] = {}
+    for scope in scopes:
+        try:
+            collected[scope.id] = [b.name for b in provider.buckets(scope) if isinstance(b, Bucket)]
+        except CollectionError:
+            collected[scope.id] = ["<failed>"]
+    # one emulator per project: each project's buckets are its own
+    assert collected == {
+        "proj-alpha": [b["name"] for b in ESTATE[:4]],
+        "proj-beta": [b["name"] for b in ESTATE[4:8]],
+        "proj-gamma": [b["name"] for b in ESTATE[8:]],
+        "folders/300": ["<failed>"],
+        "proj-delta": [],
+    }
+    assert seen, "no request was recorded"
+    assert {method for method, _ in seen} == {"GET"}
+    used: set[str] = set()
+    for method, url in seen:
+        perms = permissions_for(method, urlparse(url).path)
+        assert perms is not None, f"request outside the permission map: {method} {url}"
+        used.update(perms)
+    assert used == set(PERMISSIONS) == set(provider.permission_policy()["includedPermissions"])
