@@ -6,7 +6,6 @@ import io
 import sys
 
 import pytest
-
 from rich.console import Console
 from rich.progress import Progress
 
