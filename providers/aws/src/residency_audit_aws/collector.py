@@ -1,0 +1,392 @@
+"""Scanning one account: list its buckets and read every setting that says where copies live.
+
+Per-bucket reads run on a bounded worker pool; results stream out in listing order with at most
+``2 * max_workers`` buckets in flight, so memory stays bounded however many buckets there are.
+Account-wide facts (Block Public Access, Multi-Region Access Points, each region's backup plans)
+and lookups many buckets share (KMS keys, destination bucket regions) are read once and cached.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import deque
+from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from residency_audit.errors import CollectionError
+from residency_audit.model import Bucket, CoverageNote, Gap, Location, Role
+
+from . import normalize as nz
+from .backup import RegionBackup, backup_for_bucket, plan_from_responses
+from .client import AwsAccount, AwsApiError
+from .normalize import DestinationRegion, Failure, Read
+from .public import external_principals, public_access
+
+__all__ = ["AccountScan", "list_enabled_regions"]
+
+K = TypeVar("K")
+V = TypeVar("V")
+LIST_BUCKETS_PAGE = 10_000  # the API maximum; moto never returns a continuation token
+
+
+class _Once(Generic[K, V]):
+    """Compute each key once, even when several workers ask at the same time."""
+
+    def __init__(self, compute: Callable[[K], V]) -> None:
+        self._compute = compute
+        self._lock = threading.Lock()
+        self._entries: dict[K, tuple[threading.Lock, list[V]]] = {}
+
+    def get(self, key: K) -> V:
+        with self._lock:
+            entry = self._entries.setdefault(key, (threading.Lock(), []))
+        lock, box = entry
+        with lock:
+            if not box:
+                box.append(self._compute(key))
+            return box[0]
+
+    def values(self) -> list[V]:
+        with self._lock:
+            return [box[0] for _, box in self._entries.values() if box]
+
+
+def _read(fn: Callable[[], Mapping[str, Any]]) -> Read:
+    try:
+        return fn()
+    except AwsApiError as exc:
+        return Failure(exc.code, exc.message)
+
+
+def list_enabled_regions(account: AwsAccount) -> tuple[list[str], list[str]]:
+    """(enabled, not enabled) regions of the account, from EC2 DescribeRegions."""
+    response = account.call(
+        "ec2", account.partition.home_region, "DescribeRegions", AllRegions=True
+    )
+    enabled: list[str] = []
+    disabled: list[str] = []
+    for region in response.get("Regions", []):
+        name = str(region["RegionName"])
+        (disabled if region.get("OptInStatus") == "not-opted-in" else enabled).append(name)
+    return sorted(enabled), sorted(disabled)
+
+
+@dataclass(frozen=True)
+class ScanContext:
+    account_id: str
+    arn_partition: str  # partition as it appears in ARNs
+    known_accounts: frozenset[str]  # the organisation's accounts (or just this one)
+    max_workers: int
+
+
+class AccountScan:
+    def __init__(self, account: AwsAccount, context: ScanContext) -> None:
+        self.account = account
+        self.ctx = context
+        self.home = account.partition.home_region
+        self._keys: _Once[tuple[str, str], Read] = _Once(self._describe_key)
+        self._destinations: _Once[str, DestinationRegion] = _Once(self._destination_region)
+        self._backup: _Once[str, RegionBackup] = _Once(self._region_backup)
+        self._account_block: Read = Failure("NotRead")
+        self._mraps: dict[str, list[nz.MrapMember]] = {}
+        self._mrap_error: Failure | None = None
+
+    # --- account- and region-level reads ------------------------------------------------------
+
+    def _regions(self) -> tuple[list[str], list[CoverageNote]]:
+        configured = self.account.partition.regions
+        if configured:
+            return list(configured), []
+        try:
+            enabled, disabled = list_enabled_regions(self.account)
+        except AwsApiError as exc:
+            note = CoverageNote(
+                kind="region-list-unreadable",
+                detail=f"account {self.ctx.account_id}: ec2:DescribeRegions failed ({exc.code}); "
+                "regional services are read only in the regions where buckets live",
+                affects_completeness=True,
+            )
+            return [], [note]
+        notes = [
+            CoverageNote(
+                kind="region-not-enabled",
+                detail=f"{region} is not enabled for account {self.ctx.account_id}; "
+                "nothing there was scanned",
+            )
+            for region in disabled
+        ]
+        return enabled, notes
+
+    def _read_account_level(self) -> None:
+        self._account_block = _read(
+            lambda: self.account.call(
+                "s3control", self.home, "GetPublicAccessBlock", AccountId=self.ctx.account_id
+            )
+        )
+        if self.account.partition.name != "aws":
+            return  # Multi-Region Access Points exist only in the aws partition
+        try:
+            reports: list[Mapping[str, Any]] = []
+            # the MRAP control plane is served from us-west-2 only
+            for page in self.account.pages(
+                "s3control",
+                "us-west-2",
+                "ListMultiRegionAccessPoints",
+                AccountId=self.ctx.account_id,
+            ):
+                reports.extend(page.get("AccessPoints", []))
+            self._mraps = nz.mrap_members(reports)
+        except AwsApiError as exc:
+            self._mrap_error = Failure(exc.code, exc.message)
+
+    def _region_backup(self, region: str) -> RegionBackup:
+        try:
+            summaries = [
+                p
+                for page in self.account.pages("backup", region, "ListBackupPlans")
+                for p in page.get("BackupPlansList", [])
+            ]
+        except AwsApiError as exc:
+            return RegionBackup(region=region, error=Failure(exc.code, exc.message))
+        plans = []
+        for summary in summaries:
+            plan_id = str(summary["BackupPlanId"])
+            try:
+                plan = self.account.call("backup", region, "GetBackupPlan", BackupPlanId=plan_id)
+                selections: list[Mapping[str, Any]] | Failure = [
+                    self.account.call(
+                        "backup",
+                        region,
+                        "GetBackupSelection",
+                        BackupPlanId=plan_id,
+                        SelectionId=item["SelectionId"],
+                    )
+                    for page in self.account.pages(
+                        "backup", region, "ListBackupSelections", BackupPlanId=plan_id
+                    )
+                    for item in page.get("BackupSelectionsList", [])
+                ]
+            except AwsApiError as exc:
+                plan = dict(summary) | {
+                    "BackupPlan": {"BackupPlanName": summary.get("BackupPlanName")}
+                }
+                selections = Failure(exc.code, exc.message)
+            plans.append(plan_from_responses(plan, region, self.ctx.account_id, selections))
+        return RegionBackup(region=region, plans=tuple(plans))
+
+    # --- shared per-bucket lookups ------------------------------------------------------------
+
+    def _describe_key(self, key: tuple[str, str]) -> Read:
+        region, key_id = key
+        return _read(lambda: self.account.call("kms", region, "DescribeKey", KeyId=key_id))
+
+    def _destination_region(self, name: str) -> DestinationRegion:
+        try:
+            response = self.account.call("s3", self.home, "GetBucketLocation", Bucket=name)
+            return DestinationRegion(nz.primary_region(response.get("LocationConstraint")))
+        except AwsApiError as first:
+            if first.code == "NoSuchBucket":
+                return DestinationRegion(None, "destination bucket does not exist (NoSuchBucket)")
+            try:
+                return DestinationRegion(self.account.head_bucket_region(name))
+            except AwsApiError as second:
+                if second.code in ("404", "NoSuchBucket", "NotFound"):
+                    return DestinationRegion(
+                        None, "destination bucket does not exist (NoSuchBucket)"
+                    )
+                return DestinationRegion(
+                    None,
+                    f"destination region unreadable: GetBucketLocation {first.code}, "
+                    f"HeadBucket {second.code}",
+                )
+
+    def _own_region(self, name: str) -> tuple[str | None, Gap | None]:
+        try:
+            response = self.account.call("s3", self.home, "GetBucketLocation", Bucket=name)
+            return nz.primary_region(response.get("LocationConstraint"), self.home), None
+        except AwsApiError as first:
+            try:
+                return self.account.head_bucket_region(name), None
+            except AwsApiError:
+                return None, Gap(
+                    field="region",
+                    reason=f"GetBucketLocation failed: {first.code}; HeadBucket gave no region",
+                    error_code=first.code,
+                    may_hide_copy=True,
+                )
+
+    # --- one bucket -----------------------------------------------------------------------------
+
+    def bucket(self, listed: Mapping[str, Any]) -> Bucket:
+        name = str(listed["Name"])
+        arn = nz.bucket_arn(self.ctx.arn_partition, name)
+        gaps: list[Gap] = []
+        region: str | None = listed.get("BucketRegion")
+        if not region:
+            region, gap = self._own_region(name)
+            gaps.extend([gap] if gap else [])
+        at = region or self.home
+
+        def get(operation: str) -> Read:
+            return _read(lambda: self.account.call("s3", at, operation, Bucket=name))
+
+        locations: list[Location] = [
+            Location(
+                role=Role.PRIMARY,
+                provider=nz.PROVIDER,
+                region=region,
+                mechanism="s3-bucket",
+                target=name,
+                unknown_reason=None if region else "GetBucketLocation and HeadBucket failed",
+            )
+        ]
+        tags, gap = nz.tags(get("GetBucketTagging"))
+        gaps.extend([gap] if gap else [])
+
+        enc_response = get("GetBucketEncryption")
+        key_read: Read | None = None
+        if isinstance(enc_response, Mapping):
+            algorithm, key_id = nz.encryption_rule(enc_response)
+            if algorithm and algorithm.startswith("aws:kms") and key_id:
+                key_region = key_id.split(":")[3] if key_id.startswith("arn:") else at
+                key_read = self._keys.get((key_region, key_id))
+        enc, key_locations, enc_gaps = nz.encryption(enc_response, key_read, region)
+        locations.extend(key_locations)
+        gaps.extend(enc_gaps)
+
+        replication = get("GetBucketReplication")
+        if isinstance(replication, Failure):
+            if replication.code != "ReplicationConfigurationNotFoundError":
+                gaps.append(
+                    Gap(
+                        field="replication",
+                        reason=replication.describe("GetBucketReplication"),
+                        error_code=replication.code,
+                        may_hide_copy=True,
+                    )
+                )
+        else:
+            names = nz.destination_bucket_names(replication)
+            regions = {n: self._destinations.get(n) for n in names}
+            locations.extend(nz.replication_locations(replication, regions))
+
+        backup = self._backup.get(region) if region else None
+        backup_locations, backup_gaps = backup_for_bucket(
+            arn, tags, backup, self.ctx.arn_partition, region
+        )
+        locations.extend(backup_locations)
+        gaps.extend(backup_gaps)
+
+        if self._mrap_error is not None:
+            gaps.append(
+                Gap(
+                    field="multi_region_access_points",
+                    reason=self._mrap_error.describe("s3:ListMultiRegionAccessPoints"),
+                    error_code=self._mrap_error.code,
+                    may_hide_copy=True,
+                )
+            )
+        locations.extend(nz.mrap_locations(name, self._mraps.get(name, [])))
+
+        public, public_gaps = public_access(
+            self._account_block,
+            get("GetPublicAccessBlock"),
+            get("GetBucketPolicyStatus"),
+            get("GetBucketAcl"),
+            get("GetBucketOwnershipControls"),
+        )
+        gaps.extend(public_gaps)
+        principals, gap = external_principals(get("GetBucketPolicy"), self.ctx.known_accounts)
+        gaps.extend([gap] if gap else [])
+
+        return Bucket(
+            provider=nz.PROVIDER,
+            scope=self.ctx.account_id,
+            name=name,
+            uid=arn,
+            tags=tags or {},
+            locations=nz.dedupe(locations),
+            encryption=enc,
+            public_access=public,
+            gaps=tuple(dict.fromkeys(gaps)),
+            external_principals=principals,
+        )
+
+    # --- the whole account ----------------------------------------------------------------------
+
+    def _listing(self) -> Iterator[Mapping[str, Any] | CoverageNote]:
+        pages = self.account.pages(
+            "s3",
+            self.home,
+            "ListBuckets",
+            next_param="ContinuationToken",
+            next_field="ContinuationToken",
+            MaxBuckets=LIST_BUCKETS_PAGE,
+        )
+        first = True
+        while True:
+            try:
+                page = next(pages)
+            except StopIteration:
+                return
+            except AwsApiError as exc:
+                if first:
+                    raise CollectionError(
+                        f"account {self.ctx.account_id}: s3:ListBuckets failed: {exc.code}",
+                        code=exc.code,
+                    ) from None
+                yield CoverageNote(
+                    kind="listing-incomplete",
+                    detail=f"account {self.ctx.account_id}: a later ListBuckets page failed "
+                    f"({exc.code}); buckets after it were not scanned",
+                    affects_completeness=True,
+                )
+                return
+            first = False
+            buckets = page.get("Buckets", [])
+            yield from buckets
+            if len(buckets) >= LIST_BUCKETS_PAGE and not page.get("ContinuationToken"):
+                yield CoverageNote(
+                    kind="listing-possibly-truncated",
+                    detail=f"account {self.ctx.account_id}: ListBuckets returned a full page "
+                    "without a continuation token; buckets beyond it may be missing",
+                    affects_completeness=True,
+                )
+
+    def run(self) -> Iterator[Bucket | CoverageNote]:
+        regions, notes = self._regions()
+        yield from notes
+        workers = self.ctx.max_workers
+        with (
+            ThreadPoolExecutor(workers, thread_name_prefix="aws-bucket") as pool,
+            ThreadPoolExecutor(min(workers, 8), thread_name_prefix="aws-region") as prefetch,
+        ):
+            # Every enabled region's backup plans are read up front, on their own pool, so a
+            # bucket worker waiting for its region never starves the pool that fills it.
+            for region in regions:
+                prefetch.submit(self._backup.get, region)
+            self._read_account_level()
+            window: deque[Future[Bucket]] = deque()
+            try:
+                for item in self._listing():
+                    if isinstance(item, CoverageNote):
+                        yield item
+                        continue
+                    window.append(pool.submit(self.bucket, item))
+                    if len(window) >= 2 * workers:
+                        yield window.popleft().result()
+                while window:
+                    yield window.popleft().result()
+            finally:
+                for future in window:
+                    future.cancel()
+        for backup in self._backup.values():
+            if backup.error is not None:
+                yield CoverageNote(
+                    kind="backup-unreadable",
+                    detail=f"account {self.ctx.account_id}, {backup.region}: "
+                    + backup.error.describe("backup:ListBackupPlans"),
+                    affects_completeness=True,
+                )

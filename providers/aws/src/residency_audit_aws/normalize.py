@@ -1,0 +1,317 @@
+"""Pure functions: API-shaped JSON (as boto3 returns it) -> residency_audit.model types.
+
+Inputs that could not be read arrive as :class:`Failure` with the API's error code, so every
+function here can say UNKNOWN with a reason instead of guessing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from residency_audit.model import Certainty, Encryption, EncryptionTier, Gap, Location, Role
+
+__all__ = [
+    "PROVIDER",
+    "DestinationRegion",
+    "Failure",
+    "Read",
+    "bucket_arn",
+    "dedupe",
+    "destination_bucket_names",
+    "encryption",
+    "encryption_rule",
+    "key_locations",
+    "mrap_locations",
+    "mrap_members",
+    "primary_region",
+    "replication_locations",
+    "tags",
+]
+
+PROVIDER = "aws"
+
+
+@dataclass(frozen=True)
+class Failure:
+    """A read that failed: the API error code and message."""
+
+    code: str
+    message: str = ""
+
+    def describe(self, operation: str) -> str:
+        return f"{operation} failed: {self.code}" + (f" ({self.message})" if self.message else "")
+
+
+Read = Mapping[str, Any] | Failure
+
+
+@dataclass(frozen=True)
+class DestinationRegion:
+    region: str | None
+    unknown_reason: str | None = None
+
+
+def primary_region(location_constraint: str | None, default: str = "us-east-1") -> str:
+    """GetBucketLocation's LocationConstraint -> region: null means us-east-1, ``EU`` eu-west-1."""
+    if not location_constraint:
+        return default
+    if location_constraint == "EU":
+        return "eu-west-1"
+    return location_constraint
+
+
+def bucket_arn(partition: str, name: str) -> str:
+    return f"arn:{partition}:s3:::{name}"
+
+
+def dedupe(locations: Iterable[Location]) -> tuple[Location, ...]:
+    return tuple(dict.fromkeys(locations))
+
+
+def tags(response: Read) -> tuple[dict[str, str] | None, Gap | None]:
+    """GetBucketTagging -> tags; NoSuchTagSet means no tags, anything else is a gap."""
+    if isinstance(response, Failure):
+        if response.code == "NoSuchTagSet":
+            return {}, None
+        return None, Gap(
+            field="tags", reason=response.describe("GetBucketTagging"), error_code=response.code
+        )
+    return {str(t["Key"]): str(t.get("Value", "")) for t in response.get("TagSet", [])}, None
+
+
+# --- encryption and keys -------------------------------------------------------------------
+
+
+def encryption_rule(response: Mapping[str, Any]) -> tuple[str | None, str | None]:
+    """GetBucketEncryption -> (SSE algorithm, KMS key id) of the default-encryption rule."""
+    rules = response.get("ServerSideEncryptionConfiguration", {}).get("Rules", [])
+    for rule in rules:
+        default = rule.get("ApplyServerSideEncryptionByDefault")
+        if default:
+            return default.get("SSEAlgorithm"), default.get("KMSMasterKeyID")
+    return None, None
+
+
+def _arn_region(arn: str) -> str | None:
+    parts = arn.split(":")
+    if len(parts) >= 6 and parts[0] == "arn" and parts[3]:
+        return parts[3]
+    return None
+
+
+def _is_aws_managed_alias(key_id: str) -> bool:
+    return key_id == "alias/aws/s3" or key_id.endswith(":alias/aws/s3")
+
+
+def key_locations(
+    metadata: Mapping[str, Any] | None, key_id: str, bucket_region: str | None, mechanism: str
+) -> list[Location]:
+    """Where the key material lives: its own region and, for multi-Region keys, every sibling."""
+    own = _arn_region(str(metadata["Arn"])) if metadata else None
+    if own is None:
+        own = _arn_region(key_id) or bucket_region  # ids and aliases resolve in the bucket's region
+    target = str(metadata["Arn"]) if metadata else key_id
+    locations = [
+        Location(
+            role=Role.KEY,
+            provider=PROVIDER,
+            region=own,
+            mechanism=mechanism,
+            target=target,
+            unknown_reason=None if own else "bucket region unknown, so the key's is too",
+        )
+    ]
+    config = (metadata or {}).get("MultiRegionConfiguration") or {}
+    siblings = [config.get("PrimaryKey") or {}, *config.get("ReplicaKeys", [])]
+    for sibling in siblings:
+        region = sibling.get("Region")
+        if region and region != own:
+            locations.append(
+                Location(
+                    role=Role.KEY,
+                    provider=PROVIDER,
+                    region=region,
+                    mechanism="kms-multi-region-key",
+                    target=sibling.get("Arn"),
+                )
+            )
+    return locations
+
+
+def encryption(
+    response: Read,
+    key: Read | None,
+    bucket_region: str | None,
+) -> tuple[Encryption, list[Location], list[Gap]]:
+    """Default encryption -> tier, key locations and gaps.
+
+    ``key`` is the DescribeKey response for the rule's key (None when the rule names no key).
+    """
+    if isinstance(response, Failure):
+        if response.code == "ServerSideEncryptionConfigurationNotFoundError":
+            return (
+                Encryption(tier=EncryptionTier.NONE, detail="no default encryption configured"),
+                [],
+                [],
+            )
+        gap = Gap(
+            field="encryption",
+            reason=response.describe("GetBucketEncryption"),
+            error_code=response.code,
+        )
+        return Encryption(tier=EncryptionTier.UNKNOWN), [], [gap]
+    algorithm, key_id = encryption_rule(response)
+    if algorithm is None:
+        return Encryption(tier=EncryptionTier.NONE, detail="no default encryption rule"), [], []
+    if algorithm == "AES256":
+        return Encryption(tier=EncryptionTier.PROVIDER_MANAGED, detail="SSE-S3"), [], []
+    label = "DSSE-KMS" if algorithm == "aws:kms:dsse" else "SSE-KMS"
+    mechanism = label.lower()
+    if not key_id:
+        # No key named: S3 uses the AWS managed key aws/s3 in the bucket's region.
+        loc = Location(
+            role=Role.KEY,
+            provider=PROVIDER,
+            region=bucket_region,
+            mechanism=mechanism,
+            target="alias/aws/s3",
+            derived=True,
+            unknown_reason=None if bucket_region else "bucket region unknown, so the key's is too",
+        )
+        enc = Encryption(
+            tier=EncryptionTier.PROVIDER_MANAGED, key_id="alias/aws/s3", detail=f"{label} (aws/s3)"
+        )
+        return enc, [loc], []
+    if isinstance(key, Mapping):
+        metadata = key.get("KeyMetadata", {})
+        manager = metadata.get("KeyManager")
+        tier = {
+            "CUSTOMER": EncryptionTier.CUSTOMER_MANAGED,
+            "AWS": EncryptionTier.PROVIDER_MANAGED,
+        }.get(str(manager), EncryptionTier.UNKNOWN)
+        detail = f"{label}, {'customer' if manager == 'CUSTOMER' else 'AWS'} managed key"
+        if metadata.get("Origin") in ("EXTERNAL", "EXTERNAL_KEY_STORE", "AWS_CLOUDHSM"):
+            detail += f", origin {metadata['Origin']}"
+        if metadata.get("MultiRegion"):
+            detail += ", multi-Region key"
+        enc = Encryption(tier=tier, key_id=str(metadata.get("Arn", key_id)), detail=detail)
+        return enc, key_locations(metadata, key_id, bucket_region, mechanism), []
+    failure = key if isinstance(key, Failure) else Failure("NotRead")
+    locations = key_locations(None, key_id, bucket_region, mechanism)
+    if _is_aws_managed_alias(key_id):
+        enc = Encryption(tier=EncryptionTier.PROVIDER_MANAGED, key_id=key_id, detail=label)
+        return enc, locations, []
+    gap = Gap(
+        field="encryption.key",
+        reason=failure.describe("kms:DescribeKey")
+        + "; customer- or AWS-managed and multi-Region replicas unknown",
+        error_code=failure.code,
+        may_hide_copy=True,  # a multi-Region key's replicas would be hidden
+    )
+    return Encryption(tier=EncryptionTier.UNKNOWN, key_id=key_id, detail=label), locations, [gap]
+
+
+# --- replication ---------------------------------------------------------------------------
+
+
+def _destination_name(bucket: str) -> str:
+    return bucket.split(":::", 1)[1] if bucket.startswith("arn:") and ":::" in bucket else bucket
+
+
+def destination_bucket_names(response: Mapping[str, Any]) -> list[str]:
+    rules = response.get("ReplicationConfiguration", {}).get("Rules", [])
+    names = (_destination_name(str(r.get("Destination", {}).get("Bucket", ""))) for r in rules)
+    return list(dict.fromkeys(n for n in names if n))
+
+
+def replication_locations(
+    response: Mapping[str, Any], regions: Mapping[str, DestinationRegion]
+) -> list[Location]:
+    """GetBucketReplication -> one replica location per rule destination (+ replica KMS keys).
+
+    A disabled rule still counts as POSSIBLE: objects it replicated earlier stay in the destination.
+    """
+    locations: list[Location] = []
+    for rule in response.get("ReplicationConfiguration", {}).get("Rules", []):
+        dest = rule.get("Destination", {})
+        arn = str(dest.get("Bucket", ""))
+        name = _destination_name(arn)
+        answer = regions.get(name, DestinationRegion(None, "destination region not looked up"))
+        account = dest.get("Account")
+        target = f"{arn} (account {account})" if account else arn
+        enabled = rule.get("Status") == "Enabled"
+        locations.append(
+            Location(
+                role=Role.REPLICA,
+                provider=PROVIDER,
+                region=answer.region,
+                mechanism="s3-replication" if enabled else "s3-replication (rule disabled)",
+                target=target,
+                certainty=Certainty.CONFIRMED if enabled else Certainty.POSSIBLE,
+                unknown_reason=answer.unknown_reason,
+            )
+        )
+        replica_key = dest.get("EncryptionConfiguration", {}).get("ReplicaKmsKeyID")
+        if replica_key:
+            region = _arn_region(str(replica_key)) or answer.region
+            locations.append(
+                Location(
+                    role=Role.KEY,
+                    provider=PROVIDER,
+                    region=region,
+                    mechanism="s3-replication-kms",
+                    target=str(replica_key),
+                    unknown_reason=None if region else "replica key region unknown",
+                )
+            )
+    return locations
+
+
+# --- multi-Region access points ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MrapMember:
+    access_point: str
+    bucket: str
+    region: str | None
+    account: str | None
+
+
+def mrap_members(reports: Sequence[Mapping[str, Any]]) -> dict[str, list[MrapMember]]:
+    """ListMultiRegionAccessPoints -> bucket name -> every member of each MRAP it belongs to."""
+    by_bucket: dict[str, list[MrapMember]] = {}
+    for report in reports:
+        members = [
+            MrapMember(
+                access_point=str(report.get("Name", "")),
+                bucket=str(r.get("Bucket", "")),
+                region=r.get("Region"),
+                account=r.get("BucketAccountId"),
+            )
+            for r in report.get("Regions", [])
+        ]
+        for member in members:
+            by_bucket.setdefault(member.bucket, []).extend(members)
+    return by_bucket
+
+
+def mrap_locations(bucket: str, members: Sequence[MrapMember]) -> list[Location]:
+    """Every other member of the bucket's access points: writes through the access point land in
+    whichever member is nearest, so the dataset may live in any member's region."""
+    return [
+        Location(
+            role=Role.MULTI_REGION_MEMBER,
+            provider=PROVIDER,
+            region=m.region,
+            mechanism="s3-multi-region-access-point",
+            target=f"{m.access_point}: {m.bucket}"
+            + (f" (account {m.account})" if m.account else ""),
+            certainty=Certainty.POSSIBLE,
+            unknown_reason=None if m.region else "access point did not report the member's region",
+        )
+        for m in members
+        if m.bucket != bucket
+    ]

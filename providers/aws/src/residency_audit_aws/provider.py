@@ -1,0 +1,162 @@
+"""The AWS provider: accounts (one, or every account of an Organization) and their S3 buckets."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any, ClassVar
+
+import boto3
+
+from residency_audit.errors import CollectionError
+from residency_audit.model import Bucket, CoverageNote
+from residency_audit.plugins import Scope
+
+from . import permissions
+from .client import AwsAccount, AwsApiError, SessionFactory, assume_role_account, base_account
+from .collector import AccountScan, ScanContext
+from .settings import AwsSettings, PartitionSettings, parse_settings
+
+__all__ = ["AwsProvider"]
+
+
+class AwsProvider:
+    """Implements :class:`residency_audit.plugins.Provider` for AWS S3.
+
+    ``session_factory`` builds every boto3 session (default :class:`boto3.Session`); tests pass
+    one that registers botocore event hooks to record or fault-inject calls.
+    """
+
+    name: ClassVar[str] = "aws"
+
+    def __init__(
+        self, settings: AwsSettings, *, session_factory: SessionFactory | None = None
+    ) -> None:
+        self.settings = settings
+        self._factory: SessionFactory = session_factory or boto3.Session
+        self._bases: dict[str, AwsAccount] = {}
+        self._lock = threading.Lock()
+
+    @classmethod
+    def from_settings(
+        cls, settings: Mapping[str, Any], *, session_factory: SessionFactory | None = None
+    ) -> AwsProvider:
+        """Validate ``[providers.aws]``; makes no network call."""
+        return cls(parse_settings(settings), session_factory=session_factory)
+
+    # --- scopes ---------------------------------------------------------------------------------
+
+    def _partition(self, name: str) -> PartitionSettings:
+        return next(p for p in self.settings.partitions if p.name == name)
+
+    def _base(self, partition: PartitionSettings) -> AwsAccount:
+        with self._lock:
+            if partition.name not in self._bases:
+                try:
+                    self._bases[partition.name] = base_account(
+                        self._factory, partition, self.settings
+                    )
+                except AwsApiError as exc:
+                    raise CollectionError(
+                        f"aws partition {partition.name}: no usable credentials ({exc.code})",
+                        code=exc.code,
+                    ) from None
+            return self._bases[partition.name]
+
+    def _partition_scopes(self, partition: PartitionSettings) -> list[Scope]:
+        base = self._base(partition)
+        try:
+            identity = base.call("sts", partition.home_region, "GetCallerIdentity")
+        except AwsApiError as exc:
+            raise CollectionError(
+                f"aws partition {partition.name}: cannot identify the caller "
+                f"(sts:GetCallerIdentity {exc.code})",
+                code=exc.code,
+            ) from None
+        caller = str(identity["Account"])
+        arn_partition = str(identity.get("Arn", "arn:aws:")).split(":")[1] or partition.name
+        base.account_id = caller
+        common = {"partition": partition.name, "arn_partition": arn_partition}
+        if not partition.organization:
+            return [
+                Scope(
+                    "aws", caller, None, {**common, "assume": False, "known": frozenset({caller})}
+                )
+            ]
+        try:
+            accounts = [
+                a
+                for page in base.pages("organizations", partition.home_region, "ListAccounts")
+                for a in page.get("Accounts", [])
+            ]
+        except AwsApiError as exc:
+            raise CollectionError(
+                f"aws partition {partition.name}: cannot list the organisation's accounts "
+                f"(organizations:ListAccounts {exc.code})",
+                code=exc.code,
+            ) from None
+        known = frozenset(str(a["Id"]) for a in accounts)
+        scopes = []
+        for account in sorted(accounts, key=lambda a: str(a["Id"])):
+            account_id = str(account["Id"])
+            if partition.include_accounts and account_id not in partition.include_accounts:
+                continue
+            if account_id in partition.exclude_accounts:
+                continue
+            context = {
+                **common,
+                "assume": account_id != caller,
+                "known": known,
+                "status": str(account.get("Status", "ACTIVE")),
+            }
+            scopes.append(Scope("aws", account_id, account.get("Name"), context))
+        return scopes
+
+    def scopes(self) -> list[Scope]:
+        """The caller's account, or every (included, not excluded) account of the organisation,
+        for each configured partition. Failing to enumerate raises CollectionError."""
+        return [s for p in self.settings.partitions for s in self._partition_scopes(p)]
+
+    # --- buckets --------------------------------------------------------------------------------
+
+    def _account(self, scope: Scope) -> AwsAccount:
+        partition = self._partition(str(scope.context["partition"]))
+        base = self._base(partition)
+        status = scope.context.get("status", "ACTIVE")
+        if status != "ACTIVE":
+            raise CollectionError(
+                f"account {scope.id} is {status} in the organisation and cannot be scanned",
+                code=str(status),
+            )
+        if not scope.context.get("assume"):
+            return base
+        try:
+            return assume_role_account(base, self._factory, scope.id, self.settings)
+        except AwsApiError as exc:
+            raise CollectionError(
+                f"account {scope.id}: cannot assume role {partition.role_name!r} "
+                f"(sts:AssumeRole {exc.code})",
+                code=exc.code,
+            ) from None
+
+    def buckets(self, scope: Scope) -> Iterator[Bucket | CoverageNote]:
+        account = self._account(scope)
+        context = ScanContext(
+            account_id=scope.id,
+            arn_partition=str(scope.context.get("arn_partition", "aws")),
+            known_accounts=frozenset(scope.context.get("known", {scope.id})),
+            max_workers=self.settings.max_workers,
+        )
+        yield from AccountScan(account, context).run()
+
+    # --- permissions ----------------------------------------------------------------------------
+
+    def required_permissions(self) -> Sequence[str]:
+        actions = permissions.required_permissions()
+        if self.settings.organization:
+            actions = sorted([*actions, "sts:AssumeRole"])
+        return actions
+
+    def permission_policy(self) -> Mapping[str, Any]:
+        roles = [p.role_name for p in self.settings.partitions if p.organization]
+        return permissions.permission_policy(role_names=roles)

@@ -1,0 +1,196 @@
+"""Public access from S3's own signals, and bucket-policy principals outside the organisation.
+
+Pure functions over API-shaped JSON. The verdict follows S3's semantics: account- and bucket-level
+Block Public Access combine per flag (either one set is enough); IgnorePublicAcls neutralises public
+ACL grants and RestrictPublicBuckets a public policy; BucketOwnerEnforced disables ACLs entirely.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Collection, Mapping
+from typing import Any
+
+from residency_audit.model import Gap, PublicAccess, PublicVerdict
+
+from .normalize import Failure, Read
+
+__all__ = ["external_principals", "public_access"]
+
+_FLAGS = ("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets")
+_PUBLIC_GROUPS = {
+    "http://acs.amazonaws.com/groups/global/AllUsers": "AllUsers",
+    "http://acs.amazonaws.com/groups/global/AuthenticatedUsers": "AuthenticatedUsers",
+}
+_NOT_SET = {
+    "NoSuchPublicAccessBlockConfiguration",  # no block configured: every flag off
+    "NoSuchBucketPolicy",  # no policy: nothing public through a policy
+    "OwnershipControlsNotFoundError",  # no controls: ACLs are in force
+}
+
+
+def _block(response: Read, level: str, gaps: list[Gap]) -> dict[str, bool | None]:
+    if isinstance(response, Failure):
+        if response.code == "NoSuchPublicAccessBlockConfiguration":
+            return dict.fromkeys(_FLAGS, False)
+        gaps.append(
+            Gap(
+                field=f"public_access.{level}_block",
+                reason=response.describe(f"GetPublicAccessBlock ({level})"),
+                error_code=response.code,
+            )
+        )
+        return dict.fromkeys(_FLAGS, None)
+    config = response.get("PublicAccessBlockConfiguration", {})
+    return {flag: bool(config.get(flag, False)) for flag in _FLAGS}
+
+
+def _either(a: bool | None, b: bool | None) -> bool | None:
+    if a is True or b is True:
+        return True
+    if a is None or b is None:
+        return None
+    return False
+
+
+def _neutralised(public: bool | None, blocked: bool | None) -> bool | None:
+    """Is access public once the neutralising flag is applied? None = cannot tell."""
+    if public is False or blocked is True:
+        return False
+    if public is None or blocked is None:
+        return None
+    return True
+
+
+def _gap(field: str, failure: Failure, operation: str, gaps: list[Gap]) -> None:
+    gaps.append(Gap(field=field, reason=failure.describe(operation), error_code=failure.code))
+
+
+def public_access(
+    account_block: Read,
+    bucket_block: Read,
+    policy_status: Read,
+    acl: Read,
+    ownership: Read,
+) -> tuple[PublicAccess, list[Gap]]:
+    gaps: list[Gap] = []
+    evidence: list[str] = []
+    account = _block(account_block, "account", gaps)
+    bucket = _block(bucket_block, "bucket", gaps)
+    flags = {flag: _either(account[flag], bucket[flag]) for flag in _FLAGS}
+    for flag, value in flags.items():
+        state = {True: "on", False: "off", None: "unknown"}[value]
+        evidence.append(f"Block Public Access {flag}: {state}")
+
+    policy_public: bool | None
+    if isinstance(policy_status, Failure):
+        policy_public = False if policy_status.code in _NOT_SET else None
+        if policy_public is None:
+            _gap("public_access.policy_status", policy_status, "GetBucketPolicyStatus", gaps)
+        else:
+            evidence.append("no bucket policy")
+    else:
+        policy_public = bool(policy_status.get("PolicyStatus", {}).get("IsPublic", False))
+        evidence.append(f"bucket policy public: {'yes' if policy_public else 'no'}")
+
+    acls_disabled: bool | None
+    if isinstance(ownership, Failure):
+        acls_disabled = False if ownership.code in _NOT_SET else None
+        if acls_disabled is None:
+            _gap("public_access.ownership", ownership, "GetBucketOwnershipControls", gaps)
+    else:
+        rules = ownership.get("OwnershipControls", {}).get("Rules", [])
+        settings = [r.get("ObjectOwnership") for r in rules]
+        acls_disabled = "BucketOwnerEnforced" in settings
+        evidence.append(f"object ownership: {', '.join(map(str, settings)) or 'not set'}")
+
+    acl_public: bool | None
+    if isinstance(acl, Failure):
+        acl_public = None
+        _gap("public_access.acl", acl, "GetBucketAcl", gaps)
+    else:
+        public_grants = [
+            f"ACL grants {g.get('Permission')} to {_PUBLIC_GROUPS[g['Grantee']['URI']]}"
+            for g in acl.get("Grants", [])
+            if g.get("Grantee", {}).get("URI") in _PUBLIC_GROUPS
+        ]
+        evidence.extend(public_grants)
+        acl_public = bool(public_grants)
+    if acls_disabled is True:
+        acl_public = False
+        evidence.append("ACLs disabled (BucketOwnerEnforced)")
+
+    via_policy = _neutralised(policy_public, flags["RestrictPublicBuckets"])
+    via_acl = _neutralised(acl_public, flags["IgnorePublicAcls"])
+    if True in (via_policy, via_acl):
+        verdict = PublicVerdict.PUBLIC
+    elif all(flags.values()):
+        verdict = PublicVerdict.BLOCKED
+    elif None in (via_policy, via_acl) or None in flags.values():
+        verdict = PublicVerdict.UNKNOWN
+    else:
+        verdict = PublicVerdict.NOT_BLOCKED
+    return PublicAccess(verdict=verdict, evidence=tuple(evidence)), gaps
+
+
+_ACCOUNT_IN_ARN = re.compile(r"^arn:[\w-]+:(?:iam|sts)::(\d{12}):")
+_ORG_KEYS = ("aws:principalorgid", "aws:principalorgpaths")
+
+
+def _principal_accounts(principal: Any) -> list[tuple[str, str]]:
+    if not isinstance(principal, Mapping):
+        return []  # "*" is public access, judged by the policy status, not a named principal
+    values = principal.get("AWS", [])
+    values = [values] if isinstance(values, str) else list(values)
+    found = []
+    for value in values:
+        text = str(value)
+        match = _ACCOUNT_IN_ARN.match(text)
+        if match:
+            found.append((text, match.group(1)))
+        elif re.fullmatch(r"\d{12}", text):
+            found.append((text, text))
+    return found
+
+
+def _org_limited(statement: Mapping[str, Any]) -> bool:
+    conditions = statement.get("Condition", {})
+    return any(
+        key.lower() in _ORG_KEYS
+        for operator in conditions.values()
+        if isinstance(operator, Mapping)
+        for key in operator
+    )
+
+
+def external_principals(
+    policy: Read, known_accounts: Collection[str]
+) -> tuple[tuple[str, ...], Gap | None]:
+    """GetBucketPolicy -> principals of Allow statements in accounts outside ``known_accounts``
+    (the organisation's accounts, or the bucket owner's alone when not scanning an organisation).
+    """
+    if isinstance(policy, Failure):
+        if policy.code == "NoSuchBucketPolicy":
+            return (), None
+        gap = Gap(
+            field="external_principals",
+            reason=policy.describe("GetBucketPolicy"),
+            error_code=policy.code,
+        )
+        return (), gap
+    try:
+        document = json.loads(str(policy.get("Policy", "{}")))
+    except json.JSONDecodeError:
+        return (), Gap(field="external_principals", reason="bucket policy is not valid JSON")
+    statements = document.get("Statement", [])
+    if isinstance(statements, Mapping):
+        statements = [statements]
+    external: dict[str, None] = {}
+    for statement in statements:
+        if statement.get("Effect") != "Allow" or _org_limited(statement):
+            continue
+        for text, account in _principal_accounts(statement.get("Principal")):
+            if account not in known_accounts:
+                external[text] = None
+    return tuple(sorted(external)), None
