@@ -1,0 +1,55 @@
+"""Scan history: every scan's metadata, inventory and findings in SQLite or PostgreSQL, the state
+of each finding against the scans before it, accepted exceptions (suppressions), and the gate that
+decides a scheduled run's exit code.
+
+Typical use (what ``scan --history URL --suppressions FILE --fail-on high --new-only`` does)::
+
+    sups = load_suppressions(Path("suppressions.toml"))
+    with HistoryStore.open("sqlite:///reports/history.db") as store:
+        result = store.record(result, suppressions=sups)
+    exit_1 = fails(result, Severity.HIGH, new_only=True)
+
+Without a history store, :func:`apply_suppressions` still marks suppressed and stale entries.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from ..results import ScanResult
+from .diff import ScanDiff, diff_findings
+from .errors import HistoryError, HistoryLockedError, ScanNotFoundError
+from .gate import failing_findings, fails
+from .states import Track
+from .store import HistoryStore, ScanSummary
+from .suppressions import Suppression, Suppressions, load_suppressions
+
+__all__ = [
+    "HistoryError",
+    "HistoryLockedError",
+    "HistoryStore",
+    "ScanDiff",
+    "ScanNotFoundError",
+    "ScanSummary",
+    "Suppression",
+    "Suppressions",
+    "Track",
+    "apply_suppressions",
+    "diff_findings",
+    "failing_findings",
+    "fails",
+    "load_suppressions",
+]
+
+
+def apply_suppressions(
+    result: ScanResult, suppressions: Suppressions, *, now: datetime | None = None
+) -> ScanResult:
+    """Mark suppressed findings and stale suppressions without a history (states stay None)."""
+    today = (now or datetime.now(UTC)).date()
+    match = suppressions.match(result.findings, today)
+    findings = tuple(
+        f.model_copy(update={"suppression": ref})
+        for f, ref in zip(result.findings, match.refs, strict=True)
+    )
+    return result.model_copy(update={"findings": findings, "stale_suppressions": match.stale})

@@ -1,0 +1,171 @@
+"""Engines for the history database and the schema migrations that run when a store opens.
+
+SQLite (the default) runs in WAL mode with a busy timeout, and every write transaction starts with
+``BEGIN IMMEDIATE``: a second writer waits for the first at the start of its transaction instead of
+failing halfway when its read lock cannot be upgraded. On PostgreSQL a transaction-scoped advisory
+lock serialises writers the same way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from alembic.util.exc import CommandError
+from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
+
+from .errors import HistoryError, HistoryLockedError
+
+__all__ = [
+    "DEFAULT_BUSY_TIMEOUT",
+    "HEAD_REVISION_UNKNOWN",
+    "current_revision",
+    "first_line",
+    "head_revision",
+    "make_engine",
+    "normalize_url",
+    "safe_url",
+    "upgrade",
+    "write_transaction",
+]
+
+DEFAULT_BUSY_TIMEOUT = 30.0  # seconds a writer waits for another scan's transaction
+HEAD_REVISION_UNKNOWN = "unknown"
+_MIGRATIONS = Path(__file__).parent / "migrations"
+_PG_LOCK_KEY = 0x5241_4849  # "RAHI": residency-audit history, one writer at a time
+
+
+def normalize_url(value: str) -> URL:
+    """A URL from the user: a sqlite path, ``sqlite:///...`` or ``postgresql[+psycopg]://...``."""
+    if "://" not in value:
+        value = f"sqlite:///{value}"
+    try:
+        url = make_url(value)
+    except ArgumentError:
+        # never echo the value: it may hold a password
+        raise HistoryError(
+            "history database URL is not valid; expected a file path, sqlite:///PATH or "
+            "postgresql+psycopg://USER@HOST/DATABASE"
+        ) from None
+    if url.drivername in ("postgresql", "postgres"):
+        url = url.set(drivername="postgresql+psycopg")
+    if url.get_backend_name() not in ("sqlite", "postgresql"):
+        raise HistoryError(
+            f"unsupported history database {url.get_backend_name()!r}: use sqlite or postgresql"
+        )
+    return url
+
+
+def safe_url(url: URL) -> str:
+    """The URL as it may appear in messages: never with its password."""
+    return url.render_as_string(hide_password=True)
+
+
+def make_engine(url: URL, *, busy_timeout: float = DEFAULT_BUSY_TIMEOUT) -> Engine:
+    if url.get_backend_name() == "postgresql":
+        return create_engine(url, pool_pre_ping=True)
+    engine = create_engine(url, connect_args={"timeout": busy_timeout})
+    millis = int(busy_timeout * 1000)
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Take transaction control away from the sqlite3 module; _on_begin issues BEGIN itself.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute(f"PRAGMA busy_timeout = {millis}")
+            cursor.execute("PRAGMA journal_mode = WAL")
+            cursor.execute("PRAGMA synchronous = FULL")
+            cursor.execute("PRAGMA foreign_keys = ON")
+        finally:
+            cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        mode = conn.get_execution_options().get("sqlite_begin", "DEFERRED")
+        conn.exec_driver_sql(f"BEGIN {mode}")
+
+    return engine
+
+
+@contextmanager
+def write_transaction(
+    engine: Engine, what: str, url: URL, *, busy_timeout: float = DEFAULT_BUSY_TIMEOUT
+) -> Iterator[Connection]:
+    """One transaction holding the database's single write lock; commits or rolls back whole."""
+    try:
+        with engine.connect() as conn:
+            if engine.dialect.name == "sqlite":
+                conn = conn.execution_options(sqlite_begin="IMMEDIATE")
+            with conn.begin():
+                if engine.dialect.name == "postgresql":
+                    # wait as long as SQLite would, then fail clearly instead of hanging a schedule
+                    millis = int(busy_timeout * 1000)
+                    conn.execute(text(f"SET LOCAL lock_timeout = {millis}"))
+                    conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_LOCK_KEY})
+                    conn.execute(text("SET LOCAL lock_timeout = 0"))
+                yield conn
+    except OperationalError as exc:
+        reason = str(exc.orig).lower()
+        if "locked" in reason or "busy" in reason or "lock timeout" in reason:
+            raise HistoryLockedError(
+                f"{what}: history database {safe_url(url)} is locked by another scan; "
+                "it did not finish within the wait time -- run again when it has"
+            ) from None
+        raise HistoryError(f"{what}: {safe_url(url)}: {first_line(exc.orig)}") from None
+    except SQLAlchemyError as exc:
+        raise HistoryError(f"{what}: {safe_url(url)}: {first_line(exc)}") from None
+
+
+def first_line(exc: object) -> str:
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+
+
+def _config(connection: Connection | None = None) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(_MIGRATIONS))
+    if connection is not None:
+        cfg.attributes["connection"] = connection
+    return cfg
+
+
+def head_revision() -> str:
+    head = ScriptDirectory.from_config(_config()).get_current_head()
+    return head or HEAD_REVISION_UNKNOWN
+
+
+def current_revision(engine: Engine) -> str | None:
+    with engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+def upgrade(
+    engine: Engine, url: URL, revision: str = "head", *, busy_timeout: float = DEFAULT_BUSY_TIMEOUT
+) -> None:
+    """Bring the schema to ``revision``, holding the write lock so two openers do not race."""
+    try:
+        current = current_revision(engine)
+    except OperationalError as exc:
+        raise HistoryError(f"cannot open {safe_url(url)}: {first_line(exc.orig)}") from None
+    known = {s.revision for s in ScriptDirectory.from_config(_config()).walk_revisions()}
+    if current is not None and current not in known:
+        raise HistoryError(
+            f"history database {safe_url(url)} has schema revision {current}, newer than this "
+            "residency-audit knows; upgrade residency-audit or use another database"
+        )
+    if current == (head_revision() if revision == "head" else revision):
+        return
+    what = "migrating the history schema"
+    with write_transaction(engine, what, url, busy_timeout=busy_timeout) as conn:
+        try:
+            command.upgrade(_config(conn), revision)
+        except CommandError as exc:
+            raise HistoryError(f"migrating {safe_url(url)}: {exc}") from None

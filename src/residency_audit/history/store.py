@@ -1,0 +1,476 @@
+"""The history store: records scans with their inventory and findings, and reads them back."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from sqlalchemy import Connection, Engine, delete, func, insert, select, update
+from sqlalchemy.engine import URL, Row
+from sqlalchemy.exc import SQLAlchemyError
+
+from ..model import Bucket, Finding, FindingState, Inventory, ScopeResult
+from ..results import ScanMeta, ScanResult
+from . import engine as _engine
+from .diff import ScanDiff, diff_findings
+from .errors import HistoryError, ScanNotFoundError
+from .models import (
+    FindingHistory,
+    ScanBucket,
+    ScanFinding,
+    ScanRow,
+    ScanScope,
+    ScanSuppression,
+    as_utc,
+)
+from .states import Track, annotate
+from .suppressions import Suppressions
+
+__all__ = ["HistoryStore", "ScanSummary"]
+
+_SCANS = ScanRow.__table__
+_HISTORY = FindingHistory.__table__
+_CHUNK = 500  # bound IN (...) lists; SQLite allows 32766 parameters, PostgreSQL 65535
+
+
+@dataclass(frozen=True)
+class ScanSummary:
+    id: str
+    started: datetime
+    finished: datetime
+    recorded_at: datetime
+    profile: str
+    complete: bool
+    findings: int
+    new: int
+    reopened: int
+    resolved: int
+    suppressed: int
+    previous_scan_id: str | None
+
+
+class HistoryStore:
+    """A scan history in SQLite or PostgreSQL. Open with :meth:`open`; close (or use ``with``)."""
+
+    def __init__(
+        self, engine: Engine, url: URL, *, busy_timeout: float = _engine.DEFAULT_BUSY_TIMEOUT
+    ) -> None:
+        self.engine = engine
+        self.busy_timeout = busy_timeout
+        self._url = url
+        self.url = _engine.safe_url(url)  # for messages: password hidden
+
+    @classmethod
+    def open(
+        cls,
+        url: str,
+        *,
+        create: bool = True,
+        busy_timeout: float = _engine.DEFAULT_BUSY_TIMEOUT,
+    ) -> HistoryStore:
+        """Connect and bring the schema to the newest revision.
+
+        ``url`` is a file path, ``sqlite:///PATH`` or ``postgresql+psycopg://...``. With
+        ``create=False`` a missing SQLite file is an error instead of a new empty history.
+        """
+        parsed = _engine.normalize_url(url)
+        if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+            path = Path(parsed.database or "")
+            if not path.exists():
+                if not create:
+                    raise HistoryError(f"no scan history at {path} (no scan has been recorded)")
+                path.parent.mkdir(parents=True, exist_ok=True)
+        engine = _engine.make_engine(parsed, busy_timeout=busy_timeout)
+        try:
+            _engine.upgrade(engine, parsed, busy_timeout=busy_timeout)
+        except BaseException:
+            engine.dispose()
+            raise
+        return cls(engine, parsed, busy_timeout=busy_timeout)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self) -> HistoryStore:
+        return self
+
+    def __exit__(
+        self, t: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    # -- writing -------------------------------------------------------------------------------
+
+    def record(
+        self,
+        result: ScanResult,
+        *,
+        suppressions: Suppressions | None = None,
+        now: datetime | None = None,
+    ) -> ScanResult:
+        """Store ``result`` in one transaction and return it annotated with its history.
+
+        ``now`` decides which suppressions have expired (default: the current UTC time); a
+        finding's first/last seen are scan start times.
+        """
+        now = as_utc(now) if now else datetime.now(UTC)
+        scan = result.scan
+        with self._write(f"recording scan {scan.id}") as conn:
+            if conn.scalar(select(ScanRow.seq).where(ScanRow.id == scan.id)) is not None:
+                raise HistoryError(f"scan {scan.id} is already recorded in {self.url}")
+            previous_id = conn.scalar(select(ScanRow.id).order_by(ScanRow.seq.desc()).limit(1))
+            tracks = self._tracks(conn, {f.fingerprint for f in result.findings})
+            outcome = annotate(
+                result,
+                tracks,
+                seen_at=as_utc(scan.started),
+                today=now.date(),
+                suppressions=suppressions,
+            )
+            annotated = result.model_copy(
+                update={
+                    "findings": outcome.findings,
+                    "resolved": outcome.resolved,
+                    "previous_scan_id": previous_id,
+                    "stale_suppressions": outcome.stale,
+                }
+            )
+            seq = self._insert_scan(conn, annotated, now)
+            self._insert_details(conn, seq, annotated)
+            if suppressions is not None:
+                self._insert_suppressions(conn, seq, suppressions, outcome.matched, now.date())
+            self._save_tracks(conn, outcome.tracks.values(), set(tracks))
+        return annotated
+
+    def _tracks(self, conn: Connection, present: set[str]) -> dict[str, Track]:
+        rows = list(conn.execute(select(_HISTORY).where(_HISTORY.c.open.is_(True))))
+        wanted = sorted(present - {r.fingerprint for r in rows})
+        for i in range(0, len(wanted), _CHUNK):
+            chunk = wanted[i : i + _CHUNK]
+            rows.extend(conn.execute(select(_HISTORY).where(_HISTORY.c.fingerprint.in_(chunk))))
+        return {r.fingerprint: _track(r) for r in rows}
+
+    def _insert_scan(self, conn: Connection, result: ScanResult, now: datetime) -> int:
+        scan, inv = result.scan, result.inventory
+        inventory_meta = inv.model_dump(mode="json", by_alias=True, exclude={"scopes", "buckets"})
+        seq = conn.scalar(
+            insert(ScanRow)
+            .values(
+                id=scan.id,
+                started=scan.started,
+                finished=scan.finished,
+                recorded_at=now,
+                tool_version=scan.tool_version,
+                profile_name=scan.profile.name,
+                profile_sha256=scan.profile.sha256,
+                complete=scan.coverage.complete,
+                finding_count=len(result.findings),
+                meta=scan.model_dump(mode="json"),
+                inventory_meta=inventory_meta,
+                previous_scan_id=result.previous_scan_id,
+                new_count=_count(result.findings, FindingState.NEW),
+                reopened_count=_count(result.findings, FindingState.REOPENED),
+                resolved_count=len(result.resolved),
+                suppressed_count=sum(1 for f in result.findings if f.suppression),
+                stale_suppressions=list(result.stale_suppressions),
+            )
+            .returning(ScanRow.seq)
+        )
+        assert seq is not None
+        return int(seq)
+
+    def _insert_details(self, conn: Connection, seq: int, result: ScanResult) -> None:
+        scopes = [
+            {
+                "scan_seq": seq,
+                "provider": s.provider,
+                "scope": s.scope,
+                "status": s.status.value,
+                "data": s.model_dump(mode="json"),
+            }
+            for s in result.inventory.scopes
+        ]
+        _insert_many(conn, ScanScope, scopes)
+        buckets = (
+            {
+                "scan_seq": seq,
+                "provider": b.provider,
+                "scope": b.scope,
+                "uid": b.uid,
+                "name": b.name,
+                "data": b.model_dump(mode="json"),
+            }
+            for b in result.inventory.buckets
+        )
+        _insert_many(conn, ScanBucket, buckets)
+        findings = (_finding_row(seq, f, resolved=False) for f in result.findings)
+        _insert_many(conn, ScanFinding, findings)
+        _insert_many(
+            conn, ScanFinding, (_finding_row(seq, f, resolved=True) for f in result.resolved)
+        )
+
+    def _insert_suppressions(
+        self, conn: Connection, seq: int, sups: Suppressions, matched: dict[str, int], today: date
+    ) -> None:
+        rows = (
+            {
+                "scan_seq": seq,
+                "suppression_id": s.id,
+                "reason": s.reason,
+                "approved_by": s.approved_by,
+                "expires": s.expires,
+                "expired": s.expired(today),
+                "matched": matched.get(s.id, 0),
+            }
+            for s in sups.items
+        )
+        _insert_many(conn, ScanSuppression, rows)
+
+    def _save_tracks(self, conn: Connection, tracks: Iterable[Track], known: set[str]) -> None:
+        rows = [_track_row(t) for t in tracks]
+        _insert_many(conn, FindingHistory, (r for r in rows if r["fingerprint"] not in known))
+        changed = [r for r in rows if r["fingerprint"] in known]
+        for row in changed:
+            fp = row.pop("fingerprint")
+            conn.execute(
+                update(FindingHistory).where(FindingHistory.fingerprint == fp).values(**row)
+            )
+
+    # -- reading -------------------------------------------------------------------------------
+
+    def list_scans(self, limit: int | None = None) -> list[ScanSummary]:
+        """Recorded scans, newest first."""
+        with self._read() as conn:
+            query = select(_SCANS).order_by(_SCANS.c.seq.desc())
+            if limit is not None:
+                query = query.limit(limit)
+            return [_summary(r) for r in conn.execute(query)]
+
+    def resolve_id(self, ref: str) -> str:
+        """A scan id from an exact id, a unique prefix, ``latest`` or ``latest~N``."""
+        with self._read() as conn:
+            if ref == "latest" or ref.startswith("latest~"):
+                back = ref.partition("~")[2]
+                if back and not back.isdigit():
+                    raise ScanNotFoundError(f"bad scan reference {ref!r} (use latest~N)")
+                found = conn.scalar(
+                    select(ScanRow.id).order_by(ScanRow.seq.desc()).offset(int(back or 0)).limit(1)
+                )
+                if found is None:
+                    raise ScanNotFoundError(f"no scan {ref} in {self.url}")
+                return found
+            if conn.scalar(select(ScanRow.id).where(ScanRow.id == ref)) is not None:
+                return ref
+            escaped = ref.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            ids = list(
+                conn.scalars(
+                    select(ScanRow.id).where(ScanRow.id.like(f"{escaped}%", escape="\\")).limit(2)
+                )
+            )
+        if len(ids) == 1:
+            return ids[0]
+        if ids:
+            raise ScanNotFoundError(f"scan reference {ref!r} is ambiguous in {self.url}")
+        raise ScanNotFoundError(f"no scan {ref!r} in {self.url}")
+
+    def get_scan(self, scan_id: str) -> ScanResult:
+        """The scan as recorded: annotated findings, resolved findings and its inventory."""
+        scan_id = self.resolve_id(scan_id)
+        with self._read() as conn:
+            row = conn.execute(select(_SCANS).where(_SCANS.c.id == scan_id)).one()
+            scopes = conn.scalars(select(ScanScope.data).where(ScanScope.scan_seq == row.seq))
+            buckets = conn.scalars(
+                select(ScanBucket.data)
+                .where(ScanBucket.scan_seq == row.seq)
+                .order_by(ScanBucket.row_id)
+            )
+            inventory = Inventory.model_validate(
+                {
+                    **row.inventory_meta,
+                    "scopes": [ScopeResult.model_validate(s) for s in scopes],
+                    "buckets": [Bucket.model_validate(b) for b in buckets],
+                }
+            )
+            findings: list[Finding] = []
+            resolved: list[Finding] = []
+            for data, is_resolved in conn.execute(
+                select(ScanFinding.data, ScanFinding.resolved)
+                .where(ScanFinding.scan_seq == row.seq)
+                .order_by(ScanFinding.row_id)
+            ):
+                (resolved if is_resolved else findings).append(Finding.model_validate(data))
+        return ScanResult(
+            scan=ScanMeta.model_validate(row.meta),
+            findings=tuple(findings),
+            resolved=tuple(resolved),
+            previous_scan_id=row.previous_scan_id,
+            stale_suppressions=tuple(row.stale_suppressions),
+            inventory=inventory,
+        )
+
+    def diff(self, a: str, b: str) -> ScanDiff:
+        """What changed from scan ``a`` to scan ``b`` (either may be older), by fingerprint."""
+        return diff_findings(self.get_scan(a), self.get_scan(b))
+
+    def finding_history(self, fingerprint: str) -> Track | None:
+        with self._read() as conn:
+            row = conn.execute(
+                select(_HISTORY).where(_HISTORY.c.fingerprint == fingerprint)
+            ).first()
+            return _track(row) if row is not None else None
+
+    # -- pruning -------------------------------------------------------------------------------
+
+    def prune(
+        self,
+        *,
+        keep: int | None = None,
+        older_than: timedelta | None = None,
+        now: datetime | None = None,
+    ) -> list[str]:
+        """Delete old scans (the per-fingerprint first/last seen survive); returns their ids."""
+        if (keep is None) == (older_than is None):
+            raise HistoryError("prune needs exactly one of keep or older_than")
+        if keep is not None and keep < 1:
+            raise HistoryError("prune --keep must be at least 1")
+        now = as_utc(now) if now else datetime.now(UTC)
+        with self._write("pruning the history") as conn:
+            query = select(ScanRow.seq, ScanRow.id).order_by(ScanRow.seq.desc())
+            if keep is not None:
+                doomed = conn.execute(query.offset(keep)).all()
+            else:
+                assert older_than is not None
+                doomed = conn.execute(query.where(ScanRow.started < now - older_than)).all()
+            seqs = [seq for seq, _ in doomed]
+            for i in range(0, len(seqs), _CHUNK):
+                chunk = seqs[i : i + _CHUNK]
+                # explicit child deletes: SQLite foreign keys may be off on other connections
+                for model in (ScanFinding, ScanBucket, ScanScope, ScanSuppression):
+                    conn.execute(delete(model).where(model.scan_seq.in_(chunk)))
+                conn.execute(delete(ScanRow).where(ScanRow.seq.in_(chunk)))
+        return [scan_id for _, scan_id in doomed]
+
+    def _write(self, what: str) -> AbstractContextManager[Connection]:
+        return _engine.write_transaction(
+            self.engine, what, self._url, busy_timeout=self.busy_timeout
+        )
+
+    def _read(self) -> _ReadConnection:
+        return _ReadConnection(self)
+
+    def scan_count(self) -> int:
+        with self._read() as conn:
+            return int(conn.scalar(select(func.count()).select_from(ScanRow)) or 0)
+
+
+class _ReadConnection:
+    """A read transaction whose database errors become HistoryError (password never shown)."""
+
+    def __init__(self, store: HistoryStore) -> None:
+        self._store = store
+        self._conn: Connection | None = None
+
+    def __enter__(self) -> Connection:
+        try:
+            self._conn = self._store.engine.connect()
+        except SQLAlchemyError as exc:
+            raise HistoryError(
+                f"cannot read {self._store.url}: {_engine.first_line(exc)}"
+            ) from None
+        return self._conn
+
+    def __exit__(
+        self, t: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        assert self._conn is not None
+        self._conn.close()
+        if isinstance(e, SQLAlchemyError):
+            raise HistoryError(f"reading {self._store.url}: {_engine.first_line(e)}") from None
+
+
+def _count(findings: Sequence[Finding], state: FindingState) -> int:
+    return sum(1 for f in findings if f.state is state)
+
+
+def _insert_many(conn: Connection, model: Any, rows: Iterable[dict[str, Any]]) -> None:
+    batch: list[dict[str, Any]] = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) >= _CHUNK:
+            conn.execute(insert(model), batch)
+            batch = []
+    if batch:
+        conn.execute(insert(model), batch)
+
+
+def _finding_row(seq: int, f: Finding, *, resolved: bool) -> dict[str, Any]:
+    return {
+        "scan_seq": seq,
+        "fingerprint": f.fingerprint,
+        "rule_id": f.rule_id,
+        "severity": f.severity.value,
+        "provider": f.provider,
+        "scope": f.scope,
+        "data": f.model_dump(mode="json"),
+        "resolved": resolved,
+        "state": f.state.value if f.state else None,
+        "first_seen": f.first_seen,
+        "last_seen": f.last_seen,
+        "suppression_id": f.suppression.id if f.suppression else None,
+    }
+
+
+def _track(row: Row[Any]) -> Track:
+    return Track(
+        fingerprint=row.fingerprint,
+        provider=row.provider,
+        scope=row.scope,
+        first_seen=row.first_seen,
+        last_seen=row.last_seen,
+        first_scan_id=row.first_scan_id,
+        last_scan_id=row.last_scan_id,
+        open=row.open,
+        finding=Finding.model_validate(row.data),
+        resolved_at=row.resolved_at,
+        resolved_scan_id=row.resolved_scan_id,
+        suppression_id=row.suppression_id,
+    )
+
+
+def _track_row(t: Track) -> dict[str, Any]:
+    return {
+        "fingerprint": t.fingerprint,
+        "provider": t.provider,
+        "scope": t.scope,
+        "first_seen": t.first_seen,
+        "last_seen": t.last_seen,
+        "first_scan_id": t.first_scan_id,
+        "last_scan_id": t.last_scan_id,
+        "open": t.open,
+        "resolved_at": t.resolved_at,
+        "resolved_scan_id": t.resolved_scan_id,
+        "suppression_id": t.suppression_id,
+        "data": t.finding.model_dump(mode="json"),
+    }
+
+
+def _summary(r: Row[Any]) -> ScanSummary:
+    return ScanSummary(
+        id=r.id,
+        started=r.started,
+        finished=r.finished,
+        recorded_at=r.recorded_at,
+        profile=r.profile_name,
+        complete=r.complete,
+        findings=r.finding_count,
+        new=r.new_count,
+        reopened=r.reopened_count,
+        resolved=r.resolved_count,
+        suppressed=r.suppressed_count,
+        previous_scan_id=r.previous_scan_id,
+    )
