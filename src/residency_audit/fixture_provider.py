@@ -55,7 +55,9 @@ class FixtureProvider:
 
     def _load(self) -> Inventory:
         if self._path is None:
-            raise ConfigError("missing: the path of an inventory file", key="providers.fixture.path")
+            raise ConfigError(
+                "missing: the path of an inventory file", key="providers.fixture.path"
+            )
         if self._inventory is None:
             self._inventory = load_inventory(self._path)
         return self._inventory
@@ -86,6 +88,7 @@ class FixtureProvider:
                             loc.model_copy(update={"resolution": None}) for loc in bucket.locations
                         ),
                         "classification": None,
+                        "classification_source": None,
                     }
                 )
         if recorded is not None and recorded.status is not ScopeStatus.COMPLETE:

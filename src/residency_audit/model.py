@@ -145,6 +145,7 @@ class Bucket(_Frozen):
     gaps: tuple[Gap, ...] = ()
     external_principals: tuple[str, ...] = ()  # principals outside the owner's org with access
     classification: Classification | None = None  # set by the evaluate stage from tags
+    classification_source: str | None = None  # which tag decided it (set with classification)
 
     @property
     def primary(self) -> Location | None:

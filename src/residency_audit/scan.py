@@ -34,7 +34,7 @@ from .profiles import load_profile
 from .profiles.model import Profile
 from .redact import mask_secrets
 from .results import Coverage, ProfileRef, ScanMeta, ScanResult
-from .rules import EvaluationSettings, classify, evaluate
+from .rules import EvaluationSettings, apply_classification, evaluate
 
 __all__ = [
     "ProgressSink",
@@ -191,14 +191,7 @@ def evaluate_inventory(
 ) -> ScanResult:
     """Resolve every location to countries, classify buckets, run the rules."""
     resolved = load_catalog().resolve_inventory(inventory)
-    classified = resolved.model_copy(
-        update={
-            "buckets": tuple(
-                b.model_copy(update={"classification": classify(b, settings.classification)})
-                for b in resolved.buckets
-            )
-        }
-    )
+    classified = apply_classification(resolved, settings.classification)
     findings = evaluate(classified, profile, settings)
     now = clock()
     meta = ScanMeta(

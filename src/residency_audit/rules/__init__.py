@@ -8,7 +8,7 @@ a Japanese and English message and remediation, and a fingerprint that identifie
 
 from __future__ import annotations
 
-from .classify import apply_classification, classify
+from .classify import apply_classification, classify, classify_with_source
 from .engine import evaluate, sort_key
 from .fingerprint import fingerprint
 from .settings import Attestation, ClassificationSettings, EvaluationSettings
@@ -22,6 +22,7 @@ __all__ = [
     "RuleSpec",
     "apply_classification",
     "classify",
+    "classify_with_source",
     "evaluate",
     "fingerprint",
     "rule_spec",

@@ -5,28 +5,39 @@ from __future__ import annotations
 from ..model import Bucket, Classification, Inventory
 from .settings import ClassificationSettings
 
-__all__ = ["apply_classification", "classify"]
+__all__ = ["apply_classification", "classify", "classify_with_source"]
+
+
+def classify_with_source(
+    bucket: Bucket, settings: ClassificationSettings
+) -> tuple[Classification, str]:
+    """The class and the evidence for it: which tag decided, or that none was present."""
+    tags = {key.casefold(): (key, value) for key, value in sorted(bucket.tags.items())}
+    for key in settings.keys:
+        found = tags.get(key.casefold())
+        if found is None:
+            continue
+        tag_key, value = found
+        folded = value.strip().casefold()
+        for cls_, accepted in settings.values.items():
+            if any(folded == candidate.casefold() for candidate in accepted):
+                return cls_, f"tag {tag_key}={value}"
+        # the first key present decides, even when its value is not one we know
+        return Classification.UNCLASSIFIED, f"tag {tag_key}={value} (value not recognised)"
+    return Classification.UNCLASSIFIED, f"no tag named {', '.join(settings.keys)}"
 
 
 def classify(bucket: Bucket, settings: ClassificationSettings) -> Classification:
     """The class named by the first configured key present on the bucket; else unclassified."""
-    tags = {key.casefold(): value for key, value in sorted(bucket.tags.items())}
-    for key in settings.keys:
-        value = tags.get(key.casefold())
-        if value is None:
-            continue
-        folded = value.strip().casefold()
-        for cls_, accepted in settings.values.items():
-            if any(folded == candidate.casefold() for candidate in accepted):
-                return cls_
-        # the first key present decides, even when its value is not one we know
-        return Classification.UNCLASSIFIED
-    return Classification.UNCLASSIFIED
+    return classify_with_source(bucket, settings)[0]
 
 
 def apply_classification(inventory: Inventory, settings: ClassificationSettings) -> Inventory:
     """A copy of the inventory with every bucket's ``classification`` set (for reports)."""
-    buckets = tuple(
-        b.model_copy(update={"classification": classify(b, settings)}) for b in inventory.buckets
-    )
-    return inventory.model_copy(update={"buckets": buckets})
+    buckets = []
+    for b in inventory.buckets:
+        cls_, source = classify_with_source(b, settings)
+        buckets.append(
+            b.model_copy(update={"classification": cls_, "classification_source": source})
+        )
+    return inventory.model_copy(update={"buckets": tuple(buckets)})
