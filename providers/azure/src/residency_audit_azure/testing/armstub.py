@@ -300,6 +300,7 @@ class ArmStub:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True  # else each keep-alive response waits ~40 ms
 
             def log_message(self, format: str, *args: Any) -> None:
                 """Silence the default stderr access log."""
@@ -311,7 +312,9 @@ class ArmStub:
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+        )
         self._thread.start()
         return self
 

@@ -1,0 +1,219 @@
+"""The whole provider against the ARM stub, through the unmodified azure-mgmt-* clients."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+from residency_audit_azure import AzureProvider
+from residency_audit_azure.testing import ArmStub
+
+from residency_audit.catalog import load_catalog
+from residency_audit.errors import CollectionError
+from residency_audit.model import (
+    Bucket,
+    CoverageNote,
+    EncryptionTier,
+    Location,
+    PublicVerdict,
+    Role,
+)
+from residency_audit.plugins import Scope
+
+Settings = Callable[..., dict[str, Any]]
+
+
+def scan(
+    settings: dict[str, Any], sub: str
+) -> tuple[dict[str, Bucket], list[CoverageNote], AzureProvider]:
+    provider = AzureProvider.from_settings(settings)
+    buckets: dict[str, Bucket] = {}
+    notes: list[CoverageNote] = []
+    for item in provider.buckets(Scope("azure", sub)):
+        if isinstance(item, Bucket):
+            assert item.name not in buckets
+            buckets[item.name] = item
+        else:
+            notes.append(item)
+    return buckets, notes, provider
+
+
+@pytest.fixture
+def result(
+    stub_settings: Settings, ids: SimpleNamespace
+) -> tuple[dict[str, Bucket], list[CoverageNote], AzureProvider]:
+    return scan(stub_settings(), ids.sub)
+
+
+def roles(bucket: Bucket, role: Role) -> list[Location]:
+    return [loc for loc in bucket.locations if loc.role is role]
+
+
+def countries(loc: Location) -> tuple[str, ...]:
+    return load_catalog().resolve(loc).countries
+
+
+def test_scopes_follow_next_link_over_every_visible_subscription(
+    arm_stub: ArmStub, stub_settings: Settings, ids: SimpleNamespace
+) -> None:
+    scopes = list(AzureProvider.from_settings(stub_settings()).scopes())
+    assert [(s.id, s.name) for s in scopes] == [
+        (ids.sub, "jp-prod"),
+        (ids.sub_denied, "no-read"),
+        (ids.sub_unregistered, "unregistered"),
+    ]
+    # three subscriptions at page size 2: the second page came from nextLink
+    assert any("$skipToken=2" in r.query for r in arm_stub.requests if r.path == "/subscriptions")
+
+
+def test_explicit_subscription_list_makes_no_listing_call(
+    arm_stub: ArmStub, stub_settings: Settings, ids: SimpleNamespace
+) -> None:
+    provider = AzureProvider.from_settings(stub_settings(subscriptions=[ids.sub]))
+    assert [s.id for s in provider.scopes()] == [ids.sub]
+    assert arm_stub.requests == []
+
+
+def test_unlistable_subscription_list_is_a_collection_error(ids: SimpleNamespace) -> None:
+    estate = {"faults": {"subscriptions": {"status": 403, "code": "AuthorizationFailed"}}}
+    with ArmStub(estate) as stub:
+        provider = AzureProvider.from_settings(
+            {"arm_endpoint": stub.url, "credential": "anonymous", "retries": 0}
+        )
+        with pytest.raises(CollectionError) as err:
+            list(provider.scopes())
+    assert err.value.code == "AuthorizationFailed"
+
+
+def test_subscription_whose_accounts_cannot_be_listed_fails_the_scope(
+    stub_settings: Settings, ids: SimpleNamespace
+) -> None:
+    with pytest.raises(CollectionError) as err:
+        scan(stub_settings(), ids.sub_denied)
+    assert err.value.code == "AuthorizationFailed"
+    assert ids.sub_denied in str(err.value)
+
+
+def test_grs_secondaries_cross_borders_as_the_api_says(result: Any) -> None:
+    buckets, _, _ = result
+    cases = {
+        "hkgrs/ledger": ("eastasia", "southeastasia", "HK", "SG"),
+        "sggrs/replica-c1": ("southeastasia", "eastasia", "SG", "HK"),
+        "brgrs/sales": ("brazilsouth", "southcentralus", "BR", "US"),
+    }
+    for name, (primary, secondary, home, away) in cases.items():
+        bucket = buckets[name]
+        assert bucket.primary is not None and bucket.primary.region == primary
+        assert countries(bucket.primary) == (home,)
+        (geo,) = roles(bucket, Role.GEO_SECONDARY)
+        assert (geo.region, geo.mechanism, geo.derived) == (secondary, "grs", False)
+        assert countries(geo) == (away,)
+
+
+def test_lrs_and_zrs_accounts_have_no_secondary(result: Any) -> None:
+    buckets, _, _ = result
+    for name in ("tokyolrs/c3", "cmkacct/secrets"):
+        assert roles(buckets[name], Role.GEO_SECONDARY) == []
+    assert [loc.region for loc in buckets["tokyolrs/c3"].locations] == ["japaneast"]
+
+
+def test_geo_redundant_account_without_secondary_uses_the_published_pair(result: Any) -> None:
+    buckets, _, _ = result
+    (geo,) = roles(buckets["gzrsnosec/logs"], Role.GEO_SECONDARY)
+    assert (geo.region, geo.mechanism, geo.derived) == ("japanwest", "gzrs", True)
+    assert geo.unknown_reason is not None and "pair" in geo.unknown_reason
+
+
+def test_object_replication_destinations_and_their_secondaries(result: Any) -> None:
+    buckets, _, _ = result
+    c1 = buckets["tokyolrs/c1"]
+    (replica,) = roles(c1, Role.REPLICA)
+    assert (replica.region, replica.target) == ("southeastasia", "sggrs/replica-c1")
+    # the destination account is RA-GRS, so the replica also lands in its secondary (HK)
+    (geo,) = roles(c1, Role.GEO_SECONDARY)
+    assert geo.region == "eastasia" and countries(geo) == ("HK",)
+
+    (unknown,) = roles(buckets["tokyolrs/c2"], Role.REPLICA)
+    assert unknown.region is None
+    assert unknown.unknown_reason is not None and "ResourceNotFound" in unknown.unknown_reason
+    assert unknown.target == "deletedreplica/x"
+
+    assert roles(buckets["tokyolrs/c3"], Role.REPLICA) == []  # no rule for c3
+    # the destination lists the same policy as incoming: it is not a copy *from* sggrs
+    assert roles(buckets["sggrs/replica-c1"], Role.REPLICA) == []
+
+
+def test_customer_managed_key_location(result: Any) -> None:
+    buckets, _, _ = result
+    cmk = buckets["cmkacct/secrets"]
+    assert cmk.encryption.tier is EncryptionTier.CUSTOMER_MANAGED
+    assert (
+        cmk.encryption.detail is not None
+        and "infrastructure encryption on" in cmk.encryption.detail
+    )
+    (key,) = roles(cmk, Role.KEY)
+    assert (key.region, key.mechanism) == ("japanwest", "key-vault")
+
+    (elsewhere,) = roles(buckets["cmkelsewhere/data"], Role.KEY)
+    assert elsewhere.region is None and "othervault" in (elsewhere.unknown_reason or "")
+
+    plain = buckets["hkgrs/ledger"]
+    assert plain.encryption.tier is EncryptionTier.PROVIDER_MANAGED
+    assert roles(plain, Role.KEY) == []
+
+
+def test_account_whose_containers_are_forbidden_is_reported_not_skipped(result: Any) -> None:
+    buckets, notes, _ = result
+    denied = buckets["denied/*"]
+    assert denied.uid.endswith("/storageAccounts/denied")
+    (gap,) = [g for g in denied.gaps if g.field == "containers"]
+    assert gap.error_code == "AuthorizationFailed" and gap.may_hide_copy
+    # what the account-level read did give is still reported
+    assert [loc.region for loc in denied.locations] == ["japaneast", "japanwest"]
+    assert any(n.kind == "account-unreadable" and n.affects_completeness for n in notes)
+
+
+def test_unreadable_object_replication_is_a_gap_that_may_hide_a_copy(result: Any) -> None:
+    buckets, _, _ = result
+    (gap,) = buckets["ornoread/stuff"].gaps
+    assert (gap.field, gap.error_code, gap.may_hide_copy) == (
+        "object_replication",
+        "AuthorizationFailed",
+        True,
+    )
+
+
+def test_account_without_containers_is_noted(result: Any) -> None:
+    _, notes, _ = result
+    assert any(n.kind == "account-without-containers" and "emptyacct" in n.detail for n in notes)
+
+
+def test_public_access_settings_and_tags(result: Any, ids: SimpleNamespace) -> None:
+    buckets, _, _ = result
+    site = buckets["hkgrs/site"]
+    assert site.public_access.verdict is PublicVerdict.PUBLIC
+    assert "container publicAccess=Container" in site.public_access.evidence
+    assert buckets["hkgrs/ledger"].public_access.verdict is PublicVerdict.NOT_BLOCKED
+    assert buckets["sggrs/replica-c1"].public_access.verdict is PublicVerdict.BLOCKED
+    assert site.tags == {"classification": "sensitive"}
+    assert site.scope == ids.sub
+    assert site.uid == (
+        f"/subscriptions/{ids.sub}/resourceGroups/rg-storage/providers/Microsoft.Storage/"
+        "storageAccounts/hkgrs/blobServices/default/containers/site"
+    )
+
+
+def test_every_container_is_listed_across_pages(result: Any) -> None:
+    buckets, _, _ = result
+    assert {"tokyolrs/c1", "tokyolrs/c2", "tokyolrs/c3"} <= set(buckets)
+    assert len(buckets) == 12
+
+
+def test_output_does_not_depend_on_worker_count(
+    stub_settings: Settings, ids: SimpleNamespace
+) -> None:
+    one, _, _ = scan(stub_settings(max_workers=1), ids.sub)
+    many, _, _ = scan(stub_settings(max_workers=16), ids.sub)
+    assert list(one) == list(many) and one == many
