@@ -95,7 +95,7 @@ def _api_error(operation: str, exc: AzureError) -> AzureApiError:
     if isinstance(exc, HttpResponseError):
         code = exc.error.code if exc.error is not None else None
         if code is None:
-            code = getattr(exc, "error_code", None)  # azure-storage-blob sets this
+            code = _code(getattr(exc, "error_code", None))  # azure-storage-blob sets this
         message = exc.error.message if exc.error is not None and exc.error.message else exc.reason
         return AzureApiError(operation, exc.status_code, code, str(message or exc.message))
     return AzureApiError(operation, None, type(exc).__name__, str(exc.message))
@@ -111,6 +111,13 @@ def _translated(operation: str) -> Iterator[None]:
         raise _api_error(operation, exc) from exc
     except ReadOnlyViolation as exc:
         raise AzureApiError(operation, None, "WriteRefused", str(exc)) from exc
+
+
+def _code(value: Any) -> str | None:
+    """Storage error codes arrive as str-enums; render the wire value, not the enum's repr."""
+    if value is None:
+        return None
+    return str(getattr(value, "value", value))
 
 
 def parse_account_id(account_id: str) -> tuple[str, str, str]:
@@ -268,7 +275,7 @@ def probe_anonymous_listing(
         with client:
             next(iter(client.list_blobs(results_per_page=1).by_page()), None)
     except HttpResponseError as exc:
-        return AnonymousProbe(False, exc.status_code, getattr(exc, "error_code", None))
+        return AnonymousProbe(False, exc.status_code, _code(getattr(exc, "error_code", None)))
     except AzureError as exc:
         return AnonymousProbe(False, None, type(exc).__name__)
     return AnonymousProbe(True, 200)

@@ -64,11 +64,12 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _wait_ready(port: int, proc: subprocess.Popen[bytes], timeout: float) -> None:
+def _wait_ready(port: int, proc: subprocess.Popen[bytes], timeout: float, log: Path) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise RuntimeError(f"Azurite exited early with code {proc.returncode}")
+            tail = log.read_text(errors="replace")[-500:]
+            raise RuntimeError(f"Azurite exited early with code {proc.returncode}: {tail}")
         with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.2):
             return
         time.sleep(0.05)
@@ -86,6 +87,8 @@ def run_azurite(
     env = dict(os.environ)
     env["AZURITE_ACCOUNTS"] = ";".join(f"{a}:{account_key(a)}" for a in accounts)
     with tempfile.TemporaryDirectory(prefix="azurite-") as workdir:
+        log = Path(workdir) / "azurite.log"
+        out = log.open("wb")
         proc = subprocess.Popen(  # noqa: S603 - fixed argv, no shell
             [
                 node,
@@ -98,17 +101,14 @@ def run_azurite(
                 "--skipApiVersionCheck",
                 "--loose",
                 "--disableTelemetry",
-                "--silent",
-                "--location",
-                workdir,
             ],
             cwd=workdir,
             env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+            stdout=out,
+            stderr=subprocess.STDOUT,
         )
         try:
-            _wait_ready(port, proc, timeout)
+            _wait_ready(port, proc, timeout, log)
             yield Azurite(port, tuple(accounts))
         finally:
             proc.terminate()
@@ -117,3 +117,4 @@ def run_azurite(
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
+            out.close()
