@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from .model import Finding, Inventory
 from .profiles.model import Weakening
+from .rules.settings import Attestation
 
 __all__ = ["FINDINGS_SCHEMA", "Coverage", "ProfileRef", "ScanMeta", "ScanResult"]
 
@@ -68,5 +69,7 @@ class ScanResult(BaseModel):
     resolved: tuple[Finding, ...] = ()
     previous_scan_id: str | None = None
     stale_suppressions: tuple[str, ...] = ()  # suppression ids that matched nothing
+    # the (1)-1 / (2)-3 attestations from the scan config, shown in the report's guideline view
+    attestations: tuple[Attestation, ...] = ()
     # the resolved inventory the findings were made from (written separately as inventory.json)
     inventory: Inventory = Field(exclude=True)
