@@ -1,4 +1,4 @@
-"""Consecutive scans over a changing estate: every finding state, and when resolution is withheld."""
+"""Consecutive scans over a changing estate: every finding state; when resolution is withheld."""
 
 from __future__ import annotations
 

@@ -27,6 +27,7 @@ from .errors import HistoryError, HistoryLockedError
 __all__ = [
     "DEFAULT_BUSY_TIMEOUT",
     "HEAD_REVISION_UNKNOWN",
+    "alembic_config",
     "current_revision",
     "first_line",
     "head_revision",
@@ -98,13 +99,23 @@ def make_engine(url: URL, *, busy_timeout: float = DEFAULT_BUSY_TIMEOUT) -> Engi
 
 @contextmanager
 def write_transaction(
-    engine: Engine, what: str, url: URL, *, busy_timeout: float = DEFAULT_BUSY_TIMEOUT
+    engine: Engine,
+    what: str,
+    url: URL,
+    *,
+    busy_timeout: float = DEFAULT_BUSY_TIMEOUT,
+    migrating: bool = False,
 ) -> Iterator[Connection]:
     """One transaction holding the database's single write lock; commits or rolls back whole."""
     try:
         with engine.connect() as conn:
             if engine.dialect.name == "sqlite":
                 conn = conn.execution_options(sqlite_begin="IMMEDIATE")
+                if migrating:
+                    # Alembic's batch mode rebuilds a SQLite table by dropping it; with foreign
+                    # keys on, dropping `scans` would cascade-delete every child row. The pragma
+                    # only works outside a transaction, so it goes straight to the driver.
+                    conn.connection.dbapi_connection.execute("PRAGMA foreign_keys = OFF")  # type: ignore[union-attr]
             with conn.begin():
                 if engine.dialect.name == "postgresql":
                     # wait as long as SQLite would, then fail clearly instead of hanging a schedule
@@ -113,6 +124,12 @@ def write_transaction(
                     conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_LOCK_KEY})
                     conn.execute(text("SET LOCAL lock_timeout = 0"))
                 yield conn
+                if migrating and engine.dialect.name == "sqlite":
+                    broken = conn.exec_driver_sql("PRAGMA foreign_key_check").first()
+                    if broken is not None:
+                        raise HistoryError(f"{what}: migration broke a reference: {broken}")
+            if migrating and engine.dialect.name == "sqlite":
+                conn.connection.dbapi_connection.execute("PRAGMA foreign_keys = ON")  # type: ignore[union-attr]
     except OperationalError as exc:
         reason = str(exc.orig).lower()
         if "locked" in reason or "busy" in reason or "lock timeout" in reason:
@@ -129,7 +146,7 @@ def first_line(exc: object) -> str:
     return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
 
 
-def _config(connection: Connection | None = None) -> Config:
+def alembic_config(connection: Connection | None = None) -> Config:
     cfg = Config()
     cfg.set_main_option("script_location", str(_MIGRATIONS))
     if connection is not None:
@@ -138,7 +155,7 @@ def _config(connection: Connection | None = None) -> Config:
 
 
 def head_revision() -> str:
-    head = ScriptDirectory.from_config(_config()).get_current_head()
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
     return head or HEAD_REVISION_UNKNOWN
 
 
@@ -155,7 +172,7 @@ def upgrade(
         current = current_revision(engine)
     except OperationalError as exc:
         raise HistoryError(f"cannot open {safe_url(url)}: {first_line(exc.orig)}") from None
-    known = {s.revision for s in ScriptDirectory.from_config(_config()).walk_revisions()}
+    known = {s.revision for s in ScriptDirectory.from_config(alembic_config()).walk_revisions()}
     if current is not None and current not in known:
         raise HistoryError(
             f"history database {safe_url(url)} has schema revision {current}, newer than this "
@@ -164,8 +181,8 @@ def upgrade(
     if current == (head_revision() if revision == "head" else revision):
         return
     what = "migrating the history schema"
-    with write_transaction(engine, what, url, busy_timeout=busy_timeout) as conn:
+    with write_transaction(engine, what, url, busy_timeout=busy_timeout, migrating=True) as conn:
         try:
-            command.upgrade(_config(conn), revision)
+            command.upgrade(alembic_config(conn), revision)
         except CommandError as exc:
             raise HistoryError(f"migrating {safe_url(url)}: {exc}") from None

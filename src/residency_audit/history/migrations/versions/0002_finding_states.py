@@ -74,6 +74,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    # resolved rows are not findings of their scan in the first schema
+    op.execute(_findings.delete().where(_findings.c.resolved.is_(True)))
     op.drop_table("scan_suppressions")
     op.drop_index("ix_finding_history_open", "finding_history")
     op.drop_table("finding_history")
