@@ -147,7 +147,7 @@ def test_anonymous_check_is_bounded_by_its_timeout(black_hole: int) -> None:
                 "subscriptions": [SUB],
                 "blob_endpoint": f"http://127.0.0.1:{black_hole}/{{account}}",
                 "verify_anonymous": True,
-                "verify_timeout": 0.5,
+                "verify_timeout": 0.25,
             }
         )
         started = time.monotonic()
