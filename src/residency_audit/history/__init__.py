@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 
 from ..results import ScanResult
 from .diff import ScanDiff, diff_findings
-from .errors import HistoryError, HistoryLockedError, ScanNotFoundError
+from .errors import HistoryError, HistoryInputError, HistoryLockedError, ScanNotFoundError
 from .gate import failing_findings, fails
 from .states import Track
 from .store import HistoryStore, ScanSummary
@@ -26,6 +26,7 @@ from .suppressions import Suppression, Suppressions, load_suppressions
 
 __all__ = [
     "HistoryError",
+    "HistoryInputError",
     "HistoryLockedError",
     "HistoryStore",
     "ScanDiff",

@@ -22,7 +22,7 @@ from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 
-from .errors import HistoryError, HistoryLockedError
+from .errors import HistoryError, HistoryInputError, HistoryLockedError
 
 __all__ = [
     "DEFAULT_BUSY_TIMEOUT",
@@ -52,14 +52,14 @@ def normalize_url(value: str) -> URL:
         url = make_url(value)
     except ArgumentError:
         # never echo the value: it may hold a password
-        raise HistoryError(
+        raise HistoryInputError(
             "history database URL is not valid; expected a file path, sqlite:///PATH or "
             "postgresql+psycopg://USER@HOST/DATABASE"
         ) from None
     if url.drivername in ("postgresql", "postgres"):
         url = url.set(drivername="postgresql+psycopg")
     if url.get_backend_name() not in ("sqlite", "postgresql"):
-        raise HistoryError(
+        raise HistoryInputError(
             f"unsupported history database {url.get_backend_name()!r}: use sqlite or postgresql"
         )
     return url
@@ -170,8 +170,9 @@ def upgrade(
     """Bring the schema to ``revision``, holding the write lock so two openers do not race."""
     try:
         current = current_revision(engine)
-    except OperationalError as exc:
-        raise HistoryError(f"cannot open {safe_url(url)}: {first_line(exc.orig)}") from None
+    except SQLAlchemyError as exc:
+        reason = first_line(getattr(exc, "orig", None) or exc)
+        raise HistoryError(f"cannot open {safe_url(url)}: {reason}") from None
     known = {s.revision for s in ScriptDirectory.from_config(alembic_config()).walk_revisions()}
     if current is not None and current not in known:
         raise HistoryError(

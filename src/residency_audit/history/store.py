@@ -18,7 +18,7 @@ from ..model import Bucket, Finding, FindingState, Inventory, ScopeResult
 from ..results import ScanMeta, ScanResult
 from . import engine as _engine
 from .diff import ScanDiff, diff_findings
-from .errors import HistoryError, ScanNotFoundError
+from .errors import HistoryError, HistoryInputError, ScanNotFoundError
 from .models import (
     FindingHistory,
     ScanBucket,
@@ -83,7 +83,9 @@ class HistoryStore:
             path = Path(parsed.database or "")
             if not path.exists():
                 if not create:
-                    raise HistoryError(f"no scan history at {path} (no scan has been recorded)")
+                    raise HistoryInputError(
+                        f"no scan history at {path} (no scan has been recorded there)"
+                    )
                 path.parent.mkdir(parents=True, exist_ok=True)
         engine = _engine.make_engine(parsed, busy_timeout=busy_timeout)
         try:
@@ -335,9 +337,9 @@ class HistoryStore:
     ) -> list[str]:
         """Delete old scans (the per-fingerprint first/last seen survive); returns their ids."""
         if (keep is None) == (older_than is None):
-            raise HistoryError("prune needs exactly one of keep or older_than")
+            raise HistoryInputError("prune needs exactly one of keep or older_than")
         if keep is not None and keep < 1:
-            raise HistoryError("prune --keep must be at least 1")
+            raise HistoryInputError("prune --keep must be at least 1")
         now = as_utc(now) if now else datetime.now(UTC)
         with self._write("pruning the history") as conn:
             query = select(ScanRow.seq, ScanRow.id).order_by(ScanRow.seq.desc())

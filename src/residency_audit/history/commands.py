@@ -1,0 +1,318 @@
+"""``residency-audit history``: list, show, diff and prune recorded scans.
+
+The lead CLI adds this group with ``cli.add_command(history_group)``. Every command takes
+``--db URL`` (default: ``$RESIDENCY_AUDIT_HISTORY`` or ``sqlite:///reports/history.db``); reading
+commands never create a history that is not there.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Sequence
+from datetime import datetime, timedelta
+from typing import Any, TypeVar
+
+import click
+
+from ..model import Finding, FindingState
+from ..results import ScanResult
+from .diff import ScanDiff
+from .errors import HistoryError
+from .store import HistoryStore, ScanSummary
+
+__all__ = ["DEFAULT_HISTORY_URL", "HISTORY_ENV", "history", "history_group"]
+
+HISTORY_ENV = "RESIDENCY_AUDIT_HISTORY"
+DEFAULT_HISTORY_URL = "sqlite:///reports/history.db"
+
+F = TypeVar("F", bound=Callable[..., Any])
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def _db_option(func: F) -> F:
+    return click.option(
+        "--db",
+        "db",
+        metavar="URL",
+        envvar=HISTORY_ENV,
+        default=DEFAULT_HISTORY_URL,
+        show_default=True,
+        show_envvar=True,
+        help="History database: a file path, sqlite:///PATH or postgresql+psycopg://USER@HOST/DB.",
+    )(func)
+
+
+def _format_option(func: F) -> F:
+    return click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(["text", "json"]),
+        default="text",
+        show_default=True,
+        help="Output format.",
+    )(func)
+
+
+class _InputFailed(click.ClickException):
+    exit_code = 2  # like the core's InputError: the user asked for something unusable
+
+
+def _failed(error: HistoryError) -> click.ClickException:
+    return (_InputFailed if error.exit_code == 2 else click.ClickException)(str(error))
+
+
+def _open(db: str) -> HistoryStore:
+    try:
+        return HistoryStore.open(db, create=False)
+    except HistoryError as exc:
+        raise _failed(exc) from None
+
+
+def _clean(value: object) -> str:
+    """Terminal-safe: names and messages are untrusted and may carry escape sequences."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", str(value))
+
+
+def _when(value: datetime | None) -> str:
+    return value.strftime("%Y-%m-%d %H:%MZ") if value else "-"
+
+
+@click.group("history")
+def history_group() -> None:
+    """Recorded scans: list them, show one, diff two, prune old ones."""
+
+
+history = history_group  # the name cli.py registers
+
+
+@history_group.command("list")
+@_db_option
+@click.option("--limit", type=click.IntRange(min=1), help="Show only the newest N scans.")
+@_format_option
+def list_command(db: str, limit: int | None, fmt: str) -> None:
+    """List recorded scans, newest first."""
+    with _open(db) as store:
+        try:
+            scans = store.list_scans(limit)
+        except HistoryError as exc:
+            raise _failed(exc) from None
+    if fmt == "json":
+        click.echo(json.dumps([_summary_json(s) for s in scans], indent=2))
+        return
+    if not scans:
+        click.echo(f"no scans recorded in {store.url}")
+        return
+    header = (
+        "SCAN",
+        "STARTED",
+        "FINDINGS",
+        "NEW",
+        "REOPENED",
+        "RESOLVED",
+        "SUPPRESSED",
+        "COVERAGE",
+    )
+    rows = [
+        (
+            _clean(s.id),
+            _when(s.started),
+            str(s.findings),
+            str(s.new),
+            str(s.reopened),
+            str(s.resolved),
+            str(s.suppressed),
+            "complete" if s.complete else "INCOMPLETE",
+        )
+        for s in scans
+    ]
+    _table(header, rows)
+
+
+@history_group.command("show")
+@click.argument("scan", default="latest")
+@_db_option
+@_format_option
+def show_command(scan: str, db: str, fmt: str) -> None:
+    """Show one scan: SCAN is an id, a unique prefix, `latest` or `latest~N`.
+
+    With --format json this prints the scan's findings.json as recorded.
+    """
+    with _open(db) as store:
+        try:
+            result = store.get_scan(scan)
+        except HistoryError as exc:
+            raise _failed(exc) from None
+    if fmt == "json":
+        click.echo(result.model_dump_json(by_alias=True, indent=2))
+        return
+    _show(result)
+
+
+@history_group.command("diff")
+@click.argument("scan_a", required=False)
+@click.argument("scan_b", required=False)
+@_db_option
+@_format_option
+def diff_command(scan_a: str | None, scan_b: str | None, db: str, fmt: str) -> None:
+    """What changed between two scans (default: the last two; with one, SCAN_A to the latest)."""
+    with _open(db) as store:
+        try:
+            b = store.resolve_id(scan_b or "latest")
+            a = store.resolve_id(scan_a) if scan_a else store.get_scan(b).previous_scan_id
+            if a is None:
+                raise click.UsageError(f"scan {b} has no earlier scan to diff against")
+            diff = store.diff(a, b)
+        except HistoryError as exc:
+            raise _failed(exc) from None
+    if fmt == "json":
+        click.echo(json.dumps(_diff_json(diff), indent=2, ensure_ascii=False))
+        return
+    _show_diff(diff)
+
+
+@history_group.command("prune")
+@click.option("--keep", type=click.IntRange(min=1), help="Keep the newest N scans.")
+@click.option(
+    "--older-than",
+    "older_than",
+    type=click.IntRange(min=0),
+    metavar="DAYS",
+    help="Delete scans started more than DAYS days ago.",
+)
+@_db_option
+def prune_command(keep: int | None, older_than: int | None, db: str) -> None:
+    """Delete old scans. When each finding was first seen is kept."""
+    if (keep is None) == (older_than is None):
+        raise click.UsageError("give exactly one of --keep N or --older-than DAYS")
+    with _open(db) as store:
+        try:
+            age = timedelta(days=older_than) if older_than is not None else None
+            removed = store.prune(keep=keep, older_than=age)
+            left = store.scan_count()
+        except HistoryError as exc:
+            raise _failed(exc) from None
+    click.echo(f"pruned {len(removed)} scan(s); {left} left in {store.url}")
+
+
+# -- rendering ---------------------------------------------------------------------------------
+
+
+def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
+    widths = [max(len(r[i]) for r in (header, *rows)) for i in range(len(header))]
+    for row in (header, *rows):
+        click.echo("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
+
+
+def _finding_rows(findings: Sequence[Finding]) -> list[tuple[str, ...]]:
+    return [
+        (
+            f.state.value if f.state else "-",
+            f.severity.value,
+            _clean(f.rule_id),
+            _clean(f"{f.provider}:{f.scope}"),
+            _clean(f.resource.name if f.resource else "(scope)"),
+            _when(f.first_seen),
+            f.fingerprint[:12],
+        )
+        for f in findings
+    ]
+
+
+_FINDING_HEADER = ("STATE", "SEVERITY", "RULE", "SCOPE", "RESOURCE", "FIRST SEEN", "FINGERPRINT")
+
+
+def _show(result: ScanResult) -> None:
+    scan, cov = result.scan, result.scan.coverage
+    click.echo(f"scan {_clean(scan.id)}  {_when(scan.started)} .. {_when(scan.finished)}")
+    click.echo(f"profile {_clean(scan.profile.name)} ({scan.profile.sha256[:12]})")
+    click.echo(f"previous scan: {_clean(result.previous_scan_id or '-')}")
+    click.echo(
+        f"coverage: {'complete' if cov.complete else 'INCOMPLETE'}; scopes {cov.scopes_total} "
+        f"({cov.scopes_complete} complete, {cov.scopes_incomplete} incomplete, "
+        f"{cov.scopes_failed} failed); buckets {cov.buckets}"
+    )
+    for s in result.inventory.scopes:
+        error = f"  {_clean(s.error)}" if s.error else ""
+        click.echo(f"  {s.status.value:<10} {_clean(s.provider)}:{_clean(s.scope)}{error}")
+    active = [f for f in result.findings if f.suppression is None]
+    suppressed = [f for f in result.findings if f.suppression is not None]
+    counts = {st: sum(1 for f in result.findings if f.state is st) for st in FindingState}
+    click.echo(
+        f"\nfindings: {len(result.findings)} ({counts[FindingState.NEW]} new, "
+        f"{counts[FindingState.REOPENED]} reopened, {counts[FindingState.PERSISTING]} persisting; "
+        f"{len(suppressed)} suppressed)"
+    )
+    if active:
+        _table(_FINDING_HEADER, _finding_rows(active))
+    if result.resolved:
+        click.echo(f"\nresolved since the previous scan: {len(result.resolved)}")
+        _table(_FINDING_HEADER, _finding_rows(result.resolved))
+    if suppressed:
+        click.echo(f"\nsuppressed (accepted exceptions): {len(suppressed)}")
+        header = ("SEVERITY", "RULE", "RESOURCE", "SUPPRESSION", "APPROVED BY", "EXPIRES", "REASON")
+        rows = [
+            (
+                f.severity.value,
+                _clean(f.rule_id),
+                _clean(f.resource.name if f.resource else "(scope)"),
+                _clean(f.suppression.id),
+                _clean(f.suppression.approved_by),
+                f.suppression.expires.isoformat(),
+                _clean(f.suppression.reason),
+            )
+            for f in suppressed
+            if f.suppression
+        ]
+        _table(header, rows)
+    if result.stale_suppressions:
+        stale = ", ".join(_clean(s) for s in result.stale_suppressions)
+        click.echo(f"\nstale suppressions (matched nothing): {stale}")
+
+
+def _show_diff(diff: ScanDiff) -> None:
+    click.echo(
+        f"{_clean(diff.a.id)} ({_when(diff.a.started)}) -> "
+        f"{_clean(diff.b.id)} ({_when(diff.b.started)})"
+    )
+    sections = (
+        ("new", diff.new),
+        ("resolved", diff.resolved),
+        ("not re-checked (scope not collected completely; not resolved)", diff.unconfirmed),
+    )
+    for title, findings in sections:
+        click.echo(f"\n{title}: {len(findings)}")
+        if findings:
+            _table(_FINDING_HEADER, _finding_rows(findings))
+    click.echo(f"\npersisting: {len(diff.persisting)}")
+
+
+def _summary_json(s: ScanSummary) -> dict[str, Any]:
+    return {
+        "id": s.id,
+        "started": s.started.isoformat(),
+        "finished": s.finished.isoformat(),
+        "recorded_at": s.recorded_at.isoformat(),
+        "profile": s.profile,
+        "complete": s.complete,
+        "findings": s.findings,
+        "new": s.new,
+        "reopened": s.reopened,
+        "resolved": s.resolved,
+        "suppressed": s.suppressed,
+        "previous_scan_id": s.previous_scan_id,
+    }
+
+
+def _diff_json(diff: ScanDiff) -> dict[str, Any]:
+    def dump(findings: Sequence[Finding]) -> list[Any]:
+        return [f.model_dump(mode="json") for f in findings]
+
+    return {
+        "a": diff.a.id,
+        "b": diff.b.id,
+        "new": dump(diff.new),
+        "resolved": dump(diff.resolved),
+        "unconfirmed": dump(diff.unconfirmed),
+        "persisting": dump(diff.persisting),
+    }
