@@ -159,7 +159,7 @@ def diff_command(scan_a: str | None, scan_b: str | None, db: str, fmt: str) -> N
     with _open(db) as store:
         try:
             b = store.resolve_id(scan_b or "latest")
-            a = store.resolve_id(scan_a) if scan_a else store.get_scan(b).previous_scan_id
+            a = store.resolve_id(scan_a) if scan_a else store.earlier_scan(b)
             if a is None:
                 raise click.UsageError(f"scan {b} has no earlier scan to diff against")
             diff = store.diff(a, b)

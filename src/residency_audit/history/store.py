@@ -280,6 +280,15 @@ class HistoryStore:
             raise ScanNotFoundError(f"scan reference {ref!r} is ambiguous in {self.url}")
         raise ScanNotFoundError(f"no scan {ref!r} in {self.url}")
 
+    def earlier_scan(self, scan_id: str) -> str | None:
+        """The id of the recorded scan before ``scan_id`` that is still kept (None if none)."""
+        scan_id = self.resolve_id(scan_id)
+        with self._read() as conn:
+            seq = select(_SCANS.c.seq).where(_SCANS.c.id == scan_id).scalar_subquery()
+            return conn.scalar(
+                select(_SCANS.c.id).where(_SCANS.c.seq < seq).order_by(_SCANS.c.seq.desc()).limit(1)
+            )
+
     def get_scan(self, scan_id: str) -> ScanResult:
         """The scan as recorded: annotated findings, resolved findings and its inventory."""
         scan_id = self.resolve_id(scan_id)
