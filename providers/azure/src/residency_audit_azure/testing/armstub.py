@@ -32,6 +32,7 @@ import copy
 import json
 import re
 import threading
+import time
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -272,8 +273,15 @@ _ROUTES = (
 class ArmStub:
     """Serve an estate on a free 127.0.0.1 port. Use as a context manager."""
 
-    def __init__(self, estate: Mapping[str, Any], *, blob_endpoint: str | None = None) -> None:
+    def __init__(
+        self,
+        estate: Mapping[str, Any],
+        *,
+        blob_endpoint: str | None = None,
+        latency: float = 0.0,
+    ) -> None:
         self._estate = _Estate(estate, blob_endpoint)
+        self._latency = latency  # seconds added to every response (benchmark round trip)
         self._lock = threading.Lock()
         self._requests: list[StubRequest] = []
         self._server: ThreadingHTTPServer | None = None
@@ -339,6 +347,8 @@ class ArmStub:
         length = int(req.headers.get("Content-Length") or 0)
         if length:
             req.rfile.read(length)
+        if self._latency:
+            time.sleep(self._latency)
         if req.command != "GET":
             status, body = (
                 405,
