@@ -31,11 +31,11 @@ from azure.core.exceptions import ResourceNotFoundError
 from azure.core.pipeline.policies import SansIOHTTPPolicy
 from azure.mgmt.keyvault import KeyVaultManagementClient
 from azure.mgmt.storage import StorageManagementClient
-from residency_audit_azure import AzureProvider
-from residency_audit_azure.testing import ArmStub
 
 from residency_audit.model import Bucket
 from residency_audit.plugins import Scope
+from residency_audit_azure import AzureProvider
+from residency_audit_azure.testing import ArmStub
 
 SUB = "00000000-bench-4000-8000-000000000001"
 PER_ACCOUNT = 4

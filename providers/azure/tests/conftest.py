@@ -9,6 +9,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
+
 from residency_audit_azure.testing import ArmStub, Azurite, find_azurite, run_azurite
 
 REPO = Path(__file__).resolve().parents[3]

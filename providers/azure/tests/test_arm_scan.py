@@ -7,8 +7,6 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from residency_audit_azure import AzureProvider
-from residency_audit_azure.testing import ArmStub
 
 from residency_audit.catalog import load_catalog
 from residency_audit.errors import CollectionError
@@ -21,6 +19,8 @@ from residency_audit.model import (
     Role,
 )
 from residency_audit.plugins import Scope
+from residency_audit_azure import AzureProvider
+from residency_audit_azure.testing import ArmStub
 
 Settings = Callable[..., dict[str, Any]]
 

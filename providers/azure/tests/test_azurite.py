@@ -11,11 +11,11 @@ from typing import Any
 import pytest
 from azure.core.exceptions import ResourceExistsError
 from azure.storage.blob import BlobServiceClient
-from residency_audit_azure import AzureProvider
-from residency_audit_azure.testing import ArmStub, Azurite, account_key
 
 from residency_audit.model import Bucket, PublicVerdict, Role
 from residency_audit.plugins import Scope
+from residency_audit_azure import AzureProvider
+from residency_audit_azure.testing import ArmStub, Azurite, account_key
 
 pytestmark = pytest.mark.emulator
 

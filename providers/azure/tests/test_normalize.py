@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from residency_audit_azure import normalize as nz
 
 from residency_audit.model import EncryptionTier, PublicVerdict, Role
+from residency_audit_azure import normalize as nz
 
 # Trimmed from the published StorageAccountList example (account "sto8596"), wire names intact.
 STO8596: dict[str, Any] = {

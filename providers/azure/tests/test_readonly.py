@@ -10,11 +10,11 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
+
+from residency_audit.errors import CollectionError
 from residency_audit_azure import AzureProvider
 from residency_audit_azure.permissions import action_for
 from residency_audit_azure.testing import ArmStub
-
-from residency_audit.errors import CollectionError
 
 
 def full_scan(provider: AzureProvider) -> list[str]:
@@ -71,3 +71,20 @@ def test_the_stub_would_catch_a_write(arm_stub: ArmStub) -> None:
         urllib.request.urlopen(request, timeout=5)
     assert err.value.code == 405
     assert [r.method for r in arm_stub.requests] == ["PUT"]
+
+
+def test_permissions_command_prints_the_custom_role() -> None:
+    import json
+    import subprocess
+    import sys
+
+    out = subprocess.run(
+        [sys.executable, "-m", "residency_audit", "permissions", "azure"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    ).stdout
+    role = json.loads(out)
+    assert role["IsCustom"] is True and role["DataActions"] == []
+    assert role["Actions"] == list(AzureProvider.from_settings({}).required_permissions())

@@ -6,12 +6,12 @@ import socket
 from typing import Any
 
 import pytest
-from residency_audit_azure import AzureProvider
-from residency_audit_azure.permissions import ACTIONS
-from residency_audit_azure.settings import parse_settings
 
 from residency_audit.errors import ConfigError
 from residency_audit.plugins import load_provider_class
+from residency_audit_azure import AzureProvider
+from residency_audit_azure.permissions import ACTIONS
+from residency_audit_azure.settings import parse_settings
 
 
 def test_provider_is_registered_under_azure() -> None:
