@@ -17,6 +17,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 import pytest
+
 from residency_audit_gcp.testing import serve_emulator
 
 EmulatorFactory = Callable[..., str]

@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from residency_audit_gcp import normalize
-from residency_audit_gcp.testing import bucket_resource, iam_policy
 
 from residency_audit.catalog import load_catalog
 from residency_audit.model import Certainty, EncryptionTier, PublicVerdict, Role
+from residency_audit_gcp import normalize
+from residency_audit_gcp.testing import bucket_resource, iam_policy
 
 
 def members(code: str) -> tuple[str, ...]:

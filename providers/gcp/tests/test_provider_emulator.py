@@ -12,9 +12,6 @@ from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 import pytest
-from residency_audit_gcp import GcpProvider
-from residency_audit_gcp.permissions import PERMISSIONS, permissions_for
-from residency_audit_gcp.testing import bucket_resource, iam_policy, serve_emulator
 
 from residency_audit.errors import CollectionError
 from residency_audit.model import (
@@ -25,6 +22,9 @@ from residency_audit.model import (
     PublicVerdict,
     Role,
 )
+from residency_audit_gcp import GcpProvider
+from residency_audit_gcp.permissions import PERMISSIONS, permissions_for
+from residency_audit_gcp.testing import bucket_resource, iam_policy, serve_emulator
 
 pytestmark = pytest.mark.emulator
 

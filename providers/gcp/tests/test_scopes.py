@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from residency_audit_gcp import GcpProvider
 
 from residency_audit.errors import CollectionError
+from residency_audit_gcp import GcpProvider
 
 
 def test_explicit_projects_are_the_scopes_without_any_api_call() -> None:

@@ -6,10 +6,10 @@ import json
 from typing import Any
 
 import pytest
-from residency_audit_gcp import GcpProvider
 
 from residency_audit.errors import ConfigError
 from residency_audit.plugins import load_provider_class
+from residency_audit_gcp import GcpProvider
 
 
 def test_entry_point_loads_and_defaults_need_no_network(monkeypatch: pytest.MonkeyPatch) -> None:
