@@ -12,11 +12,11 @@ from typing import Any
 
 import boto3
 import pytest
-from residency_audit_aws import AwsProvider
-from residency_audit_aws.permissions import ASSUME_ROLE, OPERATIONS, is_read_operation
 
 from residency_audit.errors import CollectionError
 from residency_audit.model import Bucket, CoverageNote, EncryptionTier, PublicVerdict, Role
+from residency_audit_aws import AwsProvider
+from residency_audit_aws.permissions import ASSUME_ROLE, OPERATIONS, is_read_operation
 
 pytestmark = pytest.mark.usefixtures("moto")
 
@@ -389,8 +389,8 @@ def test_full_scan_reads_only_what_the_policy_grants_and_lists_disabled_regions(
     ]
 
     # regions not enabled are listed in coverage (moto marks the opt-in regions not-opted-in)
-    disabled = {n.detail.split()[0] for n in notes if n.kind == "region-not-enabled"}
-    assert "ap-east-1" in disabled and "ap-northeast-1" not in disabled
+    [disabled] = {n.detail.split(": ")[-1] for n in notes if n.kind == "region-not-enabled"}
+    assert "ap-east-1" in disabled.split(", ") and "ap-northeast-1" not in disabled
     assert not any(n.affects_completeness for n in notes)
     recorded = recorder.operations()
     assert all(is_read_operation(op) or (svc, op) == ASSUME_ROLE for svc, op in recorded)

@@ -6,12 +6,12 @@ from __future__ import annotations
 import json
 
 import pytest
+
+from residency_audit.model import Certainty, EncryptionTier, PublicVerdict, Role
 from residency_audit_aws import normalize as nz
 from residency_audit_aws.backup import Match, selection_matches
 from residency_audit_aws.normalize import DestinationRegion, Failure
 from residency_audit_aws.public import external_principals, public_access
-
-from residency_audit.model import Certainty, EncryptionTier, PublicVerdict, Role
 
 
 @pytest.mark.parametrize(

@@ -16,13 +16,13 @@ from typing import Any
 import boto3
 import pytest
 from botocore.stub import Stubber
+
+from residency_audit.model import Certainty, Role
 from residency_audit_aws import normalize as nz
 from residency_audit_aws.backup import backup_for_bucket
 from residency_audit_aws.client import AwsAccount
 from residency_audit_aws.collector import AccountScan, ScanContext
 from residency_audit_aws.settings import parse_settings
-
-from residency_audit.model import Certainty, Role
 
 ACCOUNT = "111122223333"
 

@@ -109,14 +109,15 @@ class AccountScan:
                 affects_completeness=True,
             )
             return [], [note]
-        notes = [
-            CoverageNote(
-                kind="region-not-enabled",
-                detail=f"{region} is not enabled for account {self.ctx.account_id}; "
-                "nothing there was scanned",
+        notes = []
+        if disabled:
+            notes.append(
+                CoverageNote(
+                    kind="region-not-enabled",
+                    detail=f"account {self.ctx.account_id}: regions not enabled, so their "
+                    f"regional services (AWS Backup) were not read: {', '.join(disabled)}",
+                )
             )
-            for region in disabled
-        ]
         return enabled, notes
 
     def _read_account_level(self) -> None:
