@@ -298,16 +298,15 @@ def _libpq(url: str, database: str) -> str:
     return u.render_as_string(hide_password=False)
 
 
-def _create_database(server: str, name: str, template: str | None = None) -> str:
-    clause = f' TEMPLATE "{template}"' if template else ""
+def _create_database(server: str, name: str) -> str:
     with psycopg.connect(_libpq(server, "postgres"), autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"{clause} STRATEGY FILE_COPY')  # type: ignore[arg-type]
+        conn.execute(f'CREATE DATABASE "{name}" STRATEGY FILE_COPY')
     return make_url(server).set(database=name).render_as_string(hide_password=False)
 
 
 def _drop_database(server: str, name: str) -> None:
     with psycopg.connect(_libpq(server, "postgres"), autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')  # type: ignore[arg-type]
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.fixture(scope="session")
@@ -333,7 +332,7 @@ def pg_head_url(pg_head_database: str) -> str:
     """The session's head-schema database, emptied for this test."""
     with psycopg.connect(_libpq(pg_head_database, make_url(pg_head_database).database or "")) as c:
         tables = ", ".join(t.name for t in Base.metadata.sorted_tables)
-        c.execute(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")  # type: ignore[arg-type]
+        c.execute(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
     return pg_head_database
 
 

@@ -26,8 +26,9 @@ MakeF = Callable[..., Finding]
 MakeR = Callable[..., ScanResult]
 Dump = Callable[[ScanResult, Path], tuple[Path, Path]]
 
-# Records a scan; with a marker path it pauses inside the transaction after the second batch of
-# finding rows, tells the test so, and waits to be killed.
+# Records a scan. With a marker path it pauses inside the transaction after the second batch of
+# finding rows, tells the test so, and waits to be killed. With go/ready paths it says it is ready
+# and waits for the go, so two recorders start writing at the same moment.
 RECORDER = """
 import json, sys, time
 from pathlib import Path
@@ -35,7 +36,7 @@ from sqlalchemy import event
 from residency_audit.history import HistoryStore
 from residency_audit.results import ScanResult
 
-url, result_file, inventory_file, marker, go = sys.argv[1:6]
+url, result_file, inventory_file, marker, go, ready = sys.argv[1:7]
 data = json.loads(Path(result_file).read_text())
 data["inventory"] = json.loads(Path(inventory_file).read_text())
 result = ScanResult.model_validate(data)
@@ -51,6 +52,8 @@ def pause(conn, cursor, statement, params, context, executemany):
             Path(marker).write_text("in the transaction")
             time.sleep(120)
 
+if ready != "-":
+    Path(ready).write_text("ready")
 while go != "-" and not Path(go).exists():
     time.sleep(0.01)
 store.record(result)
@@ -80,7 +83,7 @@ def test_scan_killed_mid_write_leaves_history_intact(
     files = dump_result(big, tmp_path)
     marker = tmp_path / "marker"
     proc = subprocess.Popen(
-        [sys.executable, "-c", RECORDER, db_url, *map(str, files), str(marker), "-"],
+        [sys.executable, "-c", RECORDER, db_url, *map(str, files), str(marker), "-", "-"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
     )
@@ -119,12 +122,24 @@ def test_two_scans_at_once_both_land_one_after_the_other(
         files = dump_result(result(f"scan-{name}", many(finding, name, 300), started=T0), d)
         procs.append(
             subprocess.Popen(
-                [sys.executable, "-c", RECORDER, db_url, *map(str, files), "-", str(go)],
+                [
+                    sys.executable,
+                    "-c",
+                    RECORDER,
+                    db_url,
+                    *map(str, files),
+                    "-",
+                    str(go),
+                    str(d / "ready"),
+                ],
                 stderr=subprocess.PIPE,
             )
         )
-    time.sleep(1.0)  # both processes are importing/opening and then wait for the go
-    go.write_text("go")
+    deadline = time.monotonic() + 60
+    while not all((tmp_path / n / "ready").exists() for n in ("left", "right")):
+        assert time.monotonic() < deadline and all(p.poll() is None for p in procs)
+        time.sleep(0.01)
+    go.write_text("go")  # both have opened the store: release them together
     for proc in procs:
         _, err = proc.communicate(timeout=120)
         assert proc.returncode == 0, err.decode()

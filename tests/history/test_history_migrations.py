@@ -123,7 +123,7 @@ def write_v1(conn: sa.Connection, seq: int, res: ScanResult) -> None:
 
 def schema_drift(engine: sa.Engine) -> Sequence[object]:
     with engine.connect() as conn:
-        return compare_metadata(MigrationContext.configure(conn), Base.metadata)
+        return list(compare_metadata(MigrationContext.configure(conn), Base.metadata))
 
 
 def test_upgrade_from_empty_reaches_head_matching_the_models(empty_db_url: str) -> None:
@@ -164,7 +164,9 @@ def test_upgrade_from_first_schema_replays_states(
 
         def named(scan_id: str) -> dict[str, str | None]:
             res = store.get_scan(scan_id)
-            out = {f.resource.name: f.state for f in res.findings if f.resource}
+            out: dict[str, str | None] = {
+                f.resource.name: f.state for f in res.findings if f.resource
+            }
             out.update({f"-{f.resource.name}": f.state for f in res.resolved if f.resource})
             return out
 

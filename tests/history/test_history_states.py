@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -33,10 +33,9 @@ def states(result: ScanResult) -> dict[str, FindingState | None]:
 
 
 @pytest.fixture
-def store(db_url: str) -> HistoryStore:
-    s = HistoryStore.open(db_url)
-    yield s  # type: ignore[misc]
-    s.close()
+def store(db_url: str) -> Iterator[HistoryStore]:
+    with HistoryStore.open(db_url) as s:
+        yield s
 
 
 def test_two_scans_new_persisting_resolved(
@@ -116,9 +115,10 @@ def test_unreadable_setting_that_may_hide_a_copy_withholds_resolution(
     gap = Gap(
         field="replication", reason="AccessDenied", error_code="AccessDenied", may_hide_copy=True
     )
+    assert a.resource is not None
     blind = store.record(
         result("scan-2", [], started=T1, scopes={AWS: "complete"}, gaps={a.resource.uid: [gap]})
-    )  # type: ignore[union-attr]
+    )
     assert blind.resolved == ()
     fixed = store.record(result("scan-3", [], started=T2, scopes={AWS: "complete"}))
     assert [f.fingerprint for f in fixed.resolved] == [a.fingerprint]

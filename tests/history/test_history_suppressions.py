@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -139,13 +140,13 @@ expires = 2026-12-31
 def test_resource_glob_matches_uid_and_scope_level_findings_need_star(
     finding: MakeF, result: MakeR, tmp_path: Path
 ) -> None:
-    base = dict(
+    base: dict[str, Any] = dict(
         reason="r", approved_by="a", expires=date(2026, 12, 31), rule="*", provider="*", scope="*"
     )
     from residency_audit.history import Suppression
 
-    by_uid = Suppression(id="u", resource="arn:aws:s3:::design-*", **base)  # type: ignore[arg-type]
-    star = Suppression(id="s", resource="*", **base)  # type: ignore[arg-type]
+    by_uid = Suppression(id="u", resource="arn:aws:s3:::design-*", **base)
+    star = Suppression(id="s", resource="*", **base)
     f = finding("design-data")
     scope_level = f.model_copy(update={"resource": None, "fingerprint": "f" * 64})
     assert by_uid.matches(f) and not by_uid.matches(scope_level)
