@@ -226,3 +226,18 @@ def test_full_org_scan_is_read_only_and_uses_exactly_the_role_permissions(
         assert perms is not None, f"request outside the permission map: {method} {url}"
         used.update(perms)
     assert used == set(PERMISSIONS) == set(provider.permission_policy()["includedPermissions"])
+
+
+def test_stopping_early_cancels_the_queued_iam_reads(emulator: Callable[..., str]) -> None:
+    many = [bucket_resource(f"b-{i:03d}", "US-EAST1") for i in range(120)]
+    seen, observe = recorder()
+    provider = GcpProvider.from_settings(
+        {"projects": ["proj-jp"], "endpoint": emulator(many), "max_workers": 2}, observer=observe
+    )
+    (scope,) = provider.scopes()
+    stream = provider.buckets(scope)
+    first = next(stream)
+    assert isinstance(first, Bucket) and first.name == "b-000"
+    stream.close()
+    iam_reads = [u for _, u in seen if "/iam" in u]
+    assert len(iam_reads) < len(many) // 2

@@ -161,12 +161,16 @@ class GcpProvider:
         if not items:
             return
         workers = min(self.settings.max_workers, len(items))
-        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="gcp-iam") as pool:
+        pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="gcp-iam")
+        try:
             # map() keeps list order and reads at most `workers` policies at a time.
             for resource, (policy, error) in zip(items, pool.map(read_iam, items), strict=True):
                 yield normalize.bucket_from_resource(
                     project, resource, _catalog_members, policy, error
                 )
+        finally:
+            # a consumer that stops early must not wait for every queued IAM read
+            pool.shutdown(wait=True, cancel_futures=True)
 
     def _uses_emulator_only(self) -> bool:
         return bool(self.settings.endpoint or os.environ.get("STORAGE_EMULATOR_HOST"))
