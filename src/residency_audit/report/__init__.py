@@ -1,4 +1,5 @@
-"""Report writers: findings.json, inventory.json, findings.csv, inventory.csv, report.html.
+"""Report writers: findings.json, inventory.json, findings.csv, inventory.csv, report.html and
+findings.xlsx.
 
 Every output is rendered in memory first and only then written, each file atomically (temporary
 name in the same directory, fsync, rename). If any rendering fails nothing is written and the
@@ -16,8 +17,10 @@ from .csvout import findings_csv, inventory_csv, neutralise
 from .html import render_html
 from .jsonout import findings_json, inventory_json, load_result
 from .labels import LANGS
+from .xlsx import findings_xlsx
 
 __all__ = [
+    "DEFAULT_FORMATS",
     "FORMATS",
     "LANGS",
     "OUTPUT_FILES",
@@ -25,6 +28,7 @@ __all__ = [
     "atomic_write_text",
     "findings_csv",
     "findings_json",
+    "findings_xlsx",
     "inventory_csv",
     "inventory_json",
     "load_result",
@@ -33,7 +37,8 @@ __all__ = [
     "write_reports",
 ]
 
-FORMATS = ("json", "csv", "html")
+FORMATS = ("json", "csv", "html", "xlsx")
+DEFAULT_FORMATS = ("json", "csv", "html")
 
 # format -> (file name, renderer) in the order they are written
 _Renderer = Callable[[ScanResult, str], bytes]
@@ -47,6 +52,7 @@ OUTPUT_FILES: dict[str, tuple[tuple[str, _Renderer], ...]] = {
         ("inventory.csv", lambda r, _lang: inventory_csv(r)),
     ),
     "html": (("report.html", lambda r, lang: render_html(r, lang).encode("utf-8")),),
+    "xlsx": (("findings.xlsx", findings_xlsx),),
 }
 
 
@@ -55,7 +61,7 @@ def write_reports(
     output_dir: Path,
     *,
     lang: str = "ja",
-    formats: Collection[str] = FORMATS,
+    formats: Collection[str] = DEFAULT_FORMATS,
 ) -> list[Path]:
     """Write the requested formats into ``output_dir`` (created if needed); return the paths.
 

@@ -14,24 +14,26 @@ import base64
 import hashlib
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 from importlib.resources import files
 from typing import Any
 
 import jinja2
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
-from ..model import Bucket, Finding, Gap, Location, Severity
+from ..model import Bucket, Gap, Location
 from ..results import ScanResult
+from . import geo, view
+from .countries import country_names
 from .facts import SEVERITIES_WORST_FIRST, effective_certainty, finding_sort_key, is_unclassified
 from .guideline_ref import guideline_reference
-from .labels import Labels
+from .labels import Labels, all_labels
+from .pagedata import REPORT_DATA_SCHEMA, page_data
 
 __all__ = ["REPORT_DATA_SCHEMA", "embed_json", "render_html"]
 
-REPORT_DATA_SCHEMA = "residency-audit/report-data/v1"
+LIST_CAP = 200  # server-rendered lists that can grow with the estate show this many entries
 
 _JSON_SCRIPT_ESCAPES = {
     "<": "\\u003c",
@@ -52,30 +54,6 @@ def embed_json(data: Any) -> Markup:
     for char, escaped in _JSON_SCRIPT_ESCAPES.items():
         text = text.replace(char, escaped)
     return Markup(text)  # noqa: S704 - escaped above for the script-data context
-
-
-@dataclass(frozen=True)
-class SummaryRow:
-    item_id: str
-    gist: str
-    counts: dict[str, int]
-    total: int
-
-
-def _summary(findings: tuple[Finding, ...], lang: str) -> list[SummaryRow]:
-    ref = guideline_reference()
-    gists = {i.id: i.gist(lang) for i in ref.items}
-    ids = list(ref.item_ids())
-    # An item ID the guideline data does not know still gets a row: never drop a finding.
-    ids += sorted({i for f in findings for i in f.guideline_items} - set(ids))
-    rows = []
-    for item_id in ids:
-        counts = {s.value: 0 for s in Severity}
-        for f in findings:
-            if item_id in f.guideline_items:
-                counts[f.severity.value] += 1
-        rows.append(SummaryRow(item_id, gists.get(item_id, ""), counts, sum(counts.values())))
-    return rows
 
 
 @cache
@@ -103,8 +81,53 @@ def _when(value: datetime) -> str:
     return value.isoformat(timespec="seconds")
 
 
+def _bilingual(ja: str, en: str) -> Markup:
+    """Both languages; CSS shows the one named by ``<html lang>`` (escaped here)."""
+    if ja == en:
+        return escape(ja)
+    return Markup(
+        '<span class="tx" lang="ja">{}</span><span class="tx" lang="en">{}</span>'
+    ).format(ja, en)
+
+
+def _scope_summary(result: ScanResult) -> list[dict[str, Any]]:
+    inventory = result.inventory
+    providers = list(
+        dict.fromkeys([*result.scan.providers, *(s.provider for s in inventory.scopes)])
+    )
+    return [
+        {
+            "provider": p,
+            "scopes": sum(s.provider == p for s in inventory.scopes),
+            "buckets": sum(b.provider == p for b in inventory.buckets),
+        }
+        for p in providers
+    ]
+
+
 def render_html(result: ScanResult, lang: str) -> str:
-    t = Labels(lang)  # raises ValueError for an unsupported language
+    labels = Labels(lang)  # raises ValueError for an unsupported language
+    table = all_labels()
+
+    def t(key: str, default: str | None = None) -> Markup:
+        entry = table.get(key)
+        if entry is None:
+            if default is not None:
+                return escape(default)
+            raise KeyError(f"no report label {key!r}")
+        return _bilingual(entry["ja"], entry["en"])
+
+    def plain_lang(key: str, language: str) -> str:
+        return table[key][language]
+
+    def cn(code: str) -> Markup:
+        names = country_names().get(code)
+        return _bilingual(*names) if names else escape(code)
+
+    def cn_plain(code: str) -> str:
+        names = country_names().get(code)
+        return f"{names[0]} / {names[1]}" if names else code
+
     findings = tuple(sorted(result.findings, key=finding_sort_key))
     inventory = result.inventory
     buckets = sorted(inventory.buckets, key=lambda b: (b.provider, b.scope, b.name, b.uid))
@@ -120,33 +143,41 @@ def render_html(result: ScanResult, lang: str) -> str:
         (b, loc)
         for b in buckets
         for loc in b.locations
-        if loc.resolution is not None and not loc.resolution.verified
+        if loc.resolution is not None and loc.resolution.known and not loc.resolution.verified
     ]
+    tiers = view.country_tiers(findings)
+    picture = geo.geo_picture(buckets, tiers)
+    node_tiers = {n.cc: n.tier for n in picture.nodes}
+    live = view.active(findings)
     css, js = _static("report.css"), _static("report.js")
     csp = "; ".join(
         [
             "default-src 'none'",
             f"style-src {_csp_hash(css)}",
             f"script-src {_csp_hash(js)}",
+            "img-src 'none'",
             "base-uri 'none'",
             "form-action 'none'",
         ]
     )
-    data = {
-        "schema": REPORT_DATA_SCHEMA,
-        "lang": lang,
-        "labels": {"shown": t("filter.shown"), "sort_hint": t("sort.hint")},
-        "scan": result.scan.model_dump(mode="json", by_alias=True),
-        "findings": [f.model_dump(mode="json", by_alias=True) for f in findings],
-        "inventory": inventory.model_dump(mode="json", by_alias=True),
-    }
+    items = view.item_views(result)
+    data = page_data(result, lang, findings, buckets, table, tiers)
+    data["items"] = [i.id for i in items]
     certainty: Callable[[Location], Any] = effective_certainty
     template = _environment().get_template("report.html.j2")
     return template.render(
         lang=lang,
         t=t,
+        plain=labels,
+        plain_lang=plain_lang,
+        bi=_bilingual,
+        cn=cn,
+        cn_plain=cn_plain,
         when=_when,
         certainty=certainty,
+        capped=view.capped,
+        list_cap=LIST_CAP,
+        change_cap=LIST_CAP,
         csp=csp,
         css=Markup(css),  # noqa: S704 - our own package file
         js=Markup(js),  # noqa: S704 - our own package file
@@ -154,9 +185,20 @@ def render_html(result: ScanResult, lang: str) -> str:
         guideline=guideline_reference(),
         scan=result.scan,
         cov=result.scan.coverage,
+        as_of=result.scan.finished.date(),
         severities=SEVERITIES_WORST_FIRST,
-        summary=_summary(findings, lang),
-        findings=findings,
+        items=items,
+        totals=view.severity_totals(live),
+        active_count=len(live),
+        suppressed=[f for f in findings if f.suppression is not None],
+        suppressed_count=len(findings) - len(live),
+        stale_suppressions=result.stale_suppressions,
+        changes=view.changes(result),
+        scope_summary=_scope_summary(result),
+        picture=picture,
+        geo=geo.layout_map(picture, tiers),
+        geo_held={n.cc for n in picture.nodes},
+        tier_of=lambda cc: node_tiers.get(cc, "ok"),
         buckets=buckets,
         bucket_index=bucket_index,
         scopes=sorted(inventory.scopes, key=lambda s: (s.provider, s.scope)),
