@@ -1,0 +1,117 @@
+"""Settings validation, the no-network construction, and the `permissions aws` command."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from typing import Any
+
+import pytest
+
+from residency_audit.errors import ConfigError
+from residency_audit.plugins import Provider, load_provider_class
+from residency_audit_aws import AwsProvider
+from residency_audit_aws.permissions import OPERATIONS, required_permissions
+from residency_audit_aws.ratelimit import RateLimiter
+
+
+def test_defaults_build_without_any_network_call(recorder: Any) -> None:
+    provider = AwsProvider.from_settings({}, session_factory=recorder)
+    assert isinstance(provider, Provider)
+    assert load_provider_class("aws") is AwsProvider  # registered entry point
+    provider.permission_policy()
+    assert recorder.calls == []
+    [partition] = provider.settings.partitions
+    assert (partition.name, partition.role_name, partition.organization) == (
+        "aws",
+        "ResidencyAuditReadOnly",
+        False,
+    )
+
+
+@pytest.mark.parametrize(
+    ("settings", "key"),
+    [
+        ({"max_workers": 0}, "providers.aws.max_workers"),
+        ({"max_workers": True}, "providers.aws.max_workers"),
+        ({"retry_mode": "legacy"}, "providers.aws.retry_mode"),
+        ({"max_requests_per_second": -1}, "providers.aws.max_requests_per_second"),
+        ({"include_accounts": [123456789012]}, "providers.aws.include_accounts"),
+        ({"regions": ["tokyo"]}, "providers.aws.regions"),
+        ({"endpoint_url": "127.0.0.1:5000"}, "providers.aws.endpoint_url"),
+        ({"organisation": True}, "providers.aws.organisation"),
+        ({"partitions": {"aws-jp": {}}}, "providers.aws.partitions.aws-jp"),
+        (
+            {"partitions": {"aws-cn": {"role_name": "bad name!"}}},
+            "providers.aws.partitions.aws-cn.role_name",
+        ),
+        (
+            {"partitions": {"aws-cn": {"max_workers": 3}}},
+            "providers.aws.partitions.aws-cn.max_workers",
+        ),
+    ],
+)
+def test_invalid_settings_name_their_key(settings: dict[str, Any], key: str) -> None:
+    with pytest.raises(ConfigError) as error:
+        AwsProvider.from_settings(settings)
+    assert error.value.key == key
+
+
+def test_partitions_inherit_top_level_values_and_override_them() -> None:
+    provider = AwsProvider.from_settings(
+        {
+            "organization": True,
+            "external_id": "audit-2026",
+            "exclude_accounts": ["111122223333"],
+            "partitions": {"aws": {}, "aws-cn": {"profile": "china", "organization": False}},
+        }
+    )
+    aws, cn = provider.settings.partitions
+    assert (aws.organization, aws.external_id, aws.exclude_accounts) == (
+        True,
+        "audit-2026",
+        frozenset({"111122223333"}),
+    )
+    assert (cn.profile, cn.organization, cn.home_region) == ("china", False, "cn-north-1")
+
+
+def test_policy_grants_exactly_the_declared_reads_and_assume_role_only_in_org_mode() -> None:
+    single = AwsProvider.from_settings({}).permission_policy()
+    [read] = single["Statement"]
+    assert read["Action"] == required_permissions()
+    assert set(read["Action"]) == {a for a in OPERATIONS.values() if a}
+    assert all(a.split(":")[1].startswith(("Get", "List", "Describe")) for a in read["Action"])
+    org = AwsProvider.from_settings({"organization": True, "role_name": "audit/Reader"})
+    assume = org.permission_policy()["Statement"][1]
+    assert assume["Action"] == ["sts:AssumeRole"]
+    assert assume["Resource"] == ["arn:*:iam::*:role/audit/Reader"]
+    assert "sts:AssumeRole" in org.required_permissions()
+
+
+def test_permissions_command_prints_the_policy() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "residency_audit", "permissions", "aws"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    policy = json.loads(done.stdout)
+    assert policy["Statement"][0]["Action"] == required_permissions()
+
+
+def test_rate_limiter_spaces_requests_to_the_cap() -> None:
+    now = [0.0]
+    slept: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        slept.append(seconds)
+        now[0] += seconds
+
+    limiter = RateLimiter(2.0, clock=lambda: now[0], sleep=sleep)
+    for _ in range(5):
+        limiter.acquire()
+    # burst of 2, then one request every 0.5 s
+    assert now[0] == pytest.approx(1.5)
