@@ -28,7 +28,7 @@ Dump = Callable[[ScanResult, Path], tuple[Path, Path]]
 
 # Records a scan. With a marker path it pauses inside the transaction after the second batch of
 # finding rows, tells the test so, and waits to be killed. With go/ready paths it says it is ready
-# and waits for the go, so two recorders start writing at the same moment.
+# and waits for the go, so two recorders open (and migrate) and record at the same moment.
 RECORDER = """
 import json, sys, time
 from pathlib import Path
@@ -40,6 +40,10 @@ url, result_file, inventory_file, marker, go, ready = sys.argv[1:7]
 data = json.loads(Path(result_file).read_text())
 data["inventory"] = json.loads(Path(inventory_file).read_text())
 result = ScanResult.model_validate(data)
+if ready != "-":
+    Path(ready).write_text("ready")
+while go != "-" and not Path(go).exists():
+    time.sleep(0.01)
 store = HistoryStore.open(url)
 batches = 0
 
@@ -52,10 +56,6 @@ def pause(conn, cursor, statement, params, context, executemany):
             Path(marker).write_text("in the transaction")
             time.sleep(120)
 
-if ready != "-":
-    Path(ready).write_text("ready")
-while go != "-" and not Path(go).exists():
-    time.sleep(0.01)
 store.record(result)
 """
 
@@ -111,9 +111,10 @@ def test_scan_killed_mid_write_leaves_history_intact(
 
 
 def test_two_scans_at_once_both_land_one_after_the_other(
-    db_url: str, tmp_path: Path, finding: MakeF, result: MakeR, dump_result: Dump
+    empty_db_url: str, tmp_path: Path, finding: MakeF, result: MakeR, dump_result: Dump
 ) -> None:
-    HistoryStore.open(db_url).close()  # both start from an existing (possibly empty) history
+    # a brand-new database: the two also race to create the schema
+    db_url = empty_db_url
     go = tmp_path / "go"
     procs = []
     for name in ("left", "right"):
@@ -139,7 +140,7 @@ def test_two_scans_at_once_both_land_one_after_the_other(
     while not all((tmp_path / n / "ready").exists() for n in ("left", "right")):
         assert time.monotonic() < deadline and all(p.poll() is None for p in procs)
         time.sleep(0.01)
-    go.write_text("go")  # both have opened the store: release them together
+    go.write_text("go")  # both are loaded: release them to open (and migrate) and record at once
     for proc in procs:
         _, err = proc.communicate(timeout=120)
         assert proc.returncode == 0, err.decode()
