@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import os
 import socket
 import subprocess
@@ -183,9 +184,12 @@ def run_sequential(url: str, latency: float) -> tuple[int, int, float]:
     counter = Counter(latency)
     session = counter(profile_name="bench")
     cfg = Config(s3={"addressing_style": "path"})
-    client: Callable[[str, str], Any] = lambda service, region: session.client(  # noqa: E731
-        service, region_name=region, endpoint_url=url, config=cfg
-    )
+
+    def client(service: str, region: str) -> Any:
+        return session.client(  # type: ignore[call-overload]
+            service, region_name=region, endpoint_url=url, config=cfg
+        )
+
     start = time.perf_counter()
     s3 = client("s3", "us-east-1")
     backup = {r: client("backup", r) for r in REGIONS}
@@ -248,13 +252,14 @@ def main() -> int:
             flush=True,
         )
         for latency in args.latency_ms:
-            for label, run in (
+            runs: list[tuple[str, Callable[[], tuple[int, int, float]]]] = [
                 (
                     f"plugin ({args.workers} workers)",
-                    lambda lat=latency: run_plugin(url, lat / 1000, args.workers),
+                    functools.partial(run_plugin, url, latency / 1000, args.workers),
                 ),
-                ("sequential loop", lambda lat=latency: run_sequential(url, lat / 1000)),
-            ):
+                ("sequential loop", functools.partial(run_sequential, url, latency / 1000)),
+            ]
+            for label, run in runs:
                 count, calls, seconds = run()
                 rows.append((label, latency, count, seconds, count / seconds, calls / count))
                 print(f"  done: {label} at +{latency:g} ms", flush=True)

@@ -406,3 +406,36 @@ def test_full_scan_reads_only_what_the_policy_grants_and_lists_disabled_regions(
     assert [s["Resource"] for s in statements if s["Action"] == ["sts:AssumeRole"]] == [
         [f"arn:*:iam::*:role/{MEMBER_ROLE}"]
     ]
+
+
+def test_scope_that_cannot_be_listed_fails_and_org_listing_failure_fails_scopes(
+    recorder: Any,
+) -> None:
+    _organisation()
+    recorder.fail("s3", "ListBuckets", "AccessDenied")
+    provider = AwsProvider.from_settings(FAST, session_factory=recorder)
+    [scope] = provider.scopes()
+    with pytest.raises(CollectionError) as failed:
+        list(provider.buckets(scope))
+    assert failed.value.code == "AccessDenied"
+    recorder.fail("organizations", "ListAccounts", "AccessDeniedException", status=400)
+    org = AwsProvider.from_settings({**FAST, "organization": True}, session_factory=recorder)
+    with pytest.raises(CollectionError, match="ListAccounts"):
+        org.scopes()
+
+
+def test_bucket_region_from_list_buckets_saves_the_location_call(recorder: Any) -> None:
+    from residency_audit_aws.client import AwsAccount
+    from residency_audit_aws.collector import AccountScan, ScanContext
+    from residency_audit_aws.settings import parse_settings
+
+    make_bucket("hk-listed", "ap-east-1")
+    settings = parse_settings(FAST)
+    account = AwsAccount(recorder(), settings.partitions[0], settings)
+    scan = AccountScan(account, ScanContext("123456789012", "aws", frozenset(), 2))
+
+    listed = scan.bucket({"Name": "hk-listed", "BucketRegion": "ap-east-1"})
+
+    assert listed.primary is not None and listed.primary.region == "ap-east-1"
+    assert ("s3", "GetBucketLocation") not in recorder.operations()
+    assert ("s3", "GetBucketEncryption") in recorder.operations()

@@ -172,7 +172,8 @@ class AwsAccount:
         next_field: str = "NextToken",
         **params: Any,
     ) -> Iterator[dict[str, Any]]:
-        """Follow a continuation token; stop when none comes back (moto never sends one)."""
+        """Follow a continuation token; stop when none comes back (moto's ListBuckets never
+        sends one)."""
         token: str | None = None
         while True:
             request = dict(params)
