@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from types import TracebackType
-from typing import Any
 
 from sqlalchemy import Connection, Engine, delete, func, insert, select, update
-from sqlalchemy.engine import URL, Row
+from sqlalchemy.engine import URL
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..model import Bucket, Finding, FindingState, Inventory, ScopeResult
@@ -28,6 +26,16 @@ from .models import (
     ScanSuppression,
     as_utc,
 )
+from .rows import (
+    CHUNK,
+    ScanSummary,
+    count_state,
+    finding_row,
+    insert_many,
+    summary,
+    track,
+    track_row,
+)
 from .states import Track, annotate
 from .suppressions import Suppressions
 
@@ -35,23 +43,6 @@ __all__ = ["HistoryStore", "ScanSummary"]
 
 _SCANS = ScanRow.__table__
 _HISTORY = FindingHistory.__table__
-_CHUNK = 500  # bound IN (...) lists; SQLite allows 32766 parameters, PostgreSQL 65535
-
-
-@dataclass(frozen=True)
-class ScanSummary:
-    id: str
-    started: datetime
-    finished: datetime
-    recorded_at: datetime
-    profile: str
-    complete: bool
-    findings: int
-    new: int
-    reopened: int
-    resolved: int
-    suppressed: int
-    previous_scan_id: str | None
 
 
 class HistoryStore:
@@ -152,10 +143,10 @@ class HistoryStore:
     def _tracks(self, conn: Connection, present: set[str]) -> dict[str, Track]:
         rows = list(conn.execute(select(_HISTORY).where(_HISTORY.c.open.is_(True))))
         wanted = sorted(present - {r.fingerprint for r in rows})
-        for i in range(0, len(wanted), _CHUNK):
-            chunk = wanted[i : i + _CHUNK]
+        for i in range(0, len(wanted), CHUNK):
+            chunk = wanted[i : i + CHUNK]
             rows.extend(conn.execute(select(_HISTORY).where(_HISTORY.c.fingerprint.in_(chunk))))
-        return {r.fingerprint: _track(r) for r in rows}
+        return {r.fingerprint: track(r) for r in rows}
 
     def _insert_scan(self, conn: Connection, result: ScanResult, now: datetime) -> int:
         scan, inv = result.scan, result.inventory
@@ -175,8 +166,8 @@ class HistoryStore:
                 meta=scan.model_dump(mode="json"),
                 inventory_meta=inventory_meta,
                 previous_scan_id=result.previous_scan_id,
-                new_count=_count(result.findings, FindingState.NEW),
-                reopened_count=_count(result.findings, FindingState.REOPENED),
+                new_count=count_state(result.findings, FindingState.NEW),
+                reopened_count=count_state(result.findings, FindingState.REOPENED),
                 resolved_count=len(result.resolved),
                 suppressed_count=sum(1 for f in result.findings if f.suppression),
                 stale_suppressions=list(result.stale_suppressions),
@@ -197,7 +188,7 @@ class HistoryStore:
             }
             for s in result.inventory.scopes
         ]
-        _insert_many(conn, ScanScope, scopes)
+        insert_many(conn, ScanScope, scopes)
         buckets = (
             {
                 "scan_seq": seq,
@@ -209,11 +200,11 @@ class HistoryStore:
             }
             for b in result.inventory.buckets
         )
-        _insert_many(conn, ScanBucket, buckets)
-        findings = (_finding_row(seq, f, resolved=False) for f in result.findings)
-        _insert_many(conn, ScanFinding, findings)
-        _insert_many(
-            conn, ScanFinding, (_finding_row(seq, f, resolved=True) for f in result.resolved)
+        insert_many(conn, ScanBucket, buckets)
+        findings = (finding_row(seq, f, resolved=False) for f in result.findings)
+        insert_many(conn, ScanFinding, findings)
+        insert_many(
+            conn, ScanFinding, (finding_row(seq, f, resolved=True) for f in result.resolved)
         )
 
     def _insert_suppressions(
@@ -231,11 +222,11 @@ class HistoryStore:
             }
             for s in sups.items
         )
-        _insert_many(conn, ScanSuppression, rows)
+        insert_many(conn, ScanSuppression, rows)
 
     def _save_tracks(self, conn: Connection, tracks: Iterable[Track], known: set[str]) -> None:
-        rows = [_track_row(t) for t in tracks]
-        _insert_many(conn, FindingHistory, (r for r in rows if r["fingerprint"] not in known))
+        rows = [track_row(t) for t in tracks]
+        insert_many(conn, FindingHistory, (r for r in rows if r["fingerprint"] not in known))
         changed = [r for r in rows if r["fingerprint"] in known]
         for row in changed:
             fp = row.pop("fingerprint")
@@ -251,7 +242,7 @@ class HistoryStore:
             query = select(_SCANS).order_by(_SCANS.c.seq.desc())
             if limit is not None:
                 query = query.limit(limit)
-            return [_summary(r) for r in conn.execute(query)]
+            return [summary(r) for r in conn.execute(query)]
 
     def resolve_id(self, ref: str) -> str:
         """A scan id from an exact id, a unique prefix, ``latest`` or ``latest~N``."""
@@ -333,7 +324,7 @@ class HistoryStore:
             row = conn.execute(
                 select(_HISTORY).where(_HISTORY.c.fingerprint == fingerprint)
             ).first()
-            return _track(row) if row is not None else None
+            return track(row) if row is not None else None
 
     # -- pruning -------------------------------------------------------------------------------
 
@@ -358,8 +349,8 @@ class HistoryStore:
                 assert older_than is not None
                 doomed = conn.execute(query.where(ScanRow.started < now - older_than)).all()
             seqs = [seq for seq, _ in doomed]
-            for i in range(0, len(seqs), _CHUNK):
-                chunk = seqs[i : i + _CHUNK]
+            for i in range(0, len(seqs), CHUNK):
+                chunk = seqs[i : i + CHUNK]
                 # explicit child deletes: SQLite foreign keys may be off on other connections
                 for model in (ScanFinding, ScanBucket, ScanScope, ScanSuppression):
                     conn.execute(delete(model).where(model.scan_seq.in_(chunk)))
@@ -402,86 +393,3 @@ class _ReadConnection:
         self._conn.close()
         if isinstance(e, SQLAlchemyError):
             raise HistoryError(f"reading {self._store.url}: {_engine.first_line(e)}") from None
-
-
-def _count(findings: Sequence[Finding], state: FindingState) -> int:
-    return sum(1 for f in findings if f.state is state)
-
-
-def _insert_many(conn: Connection, model: Any, rows: Iterable[dict[str, Any]]) -> None:
-    batch: list[dict[str, Any]] = []
-    for row in rows:
-        batch.append(row)
-        if len(batch) >= _CHUNK:
-            conn.execute(insert(model), batch)
-            batch = []
-    if batch:
-        conn.execute(insert(model), batch)
-
-
-def _finding_row(seq: int, f: Finding, *, resolved: bool) -> dict[str, Any]:
-    return {
-        "scan_seq": seq,
-        "fingerprint": f.fingerprint,
-        "rule_id": f.rule_id,
-        "severity": f.severity.value,
-        "provider": f.provider,
-        "scope": f.scope,
-        "data": f.model_dump(mode="json"),
-        "resolved": resolved,
-        "state": f.state.value if f.state else None,
-        "first_seen": f.first_seen,
-        "last_seen": f.last_seen,
-        "suppression_id": f.suppression.id if f.suppression else None,
-    }
-
-
-def _track(row: Row[Any]) -> Track:
-    return Track(
-        fingerprint=row.fingerprint,
-        provider=row.provider,
-        scope=row.scope,
-        first_seen=row.first_seen,
-        last_seen=row.last_seen,
-        first_scan_id=row.first_scan_id,
-        last_scan_id=row.last_scan_id,
-        open=row.open,
-        finding=Finding.model_validate(row.data),
-        resolved_at=row.resolved_at,
-        resolved_scan_id=row.resolved_scan_id,
-        suppression_id=row.suppression_id,
-    )
-
-
-def _track_row(t: Track) -> dict[str, Any]:
-    return {
-        "fingerprint": t.fingerprint,
-        "provider": t.provider,
-        "scope": t.scope,
-        "first_seen": t.first_seen,
-        "last_seen": t.last_seen,
-        "first_scan_id": t.first_scan_id,
-        "last_scan_id": t.last_scan_id,
-        "open": t.open,
-        "resolved_at": t.resolved_at,
-        "resolved_scan_id": t.resolved_scan_id,
-        "suppression_id": t.suppression_id,
-        "data": t.finding.model_dump(mode="json"),
-    }
-
-
-def _summary(r: Row[Any]) -> ScanSummary:
-    return ScanSummary(
-        id=r.id,
-        started=r.started,
-        finished=r.finished,
-        recorded_at=r.recorded_at,
-        profile=r.profile_name,
-        complete=r.complete,
-        findings=r.finding_count,
-        new=r.new_count,
-        reopened=r.reopened_count,
-        resolved=r.resolved_count,
-        suppressed=r.suppressed_count,
-        previous_scan_id=r.previous_scan_id,
-    )
