@@ -439,3 +439,19 @@ def test_bucket_region_from_list_buckets_saves_the_location_call(recorder: Any) 
     assert listed.primary is not None and listed.primary.region == "ap-east-1"
     assert ("s3", "GetBucketLocation") not in recorder.operations()
     assert ("s3", "GetBucketEncryption") in recorder.operations()
+
+
+def test_request_rate_cap_applies_to_every_request_of_the_account(
+    recorder: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from residency_audit_aws.ratelimit import RateLimiter
+
+    acquired: list[float] = []
+    monkeypatch.setattr(RateLimiter, "acquire", lambda self: acquired.append(self.rate))
+    make_bucket("jp-one", "ap-northeast-1")
+
+    scan({"max_requests_per_second": 7.5}, recorder=recorder)
+
+    # the limiter (whose pacing is unit-tested in test_aws_settings.py) gates every request
+    assert len(acquired) == len(recorder.calls) > 10
+    assert set(acquired) == {7.5}
