@@ -15,7 +15,7 @@ import logging
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 import click
 
@@ -60,7 +60,42 @@ def _guard(func: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Cli(click.Group):
+    """Loads the ``history`` group only when it is used: it brings in SQLAlchemy."""
+
+    lazy: ClassVar[dict[str, tuple[str, str, str]]] = {
+        "history": (
+            "residency_audit.history.commands",
+            "history",
+            "Scan history: list, show, diff, prune.",
+        )
+    }
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted([*super().list_commands(ctx), *self.lazy])
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in self.lazy:
+            import importlib
+
+            module, attr, _ = self.lazy[cmd_name]
+            command = getattr(importlib.import_module(module), attr)
+            assert isinstance(command, click.Command)
+            return command
+        return super().get_command(ctx, cmd_name)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = []
+        for name in click.Group.list_commands(self, ctx):
+            cmd = click.Group.get_command(self, ctx, name)
+            if cmd is not None and not cmd.hidden:
+                rows.append((name, cmd.get_short_help_str(60)))
+        rows += [(name, help_) for name, (_, _, help_) in self.lazy.items()]
+        with formatter.section("Commands"):
+            formatter.write_dl(sorted(rows))
+
+
+@click.group(cls=_Cli, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="residency-audit")
 @click.option(
     "--log-format",
@@ -77,16 +112,11 @@ def cli(log_format: str, verbose: int) -> None:
 
 
 def _exit_code(result: ScanResult, fail_on: Severity, new_only: bool = False) -> int:
+    from .gate import fails
+
     if not result.scan.coverage.complete:
         return EXIT_INCOMPLETE
-    threshold = fail_on.rank
-    for f in result.findings:
-        if f.suppression is not None or f.severity.rank < threshold:
-            continue
-        if new_only and f.state is not None and f.state.value not in ("new", "reopened"):
-            continue
-        return EXIT_FINDINGS
-    return EXIT_OK
+    return EXIT_FINDINGS if fails(result, fail_on, new_only) else EXIT_OK
 
 
 def _summary_line(result: ScanResult, written: Sequence[Path]) -> str:
@@ -121,7 +151,12 @@ def _summary_line(result: ScanResult, written: Sequence[Path]) -> str:
 @click.option("--lang", type=click.Choice(["ja", "en"]), help="Report language (default ja).")
 @click.option("--fail-on", type=click.Choice(SEVERITIES), help="Exit 1 at or above this severity.")
 @click.option("--new-only", is_flag=True, help="With history: exit 1 only for new findings.")
-@click.option("--history", "history_url", help="History database URL (overrides [history].url).")
+@click.option(
+    "--history",
+    "history_url",
+    help="History database URL (default: [history].url, else OUTPUT/history.db).",
+)
+@click.option("--no-history", is_flag=True, help="Do not record this scan in a history.")
 @click.option(
     "--suppressions",
     type=click.Path(path_type=Path, dir_okay=False),
@@ -137,6 +172,7 @@ def scan(
     fail_on: str | None,
     new_only: bool,
     history_url: str | None,
+    no_history: bool,
     suppressions: Path | None,
     quiet: bool,
 ) -> None:
@@ -150,27 +186,57 @@ def scan(
     out_dir = output or (
         config.base_dir / config.output.dir if config.output.dir else Path("reports")
     )
-    history = history_url or config.history.url
+    history = (
+        None
+        if no_history
+        else (
+            history_url or config.history.url or f"sqlite:///{(out_dir / 'history.db').resolve()}"
+        )
+    )
     supp_path = suppressions or (
         config.base_dir / config.history.suppressions if config.history.suppressions else None
     )
     if new_only and not history:
-        raise InputError("--new-only needs a history database (--history or [history].url)")
+        raise InputError("--new-only needs a scan history (drop --no-history)")
+    supp = _load_suppressions(supp_path)
     with progress_display(enabled=not quiet) as progress:
         result = run_scan(config, progress=progress, profile=chosen)
+    history_failed = None
     if history:
-        result = _record_history(result, history, supp_path)
+        result, history_failed = _record_history(result, history, supp)
+    elif supp is not None:
+        from .history import apply_suppressions
+
+        result = apply_suppressions(result, supp)
     written = _write(result, out_dir, lang or config.output.lang, config.output.formats)
     if not quiet:
         click.echo(_summary_line(result, written), err=True)
+    if history_failed:
+        click.echo(f"error: scan history not recorded: {history_failed}", err=True)
+        sys.exit(EXIT_INTERNAL)
     sys.exit(_exit_code(result, Severity(fail_on or config.output.fail_on), new_only))
 
 
-def _record_history(result: ScanResult, url: str, suppressions: Path | None) -> ScanResult:
-    from .history import HistoryStore, load_suppressions
+def _load_suppressions(path: Path | None) -> Any:
+    if path is None:
+        return None
+    from .history import load_suppressions
 
-    supp = load_suppressions(suppressions) if suppressions else None
-    return HistoryStore.open(url).record(result, suppressions=supp)
+    return load_suppressions(path)
+
+
+def _record_history(result: ScanResult, url: str, supp: Any) -> tuple[ScanResult, str | None]:
+    """Record the scan; a history that cannot be written must not lose the scan's reports."""
+    from .history import HistoryError, HistoryInputError, HistoryStore
+
+    try:
+        with HistoryStore.open(url) as store:
+            return store.record(result, suppressions=supp), None
+    except HistoryInputError:
+        raise
+    except HistoryError as exc:
+        log.error("scan history not recorded: %s", exc)
+        return result, str(exc)
 
 
 def _write(result: ScanResult, out_dir: Path, lang: str, formats: Sequence[str]) -> list[Path]:
@@ -340,18 +406,6 @@ def providers_cmd() -> None:
 
     for name in available_providers():
         click.echo(name)
-
-
-def _register_optional() -> None:
-    """Command groups that live in their own modules."""
-    try:
-        from .history.commands import history
-    except ImportError:  # pragma: no cover - history extra not installed
-        return
-    cli.add_command(history)
-
-
-_register_optional()
 
 
 def main() -> None:

@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from ..results import ScanResult
 from .diff import ScanDiff, diff_findings
 from .errors import HistoryError, HistoryInputError, HistoryLockedError, ScanNotFoundError
-from .gate import failing_findings, fails
+from ..gate import failing_findings, fails
 from .states import Track
 from .store import HistoryStore, ScanSummary
 from .suppressions import Suppression, Suppressions, load_suppressions

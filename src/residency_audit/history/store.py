@@ -77,7 +77,12 @@ class HistoryStore:
                     raise HistoryInputError(
                         f"no scan history at {path} (no scan has been recorded there)"
                     )
-                path.parent.mkdir(parents=True, exist_ok=True)
+                try:
+                    path.parent.mkdir(parents=True, exist_ok=True)
+                except OSError as exc:
+                    raise HistoryError(
+                        f"cannot create the history at {path}: {exc.strerror}"
+                    ) from None
         engine = _engine.make_engine(parsed, busy_timeout=busy_timeout)
         try:
             _engine.upgrade(engine, parsed, busy_timeout=busy_timeout)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from ..model import Finding, FindingState, Severity
-from ..results import ScanResult
+from .model import Finding, FindingState, Severity
+from .results import ScanResult
 
 __all__ = ["failing_findings", "fails"]
 
