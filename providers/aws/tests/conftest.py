@@ -1,4 +1,4 @@
-"""Fixtures for the AWS plugin tests: fake credentials, moto (in-process and server), and a boto3
+"""Fixtures for the AWS plugin tests: fake credentials, in-process moto, and a boto3
 session factory that records every operation and can make chosen calls fail.
 
 Fault injection: moto enforces no IAM, so "AccessDenied" and "role refused" cannot be produced by
@@ -9,10 +9,7 @@ query parsers do for a real error (same Error/ResponseMetadata shape, headers lo
 
 from __future__ import annotations
 
-import contextlib
-import socket
 import threading
-import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -115,29 +112,3 @@ def moto(aws_env: None) -> Iterator[None]:
 @pytest.fixture
 def recorder() -> Recorder:
     return Recorder()
-
-
-def free_port() -> int:
-    with contextlib.closing(socket.socket()) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@pytest.fixture(scope="module")
-def moto_server() -> Iterator[str]:
-    """A moto_server on a free 127.0.0.1 port for the module; yields its URL."""
-    from moto.server import ThreadedMotoServer
-
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    try:
-        yield f"http://{host}:{port}"
-    finally:
-        server.stop()
-
-
-def reset_moto_server(url: str) -> None:
-    request = urllib.request.Request(f"{url}/moto-api/reset", method="POST")
-    with urllib.request.urlopen(request, timeout=10):
-        pass

@@ -225,6 +225,7 @@ def test_access_denied_on_individual_settings_becomes_gaps(recorder: Any) -> Non
         "GetBucketEncryption",
         "GetBucketReplication",
         "GetBucketPolicyStatus",
+        "GetBucketPolicy",
         "GetBucketTagging",
     ):
         recorder.fail("s3", operation, "AccessDenied", hr)
@@ -233,7 +234,13 @@ def test_access_denied_on_individual_settings_becomes_gaps(recorder: Any) -> Non
 
     hr_bucket = buckets["jp-hr"]
     gaps = {g.field: g for g in hr_bucket.gaps}
-    assert {"encryption", "replication", "public_access.policy_status", "tags"} <= set(gaps)
+    assert {
+        "encryption",
+        "replication",
+        "public_access.policy_status",
+        "tags",
+        "external_principals",
+    } <= set(gaps)
     assert all(gaps[f].error_code == "AccessDenied" for f in ("encryption", "replication"))
     assert gaps["replication"].may_hide_copy
     assert hr_bucket.encryption.tier is EncryptionTier.UNKNOWN
@@ -370,6 +377,21 @@ def test_full_scan_reads_only_what_the_policy_grants_and_lists_disabled_regions(
                 }
             ]
         },
+    )
+    s3().put_bucket_policy(
+        Bucket="mgmt-logs",
+        Policy=json.dumps(
+            {
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Principal": {"AWS": prod},
+                        "Action": "s3:GetObject",
+                        "Resource": "arn:aws:s3:::mgmt-logs/*",
+                    }
+                ]
+            }
+        ),
     )
     boto3.client("backup", region_name="ap-northeast-1").create_backup_plan(
         BackupPlan={

@@ -16,13 +16,26 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from residency_audit.errors import CollectionError
-from residency_audit.model import Bucket, CoverageNote, Gap, Location, Role
+from residency_audit.model import (
+    Bucket,
+    CoverageNote,
+    Gap,
+    Location,
+    PublicAccess,
+    PublicVerdict,
+    Role,
+)
 
 from . import normalize as nz
 from .backup import RegionBackup, backup_for_bucket, plan_from_responses
 from .client import AwsAccount, AwsApiError
 from .normalize import DestinationRegion, Failure, Read
-from .public import external_principals, public_access
+from .public import (
+    ACCOUNT_BLOCK_EVIDENCE,
+    account_fully_blocked,
+    external_principals,
+    public_access,
+)
 
 __all__ = ["AccountScan", "list_enabled_regions"]
 
@@ -291,16 +304,22 @@ class AccountScan:
             )
         locations.extend(nz.mrap_locations(name, self._mraps.get(name, [])))
 
-        public, public_gaps = public_access(
-            self._account_block,
-            get("GetPublicAccessBlock"),
-            get("GetBucketPolicyStatus"),
-            get("GetBucketAcl"),
-            get("GetBucketOwnershipControls"),
-        )
-        gaps.extend(public_gaps)
-        principals, gap = external_principals(get("GetBucketPolicy"), self.ctx.known_accounts)
+        policy = get("GetBucketPolicy")
+        principals, gap = external_principals(policy, self.ctx.known_accounts)
         gaps.extend([gap] if gap else [])
+        if account_fully_blocked(self._account_block):
+            # The account-level block overrides every bucket setting: no need to read them.
+            public = PublicAccess(verdict=PublicVerdict.BLOCKED, evidence=ACCOUNT_BLOCK_EVIDENCE)
+        else:
+            no_policy = isinstance(policy, Failure) and policy.code == "NoSuchBucketPolicy"
+            public, public_gaps = public_access(
+                self._account_block,
+                get("GetPublicAccessBlock"),
+                policy if no_policy else get("GetBucketPolicyStatus"),
+                get("GetBucketAcl"),
+                get("GetBucketOwnershipControls"),
+            )
+            gaps.extend(public_gaps)
 
         return Bucket(
             provider=nz.PROVIDER,

@@ -16,7 +16,12 @@ from residency_audit.model import Gap, PublicAccess, PublicVerdict
 
 from .normalize import Failure, Read
 
-__all__ = ["external_principals", "public_access"]
+__all__ = [
+    "ACCOUNT_BLOCK_EVIDENCE",
+    "account_fully_blocked",
+    "external_principals",
+    "public_access",
+]
 
 _FLAGS = ("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets")
 _PUBLIC_GROUPS = {
@@ -44,6 +49,17 @@ def _block(response: Read, level: str, gaps: list[Gap]) -> dict[str, bool | None
         return dict.fromkeys(_FLAGS, None)
     config = response.get("PublicAccessBlockConfiguration", {})
     return {flag: bool(config.get(flag, False)) for flag in _FLAGS}
+
+
+ACCOUNT_BLOCK_EVIDENCE = ("account Block Public Access: all four settings on",)
+
+
+def account_fully_blocked(account_block: Read) -> bool:
+    """All four account-level flags on: S3 then blocks public access to every bucket."""
+    if isinstance(account_block, Failure):
+        return False
+    config = account_block.get("PublicAccessBlockConfiguration", {})
+    return all(config.get(flag) is True for flag in _FLAGS)
 
 
 def _either(a: bool | None, b: bool | None) -> bool | None:
