@@ -52,8 +52,13 @@ class StringTable:
         return [i for p in parts if (i := self(p)) is not None] or [self("") or 0]
 
 
+def _empty(value: Any) -> bool:
+    # identity for False: 0 is a real value (bucket index 0), never "empty"
+    return value is None or value is False or (isinstance(value, str | list | dict) and not value)
+
+
 def _compact(d: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in d.items() if v not in (None, False, "", [], {})}
+    return {k: v for k, v in d.items() if not _empty(v)}
 
 
 def _bucket(b: Bucket, s: StringTable) -> dict[str, Any]:
@@ -66,7 +71,7 @@ def _bucket(b: Bucket, s: StringTable) -> dict[str, Any]:
                 s(loc.provider),
                 s(loc.region),
                 s(loc.mechanism),
-                loc.target,
+                s(loc.target),
                 effective_certainty(loc).value,
                 1 if loc.derived else 0,
                 s(loc.unknown_reason),
@@ -82,11 +87,11 @@ def _bucket(b: Bucket, s: StringTable) -> dict[str, Any]:
             "u": b.uid,
             "p": s(b.provider),
             "sc": s(b.scope),
-            "tags": sorted([k, v] for k, v in b.tags.items()),
+            "tags": [[s(k), s(v)] for k, v in sorted(b.tags.items())],
             "cl": b.classification.value if b.classification else None,
-            "cs": b.classification_source,
-            "enc": [b.encryption.tier.value, b.encryption.key_id, b.encryption.detail],
-            "pub": [b.public_access.verdict.value, list(b.public_access.evidence)],
+            "cs": s(b.classification_source),
+            "enc": [b.encryption.tier.value, s(b.encryption.key_id), s(b.encryption.detail)],
+            "pub": [b.public_access.verdict.value, [s(e) for e in b.public_access.evidence]],
             "ext": list(b.external_principals),
             "loc": locations,
             "gaps": [
@@ -96,8 +101,18 @@ def _bucket(b: Bucket, s: StringTable) -> dict[str, Any]:
     )
 
 
+NAME_MARK = "\ue000"  # a private-use character: stands for the bucket name in a message
+
+
+def _template(text: str, name: str | None) -> str:
+    return text.replace(name, NAME_MARK) if name else text
+
+
 def _finding(f: Finding, s: StringTable, bucket_index: dict[str, int]) -> dict[str, Any]:
     loc = f.location
+    name = f.resource.name if f.resource else None
+    if name and (NAME_MARK in f.message.ja or NAME_MARK in f.message.en):
+        name = None  # the mark already occurs in the text: keep the text as it is
     b = bucket_index.get(f.resource.uid) if f.resource else None
     sup = f.suppression
     return _compact(
@@ -120,12 +135,18 @@ def _finding(f: Finding, s: StringTable, bucket_index: dict[str, int]) -> dict[s
                     list(loc.countries),
                     loc.certainty.value,
                     s(loc.mechanism),
-                    loc.target,
+                    s(loc.target),
                 ]
                 if loc
                 else None
             ),
-            "m": [s.sentences(f.message.ja, "ja"), s.sentences(f.message.en, "en")],
+            # the bucket's name becomes a placeholder, so the same sentence about another bucket
+            # is stored once; the script puts the name back ("mt": 1)
+            "m": [
+                s.sentences(_template(f.message.ja, name), "ja"),
+                s.sentences(_template(f.message.en, name), "en"),
+            ],
+            "mt": 1 if name else None,
             "rm": [s(f.remediation.ja), s(f.remediation.en)],
             "adj": [[s(a.ja), s(a.en)] for a in f.adjustments],
             "u": 1 if f.unverified else None,

@@ -11,6 +11,8 @@
   var S = D.s, L = D.labels, F = D.findings, B = D.buckets;
   var lang = D.lang;
   var PAGE_ROWS = 200, PAGE_CARDS = 40;
+  // printing draws every matching row, up to these limits (the workbook has everything)
+  var PRINT_ROWS = 5000, PRINT_CARDS = 300;
   var SEVS = ["critical", "high", "medium", "low", "info"];
   var RANK = { critical: 4, high: 3, medium: 2, low: 1, info: 0 };
   var printing = false;
@@ -47,7 +49,10 @@
     return span;
   }
   function unknownNode() { return el("span", "unknown", t("unknown")); }
-  function msg(f) { return f.m[li()].map(s).join(""); }
+  function msg(f) {
+    var text = f.m[li()].map(s).join("");
+    return f.mt ? text.split("\ue000").join(bucketName(f)) : text;
+  }
   function bucketName(f) {
     if (f.b !== undefined) { return B[f.b].n; }
     return f.rn ? f.rn[0] : "";
@@ -98,6 +103,8 @@
   var text = byId("f-text");
   var shown = byId("f-shown");
   var pager = byId("f-pager");
+  var printMore = el("p", "note print-more");
+  if (pager) { pager.parentNode.insertBefore(printMore, pager); }
   var order = F.map(function (_, i) { return i; });
   var filtered = [];
   var page = 0;
@@ -146,7 +153,7 @@
     if (f.b !== undefined) { parts.push(B[f.b].u); }
     if (f.rn) { parts.push(f.rn[1]); }
     if (f.l) {
-      parts.push(s(f.l[1]), f.l[2] || "", f.l[3].join(" "), s(f.l[5]), f.l[6] || "");
+      parts.push(s(f.l[1]), f.l[2] || "", f.l[3].join(" "), s(f.l[5]), s(f.l[6]));
       f.l[3].forEach(function (c) { parts.push(cname(c)); });
     }
     (f.adj || []).forEach(function (a) { parts.push(s(a[li()])); });
@@ -194,7 +201,7 @@
     if (l[5] !== undefined && l[5] !== null) {
       td.appendChild(el("br"));
       var small = el("small", "", s(l[5]));
-      if (l[6]) { put(small, " → ", code(l[6])); }
+      if (l[6] !== undefined && l[6] !== null) { put(small, " → ", code(s(l[6]))); }
       td.appendChild(small);
     }
     return td;
@@ -260,11 +267,12 @@
     if (!table) { return; }
     var tbody = table.tBodies[0];
     var start = printing ? 0 : page * PAGE_ROWS;
-    var end = printing ? filtered.length : Math.min(filtered.length, start + PAGE_ROWS);
+    var end = Math.min(filtered.length, printing ? PRINT_ROWS : start + PAGE_ROWS);
     var frag = document.createDocumentFragment();
     for (var k = start; k < end; k += 1) { frag.appendChild(findingRow(filtered[k])); }
     tbody.textContent = "";
     tbody.appendChild(frag);
+    printMore.textContent = printing && end < filtered.length ? fmt("print.more", { n: filtered.length - end }) : "";
     shown.textContent = fmt("filter.shown", { shown: filtered.length, total: F.length });
     renderPager(pager, filtered.length, PAGE_ROWS, page, function (p) {
       page = p;
@@ -355,8 +363,8 @@
 
   function bucketText(b) {
     var parts = [b.n, b.u, s(b.p), s(b.sc)];
-    (b.tags || []).forEach(function (kv) { parts.push(kv[0], kv[1]); });
-    (b.loc || []).forEach(function (l) { parts.push(s(l[2]), s(l[3]), l[4] || ""); l[8].forEach(function (c) { parts.push(c, cname(c)); }); });
+    (b.tags || []).forEach(function (kv) { parts.push(s(kv[0]), s(kv[1])); });
+    (b.loc || []).forEach(function (l) { parts.push(s(l[2]), s(l[3]), s(l[4])); l[8].forEach(function (c) { parts.push(c, cname(c)); }); });
     return parts.join("\n").toLowerCase();
   }
 
@@ -396,21 +404,21 @@
     var dl = el("dl", "kv");
     kv(dl, "bucket.uid", code(b.u));
     var cls = kv(dl, "bucket.classification", t("classification." + (b.cl || "none")));
-    if (b.cs) { put(cls, " ", el("small", "", t("bucket.classification_source") + ": "), code(b.cs)); }
+    if (b.cs !== undefined) { put(cls, " ", el("small", "", t("bucket.classification_source") + ": "), code(s(b.cs))); }
     var enc = b.enc || ["unknown"];
     var encDd = kv(dl, "bucket.encryption", t("encryption." + enc[0]));
-    if (enc[2]) { put(encDd, " (" + enc[2] + ")"); }
-    if (enc[1]) { put(encDd, el("br"), code(enc[1])); }
+    if (enc[2] !== undefined && enc[2] !== null) { put(encDd, " (" + s(enc[2]) + ")"); }
+    if (enc[1] !== undefined && enc[1] !== null) { put(encDd, el("br"), code(s(enc[1]))); }
     var pub = b.pub || ["unknown", []];
     var pubDd = kv(dl, "bucket.public", t("public." + pub[0]));
     if (pub[1].length) {
       var ev = el("ul", "evidence");
-      pub[1].forEach(function (x) { ev.appendChild(el("li", "", x)); });
+      pub[1].forEach(function (x) { ev.appendChild(el("li", "", s(x))); });
       pubDd.appendChild(ev);
     }
     if (b.tags && b.tags.length) {
       var tags = el("ul", "tags");
-      b.tags.forEach(function (pair) { tags.appendChild(put(el("li"), code(pair[0]), " = ", code(pair[1]))); });
+      b.tags.forEach(function (pair) { tags.appendChild(put(el("li"), code(s(pair[0])), " = ", code(s(pair[1])))); });
       kv(dl, "bucket.tags", tags);
     }
     if (b.ext && b.ext.length) {
@@ -452,7 +460,7 @@
         tr.appendChild(ctd);
         tr.appendChild(put(el("td"), el("span", "cert cert-" + l[5], t("certainty." + l[5]))));
         tr.appendChild(el("td", "", s(l[3])));
-        tr.appendChild(put(el("td"), l[4] ? code(l[4]) : "—"));
+        tr.appendChild(put(el("td"), l[4] !== undefined && l[4] !== null ? code(s(l[4])) : "—"));
         tr.appendChild(el("td", "small", l[10] !== undefined && l[10] !== null ? s(l[10]) : "—"));
         var ver = el("td");
         if (l[9] === 1) { ver.textContent = t("yes"); }
@@ -512,7 +520,7 @@
   function renderBuckets() {
     if (!bform) { return; }
     var start = printing ? 0 : bpage * PAGE_CARDS;
-    var end = printing ? bfiltered.length : Math.min(bfiltered.length, start + PAGE_CARDS);
+    var end = Math.min(bfiltered.length, printing ? PRINT_CARDS : start + PAGE_CARDS);
     var frag = document.createDocumentFragment();
     if (single !== null) {
       var back = el("button", "show-all", t("buckets.show_all"));
@@ -521,6 +529,7 @@
       frag.appendChild(back);
     }
     for (var k = start; k < end; k += 1) { frag.appendChild(bucketCard(bfiltered[k])); }
+    if (printing && end < bfiltered.length) { frag.appendChild(el("p", "note", fmt("print.more", { n: bfiltered.length - end }))); }
     list.textContent = "";
     list.appendChild(frag);
     bsel.shown.textContent = fmt("filter.shown", { shown: bfiltered.length, total: B.length });

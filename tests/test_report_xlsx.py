@@ -1,0 +1,90 @@
+"""findings.xlsx read back with openpyxl: sheets, localised headers, frozen header row,
+autofilter, widths, and no formula injection from cloud-controlled text."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from residency_audit import report
+from tests.report_builders import CSV_TRIGGERS, HOSTILE, build_result, demo_result
+
+
+def _open(tmp_path: Path, lang: str, **kw: object) -> openpyxl.Workbook:
+    result = build_result(**kw)  # type: ignore[arg-type]
+    paths = report.write_reports(result, tmp_path, lang=lang, formats=("xlsx",))
+    assert [p.name for p in paths] == ["findings.xlsx"]
+    return openpyxl.load_workbook(tmp_path / "findings.xlsx")
+
+
+def _rows(ws: object) -> list[dict[str, object]]:
+    values = list(ws.values)  # type: ignore[attr-defined]
+    header = values[0]
+    return [dict(zip(header, row, strict=True)) for row in values[1:]]
+
+
+@pytest.mark.parametrize(
+    ("lang", "severity", "bucket"), [("ja", "重大度", "バケット"), ("en", "Severity", "Bucket")]
+)
+def test_workbook_sheets_headers_frozen_filtered(
+    tmp_path: Path, lang: str, severity: str, bucket: str
+) -> None:
+    wb = _open(tmp_path, lang)
+    assert wb.sheetnames == ["summary", "findings", "locations", "gaps", "suppressions"]
+    for ws in wb.worksheets:
+        assert ws.freeze_panes == "A2", ws.title
+        assert ws.auto_filter.ref == f"A1:{ws.cell(1, ws.max_column).column_letter}{ws.max_row}"
+        for col in range(1, ws.max_column + 1):
+            width = ws.column_dimensions[ws.cell(1, col).column_letter].width
+            assert 8 <= width <= 62, (ws.title, col, width)
+    findings = wb["findings"]
+    header = [c.value for c in findings[1]]
+    assert header[0] == severity and bucket in header
+    assert findings.max_row - 1 == len(build_result().findings)  # suppressed ones included
+    assert wb["suppressions"].max_row == 2  # S-1
+    assert wb["gaps"].max_row >= 3  # the bucket gap and the failed scope's error
+
+
+def test_workbook_neutralises_formulas_and_keeps_text(tmp_path: Path) -> None:
+    payloads = tuple(f'{c}HYPERLINK("http://evil","x")' for c in CSV_TRIGGERS)
+    wb = _open(tmp_path, "en", extra_finding_msgs=payloads)
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                assert cell.data_type != "f", (ws.title, cell.coordinate, cell.value)
+                if isinstance(cell.value, str):
+                    assert not cell.value.startswith(("=", "+", "-", "@")), cell.value
+    messages = {r["Finding"] for r in _rows(wb["findings"]) if str(r["Rule"]).startswith("test.")}
+    assert '\'=HYPERLINK("http://evil","x")' in messages
+    assert '\'\\x00HYPERLINK("http://evil","x")' in messages  # NUL shown, not written
+    locations = _rows(wb["locations"])
+    tags = next(r["Tags / labels"] for r in locations if r["Bucket"] == "replicated-hk")
+    assert isinstance(tags, str) and tags.startswith("'=cmd=+SUM(1)") and HOSTILE in tags
+    target = next(r["Target"] for r in locations if r["Role"] == "Replica")
+    assert target == HOSTILE
+    # an account id stays text (leading zeros and all)
+    assert {r["Scope"] for r in locations} >= {"111111111111"}
+    assert all(isinstance(r["Scope"], str) for r in locations)
+
+
+def test_workbook_summary_and_history(tmp_path: Path) -> None:
+    result = demo_result(history=True)
+    report.write_reports(result, tmp_path, lang="en", formats=("xlsx",))
+    wb = openpyxl.load_workbook(tmp_path / "findings.xlsx")
+    summary = {r["Field"]: r["Value"] for r in _rows(wb["summary"])}
+    assert summary["Name"] == "jp-default"
+    assert summary["Buckets"] == len(result.inventory.buckets)
+    assert summary["New"] == sum(
+        f.state is not None and f.state.value == "new" for f in result.findings
+    )
+    assert summary["Resolved"] == 2
+    assert str(summary["Item (2)-1"]).startswith("Action required")
+    suppressions = _rows(wb["suppressions"])
+    assert {r["Approved by"] for r in suppressions if r["Approved by"]} == {"ciso@example.co.jp"}
+    assert any(r["ID"] == "SUP-OLD-1" for r in suppressions)
+    locations = _rows(wb["locations"])
+    assert sum(r["Bucket"] == "cad-archive" for r in locations) == 3
+    hk = next(r for r in locations if r["Region"] == "ap-east-1" and r["Bucket"] == "cad-archive")
+    assert hk["Country"] == "HK Hong Kong" and hk["Catalog verified"] == "Yes"
