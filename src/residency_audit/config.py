@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from .errors import ConfigError
 from .model import Severity
 from .rules import Attestation, ClassificationSettings
+from .tickets.settings import TicketsSettings
 
 __all__ = ["Config", "OutputSettings", "ScanSettings", "load_config", "pydantic_error_key"]
 
@@ -51,6 +52,7 @@ class Config(_Strict):
     output: OutputSettings = OutputSettings()
     scan: ScanSettings = ScanSettings()
     history: HistorySettings = HistorySettings()
+    tickets: TicketsSettings = TicketsSettings()
     # where the file was read from; relative paths in it are taken from here
     base_dir: Path = Field(default=Path("."), exclude=True)
     source: str = Field(default="<config>", exclude=True)

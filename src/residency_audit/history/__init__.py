@@ -16,10 +16,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from ..gate import failing_findings, fails
 from ..results import ScanResult
+from . import ledger as _ledger  # noqa: F401  (puts the ticket ledger on Base.metadata)
 from .diff import ScanDiff, diff_findings
 from .errors import HistoryError, HistoryInputError, HistoryLockedError, ScanNotFoundError
-from ..gate import failing_findings, fails
 from .states import Track
 from .store import HistoryStore, ScanSummary
 from .suppressions import Suppression, Suppressions, load_suppressions
