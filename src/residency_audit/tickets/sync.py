@@ -203,15 +203,18 @@ def _plan_sink(
             adopt=ticket is not None and (e is None or e.ticket_id != ticket.id),
         )
         old = [e.ticket_ref or e.ticket_id or ""] if e and e.ticket_id else []
-        if ticket is not None and ticket.status is TicketStatus.WONTFIX:
-            if e is None or e.state != LedgerState.WONTFIX or act.adopt:
-                act.kind, act.reason = "wontfix", "closed as won't fix by a person: suppressed"
+        if ticket is not None and ticket.status is TicketStatus.WONTFIX and (
+            e is None or e.state != LedgerState.WONTFIX or act.adopt
+        ):
+            act.kind, act.reason = "wontfix", "closed as won't fix by a person: suppressed"
+        elif e is not None and e.state == LedgerState.WONTFIX:
+            if b is not None:  # findings the won't-fix did not cover
+                act.kind, act.previous, act.ticket, act.adopt = "recreate", tuple(old), None, False
+                act.reason = "new findings on a bucket whose ticket was closed as won't fix"
         elif b is not None:
             if ticket is None:
                 act.kind, act.previous = ("recreate", tuple(old)) if old else ("create", ())
                 act.reason = "newly flagged" if not old else "flagged again; old ticket is gone"
-                if e is not None and e.state == LedgerState.WONTFIX:
-                    act.reason = "new findings on a bucket whose ticket was closed as won't fix"
             elif ticket.status is TicketStatus.DONE:
                 act.kind = "reopen" if sink.can_reopen else "recreate"
                 act.previous = (ticket.ref,) if act.kind == "recreate" else ()
