@@ -210,3 +210,28 @@ def test_permissions_of_the_fixture_provider() -> None:
     code, output = run("permissions", "fixture")
     assert code == 0
     assert "no cloud permission" in output
+
+
+def test_attestations_from_the_config_reach_findings_json(
+    tmp_path: Path, write_config: Callable[..., Path]
+) -> None:
+    head = (
+        '[[attestations]]\nprovider = "aws"\nscope = "*"\nitem = "(1)-1"\n'
+        'reviewed_on = 2026-04-01\nreviewer = "Legal"\nexpires = 2999-03-31\n'
+    )
+    config = write_config()
+    body = config.read_text(encoding="utf-8")
+    config.write_text(body.replace("[providers.fixture]", head + "[providers.fixture]"))
+    out = tmp_path / "o"
+    code, output = run("scan", "--config", str(config), "-o", str(out), "-q", "--no-history")
+    assert code == 1, output
+    doc = json.loads((out / "findings.json").read_text(encoding="utf-8"))
+    assert [a["reviewer"] for a in doc["attestations"]] == ["Legal"]
+    missing_aws_11 = [
+        f
+        for f in doc["findings"]
+        if f["rule_id"] == "attestation.missing"
+        and f["provider"] == "aws"
+        and f["guideline_items"] == ["(1)-1"]
+    ]
+    assert missing_aws_11 == []

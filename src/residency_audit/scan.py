@@ -205,7 +205,12 @@ def evaluate_inventory(
         providers=classified.providers,
         coverage=_coverage(classified),
     )
-    return ScanResult(scan=meta, findings=tuple(findings), inventory=classified)
+    return ScanResult(
+        scan=meta,
+        findings=tuple(findings),
+        attestations=settings.attestations,
+        inventory=classified,
+    )
 
 
 def settings_from_config(config: Config, today: date | None = None) -> EvaluationSettings:
