@@ -184,7 +184,9 @@ ENV = {
 # -- a tracker fake's plumbing -------------------------------------------------------------------
 
 
-def json_response(status: int, body: Any = None, headers: dict[str, str] | None = None) -> httpx.Response:
+def json_response(
+    status: int, body: Any = None, headers: dict[str, str] | None = None
+) -> httpx.Response:
     if body is None:
         return httpx.Response(status, headers=headers)
     return httpx.Response(status, json=body, headers=headers)
@@ -202,7 +204,9 @@ class Recorder:
         def run(request: httpx.Request) -> httpx.Response:
             if self.throttle > 0:
                 self.throttle -= 1
-                response = json_response(429, {"errorMessages": ["slow down"]}, {"Retry-After": self.retry_after})
+                response = json_response(
+                    429, {"errorMessages": ["slow down"]}, {"Retry-After": self.retry_after}
+                )
             else:
                 response = handler(request)
             self.exchanges.append((request, response))
@@ -213,7 +217,11 @@ class Recorder:
     def bodies(self) -> str:
         parts = []
         for req, resp in self.exchanges:
-            parts += [str(req.url), req.content.decode("utf-8", "replace"), resp.content.decode("utf-8", "replace")]
+            parts += [
+                str(req.url),
+                req.content.decode("utf-8", "replace"),
+                resp.content.decode("utf-8", "replace"),
+            ]
         return "\n".join(parts)
 
 
@@ -334,7 +342,9 @@ class FakeJira(Recorder):
             issue = JiraIssue(str(n), key, dict(fields), searchable_after=self.searches + self.lag)
             self._move(issue, "To Do")
             self.issues[key] = issue
-            return json_response(201, {"id": issue.id, "key": key, "self": f"{JIRA_URL}{self.api}/issue/{n}"})
+            return json_response(
+                201, {"id": issue.id, "key": key, "self": f"{JIRA_URL}{self.api}/issue/{n}"}
+            )
         parts = rest.strip("/").split("/")
         if parts[0] != "issue" or len(parts) < 2 or parts[1] not in self.issues:
             return json_response(404, {"errorMessages": ["Issue does not exist"]})
@@ -349,7 +359,9 @@ class FakeJira(Recorder):
             return json_response(201, comment)
         if tail == "comment" and method == "GET":
             comments = [{"id": str(n + 1), "body": b} for n, b in enumerate(issue.comments)]
-            return json_response(200, {"comments": comments, "startAt": 0, "maxResults": 100, "total": len(comments)})
+            return json_response(
+                200, {"comments": comments, "startAt": 0, "maxResults": 100, "total": len(comments)}
+            )
         if tail == "transitions" and method == "GET":
             here = issue.fields["status"]["name"]
             options = [
@@ -391,10 +403,13 @@ class FakeGitHub(Recorder):
             items = [
                 i
                 for i in sorted(self.issues.values(), key=lambda i: -i["number"])
-                if label in [lb["name"] for lb in i["labels"]] and (state == "all" or i["state"] == state)
+                if label in [lb["name"] for lb in i["labels"]]
+                and (state == "all" or i["state"] == state)
             ]
             # and one pull request with the label, which the sink must ignore
-            items.append({"number": 999, "state": "open", "body": "", "labels": [], "pull_request": {}})
+            items.append(
+                {"number": 999, "state": "open", "body": "", "labels": [], "pull_request": {}}
+            )
             page = int(request.url.params.get("page", 1))
             per = 2
             chunk = items[(page - 1) * per : page * per]
@@ -428,7 +443,9 @@ class FakeGitHub(Recorder):
         if len(parts) == 5 and m == "PATCH":
             data = body(request)
             issue["state"] = data.get("state", issue["state"])
-            issue["state_reason"] = data.get("state_reason") if issue["state"] == "closed" else "reopened"
+            issue["state_reason"] = (
+                data.get("state_reason") if issue["state"] == "closed" else "reopened"
+            )
             return json_response(200, issue)
         if parts[5:] == ["comments"] and m == "POST":
             self.comments[n].append(body(request)["body"])
@@ -453,7 +470,9 @@ class FakeServiceNow(Recorder):
         if path == "/api/now/table/sys_journal_field":
             q = request.url.params["sysparm_query"]
             sys_id = q.split("element_id=", 1)[1].split("^", 1)[0]
-            return json_response(200, {"result": [j for j in self.journal if j["element_id"] == sys_id]})
+            return json_response(
+                200, {"result": [j for j in self.journal if j["element_id"] == sys_id]}
+            )
         if not path.startswith("/api/now/table/incident"):
             return json_response(404, {"error": {"message": "No such table"}})
         rest = path[len("/api/now/table/incident") :].strip("/")
@@ -462,17 +481,22 @@ class FakeServiceNow(Recorder):
             cond = q.split("^ORDERBY", 1)[0]
             if cond.startswith("correlation_idSTARTSWITH"):
                 prefix = cond[len("correlation_idSTARTSWITH") :]
-                rows = [i for i in self.incidents.values() if i["correlation_id"].startswith(prefix)]
+                rows = [
+                    i for i in self.incidents.values() if i["correlation_id"].startswith(prefix)
+                ]
             else:
                 value = cond.split("correlation_id=", 1)[1]
                 rows = [i for i in self.incidents.values() if i["correlation_id"] == value]
             rows.sort(key=lambda i: -int(i["number"][3:]))
-            off, lim = int(request.url.params.get("sysparm_offset", 0)), int(request.url.params["sysparm_limit"])
+            off, lim = (
+                int(request.url.params.get("sysparm_offset", 0)),
+                int(request.url.params["sysparm_limit"]),
+            )
             return json_response(200, {"result": rows[off : off + lim]})
         if not rest and m == "POST":
             data = body(request)
             n = len(self.incidents) + 1
-            sys_id = hashlib.md5(str(n).encode()).hexdigest()  # noqa: S324 - an id, not security
+            sys_id = hashlib.md5(str(n).encode()).hexdigest()
             self.incidents[sys_id] = {
                 **data,
                 "sys_id": sys_id,
@@ -520,7 +544,9 @@ def sync(store: HistoryStore, retry: RetryPolicy) -> Callable[..., Any]:
     """sync(result, cfg, fake, apply=True) -> SyncPlan, through the fake's transport."""
     from residency_audit.tickets import sync_tickets
 
-    def run(result: ScanResult, cfg: Config, fake: Recorder, *, apply: bool = True, **kw: Any) -> Any:
+    def run(
+        result: ScanResult, cfg: Config, fake: Recorder, *, apply: bool = True, **kw: Any
+    ) -> Any:
         return sync_tickets(
             result,
             cfg,

@@ -30,7 +30,9 @@ def test_plan_by_default_changes_nothing(sync: Any, store: HistoryStore) -> None
     plan = sync(scan("s1", [finding("alpha")]), config(jira=JIRA), fake, apply=False)
     assert [(a.kind, a.bucket) for a in plan.actions] == [("create", "alpha")]
     assert fake.issues == {}
-    assert all(req.method == "POST" and req.url.path.endswith("/search/jql") for req, _ in fake.exchanges)
+    assert all(
+        req.method == "POST" and req.url.path.endswith("/search/jql") for req, _ in fake.exchanges
+    )
     assert TicketLedger(store).entries() == {}
     assert "planned (run with --apply" in plan.render()
 
@@ -79,7 +81,9 @@ def test_lifecycle_create_comment_on_change_close_reopen(sync: Any) -> None:
     assert "Findings are back" in str(alpha.comments[-1])
 
 
-def test_wontfix_becomes_a_suppression_and_is_never_reopened(sync: Any, store: HistoryStore) -> None:
+def test_wontfix_becomes_a_suppression_and_is_never_reopened(
+    sync: Any, store: HistoryStore
+) -> None:
     fake = FakeJira()
     cfg = config(jira=JIRA)
     a1 = finding("alpha")
@@ -159,7 +163,9 @@ def test_killed_between_create_and_ledger_write_creates_no_duplicate(
     assert entry.state == "open" and entry.ticket_id == next(iter(fake.issues))
 
 
-def test_secret_appears_nowhere(sync: Any, store: HistoryStore, caplog: pytest.LogCaptureFixture) -> None:
+def test_secret_appears_nowhere(
+    sync: Any, store: HistoryStore, caplog: pytest.LogCaptureFixture
+) -> None:
     fake = FakeJira(required=["customfield_1"])
     fake_ok = FakeJira()
     plan = sync(scan("s1", [finding("alpha")]), config(jira=JIRA), fake)

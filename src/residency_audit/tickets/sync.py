@@ -203,8 +203,10 @@ def _plan_sink(
             adopt=ticket is not None and (e is None or e.ticket_id != ticket.id),
         )
         old = [e.ticket_ref or e.ticket_id or ""] if e and e.ticket_id else []
-        if ticket is not None and ticket.status is TicketStatus.WONTFIX and (
-            e is None or e.state != LedgerState.WONTFIX or act.adopt
+        if (
+            ticket is not None
+            and ticket.status is TicketStatus.WONTFIX
+            and (e is None or e.state != LedgerState.WONTFIX or act.adopt)
         ):
             act.kind, act.reason = "wontfix", "closed as won't fix by a person: suppressed"
         elif e is not None and e.state == LedgerState.WONTFIX:
