@@ -7,6 +7,8 @@ import hmac
 import json
 from typing import Any
 
+import pytest
+
 from residency_audit.model import Severity
 
 from .conftest import (
@@ -116,3 +118,29 @@ def test_webhook_is_signed_and_redelivery_keeps_its_id(sync: Any) -> None:
     payload = json.loads(first.content)
     assert payload["delivery"] == first.headers["X-Residency-Audit-Delivery"]
     assert payload["severity"] == "high" and "alpha" in payload["title"]
+
+
+class Killed(BaseException):
+    pass
+
+
+def test_killed_after_a_comment_does_not_comment_twice(sync: Any, monkeypatch: Any) -> None:
+    from residency_audit.tickets.sinks import GitHubSink
+
+    fake = FakeGitHub()
+    cfg = config(github=GH)
+    a1 = finding("alpha")
+    sync(scan("s1", [a1]), cfg, fake)
+    real = GitHubSink.comment
+
+    def comment_then_die(self: GitHubSink, ticket: Any, doc: Any) -> None:
+        real(self, ticket, doc)
+        raise Killed
+
+    monkeypatch.setattr(GitHubSink, "comment", comment_then_die)
+    changed = scan("s2", [a1, finding("alpha", region="cn-north-1")])
+    with pytest.raises(Killed):
+        sync(changed, cfg, fake)
+    monkeypatch.setattr(GitHubSink, "comment", real)
+    sync(changed, cfg, fake)
+    assert len(fake.comments[1]) == 1
