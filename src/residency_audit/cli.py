@@ -68,7 +68,12 @@ class _Cli(click.Group):
             "residency_audit.history.commands",
             "history",
             "Scan history: list, show, diff, prune.",
-        )
+        ),
+        "tickets": (
+            "residency_audit.tickets.commands",
+            "tickets",
+            "Tickets for flagged buckets: plan, or apply with --apply.",
+        ),
     }
 
     def list_commands(self, ctx: click.Context) -> list[str]:
@@ -162,6 +167,14 @@ def _summary_line(result: ScanResult, written: Sequence[Path]) -> str:
     type=click.Path(path_type=Path, dir_okay=False),
     help="Accepted exceptions file (overrides [history].suppressions).",
 )
+@click.option("--tickets", "tickets_mode", flag_value="plan", help="Show the ticket plan.")
+@click.option(
+    "--apply-tickets",
+    "tickets_mode",
+    flag_value="apply",
+    help="Open, update and close tickets in the configured trackers.",
+)
+@click.option("--report-url", help="Where the report will be published (linked from tickets).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress display and no summary line.")
 @_guard
 def scan(
@@ -174,6 +187,8 @@ def scan(
     history_url: str | None,
     no_history: bool,
     suppressions: Path | None,
+    tickets_mode: str | None,
+    report_url: str | None,
     quiet: bool,
 ) -> None:
     """Collect every configured provider, evaluate, and write the reports."""
@@ -196,14 +211,17 @@ def scan(
     supp_path = suppressions or (
         config.base_dir / config.history.suppressions if config.history.suppressions else None
     )
-    if new_only and not history:
-        raise InputError("--new-only needs a scan history (drop --no-history)")
+    if (new_only or tickets_mode) and not history:
+        raise InputError("--new-only and tickets need a scan history (drop --no-history)")
     supp = _load_suppressions(supp_path)
     with progress_display(enabled=not quiet) as progress:
         result = run_scan(config, progress=progress, profile=chosen)
     history_failed = None
+    plan_text = None
     if history:
-        result, history_failed = _record_history(result, history, supp)
+        result, history_failed, plan_text = _record_history(
+            result, history, supp, config, tickets_mode, report_url
+        )
     elif supp is not None:
         from .history import apply_suppressions
 
@@ -211,8 +229,10 @@ def scan(
     written = _write(result, out_dir, lang or config.output.lang, config.output.formats)
     if not quiet:
         click.echo(_summary_line(result, written), err=True)
+    if plan_text is not None:
+        click.echo(plan_text)
     if history_failed:
-        click.echo(f"error: scan history not recorded: {history_failed}", err=True)
+        click.echo(f"error: {history_failed}", err=True)
         sys.exit(EXIT_INTERNAL)
     sys.exit(_exit_code(result, Severity(fail_on or config.output.fail_on), new_only))
 
@@ -225,18 +245,45 @@ def _load_suppressions(path: Path | None) -> Any:
     return load_suppressions(path)
 
 
-def _record_history(result: ScanResult, url: str, supp: Any) -> tuple[ScanResult, str | None]:
-    """Record the scan; a history that cannot be written must not lose the scan's reports."""
-    from .history import HistoryError, HistoryInputError, HistoryStore
+def _record_history(
+    result: ScanResult,
+    url: str,
+    supp: Any,
+    config: Any,
+    tickets_mode: str | None,
+    report_url: str | None,
+) -> tuple[ScanResult, str | None, str | None]:
+    """Record the scan (and sync tickets); a history or tracker failure must not lose the
+    scan's reports. Returns the annotated result, the failure if any, and the ticket plan."""
+    from .history import HistoryError, HistoryInputError, HistoryStore, Suppressions
+    from .history.ledger import TicketLedger
 
     try:
         with HistoryStore.open(url) as store:
-            return store.record(result, suppressions=supp), None
+            # tickets a person closed as won't-fix are accepted exceptions from now on
+            accepted = TicketLedger(store).suppressions()
+            if accepted.items:
+                mine = supp.items if supp is not None else ()
+                supp = Suppressions(items=(*mine, *accepted.items), source=accepted.source)
+            result = store.record(result, suppressions=supp)
+            if tickets_mode is None:
+                return result, None, None
+            from .tickets.http import TicketError
+            from .tickets.sync import sync_tickets
+
+            try:
+                plan = sync_tickets(
+                    result, config, store, apply=tickets_mode == "apply", report_url=report_url
+                )
+            except TicketError as exc:
+                return result, f"tickets: {exc}", None
+            failure = "; ".join(plan.errors) or None
+            return plan.result or result, failure, plan.render()
     except HistoryInputError:
         raise
     except HistoryError as exc:
         log.error("scan history not recorded: %s", exc)
-        return result, str(exc)
+        return result, f"scan history not recorded: {exc}", None
 
 
 def _write(result: ScanResult, out_dir: Path, lang: str, formats: Sequence[str]) -> list[Path]:
