@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from residency_audit import report
+from residency_audit.model import FindingState
 from residency_audit.results import ScanResult
 from tests.report_builders import (
     CSV_TRIGGERS,
@@ -422,3 +423,19 @@ def test_atomic_write_cleans_up_when_the_rename_fails(
     report.atomic_write_bytes(target, "新しい".encode())
     assert target.read_text(encoding="utf-8") == "新しい"
     assert target.stat().st_mode & 0o777 == 0o640  # an existing file keeps its mode
+
+
+def test_first_recorded_scan_says_so_instead_of_listing_every_finding() -> None:
+    result = demo_result()
+    first = result.model_copy(
+        update={
+            "findings": tuple(
+                f.model_copy(update={"state": FindingState.NEW}) for f in result.findings
+            )
+        }
+    )
+    page = report.render_html(first, "en")
+    section = re.search(r'<section id="changes">(.*?)</section>', page, re.S)
+    assert section is not None
+    assert "first scan recorded in this history" in section.group(1)
+    assert "changes-new" not in section.group(1)
