@@ -46,7 +46,7 @@ bench: venv
 	$(BIN)/python benchmarks/run_all.py
 
 # Re-pin the environment after changing a dependency in any pyproject.toml.
-lock: venv
+lock:
 	$(BIN)/python -m pip freeze --exclude-editable | grep -vi '^residency' > requirements/lock.body
 	{ sed -n '1,2p' requirements/lock.txt; cat requirements/lock.body; } > requirements/lock.new
 	mv requirements/lock.new requirements/lock.txt; rm -f requirements/lock.body
