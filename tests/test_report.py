@@ -312,6 +312,8 @@ def test_map_marks_concern_countries_and_draws_flows() -> None:
     tiers = {cc: tier for tier, cc in found}
     assert tiers["HK"] == "concern" and tiers["CN"] == "concern" and tiers["JP"] == "ok"
     assert tiers["??"] == "unknown"  # an unknown location is drawn, never dropped
+    # every candidate of the ASIA multi-region is drawn in its own tier, not only the worst one
+    assert tiers["IN"] == "caution" and tiers["TH"] == "caution" and tiers["KR"] == "ok"
     flows = re.findall(r"<title>([A-Z?]+) → ([A-Z?]+): ", svg.group(0))
     assert ("JP", "HK") in flows  # cad-archive's replica
     assert ("JP", "??") in flows  # partner-exchange's replica with no region

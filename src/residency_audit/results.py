@@ -43,6 +43,9 @@ class ProfileRef(_Frozen):
     sha256: str
     base: str | None = None
     weakened: tuple[Weakening, ...] = ()
+    # how the profile classifies every country the inventory's locations resolve to:
+    # "concern", "gov" (government access, not concern), "caution" or "allowed"
+    country_tiers: dict[str, str] = {}
 
 
 class ScanMeta(_Frozen):

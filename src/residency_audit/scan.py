@@ -31,7 +31,7 @@ from .model import (
 )
 from .plugins import Provider, Scope, load_provider_class
 from .profiles import load_profile
-from .profiles.model import Profile
+from .profiles.model import Profile, Tier
 from .redact import mask_secrets
 from .results import Coverage, ProfileRef, ScanMeta, ScanResult
 from .rules import EvaluationSettings, apply_classification, evaluate
@@ -182,6 +182,26 @@ def _coverage(inventory: Inventory) -> Coverage:
     )
 
 
+def _country_tiers(inventory: Inventory, profile: Profile) -> dict[str, str]:
+    countries = {
+        cc
+        for b in inventory.buckets
+        for loc in b.locations
+        if loc.resolution is not None
+        for cc in loc.resolution.countries
+    }
+    tiers: dict[str, str] = {}
+    for cc in sorted(countries):
+        policy = profile.classify(cc)
+        if policy.tier is Tier.CONCERN:
+            tiers[cc] = "concern"
+        elif policy.government_access:
+            tiers[cc] = "gov"
+        else:
+            tiers[cc] = policy.tier.value
+    return tiers
+
+
 def evaluate_inventory(
     inventory: Inventory,
     profile: Profile,
@@ -200,7 +220,11 @@ def evaluate_inventory(
         finished=classified.finished or now,
         tool_version=__version__,
         profile=ProfileRef(
-            name=profile.name, sha256=profile.sha256, base=profile.base, weakened=profile.weakened
+            name=profile.name,
+            sha256=profile.sha256,
+            base=profile.base,
+            weakened=profile.weakened,
+            country_tiers=_country_tiers(classified, profile),
         ),
         providers=classified.providers,
         coverage=_coverage(classified),

@@ -145,7 +145,7 @@ def render_html(result: ScanResult, lang: str) -> str:
         for loc in b.locations
         if loc.resolution is not None and loc.resolution.known and not loc.resolution.verified
     ]
-    tiers = view.country_tiers(findings)
+    tiers = view.country_tiers(findings, result.scan.profile.country_tiers)
     picture = geo.geo_picture(buckets, tiers)
     node_tiers = {n.cc: n.tier for n in picture.nodes}
     live = view.active(findings)

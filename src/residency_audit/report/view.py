@@ -8,7 +8,7 @@ counted separately, never in the active counts, and never dropped.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import TypeVar
@@ -197,13 +197,20 @@ def changes(result: ScanResult) -> Changes:
     )
 
 
-def country_tiers(findings: Iterable[Finding]) -> dict[str, str]:
+def country_tiers(
+    findings: Iterable[Finding], profile_tiers: Mapping[str, str] | None = None
+) -> dict[str, str]:
     """Country -> the worst tier the rules put it in (concern, gov, caution).
 
     Taken from the findings, so it is exactly what the active profile decided for this scan.
     Suppressed findings count: an accepted exception does not change where the country stands.
+    The profile's own classification of every country the locations resolve to comes first, so
+    a candidate country of a multi-region (not the one a finding names) is drawn in its tier
+    too; "allowed" countries are left out (drawn as allowed / no finding).
     """
-    tiers: dict[str, str] = {}
+    tiers: dict[str, str] = {
+        cc: tier for cc, tier in (profile_tiers or {}).items() if tier in _TIER_ORDER
+    }
     for f in findings:
         tier = _TIER_RULES.get(f.rule_id)
         if tier is None or f.location is None or f.location.country is None:
