@@ -306,3 +306,15 @@ def test_backup_selection_matching(
     selection: dict[str, object], tags: dict[str, str] | None, expected: Match
 ) -> None:
     assert selection_matches(selection, TOKYO, tags) is expected
+
+
+def test_an_html_error_page_becomes_its_text_in_gaps_and_reports() -> None:
+    from residency_audit_aws.client import AwsApiError
+
+    page = (
+        "<!doctype html>\n<html lang=en>\n<title>500 Internal Server Error</title>\n"
+        "<h1>Internal Server Error</h1>\n<p>The server could not complete your request.</p>"
+    )
+    error = AwsApiError("backup", "ListBackupSelections", "500", page, status=500)
+    assert error.message == "Internal Server Error The server could not complete your request."
+    assert "<" not in str(error)

@@ -35,6 +35,8 @@ __all__ = [
 
 SessionFactory = Callable[..., boto3.Session]
 _MAX_MESSAGE = 300
+_HEAD = re.compile(r"(?is)<(title|head|script|style)\b.*?</\1>")
+_TAG = re.compile(r"<[^>]*>")
 _ACCOUNT_HOST = re.compile(r"^(https?://)\d{12}\.")
 
 
@@ -55,10 +57,17 @@ class AwsApiError(Exception):
         self.service = service
         self.operation = operation
         self.code = code
-        self.message = message[:_MAX_MESSAGE]
+        self.message = _plain(message)[:_MAX_MESSAGE]
         self.status = status
         self.bucket_region = bucket_region  # x-amz-bucket-region, which S3 sends even on 403
         super().__init__(f"{service}:{operation} failed: {code}: {self.message}")
+
+
+def _plain(message: str) -> str:
+    """An error body that is an HTML page (a proxy, a gateway, an emulator) becomes its text."""
+    if "<" not in message:
+        return message
+    return " ".join(_TAG.sub(" ", _HEAD.sub(" ", message)).split())
 
 
 def _strip_account_host(request: Any, **_: Any) -> None:
