@@ -84,6 +84,7 @@ profile = "jp-default"
 [output]
 lang = "ja"
 fail_on = "high"
+formats = ["json", "csv", "html", "xlsx"]
 
 [classification]
 keys = ["data-classification", "classification"]
@@ -161,7 +162,16 @@ def main() -> int:
     if english.returncode not in EXIT_TEXT:
         return english.returncode
     print(f"demo: scan exit code {scan.returncode} ({EXIT_TEXT[scan.returncode]})")
-    for name in ("report.html", "findings.json", "findings.csv", "inventory.csv", "en/report.html"):
+    names = (
+        "report.html",
+        "findings.xlsx",
+        "findings.json",
+        "findings.csv",
+        "inventory.csv",
+        "history.db",
+        "en/report.html",
+    )
+    for name in names:
         print(f"demo: wrote {args.output / name}")
     return 0
 

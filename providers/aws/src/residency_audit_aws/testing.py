@@ -198,6 +198,20 @@ def _replication(
     )
 
 
+@contextlib.contextmanager
+def _member_account_id(account_id: str | None) -> Iterator[None]:
+    """moto draws member account ids at random; a fixed id keeps findings' fingerprints (and so
+    the scan history) stable from one demo run to the next. Takes effect when the moto server
+    runs in this process (``moto_server()``)."""
+    if account_id is None:
+        yield
+        return
+    from unittest import mock
+
+    with mock.patch("moto.organizations.utils.make_random_account_id", return_value=account_id):
+        yield
+
+
 def seed_estate(endpoint: str, estate: Mapping[str, Any]) -> dict[str, str]:
     """Create the estate (organisation, accounts, keys, buckets, backup plans) through real boto3
     calls against ``endpoint``; return account alias -> account id."""
@@ -212,7 +226,10 @@ def seed_estate(endpoint: str, estate: Mapping[str, Any]) -> dict[str, str]:
         elif account.get("outside_organization"):
             ids[alias] = account["id"]
         else:
-            status = org.create_account(Email=f"{alias}@example.com", AccountName=account["name"])
+            with _member_account_id(account.get("id")):
+                status = org.create_account(
+                    Email=f"{alias}@example.com", AccountName=account["name"]
+                )
             ids[alias] = status["CreateAccountStatus"]["AccountId"]
     for account in estate["accounts"]:
         account_id = ids[account["alias"]]
