@@ -3,7 +3,9 @@ catalog and profile listings, structured logs without secrets."""
 
 from __future__ import annotations
 
+import csv
 import json
+import re
 import logging
 from collections.abc import Callable
 from pathlib import Path
@@ -235,3 +237,40 @@ def test_attestations_from_the_config_reach_findings_json(
         and f["guideline_items"] == ["(1)-1"]
     ]
     assert missing_aws_11 == []
+
+
+def test_weakened_profile_is_named_in_every_report(
+    tmp_path: Path, write_config: Callable[..., Path]
+) -> None:
+    profile = tmp_path / "hk-ok.toml"
+    profile.write_text(
+        'name = "acme-hk-ok"\nextends = "jp-default"\n[concern]\nremove = ["HK"]\n',
+        encoding="utf-8",
+    )
+    config = write_config()
+    config.write_text(
+        config.read_text(encoding="utf-8").replace('"jp-default"', '"hk-ok.toml"'),
+        encoding="utf-8",
+    )
+    out = tmp_path / "o"
+    code, output = run(
+        "scan", "--config", str(config), "-o", str(out), "-q", "--no-history", "--lang", "en"
+    )
+    assert code == 1, output
+    doc = json.loads((out / "findings.json").read_text(encoding="utf-8"))
+    assert doc["scan"]["profile"]["name"] == "acme-hk-ok"
+    assert doc["scan"]["profile"]["weakened"] == [
+        {"country": "HK", "removed_from": "concern", "items": ["(2)-1"]}
+    ]
+    # HK is no longer a concern: the Hong Kong replica is not (2)-1, but still (2)-2
+    hk = [f for f in doc["findings"] if f["location"] and f["location"]["country"] == "HK"]
+    assert hk and not any("(2)-1" in f["guideline_items"] for f in hk)
+    assert any("(2)-2" in f["guideline_items"] for f in hk)
+    with (out / "findings.csv").open(encoding="utf-8-sig", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    assert {r["profile_weakened"] for r in rows} == {"HK removed from concern weakens (2)-1"}
+    html = (out / "report.html").read_text(encoding="utf-8")
+    notice = re.search(
+        r'<div class="notice warn" role="alert" id="weakened-notice">(.*?)</div>', html, re.S
+    )
+    assert notice is not None and "HK" in notice.group(1) and "(2)-1" in notice.group(1)

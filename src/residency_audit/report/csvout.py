@@ -56,6 +56,11 @@ FINDINGS_COLUMNS = (
     "state",
     "suppression_id",
     "suppression_expires",
+    # every row carries the run it belongs to, so a CSV on its own says which profile judged it
+    "scan_id",
+    "profile",
+    "profile_sha256",
+    "profile_weakened",
 )
 
 INVENTORY_COLUMNS = (
@@ -106,7 +111,17 @@ def to_csv_bytes(header: Sequence[str], rows: Iterable[Sequence[Cell]]) -> bytes
     return buffer.getvalue().encode("utf-8-sig")
 
 
+def weakened_text(result: ScanResult) -> str:
+    """E.g. ``HK removed from concern weakens (2)-1``; empty when the profile is not weakened."""
+    return "; ".join(
+        f"{w.country} removed from {w.removed_from} weakens {', '.join(w.items)}"
+        for w in result.scan.profile.weakened
+    )
+
+
 def findings_csv(result: ScanResult, lang: str) -> bytes:
+    profile = result.scan.profile
+    run: list[Cell] = [result.scan.id, profile.name, profile.sha256, weakened_text(result)]
     rows: list[list[Cell]] = []
     for f in sorted(result.findings, key=finding_sort_key):
         loc = f.location
@@ -136,6 +151,7 @@ def findings_csv(result: ScanResult, lang: str) -> bytes:
                 f.state.value if f.state else None,
                 f.suppression.id if f.suppression else None,
                 f.suppression.expires.isoformat() if f.suppression else None,
+                *run,
             ]
         )
     return to_csv_bytes(FINDINGS_COLUMNS, rows)
