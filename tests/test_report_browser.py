@@ -167,7 +167,12 @@ def test_screenshots_of_summary_and_map(browser: Any, tmp_path: Path) -> None:
     page = w.open(demo_result(history=True), tmp_path, lang="ja")
     page.locator("#summary").screenshot(path=str(ARTIFACTS / "report-summary.png"))
     page.locator("#map").screenshot(path=str(ARTIFACTS / "report-map.png"))
+    unknown = page.locator("#map-svg .node.t-unknown .label")
+    assert unknown.evaluate("e => e.textContent.trim() !== '' && e.getBBox().width > 0")
+    ja_width = unknown.evaluate("e => e.getBBox().width")
     page.click("#lang-switch button[data-lang=en]")
+    # the unknown node's label follows the language switch like every other text
+    assert unknown.evaluate("e => e.getBBox().width") != ja_width
     page.locator("#map .map-figure").screenshot(path=str(ARTIFACTS / "report-map-en.png"))
     for name in ("report-summary.png", "report-map.png", "report-map-en.png"):
         assert (ARTIFACTS / name).stat().st_size > 10_000
