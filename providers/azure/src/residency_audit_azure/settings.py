@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from residency_audit.errors import ConfigError
+from residency_audit.plugin_settings import SettingsReader
 
 __all__ = ["CLOUDS", "CREDENTIALS", "Cloud", "Settings", "parse_settings"]
 
@@ -75,114 +75,64 @@ class Settings:
         return self.arm_endpoint.rstrip("/") + "/.default"
 
 
-def _key(name: str) -> str:
-    return f"providers.azure.{name}"
-
-
-def _str(raw: Mapping[str, Any], name: str) -> str | None:
-    value = raw.get(name)
-    if value is None:
-        return None
-    if not isinstance(value, str) or not value.strip():
-        raise ConfigError("must be a non-empty string", key=_key(name))
-    return value.strip()
-
-
-def _bool(raw: Mapping[str, Any], name: str, default: bool) -> bool:
-    value = raw.get(name, default)
-    if not isinstance(value, bool):
-        raise ConfigError("must be true or false", key=_key(name))
-    return value
-
-
-def _int(raw: Mapping[str, Any], name: str, low: int, high: int) -> int | None:
-    value = raw.get(name)
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        raise ConfigError(f"must be an integer from {low} to {high}", key=_key(name))
-    return value
-
-
-def _connection_string(raw: Mapping[str, Any]) -> str | None:
-    inline = raw.get("connection_string")
-    env_name = _str(raw, "connection_string_env")
+def _connection_string(table: SettingsReader) -> str | None:
+    inline = table.raw.get("connection_string")
+    env_name = table.string("connection_string_env")
     if inline is not None and env_name is not None:
-        raise ConfigError(
-            "set connection_string or connection_string_env, not both",
-            key=_key("connection_string"),
+        raise table.error(
+            "connection_string", "set connection_string or connection_string_env, not both"
         )
     if env_name is not None:
         value = os.environ.get(env_name)
         if not value:
-            raise ConfigError(
-                f"environment variable {env_name} is not set", key=_key("connection_string_env")
+            raise table.error(
+                "connection_string_env", f"environment variable {env_name} is not set"
             )
         inline = value
     if inline is None:
         return None
     # The value is a secret: the message names the problem, never the value.
     if not isinstance(inline, str) or "AccountName=" not in inline:
-        raise ConfigError(
-            "is not an Azure Storage connection string (no AccountName=)",
-            key=_key("connection_string"),
+        raise table.error(
+            "connection_string", "is not an Azure Storage connection string (no AccountName=)"
         )
     return inline
 
 
 def parse_settings(raw: Mapping[str, Any]) -> Settings:
     """Validate the table; every error names its key as ``providers.azure.<key>``."""
-    unknown = sorted(set(raw) - _KNOWN_KEYS)
-    if unknown:
-        raise ConfigError(
-            f"unknown setting(s) {', '.join(unknown)}; known: {', '.join(sorted(_KNOWN_KEYS))}",
-            key=_key(unknown[0]),
-        )
-    cloud_name = _str(raw, "cloud") or "public"
-    if cloud_name not in CLOUDS:
-        raise ConfigError(f"must be one of {', '.join(CLOUDS)}", key=_key("cloud"))
-    cloud = CLOUDS[cloud_name]
+    table = SettingsReader(raw, "providers.azure", _KNOWN_KEYS)
+    cloud = CLOUDS[table.choice("cloud", "public", CLOUDS)]
 
-    subs_raw = raw.get("subscriptions", [])
-    if not isinstance(subs_raw, list | tuple) or not all(isinstance(s, str) for s in subs_raw):
-        raise ConfigError("must be a list of subscription ids", key=_key("subscriptions"))
-    for sub in subs_raw:
+    subs = table.string_list("subscriptions", "subscription ids") or ()
+    for sub in subs:
         if not _SUBSCRIPTION_ID.match(sub):
-            raise ConfigError(f"{sub!r} is not a subscription id", key=_key("subscriptions"))
-    subscriptions = tuple(dict.fromkeys(subs_raw))  # de-duplicated, order kept
+            raise table.error("subscriptions", f"{sub!r} is not a subscription id")
+    subscriptions = tuple(dict.fromkeys(subs))  # de-duplicated, order kept
 
-    credential = _str(raw, "credential") or "default"
-    if credential not in CREDENTIALS:
-        raise ConfigError(f"must be one of {', '.join(CREDENTIALS)}", key=_key("credential"))
+    credential = table.choice("credential", "default", CREDENTIALS)
 
-    arm_endpoint = (_str(raw, "arm_endpoint") or cloud.arm_endpoint).rstrip("/")
-    if not arm_endpoint.startswith(("https://", "http://")):
-        raise ConfigError("must be an http(s) URL", key=_key("arm_endpoint"))
+    arm_endpoint = table.url("arm_endpoint") or cloud.arm_endpoint
     if arm_endpoint.startswith("http://") and credential != "anonymous":
         # azure-core refuses to send a bearer token over plain http; say so up front.
-        raise ConfigError(
-            "a plain-http endpoint only works with credential = 'anonymous'",
-            key=_key("arm_endpoint"),
+        raise table.error(
+            "arm_endpoint", "a plain-http endpoint only works with credential = 'anonymous'"
         )
 
-    blob_endpoint = _str(raw, "blob_endpoint")
+    blob_endpoint = table.string("blob_endpoint")
     if blob_endpoint is not None and "{account}" not in blob_endpoint:
-        raise ConfigError("must contain the placeholder {account}", key=_key("blob_endpoint"))
-
-    timeout = raw.get("verify_timeout", 5.0)
-    if isinstance(timeout, bool) or not isinstance(timeout, int | float) or not 0 < timeout <= 120:
-        raise ConfigError("must be a number of seconds from 0 to 120", key=_key("verify_timeout"))
+        raise table.error("blob_endpoint", "must contain the placeholder {account}")
 
     return Settings(
         cloud=cloud,
         subscriptions=subscriptions,
         credential=credential,
-        client_id=_str(raw, "client_id"),
+        client_id=table.string("client_id"),
         arm_endpoint=arm_endpoint,
-        verify_anonymous=_bool(raw, "verify_anonymous", False),
-        verify_timeout=float(timeout),
+        verify_anonymous=table.boolean("verify_anonymous", False),
+        verify_timeout=table.number("verify_timeout", 5.0, high=120),
         blob_endpoint=blob_endpoint,
-        connection_string=_connection_string(raw),
-        max_workers=_int(raw, "max_workers", 1, 64) or 8,
-        retries=_int(raw, "retries", 0, 20),
+        connection_string=_connection_string(table),
+        max_workers=table.integer("max_workers", 8, 1, 64),
+        retries=table.integer("retries", None, 0, 20),
     )

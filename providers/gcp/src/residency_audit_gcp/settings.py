@@ -7,9 +7,8 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlparse
 
-from residency_audit.errors import ConfigError
+from residency_audit.plugin_settings import SettingsReader
 
 __all__ = ["DEFAULT_MAX_WORKERS", "GcpSettings", "parse_settings"]
 
@@ -54,100 +53,60 @@ class GcpSettings:
         )
 
 
-def _key(name: str) -> str:
-    return f"providers.gcp.{name}"
-
-
-def _string(raw: Mapping[str, Any], name: str) -> str | None:
-    value = raw.get(name)
-    if value is None:
-        return None
-    if not isinstance(value, str) or not value.strip():
-        raise ConfigError("must be a non-empty string", key=_key(name))
-    return value.strip()
-
-
-def _url(value: str, name: str) -> str:
-    parsed = urlparse(value)
-    if parsed.scheme not in ("http", "https") or not parsed.netloc:
-        raise ConfigError(f"must be an http(s) URL, got {value!r}", key=_key(name))
-    return value.rstrip("/")
-
-
-def _parent(value: str | None, kind: str, name: str) -> str | None:
+def _parent(table: SettingsReader, kind: str, name: str) -> str | None:
+    value = table.string(name)
     if value is None:
         return None
     ident = value.removeprefix(f"{kind}/")
     if not _NUMERIC_ID.match(ident):
-        raise ConfigError(f"must be a numeric id or '{kind}/<id>', got {value!r}", key=_key(name))
+        raise table.error(name, f"must be a numeric id or '{kind}/<id>', got {value!r}")
     return f"{kind}/{ident}"
 
 
-def _projects(raw: Mapping[str, Any]) -> tuple[str, ...]:
-    value = raw.get("projects", [])
-    if not isinstance(value, list | tuple) or not all(isinstance(p, str) for p in value):
-        raise ConfigError("must be a list of project ids", key=_key("projects"))
+def _projects(table: SettingsReader) -> tuple[str, ...]:
+    value = table.string_list("projects", "project ids") or ()
     for p in value:
         if not _PROJECT_ID.match(p):
-            raise ConfigError(f"{p!r} is not a valid project id", key=_key("projects"))
+            raise table.error("projects", f"{p!r} is not a valid project id")
     if len(set(value)) != len(value):
-        raise ConfigError("lists a project more than once", key=_key("projects"))
-    return tuple(value)
-
-
-def _endpoints(raw: Mapping[str, Any]) -> dict[str, str]:
-    value = raw.get("project_endpoints", {})
-    if not isinstance(value, Mapping):
-        raise ConfigError("must be a table of project id = URL", key=_key("project_endpoints"))
-    out: dict[str, str] = {}
-    for project, url in value.items():
-        if not isinstance(url, str):
-            raise ConfigError(f"{project}: must be a URL", key=_key("project_endpoints"))
-        out[str(project)] = _url(url, f"project_endpoints.{project}")
-    return out
-
-
-def _max_workers(raw: Mapping[str, Any]) -> int:
-    value = raw.get("max_workers", DEFAULT_MAX_WORKERS)
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise ConfigError("must be an integer", key=_key("max_workers"))
-    if not 1 <= value <= _MAX_WORKERS_LIMIT:
-        raise ConfigError(f"must be between 1 and {_MAX_WORKERS_LIMIT}", key=_key("max_workers"))
+        raise table.error("projects", "lists a project more than once")
     return value
 
 
+def _endpoints(table: SettingsReader) -> dict[str, str]:
+    endpoints = table.table("project_endpoints", message="must be a table of project id = URL")
+    if endpoints is None:
+        return {}
+    out: dict[str, str] = {}
+    for project, value in endpoints.raw.items():
+        url = endpoints.url(project) if isinstance(value, str) else None
+        if url is None:
+            raise table.error("project_endpoints", f"{project}: must be a URL")
+        out[project] = url
+    return out
+
+
 def parse_settings(raw: Mapping[str, Any]) -> GcpSettings:
-    unknown = sorted(set(raw) - _KNOWN_KEYS)
-    if unknown:
-        raise ConfigError(
-            f"unknown setting(s) {', '.join(unknown)}; known: {', '.join(sorted(_KNOWN_KEYS))}",
-            key=_key(unknown[0]),
-        )
-    projects = _projects(raw)
-    organization = _parent(_string(raw, "organization"), "organizations", "organization")
-    folder = _parent(_string(raw, "folder"), "folders", "folder")
+    table = SettingsReader(raw, "providers.gcp", _KNOWN_KEYS)
+    projects = _projects(table)
+    organization = _parent(table, "organizations", "organization")
+    folder = _parent(table, "folders", "folder")
     chosen = [
         n
         for n, v in (("projects", projects), ("organization", organization), ("folder", folder))
         if v
     ]
     if len(chosen) > 1:
-        raise ConfigError(
-            f"set only one of projects, organization, folder (got {', '.join(chosen)})",
-            key=_key(chosen[1]),
+        raise table.error(
+            chosen[1], f"set only one of projects, organization, folder (got {', '.join(chosen)})"
         )
-    credentials_file = _string(raw, "credentials_file")
-    endpoint = _string(raw, "endpoint")
-    rm_endpoint = _string(raw, "resource_manager_endpoint")
     return GcpSettings(
         projects=projects,
         organization=organization,
         folder=folder,
-        credentials_file=credentials_file,
-        endpoint=_url(endpoint, "endpoint") if endpoint else None,
-        project_endpoints=_endpoints(raw),
-        resource_manager_endpoint=_url(rm_endpoint, "resource_manager_endpoint")
-        if rm_endpoint
-        else None,
-        max_workers=_max_workers(raw),
+        credentials_file=table.string("credentials_file"),
+        endpoint=table.url("endpoint"),
+        project_endpoints=_endpoints(table),
+        resource_manager_endpoint=table.url("resource_manager_endpoint"),
+        max_workers=table.integer("max_workers", DEFAULT_MAX_WORKERS, 1, _MAX_WORKERS_LIMIT),
     )
