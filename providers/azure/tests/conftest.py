@@ -50,7 +50,10 @@ def estate_seed() -> dict[str, Any]:
                         "name": "sggrs",
                         "location": "southeastasia",
                         "sku": "Standard_RAGRS",
-                        "properties": {"secondaryLocation": "eastasia"},
+                        "properties": {
+                            "secondaryLocation": "eastasia",
+                            "networkAcls": {"bypass": "AzureServices", "defaultAction": "Deny"},
+                        },
                         "containers": [{"name": "replica-c1"}],
                     },
                     {

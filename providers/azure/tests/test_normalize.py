@@ -104,7 +104,10 @@ def test_missing_sku_is_a_gap_that_may_hide_a_copy() -> None:
 @pytest.mark.parametrize(
     ("allow", "level", "network", "default_action", "probe", "verdict"),
     [
-        (False, "Container", "Enabled", "Allow", None, PublicVerdict.BLOCKED),
+        # anonymous access off, but any network can reach the account: not blocked everywhere
+        (False, "Container", "Enabled", "Allow", None, PublicVerdict.NOT_BLOCKED),
+        (False, "Container", "Enabled", "Deny", None, PublicVerdict.BLOCKED),
+        (False, "None", "Disabled", "Allow", None, PublicVerdict.BLOCKED),
         (True, "Container", "Enabled", "Allow", None, PublicVerdict.PUBLIC),
         (True, "Blob", "Enabled", "Allow", None, PublicVerdict.PUBLIC),
         (None, "Blob", None, None, None, PublicVerdict.PUBLIC),  # absent is not "blocked"

@@ -303,14 +303,16 @@ def public_access(
     ]
     if probe is not None:
         evidence.append(probe.detail)
+    # the network is a level Azure offers too (guideline (1)-2 names firewalls): an account any
+    # network can reach is not "blocked at every level" even when anonymous access is off
+    closed = _lower(network) == "disabled" or _lower(default_action) == "deny"
     if probe is not None and probe.succeeded:
         verdict = PublicVerdict.PUBLIC
     elif allow_public is False:
-        verdict = PublicVerdict.BLOCKED
+        verdict = PublicVerdict.BLOCKED if closed else PublicVerdict.NOT_BLOCKED
     elif level is None:
         verdict = PublicVerdict.UNKNOWN
     elif _lower(level) in ("blob", "container"):
-        closed = _lower(network) == "disabled" or _lower(default_action) == "deny"
         verdict = PublicVerdict.NOT_BLOCKED if closed else PublicVerdict.PUBLIC
     else:
         verdict = PublicVerdict.NOT_BLOCKED
