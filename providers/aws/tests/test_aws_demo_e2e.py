@@ -3,17 +3,15 @@ HTTP (S3 Control included, through the endpoint hook) -> what a user reads in th
 
 from __future__ import annotations
 
-import importlib.util
 from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
 
 import pytest
 
-from residency_audit.config import parse_config
-from residency_audit.model import Bucket, EncryptionTier, PublicVerdict, Role, ScopeStatus, Severity
+from residency_audit.model import EncryptionTier, PublicVerdict, Role, ScopeStatus, Severity
 from residency_audit.results import ScanResult
-from residency_audit.scan import run_scan
+from residency_audit.testing import bucket_named, finding_summary, load_module, scan_provider
 
 pytestmark = pytest.mark.emulator
 
@@ -21,35 +19,18 @@ ROOT = Path(__file__).resolve().parents[3]
 
 
 def _backend() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("aws_backend", ROOT / "demo" / "aws_backend.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_module(ROOT / "demo" / "aws_backend.py")
 
 
 @pytest.fixture(scope="module")
 def result(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ScanResult]:
     workdir = tmp_path_factory.mktemp("aws-demo")
     with _backend().serve(workdir / "aws") as settings:
-        config = parse_config(
-            {"profile": "jp-default", "providers": {"aws": settings}},
-            source="<test>",
-            base_dir=workdir,
-        )
-        yield run_scan(config)
+        yield scan_provider("aws", settings, workdir)
 
 
-def bucket(result: ScanResult, name: str) -> Bucket:
-    return next(b for b in result.inventory.buckets if b.name == name)
-
-
-def findings(result: ScanResult, name: str) -> set[tuple[str, Severity, str | None]]:
-    return {
-        (f.rule_id, f.severity, f.location.country if f.location else None)
-        for f in result.findings
-        if f.resource and f.resource.name == name
-    }
+bucket = bucket_named
+findings = finding_summary
 
 
 def test_every_organisation_account_and_bucket_is_scanned(result: ScanResult) -> None:

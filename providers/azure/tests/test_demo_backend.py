@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import importlib.util
 from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
 
 import pytest
 
-from residency_audit.config import parse_config
 from residency_audit.model import Bucket, EncryptionTier, PublicVerdict, Role, ScopeStatus, Severity
 from residency_audit.results import ScanResult
-from residency_audit.scan import run_scan
+from residency_audit.testing import bucket_named, finding_summary, load_module, scan_provider
 
 pytestmark = pytest.mark.emulator
 
@@ -20,13 +18,7 @@ ROOT = Path(__file__).resolve().parents[3]
 
 
 def _backend() -> ModuleType:
-    spec = importlib.util.spec_from_file_location(
-        "azure_backend", ROOT / "demo" / "azure_backend.py"
-    )
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_module(ROOT / "demo" / "azure_backend.py")
 
 
 @pytest.fixture(scope="module")
@@ -34,24 +26,11 @@ def result(tmp_path_factory: pytest.TempPathFactory, azurite_main: Path) -> Iter
     workdir = tmp_path_factory.mktemp("demo")
     with _backend().serve(workdir / "azure") as settings:
         assert settings["verify_anonymous"] is True  # Azurite is installed (azurite_main)
-        config = parse_config(
-            {"profile": "jp-default", "providers": {"azure": settings}},
-            source="<test>",
-            base_dir=workdir,
-        )
-        yield run_scan(config)
+        yield scan_provider("azure", settings, workdir)
 
 
-def bucket(result: ScanResult, name: str) -> Bucket:
-    return next(b for b in result.inventory.buckets if b.name == name)
-
-
-def findings(result: ScanResult, name: str) -> set[tuple[str, Severity, str | None]]:
-    return {
-        (f.rule_id, f.severity, f.location.country if f.location else None)
-        for f in result.findings
-        if f.resource and f.resource.name == name
-    }
+bucket = bucket_named
+findings = finding_summary
 
 
 def countries(b: Bucket, role: Role) -> set[str]:

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import importlib.util
 from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
 
 import pytest
 
-from residency_audit.config import parse_config
 from residency_audit.model import Certainty, PublicVerdict, ScopeStatus, Severity
 from residency_audit.results import ScanResult
-from residency_audit.scan import run_scan
+from residency_audit.testing import load_module, scan_provider
 
 pytestmark = pytest.mark.emulator
 
@@ -20,23 +18,14 @@ ROOT = Path(__file__).resolve().parents[3]
 
 
 def _backend() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("gcp_backend", ROOT / "demo" / "gcp_backend.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_module(ROOT / "demo" / "gcp_backend.py")
 
 
 @pytest.fixture(scope="module")
 def result(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ScanResult]:
     workdir = tmp_path_factory.mktemp("demo")
     with _backend().serve(workdir / "gcp") as settings:
-        config = parse_config(
-            {"profile": "jp-default", "providers": {"gcp": settings}},
-            source="<test>",
-            base_dir=workdir,
-        )
-        yield run_scan(config)
+        yield scan_provider("gcp", settings, workdir)
 
 
 def findings_for(result: ScanResult, bucket: str) -> list[tuple[str, Severity, str | None]]:
