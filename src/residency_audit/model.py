@@ -93,6 +93,7 @@ class CountryResolution(_Frozen):
     verified: bool = True  # False where the catalog row is marked UNVERIFIED
     source: str = ""
     note: str = ""
+    note_ja: str = ""  # the same note for Japanese reports (plugin and API texts stay as given)
 
     @property
     def known(self) -> bool:

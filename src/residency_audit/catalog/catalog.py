@@ -102,10 +102,12 @@ class Catalog:
     def resolve(self, location: Location) -> CountryResolution:
         """The countries a location stands for. Unknown is explicit, never a guess."""
         certainty = location.certainty
+        reason = location.unknown_reason
         if location.region is None:
             return CountryResolution(
                 certainty=certainty,
-                note=location.unknown_reason or "region could not be determined",
+                note=reason or "region could not be determined",
+                note_ja=reason or "リージョンを特定できませんでした",
             )
         entry = self.lookup(location.provider, location.region)
         if entry is None:
@@ -114,34 +116,56 @@ class Catalog:
                 note=_join(
                     f"unmapped region code {location.region!r} for provider "
                     f"{location.provider!r}: not in the catalog, country unknown",
-                    location.unknown_reason,
+                    reason,
+                ),
+                note_ja=_join(
+                    f"リージョンコード '{location.region}'（{location.provider}）はカタログに"
+                    "ないため、国・地域は不明です",
+                    reason,
                 ),
             )
-        notes: list[str | None] = []
+        en: list[str | None] = []
+        ja: list[str | None] = []
         if entry.provider == "aws" and location.region.strip().lower() == "eu":
-            notes.append("legacy S3 location 'EU' is eu-west-1")
+            en.append("legacy S3 location 'EU' is eu-west-1")
+            ja.append("S3 の旧ロケーション 'EU' は eu-west-1 です")
         if entry.is_configurable_placeholder:
-            notes.append(
+            en.append(
                 f"{entry.code} is a configurable dual-region placeholder: its countries come only "
                 "from the bucket's customPlacementConfig.dataLocations, country unknown"
             )
+            ja.append(
+                f"{entry.code} は構成可能なデュアルリージョンの仮の値です。国・地域はバケットの "
+                "customPlacementConfig.dataLocations からしか分からないため、不明です"
+            )
         elif not entry.countries:
-            notes.append(f"catalog row {entry.provider}:{entry.code} has no country: {entry.notes}")
+            en.append(f"catalog row {entry.provider}:{entry.code} has no country: {entry.notes}")
+            ja.append(
+                f"カタログの {entry.provider}:{entry.code} には国・地域がありません"
+                f"（注記: {entry.notes}）"
+            )
         if entry.candidates:
             certainty = Certainty.POSSIBLE
-            notes.append(
+            en.append(
                 f"{entry.code} does not disclose its countries; "
                 "each candidate is a possible location"
             )
+            ja.append(
+                f"{entry.code} は保管する国・地域を公開していないため、候補の国・地域をそれぞれ"
+                "保管場所の可能性として扱います"
+            )
         if not entry.verified:
-            notes.append(f"unverified catalog row: {entry.unverified}")
-        notes.append(location.unknown_reason)
+            en.append(f"unverified catalog row: {entry.unverified}")
+            ja.append(f"カタログのこの行は未確認です（出典の注記: {entry.unverified}）")
+        en.append(reason)
+        ja.append(reason)
         return CountryResolution(
             countries=entry.countries,
             certainty=certainty,
             verified=entry.verified,
             source=entry.source,
-            note=_join(*notes),
+            note=_join(*en),
+            note_ja=_join(*ja),
         )
 
     def resolve_inventory(self, inventory: Inventory) -> Inventory:

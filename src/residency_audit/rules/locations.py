@@ -60,15 +60,16 @@ class LocationGroup:
     def targets(self) -> tuple[str, ...]:
         return tuple(sorted({loc.target for loc in self.members if loc.target}))
 
-    @property
-    def reasons(self) -> tuple[str, ...]:
+    def reasons(self, lang: str = "en") -> tuple[str, ...]:
         """Why the region is missing or may be wrong, and the catalog's notes."""
         found: dict[str, None] = {}
         for loc in self.members:
             if loc.unknown_reason:
                 found[loc.unknown_reason] = None
-            if loc.resolution is not None and loc.resolution.note:
-                found[loc.resolution.note] = None
+            if loc.resolution is not None:
+                note = loc.resolution.note_ja if lang == "ja" else loc.resolution.note
+                if note or loc.resolution.note:
+                    found[note or loc.resolution.note] = None
         # the catalog's note often repeats the plugin's reason; say each thing once
         return tuple(r for r in found if not any(r != o and r in o for o in found))
 
@@ -119,8 +120,9 @@ def _notes(group: LocationGroup) -> Text:
     if not group.verified:
         ja.append("このリージョンの国・地域の対応はカタログ上で未検証です。")
         en.append("The catalog's country for this region is marked unverified.")
-    for reason in group.reasons:
+    for reason in group.reasons("ja"):
         ja.append(f"補足: {reason}")
+    for reason in group.reasons("en"):
         en.append(f"Note: {reason}")
     return both("".join(ja), " ".join(en))
 
