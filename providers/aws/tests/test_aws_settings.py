@@ -50,6 +50,15 @@ def test_defaults_build_without_any_network_call(recorder: Any) -> None:
             {"partitions": {"aws-cn": {"max_workers": 3}}},
             "providers.aws.partitions.aws-cn.max_workers",
         ),
+        ({"regions": ["cn-north-1"]}, "providers.aws.regions"),
+        (
+            {"partitions": {"aws-cn": {"regions": ["cn-north-1", "ap-northeast-1"]}}},
+            "providers.aws.partitions.aws-cn.regions",
+        ),
+        (
+            {"partitions": {"aws": {"regions": ["us-gov-west-1"]}}},
+            "providers.aws.partitions.aws.regions",
+        ),
     ],
 )
 def test_invalid_settings_name_their_key(settings: dict[str, Any], key: str) -> None:
@@ -74,6 +83,22 @@ def test_partitions_inherit_top_level_values_and_override_them() -> None:
         frozenset({"111122223333"}),
     )
     assert (cn.profile, cn.organization, cn.home_region) == ("china", False, "cn-north-1")
+
+
+def test_a_top_level_region_list_gives_each_partition_only_its_own_regions() -> None:
+    # aws-cn credentials are refused in ap-northeast-1: each partition keeps its own regions, and
+    # one left with none reads every region enabled for its account (None)
+    provider = AwsProvider.from_settings(
+        {
+            "regions": ["ap-northeast-1", "cn-northwest-1", "us-east-1"],
+            "partitions": {"aws": {}, "aws-cn": {}, "aws-us-gov": {}},
+        }
+    )
+    assert [(p.name, p.regions) for p in provider.settings.partitions] == [
+        ("aws", ("ap-northeast-1", "us-east-1")),
+        ("aws-cn", ("cn-northwest-1",)),
+        ("aws-us-gov", None),
+    ]
 
 
 def test_policy_grants_exactly_the_declared_reads_and_assume_role_only_in_org_mode() -> None:

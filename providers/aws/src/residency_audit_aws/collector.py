@@ -36,6 +36,7 @@ from .public import (
     external_principals,
     public_access,
 )
+from .settings import partition_of
 
 __all__ = ["AccountScan", "list_enabled_regions"]
 
@@ -74,7 +75,12 @@ def _read(fn: Callable[[], Mapping[str, Any]]) -> Read:
 
 
 def list_enabled_regions(account: AwsAccount) -> tuple[list[str], list[str]]:
-    """(enabled, not enabled) regions of the account, from EC2 DescribeRegions."""
+    """(enabled, not enabled) regions of the account, from EC2 DescribeRegions.
+
+    Only the partition's own regions: its credentials are refused everywhere else. (Real EC2 lists
+    no others; moto lists every partition's regions to every partition.)
+    """
+    partition = account.partition.name
     response = account.call(
         "ec2", account.partition.home_region, "DescribeRegions", AllRegions=True
     )
@@ -82,6 +88,8 @@ def list_enabled_regions(account: AwsAccount) -> tuple[list[str], list[str]]:
     disabled: list[str] = []
     for region in response.get("Regions", []):
         name = str(region["RegionName"])
+        if partition_of(name) != partition:
+            continue
         (disabled if region.get("OptInStatus") == "not-opted-in" else enabled).append(name)
     return sorted(enabled), sorted(disabled)
 

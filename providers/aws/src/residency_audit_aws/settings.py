@@ -19,6 +19,7 @@ __all__ = [
     "AwsSettings",
     "PartitionSettings",
     "parse_settings",
+    "partition_of",
 ]
 
 # Home region of each partition: where global/control-plane calls (STS, Organizations, S3 Control)
@@ -29,6 +30,8 @@ PARTITIONS: dict[str, str] = {
     "aws-us-gov": "us-gov-west-1",
 }
 DEFAULT_ROLE_NAME = "ResidencyAuditReadOnly"
+# Region-name prefixes of the partitions other than ``aws`` (botocore's endpoint data agrees).
+_PARTITION_PREFIXES = (("cn-", "aws-cn"), ("us-gov-", "aws-us-gov"))
 
 _ACCOUNT = re.compile(r"^\d{12}$")
 _REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d+$")
@@ -85,6 +88,11 @@ class AwsSettings:
         return any(p.organization for p in self.partitions)
 
 
+def partition_of(region: str) -> str:
+    """The partition a region belongs to; a partition's credentials work in no other."""
+    return next((p for prefix, p in _PARTITION_PREFIXES if region.startswith(prefix)), "aws")
+
+
 _ACCOUNTS = "12-digit account ids (as strings)"
 _REGIONS = "region codes like 'ap-northeast-1'"
 _PARTITIONS_TABLE = "must be a table of partitions (aws, aws-cn, aws-us-gov)"
@@ -97,16 +105,28 @@ def _accounts(table: SettingsReader, name: str) -> frozenset[str]:
     return frozenset(value)
 
 
-def _regions(table: SettingsReader) -> tuple[str, ...] | None:
+def _regions(name: str, table: SettingsReader, inherited: bool) -> tuple[str, ...] | None:
     value = table.string_list("regions", _REGIONS, non_empty=True)
     if value is None:
         return None
     if not all(_REGION.match(v) for v in value):
         raise table.error("regions", f"must be a non-empty list of {_REGIONS}")
-    return tuple(dict.fromkeys(value))
+    own = tuple(r for r in dict.fromkeys(value) if partition_of(r) == name)
+    if inherited:
+        # a top-level list serves every partition: each takes its own regions, and one that
+        # names none of them reads every region enabled for the account
+        return own or None
+    foreign = [r for r in value if partition_of(r) != name]
+    if foreign:
+        raise table.error(
+            "regions", f"names regions outside partition {name}: {', '.join(foreign)}"
+        )
+    return own
 
 
-def _partition(name: str, table: SettingsReader) -> PartitionSettings:
+def _partition(
+    name: str, table: SettingsReader, inherited_regions: bool = False
+) -> PartitionSettings:
     role_name = table.raw.get("role_name", DEFAULT_ROLE_NAME)
     if not isinstance(role_name, str) or not _ROLE.match(role_name):
         raise table.error("role_name", "must be an IAM role name (or path/name)")
@@ -115,7 +135,7 @@ def _partition(name: str, table: SettingsReader) -> PartitionSettings:
     return PartitionSettings(
         name=name,
         profile=table.string("profile"),
-        regions=_regions(table),
+        regions=_regions(name, table, inherited_regions),
         organization=table.boolean("organization", False),
         role_name=role_name.strip("/"),
         external_id=table.string("external_id"),
@@ -149,9 +169,8 @@ def parse_settings(raw: Mapping[str, Any]) -> AwsSettings:
             overrides = own.raw if own is not None else {}
             # only partition keys are inherited, so an unknown key can only be the table's own
             merged = {**inherited, **overrides}
-            partitions.append(
-                _partition(name, SettingsReader(merged, tables.key(name), _PARTITION_KEYS))
-            )
+            reader = SettingsReader(merged, tables.key(name), _PARTITION_KEYS)
+            partitions.append(_partition(name, reader, "regions" not in overrides))
     rate = top.number("max_requests_per_second", None)
     retry_mode = top.choice("retry_mode", "standard", ("standard", "adaptive"))
     return AwsSettings(
