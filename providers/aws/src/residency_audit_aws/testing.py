@@ -16,11 +16,16 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 import boto3
+import httpx
 
 __all__ = ["fake_profile", "moto_server", "seed_estate", "seed_session"]
 
 MANAGEMENT_ACCOUNT = "123456789012"  # moto's default account for unknown access keys
 _FLAGS = ("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets")
+
+
+def _reset(url: str) -> None:
+    httpx.post(f"{url}/moto-api/reset", timeout=10).raise_for_status()
 
 
 @contextlib.contextmanager
@@ -37,10 +42,15 @@ def moto_server() -> Iterator[str]:
     os.environ["MOTO_EC2_LOAD_DEFAULT_AMIS"] = "false"
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
+    host, port = server.get_host_and_port()
+    url = f"http://{host}:{port}"
+    # the threaded server shares moto's in-process state with every mock_aws in this process:
+    # start empty, and leave nothing behind for the next test
+    _reset(url)
     try:
-        host, port = server.get_host_and_port()
-        yield f"http://{host}:{port}"
+        yield url
     finally:
+        _reset(url)
         server.stop()
         access_log.setLevel(level)
         if saved is None:
