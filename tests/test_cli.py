@@ -274,3 +274,14 @@ def test_weakened_profile_is_named_in_every_report(
         r'<div class="notice warn" role="alert" id="weakened-notice">(.*?)</div>', html, re.S
     )
     assert notice is not None and "HK" in notice.group(1) and "(2)-1" in notice.group(1)
+
+
+def test_regions_piped_is_tab_separated_and_includes_multi_region_candidates() -> None:
+    code, output = run("regions", "--country", "HK")
+    assert code == 0
+    lines = [line.split("\t") for line in output.splitlines()]
+    assert lines[0] == ["provider", "code", "name", "countries", "type", "cloud", "verified"]
+    rows = {(r[0], r[1]): r for r in lines[1:]}
+    assert rows[("aws", "ap-east-1")][3] == "HK"
+    asia = rows[("gcp", "ASIA")]
+    assert "HK" in asia[3].split(";") and "candidates" in asia[4] and asia[6] == "UNVERIFIED"

@@ -351,12 +351,8 @@ def regions(provider: str | None, country: str | None, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps([_entry_dict(r) for r in rows], ensure_ascii=False, indent=2))
         return
-    from rich.console import Console
-    from rich.table import Table
-
-    table = Table("provider", "code", "name", "countries", "type", "cloud", "verified")
-    for r in rows:
-        table.add_row(
+    cells = [
+        (
             r.provider,
             r.code,
             r.display_name,
@@ -365,6 +361,21 @@ def regions(provider: str | None, country: str | None, as_json: bool) -> None:
             r.cloud,
             "yes" if r.verified else "UNVERIFIED",
         )
+        for r in rows
+    ]
+    header = ("provider", "code", "name", "countries", "type", "cloud", "verified")
+    if not sys.stdout.isatty():  # piped: one tab-separated line per row, for grep and cut
+        for row in (header, *cells):
+            click.echo("\t".join(row))
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(*header)
+    for col in table.columns[:2]:
+        col.no_wrap = True
+    for row in cells:
+        table.add_row(*row)
     Console(soft_wrap=True).print(table)
 
 
