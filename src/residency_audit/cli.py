@@ -10,12 +10,13 @@ Exit codes (docs/cli.md):
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, ClassVar, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 import click
 
@@ -25,6 +26,10 @@ from .logs import configure_logging
 from .model import Severity
 from .results import ScanResult
 
+if TYPE_CHECKING:
+    from .config import Config
+    from .history import Suppressions
+
 F = TypeVar("F", bound=Callable[..., Any])
 
 EXIT_OK, EXIT_FINDINGS, EXIT_INPUT, EXIT_INCOMPLETE, EXIT_INTERNAL = 0, 1, 2, 3, 4
@@ -33,30 +38,23 @@ SEVERITIES = [s.value for s in Severity]
 log = logging.getLogger("residency_audit.cli")
 
 
-def _fail_input(exc: InputError) -> None:
-    click.echo(f"error: {exc}", err=True)
-    sys.exit(EXIT_INPUT)
-
-
 def _guard(func: F) -> F:
     """Turn library errors into messages and exit codes."""
 
+    @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return func(*args, **kwargs)
         except InputError as exc:
-            _fail_input(exc)
-        except click.exceptions.Exit:
-            raise
-        except click.ClickException:
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(EXIT_INPUT)
+        except (click.exceptions.Exit, click.ClickException):
             raise
         except Exception as exc:
             log.exception("internal error")
             click.echo(f"internal error: {type(exc).__name__}: {exc}", err=True)
             sys.exit(EXIT_INTERNAL)
 
-    wrapper.__name__ = func.__name__
-    wrapper.__doc__ = func.__doc__
     return wrapper  # type: ignore[return-value]
 
 
@@ -237,7 +235,7 @@ def scan(
     sys.exit(_exit_code(result, Severity(fail_on or config.output.fail_on), new_only))
 
 
-def _load_suppressions(path: Path | None) -> Any:
+def _load_suppressions(path: Path | None) -> Suppressions | None:
     if path is None:
         return None
     from .history import load_suppressions
@@ -248,8 +246,8 @@ def _load_suppressions(path: Path | None) -> Any:
 def _record_history(
     result: ScanResult,
     url: str,
-    supp: Any,
-    config: Any,
+    supp: Suppressions | None,
+    config: Config,
     tickets_mode: str | None,
     report_url: str | None,
 ) -> tuple[ScanResult, str | None, str | None]:
@@ -318,7 +316,7 @@ def evaluate(
     """Re-evaluate a saved inventory.json offline (no cloud calls)."""
     from .config import load_config
     from .fixture_provider import load_inventory
-    from .rules import ClassificationSettings, EvaluationSettings
+    from .rules import EvaluationSettings
     from .scan import evaluate_inventory, resolve_profile, settings_from_config
 
     inv = load_inventory(inventory)
@@ -328,9 +326,7 @@ def evaluate(
     else:
         from datetime import UTC, datetime
 
-        settings = EvaluationSettings(
-            classification=ClassificationSettings(), attestations=(), today=datetime.now(UTC).date()
-        )
+        settings = EvaluationSettings(today=datetime.now(UTC).date())
     result = evaluate_inventory(inv, chosen, settings)
     written = _write(result, output, lang, ("json", "csv", "html"))
     if not quiet:

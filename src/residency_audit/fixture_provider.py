@@ -18,6 +18,7 @@ from pydantic import ValidationError
 from .config import pydantic_error_key
 from .errors import CollectionError, ConfigError, InputError
 from .model import Bucket, CoverageNote, Inventory, ScopeStatus
+from .plugin_settings import SettingsReader
 from .plugins import Scope
 
 __all__ = ["FixtureProvider", "load_inventory"]
@@ -45,12 +46,7 @@ class FixtureProvider:
 
     @classmethod
     def from_settings(cls, settings: Mapping[str, Any]) -> FixtureProvider:
-        unknown = set(settings) - {"path"}
-        if unknown:
-            raise ConfigError("unknown setting", key=f"providers.fixture.{sorted(unknown)[0]}")
-        path = settings.get("path")
-        if path is not None and (not isinstance(path, str) or not path):
-            raise ConfigError("must be the path of an inventory file", key="providers.fixture.path")
+        path = SettingsReader(settings, "providers.fixture", {"path"}).string("path")
         return cls(Path(path) if path else None)
 
     def _load(self) -> Inventory:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -258,12 +258,9 @@ def run_scan(
     *,
     progress: ProgressSink | None = None,
     profile: Profile | None = None,
-    providers: Iterable[str] | None = None,
 ) -> ScanResult:
     """Load, collect, resolve and evaluate. Raises ConfigError before any cloud call."""
     profile = profile or resolve_profile(config.profile, config.base_dir)
     built = build_providers(config)
-    if providers is not None:
-        built = {n: p for n, p in built.items() if n in set(providers)}
     inventory = collect(built, max_workers=config.scan.max_workers, progress=progress)
     return evaluate_inventory(inventory, profile, settings_from_config(config))
