@@ -10,7 +10,7 @@ import pytest
 
 from residency_audit.model import Certainty, PublicVerdict, ScopeStatus, Severity
 from residency_audit.results import ScanResult
-from residency_audit.testing import load_module, scan_provider
+from residency_audit.testing import bucket_named, finding_summary, load_module, scan_provider
 
 pytestmark = pytest.mark.emulator
 
@@ -26,14 +26,6 @@ def result(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ScanResult]:
     workdir = tmp_path_factory.mktemp("demo")
     with _backend().serve(workdir / "gcp") as settings:
         yield scan_provider("gcp", settings, workdir)
-
-
-def findings_for(result: ScanResult, bucket: str) -> list[tuple[str, Severity, str | None]]:
-    return [
-        (f.rule_id, f.severity, f.location.country if f.location else None)
-        for f in result.findings
-        if f.resource and f.resource.name == bucket
-    ]
 
 
 def test_every_demo_bucket_is_scanned_in_its_own_project(result: ScanResult) -> None:
@@ -62,7 +54,7 @@ def test_asia_multi_region_is_a_high_possible_finding_naming_hk(result: ScanResu
 
 
 def test_hong_kong_bucket_and_hong_kong_key_are_flagged(result: ScanResult) -> None:
-    hk = findings_for(result, "hk-sales-exchange")
+    hk = finding_summary(result, "hk-sales-exchange")
     assert ("location.concern", Severity.CRITICAL, "HK") in hk
     key = [
         f
@@ -74,18 +66,18 @@ def test_hong_kong_bucket_and_hong_kong_key_are_flagged(result: ScanResult) -> N
 
 def test_japan_only_buckets_have_no_location_finding(result: ScanResult) -> None:
     for name in ("design-masters-tokyo", "tokyo-osaka-dual"):
-        rules = {rule for rule, _, _ in findings_for(result, name)}
+        rules = {rule for rule, _, _ in finding_summary(result, name)}
         assert not any(r.startswith("location.") for r in rules), (name, rules)
 
 
 def test_configurable_dual_region_reports_taiwan_member(result: ScanResult) -> None:
-    bucket = next(b for b in result.inventory.buckets if b.name == "tokyo-taipei-config-dual")
+    bucket = bucket_named(result, "tokyo-taipei-config-dual")
     countries = {c for loc in bucket.locations if loc.resolution for c in loc.resolution.countries}
     assert countries == {"JP", "TW"}
 
 
 def test_unknown_region_and_denied_iam_are_unverified_not_safe(result: ScanResult) -> None:
-    bucket = next(b for b in result.inventory.buckets if b.name == "new-region-scratch")
+    bucket = bucket_named(result, "new-region-scratch")
     assert bucket.public_access.verdict is PublicVerdict.UNKNOWN
     assert bucket.gaps[0].error_code == "403"
     unknown = [f for f in result.findings if f.resource and f.resource.name == bucket.name]
