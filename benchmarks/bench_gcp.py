@@ -19,7 +19,6 @@ one request at a time and closes every connection). Not run by the tests.
 from __future__ import annotations
 
 import argparse
-import json
 import multiprocessing
 import tempfile
 import time
@@ -35,7 +34,7 @@ from google.cloud.storage import Client  # type: ignore[import-untyped]
 
 from residency_audit.model import Bucket
 from residency_audit_gcp import GcpProvider
-from residency_audit_gcp.testing import bucket_resource, iam_policy
+from residency_audit_gcp.testing import bucket_resource, iam_policy, write_seed
 
 PROJECT = "bench-proj"
 KINDS: list[Callable[[str], dict[str, Any]]] = [
@@ -61,17 +60,7 @@ KINDS: list[Callable[[str], dict[str, Any]]] = [
 def seed(data_dir: Path, n: int) -> None:
     buckets = [KINDS[i % len(KINDS)](f"bench-{i:06d}") for i in range(n)]
     public = iam_policy(("roles/storage.objectViewer", ["allUsers"]), version=3)
-    meta = {
-        "buckets": {b["name"]: b for b in buckets},
-        "objects": {b["name"]: {} for b in buckets},
-        "resumable": {},
-        "bucket_iam_policies": {
-            b["name"]: public if i % 7 == 0 else iam_policy() for i, b in enumerate(buckets)
-        },
-        "soft_deleted": {},
-    }
-    (data_dir / ".cloudstorage").mkdir(parents=True, exist_ok=True)
-    (data_dir / ".cloudstorage" / ".meta").write_text(json.dumps(meta))
+    write_seed(data_dir, buckets, {b["name"]: public for b in buckets[::7]})
 
 
 def _serve(data_dir: str, rtt_ms: float, port: Any) -> None:

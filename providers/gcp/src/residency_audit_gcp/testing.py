@@ -19,7 +19,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-__all__ = ["bucket_resource", "iam_policy", "serve_emulator"]
+__all__ = ["bucket_resource", "iam_policy", "serve_emulator", "write_seed"]
 
 
 def bucket_resource(
@@ -95,22 +95,16 @@ def _forbidden(handler: Any, what: str) -> None:
     handler.wfile.write(body)
 
 
-@contextlib.contextmanager
-def serve_emulator(
+def write_seed(
     data_dir: Path,
     buckets: Sequence[Mapping[str, Any]],
     policies: Mapping[str, Mapping[str, Any]] | None = None,
-    *,
-    deny_iam: Sequence[str] = (),
-    deny_list: bool = False,
-) -> Iterator[str]:
-    """Seed and start gcp-storage-emulator on a free 127.0.0.1 port; yield its URL.
+) -> None:
+    """Write the emulator's metadata file so it starts with ``buckets`` exactly as given.
 
-    Every bucket gets an IAM policy in the seed (default: empty), because the emulator rewrites its
-    whole metadata file when it first returns a default policy.
+    Every bucket gets an IAM policy (default: empty), because the emulator rewrites its whole
+    metadata file when it first returns a default policy.
     """
-    from gcp_storage_emulator import server as emu_server  # type: ignore[import-untyped]
-
     policies = dict(policies or {})
     meta = {
         "buckets": {b["name"]: dict(b) for b in buckets},
@@ -125,6 +119,21 @@ def serve_emulator(
     store.mkdir(parents=True, exist_ok=True)
     (store / ".meta").write_text(json.dumps(meta))
 
+
+@contextlib.contextmanager
+def serve_emulator(
+    data_dir: Path,
+    buckets: Sequence[Mapping[str, Any]],
+    policies: Mapping[str, Mapping[str, Any]] | None = None,
+    *,
+    deny_iam: Sequence[str] = (),
+    deny_list: bool = False,
+) -> Iterator[str]:
+    """Seed (:func:`write_seed`) and start gcp-storage-emulator on a free 127.0.0.1 port; yield
+    its URL."""
+    from gcp_storage_emulator import server as emu_server  # type: ignore[import-untyped]
+
+    write_seed(data_dir, buckets, policies)
     denied = {re.escape(n) for n in deny_iam}
     iam_path = re.compile(rf"^/storage/v1/b/({'|'.join(denied)})/iam$") if denied else None
 
