@@ -196,8 +196,6 @@ class ResourceManagerReader:
         observer: RequestObserver | None = None,
     ) -> None:
         options = {"api_endpoint": endpoint} if endpoint else None
-        if endpoint:
-            credentials = AnonymousCredentials()  # type: ignore[no-untyped-call]
         self._projects = resourcemanager_v3.ProjectsClient(
             credentials=credentials, transport="rest", client_options=options
         )

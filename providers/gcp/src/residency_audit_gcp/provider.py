@@ -72,12 +72,7 @@ class GcpProvider:
     def _default_project(self) -> Scope:
         project = os.environ.get("GOOGLE_CLOUD_PROJECT")
         if not project and not self._uses_emulator_only():
-            try:
-                project = self._credentials.get()[1]
-            except GcpApiError as exc:
-                raise CollectionError(
-                    f"gcp: cannot load credentials: {exc}", code=exc.code
-                ) from exc
+            project = self._load_credentials()[1]
         if not project:
             raise ConfigError(
                 "no project to scan: set projects, organization or folder "
@@ -92,9 +87,10 @@ class GcpProvider:
         The root failing means no scope can be named: CollectionError. A sub-folder failing
         becomes a scope of its own whose listing fails, so the scan reports it as FAILED.
         """
+        endpoint = self.settings.resource_manager_endpoint
         reader = ResourceManagerReader(
-            self._rm_credentials(),
-            endpoint=self.settings.resource_manager_endpoint,
+            anonymous() if endpoint else self._load_credentials()[0],
+            endpoint=endpoint,
             observer=self._observer,
         )
         seen: set[str] = set()
@@ -177,23 +173,18 @@ class GcpProvider:
 
     def _storage_reader(self, project: str) -> StorageReader:
         endpoint = self.settings.storage_endpoint(project)
-        try:
-            creds: Credentials = anonymous() if endpoint else self._credentials.get()[0]
-        except GcpApiError as exc:
-            raise CollectionError(f"gcp: cannot load credentials: {exc}", code=exc.code) from exc
         return StorageReader(
             project,
-            creds,
+            anonymous() if endpoint else self._load_credentials()[0],
             endpoint=endpoint,
             pool=self.settings.max_workers,
             observer=self._observer,
         )
 
-    def _rm_credentials(self) -> Credentials:
-        if self.settings.resource_manager_endpoint:
-            return anonymous()
+    def _load_credentials(self) -> tuple[Credentials, str | None]:
+        """(credentials, default project); unloadable credentials fail the scope."""
         try:
-            return self._credentials.get()[0]
+            return self._credentials.get()
         except GcpApiError as exc:
             raise CollectionError(f"gcp: cannot load credentials: {exc}", code=exc.code) from exc
 
