@@ -48,8 +48,8 @@ def _guard(func: F) -> F:
         except InputError as exc:
             click.echo(f"error: {exc}", err=True)
             sys.exit(EXIT_INPUT)
-        except (click.exceptions.Exit, click.ClickException):
-            raise
+        except (click.exceptions.Exit, click.ClickException, BrokenPipeError):
+            raise  # click reports these itself (a closed pipe, as in `| head`, is no bug of ours)
         except Exception as exc:
             log.exception("internal error")
             click.echo(f"internal error: {type(exc).__name__}: {exc}", err=True)
@@ -402,13 +402,12 @@ def profiles_list() -> None:
 @_guard
 def profiles_show(name: str, as_json: bool) -> None:
     """Show a profile (built-in name or TOML path) with each country's basis."""
+    from .profiles import profile_summary
     from .scan import resolve_profile
 
     p = resolve_profile(name, None)
-    rows = _profile_rows(p)
+    doc = profile_summary(p)
     if as_json:
-        doc = {"name": p.name, "sha256": p.sha256, "base": p.base, "countries": rows}
-        doc["weakened"] = [w.model_dump() for w in p.weakened]
         click.echo(json.dumps(doc, ensure_ascii=False, indent=2))
         return
     click.echo(f"{p.name}  sha256={p.sha256}")
@@ -417,29 +416,13 @@ def profiles_show(name: str, as_json: bool) -> None:
         click.echo(f"extends: {p.base}")
     for w in p.weakened:
         click.echo(f"WEAKENED: {w.country} removed from {w.removed_from} ({', '.join(w.items)})")
-    for row in rows:
+    for row in doc["countries"]:
         gov = " government-access" if row["government_access"] else ""
-        click.echo(f"{row['country']}  {row['tier']}{gov}")
+        click.echo(f"{row['country']} {row['name']}  {row['tier']}{gov}")
         for basis in row["bases"]:
             default = " [policy default]" if basis["policy_default"] else ""
             click.echo(f"    - {basis['label_en']}{default} (source: {basis['source']})")
-    click.echo("every other country: caution")
-
-
-def _profile_rows(p: Any) -> list[dict[str, Any]]:
-    countries = sorted(set(p.concern) | set(p.government_access) | set(p.allowed))
-    rows = []
-    for cc in countries:
-        policy = p.classify(cc)
-        rows.append(
-            {
-                "country": cc,
-                "tier": policy.tier.value,
-                "government_access": policy.government_access,
-                "bases": [b.model_dump() for b in policy.bases],
-            }
-        )
-    return rows
+    click.echo(f"every other country: {doc['default_tier']}")
 
 
 @cli.command()
