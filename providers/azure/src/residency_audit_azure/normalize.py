@@ -29,6 +29,7 @@ __all__ = [
     "ProbeResult",
     "account_bucket",
     "container_bucket",
+    "customer_key",
     "encryption",
     "geo_mechanism",
     "geo_secondary",
@@ -217,6 +218,16 @@ def vault_name(keyvault_uri: str | None) -> str | None:
     return host.split(".", 1)[0].lower()
 
 
+def customer_key(account: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    """``keyvaultproperties`` of a customer-managed key ({} if not returned); None when the
+    account does not use Key Vault keys."""
+    enc = _props(account).get("encryption")
+    if not isinstance(enc, Mapping) or _lower(enc.get("keySource")) != "microsoft.keyvault":
+        return None
+    kv = enc.get("keyvaultproperties")
+    return kv if isinstance(kv, Mapping) else {}
+
+
 def encryption(
     account: Mapping[str, Any], container: Mapping[str, Any] | None
 ) -> tuple[Encryption, list[Gap]]:
@@ -234,8 +245,7 @@ def encryption(
         details.append("Microsoft-managed keys")
     elif source == "microsoft.keyvault":
         tier = EncryptionTier.CUSTOMER_MANAGED
-        kv = enc.get("keyvaultproperties")
-        kv = kv if isinstance(kv, Mapping) else {}
+        kv = customer_key(account) or {}
         uri = kv.get("keyvaulturi")
         key_id = kv.get("currentVersionedKeyIdentifier") or (
             f"{str(uri).rstrip('/')}/keys/{kv.get('keyname')}" if uri else None
@@ -264,17 +274,15 @@ def key_location(
     account: Mapping[str, Any], vault_region: str | None, reason: str | None
 ) -> Location | None:
     """Where a customer-managed key lives; None when Microsoft manages the key."""
-    enc = _props(account).get("encryption")
-    if not isinstance(enc, Mapping) or _lower(enc.get("keySource")) != "microsoft.keyvault":
+    kv = customer_key(account)
+    if kv is None:
         return None
-    kv = enc.get("keyvaultproperties")
-    uri = kv.get("keyvaulturi") if isinstance(kv, Mapping) else None
     return Location(
         role=Role.KEY,
         provider=PROVIDER,
         region=vault_region,
         mechanism="key-vault",
-        target=uri,
+        target=kv.get("keyvaulturi"),
         unknown_reason=None if vault_region else (reason or "the key vault could not be read"),
     )
 

@@ -7,7 +7,6 @@ account once. Every read that fails becomes a gap or an UNKNOWN location, never 
 
 from __future__ import annotations
 
-import functools
 import threading
 from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -41,15 +40,11 @@ __all__ = ["AzureProvider"]
 Item = Bucket | CoverageNote
 
 
-@functools.cache
-def _catalog() -> Any:
+def catalog_pair(region: str) -> tuple[str, str] | None:
+    # Imported on first use: the catalog loads data files, which must not happen at import time.
     from residency_audit.catalog import load_catalog
 
-    return load_catalog()
-
-
-def catalog_pair(region: str) -> tuple[str, str] | None:
-    pair = _catalog().azure_geo_pair(region)
+    pair = load_catalog().azure_geo_pair(region)
     return None if pair is None else (str(pair.secondary), str(pair.source))
 
 
@@ -242,10 +237,10 @@ class AzureProvider:
         return result
 
     def _key_location(self, subscription: str, account: Mapping[str, Any]) -> Location | None:
-        enc = (account.get("properties") or {}).get("encryption") or {}
-        if str(enc.get("keySource", "")).lower() != "microsoft.keyvault":
+        kv = nz.customer_key(account)
+        if kv is None:
             return None
-        uri = (enc.get("keyvaultproperties") or {}).get("keyvaulturi")
+        uri = kv.get("keyvaulturi")
         vault = nz.vault_name(uri)
         if vault is None:
             reason = (
