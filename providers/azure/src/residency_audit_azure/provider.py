@@ -26,6 +26,7 @@ from residency_audit.plugins import Scope
 
 from . import normalize as nz
 from .client import (
+    AnonymousProbe,
     ArmClient,
     AzureApiError,
     DataPlaneClient,
@@ -132,8 +133,8 @@ class AzureProvider:
             index[str(acc.get("id", "")).lower()] = acc
             index[str(acc.get("name", "")).lower()] = acc
         with ThreadPoolExecutor(self.settings.max_workers, "azure-account") as pool:
-            work = [(acc, pool.submit(self._account_items, scope, acc, index)) for acc in accounts]
-            for _, future in work:
+            futures = [pool.submit(self._account_items, scope, acc, index) for acc in accounts]
+            for future in futures:
                 yield from future.result()
 
     def _account_items(
@@ -293,7 +294,7 @@ class AzureProvider:
         locations = [
             Location(
                 role=Role.PRIMARY,
-                provider="azure",
+                provider=nz.PROVIDER,
                 region=None,
                 mechanism="storage-account",
                 target=scope.id,
@@ -321,7 +322,7 @@ class AzureProvider:
                 locations.append(
                     Location(
                         role=Role.GEO_SECONDARY,
-                        provider="azure",
+                        provider=nz.PROVIDER,
                         region=None,
                         mechanism=mechanism,
                         target=scope.id,
@@ -329,18 +330,14 @@ class AzureProvider:
                         "region is not visible without ARM",
                     )
                 )
-        stand_in = {"name": scope.id, "id": client.url.rstrip("/")}
+        stand_in = {
+            "name": scope.id,
+            "id": client.url.rstrip("/"),
+            "properties": {"primaryEndpoints": {"blob": client.url}},  # for the anonymous probe
+        }
         for container in containers:
             name = str(container["name"])
-            probe = None
-            if self.settings.verify_anonymous:
-                endpoint = self.settings.blob_endpoint
-                url = endpoint.format(account=scope.id) if endpoint else client.url
-                probe = _probe_result(
-                    probe_anonymous_listing(
-                        url, name, self.settings.verify_timeout, self.request_log
-                    )
-                )
+            probe = self._probe(stand_in, name) if self.settings.verify_anonymous else None
             container = {**container, "id": f"{client.url.rstrip('/')}/{name}"}
             yield nz.container_bucket(
                 scope.id,
@@ -353,7 +350,7 @@ class AzureProvider:
             )
 
 
-def _probe_result(result: Any) -> nz.ProbeResult:
+def _probe_result(result: AnonymousProbe) -> nz.ProbeResult:
     if result.succeeded:
         return nz.ProbeResult(True, "anonymous listing succeeded (HTTP 200)")
     status = f"HTTP {result.status}" if result.status else "no response"
