@@ -1,4 +1,4 @@
-"""The guideline facts a report cites: original title, date, item IDs and short gists.
+"""The guideline facts a report cites: original title, date, and the items (gist, treatment).
 
 One function, :func:`guideline_reference`, is the only place the report gets these from: it adapts
 ``residency_audit.guideline`` (the validated item data) to what the templates need.
@@ -11,17 +11,7 @@ from functools import cache
 
 from .. import guideline as g
 
-__all__ = ["GuidelineRef", "ItemRef", "guideline_reference"]
-
-
-@dataclass(frozen=True)
-class ItemRef:
-    id: str
-    gist_ja: str
-    gist_en: str
-
-    def gist(self, lang: str) -> str:
-        return self.gist_ja if lang == "ja" else self.gist_en
+__all__ = ["GuidelineRef", "guideline_reference"]
 
 
 @dataclass(frozen=True)
@@ -36,7 +26,7 @@ class GuidelineRef:
     qa_url: str  # shown as text only: the report never links or fetches anything external
     summary_notice_ja: str
     summary_notice_en: str
-    items: tuple[ItemRef, ...]
+    items: tuple[g.GuidelineItem, ...]  # the validated items themselves: gist and treatment
 
     def item_ids(self) -> tuple[str, ...]:
         return tuple(i.id for i in self.items)
@@ -56,5 +46,5 @@ def guideline_reference() -> GuidelineRef:
         qa_url=g.METI_QA_URL,
         summary_notice_ja=g.SUMMARY_NOTICE_JA,
         summary_notice_en=g.SUMMARY_NOTICE_EN,
-        items=tuple(ItemRef(i.id, i.gist_ja, i.gist_en) for i in g.guideline_items()),
+        items=g.guideline_items(),
     )

@@ -13,14 +13,15 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import TypeVar
 
-from ..model import Finding, FindingState, Severity
+from ..guideline import GuidelineItem
+from ..model import Finding, FindingState
 from ..results import ScanResult
 from ..rules import Attestation, EvaluationSettings
+from ..rules.attestations import ATTESTED_ITEMS
 from .facts import SEVERITIES_WORST_FIRST, finding_sort_key
 from .guideline_ref import guideline_reference
 
 __all__ = [
-    "ATTESTED_ITEMS",
     "AttestationRow",
     "Changes",
     "ItemView",
@@ -33,7 +34,6 @@ __all__ = [
     "severity_totals",
 ]
 
-ATTESTED_ITEMS = ("(1)-1", "(2)-3")
 TOP_PER_ITEM = 5
 # the rules' own warning window, so the report and the findings agree on "expiring"
 EXPIRY_WARNING_DAYS: int = EvaluationSettings.model_fields["expiry_warning_days"].default
@@ -45,6 +45,9 @@ _TIER_RULES = {
     "location.caution": "caution",
 }
 _TIER_ORDER = ("concern", "gov", "caution")
+
+# an item ID the guideline data does not know: no gist, no treatment
+_NO_TEXT = GuidelineItem(id="", gist_ja="", gist_en="", treatment_en="", treatment_ja="")
 
 T = TypeVar("T")
 
@@ -129,15 +132,12 @@ def _status(counts: dict[str, int], suppressed: int, complete: bool) -> str:
 
 
 def item_views(result: ScanResult) -> list[ItemView]:
-    from .. import guideline as g
-
     ref = guideline_reference()
-    treatments = {i.id: (i.treatment_ja, i.treatment_en) for i in g.guideline_items()}
+    known = {i.id: i for i in ref.items}
     ordered = sorted(result.findings, key=finding_sort_key)
     ids = list(ref.item_ids())
     # an item ID the guideline data does not know still gets a row: never drop a finding
     ids += sorted({i for f in ordered for i in f.guideline_items} - set(ids))
-    gists = {i.id: (i.gist_ja, i.gist_en) for i in ref.items}
     attestations = attestation_rows(result.attestations, result.scan.finished.date())
     views = []
     for item_id in ids:
@@ -145,15 +145,14 @@ def item_views(result: ScanResult) -> list[ItemView]:
         live = active(mine)
         counts = severity_totals(live)
         suppressed = len(mine) - len(live)
-        gist = gists.get(item_id, ("", ""))
-        treatment = treatments.get(item_id, ("", ""))
+        text = known.get(item_id, _NO_TEXT)
         views.append(
             ItemView(
                 id=item_id,
-                gist_ja=gist[0],
-                gist_en=gist[1],
-                treatment_ja=treatment[0],
-                treatment_en=treatment[1],
+                gist_ja=text.gist_ja,
+                gist_en=text.gist_en,
+                treatment_ja=text.treatment_ja,
+                treatment_en=text.treatment_en,
                 status=_status(counts, suppressed, result.scan.coverage.complete),
                 counts=counts,
                 total=len(live),
@@ -220,8 +219,3 @@ def country_tiers(
         if old is None or _TIER_ORDER.index(tier) < _TIER_ORDER.index(old):
             tiers[cc] = tier
     return tiers
-
-
-def worst(findings: Iterable[Finding]) -> Severity | None:
-    ranked = [f.severity for f in findings]
-    return max(ranked, key=lambda s: s.rank) if ranked else None
