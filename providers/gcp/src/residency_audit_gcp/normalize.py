@@ -67,6 +67,16 @@ def bucket_uid(name: str) -> str:
     return f"//storage.googleapis.com/projects/_/buckets/{name}"
 
 
+def _primary(region: str | None, reason: str | None) -> Location:
+    return Location(
+        role=Role.PRIMARY,
+        provider=PROVIDER,
+        region=region,
+        mechanism="gcs-bucket-location",
+        unknown_reason=reason,
+    )
+
+
 def _member(region: str | None, mechanism: str, **kw: Any) -> Location:
     return Location(
         role=Role.MULTI_REGION_MEMBER, provider=PROVIDER, region=region, mechanism=mechanism, **kw
@@ -116,15 +126,7 @@ def bucket_locations(resource: Mapping[str, Any], members_of: MembersOf) -> tupl
     placement = resource.get("customPlacementConfig")
     data_locations = placement.get("dataLocations") if isinstance(placement, Mapping) else None
     if not isinstance(raw, str) or not raw.strip():
-        return (
-            Location(
-                role=Role.PRIMARY,
-                provider=PROVIDER,
-                region=None,
-                mechanism="gcs-bucket-location",
-                unknown_reason="the bucket resource has no location",
-            ),
-        )
+        return (_primary(None, "the bucket resource has no location"),)
     code = raw.strip().upper()
     if data_locations is not None or (ltype == "dual-region" and code in _MULTI_REGIONS):
         return _configurable(code, data_locations)
@@ -140,15 +142,7 @@ def bucket_locations(resource: Mapping[str, Any], members_of: MembersOf) -> tupl
     if not ltype and members_of(code):  # locationType missing: recognise a dual-region code
         return _predefined(code, members_of)
     reason = None if ltype in ("region", "") else f"unrecognised locationType {ltype!r}"
-    return (
-        Location(
-            role=Role.PRIMARY,
-            provider=PROVIDER,
-            region=code.lower(),
-            mechanism="gcs-bucket-location",
-            unknown_reason=reason,
-        ),
-    )
+    return (_primary(code.lower(), reason),)
 
 
 def key_location(key_name: str) -> Location:
@@ -185,20 +179,14 @@ def key_location(key_name: str) -> Location:
 
 def encryption(resource: Mapping[str, Any]) -> Encryption:
     enc = resource.get("encryption")
-    if enc is None:
-        return Encryption(
-            tier=EncryptionTier.PROVIDER_MANAGED, detail="Google-managed encryption key"
-        )
-    key = enc.get("defaultKmsKeyName") if isinstance(enc, Mapping) else None
+    if enc is not None and not isinstance(enc, Mapping):
+        return Encryption(tier=EncryptionTier.UNKNOWN, detail="encryption field is not an object")
+    key = (enc or {}).get("defaultKmsKeyName")
     if isinstance(key, str) and key:
         return Encryption(
             tier=EncryptionTier.CUSTOMER_MANAGED, key_id=key, detail="CMEK (Cloud KMS default key)"
         )
-    if isinstance(enc, Mapping):
-        return Encryption(
-            tier=EncryptionTier.PROVIDER_MANAGED, detail="Google-managed encryption key"
-        )
-    return Encryption(tier=EncryptionTier.UNKNOWN, detail="encryption field is not an object")
+    return Encryption(tier=EncryptionTier.PROVIDER_MANAGED, detail="Google-managed encryption key")
 
 
 def _iam_grants(policy: Mapping[str, Any]) -> list[str]:
@@ -321,14 +309,6 @@ def unreachable_bucket(project: str, resource_name: str) -> Bucket:
         scope=project,
         name=name,
         uid=bucket_uid(name),
-        locations=(
-            Location(
-                role=Role.PRIMARY,
-                provider=PROVIDER,
-                region=None,
-                mechanism="gcs-bucket-location",
-                unknown_reason=reason,
-            ),
-        ),
+        locations=(_primary(None, reason),),
         gaps=(Gap(field="location", reason=reason, error_code="unreachable", may_hide_copy=True),),
     )
