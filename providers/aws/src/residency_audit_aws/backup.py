@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
@@ -61,7 +61,6 @@ class RegionBackup:
     region: str
     plans: tuple[BackupPlan, ...] = ()
     error: Failure | None = None
-    notes: tuple[str, ...] = field(default=())
 
 
 def _glob(pattern: str, value: str) -> bool:
@@ -135,11 +134,11 @@ def selection_matches(
     return Match.BY_ARN if by_arn else Match.BY_PATTERN
 
 
-def _vault_arn(arn: str) -> tuple[str | None, str | None]:
+def _vault_region(arn: str) -> str | None:
     parts = arn.split(":")  # arn:aws:backup:REGION:ACCOUNT:backup-vault:NAME
     if len(parts) >= 7 and parts[2] == "backup":
-        return parts[3] or None, parts[4] or None
-    return None, None
+        return parts[3] or None
+    return None
 
 
 def plan_locations(plan: BackupPlan, partition: str, certainty: Certainty) -> list[Location]:
@@ -161,7 +160,7 @@ def plan_locations(plan: BackupPlan, partition: str, certainty: Certainty) -> li
             )
         for action in rule.get("CopyActions", []):
             arn = str(action.get("DestinationBackupVaultArn", ""))
-            region, _account = _vault_arn(arn)
+            region = _vault_region(arn)
             locations.append(
                 Location(
                     role=Role.BACKUP,

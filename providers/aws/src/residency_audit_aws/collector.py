@@ -272,7 +272,7 @@ class AccountScan:
         if isinstance(enc_response, Mapping):
             algorithm, key_id = nz.encryption_rule(enc_response)
             if algorithm and algorithm.startswith("aws:kms") and key_id:
-                key_region = key_id.split(":")[3] if key_id.startswith("arn:") else at
+                key_region = nz.arn_region(key_id) or at  # ids and aliases: bucket region
                 key_read = self._keys.get((key_region, key_id))
         enc, key_locations, enc_gaps = nz.encryption(enc_response, key_read, region)
         locations.extend(key_locations)

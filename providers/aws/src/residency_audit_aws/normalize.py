@@ -17,6 +17,7 @@ __all__ = [
     "DestinationRegion",
     "Failure",
     "Read",
+    "arn_region",
     "bucket_arn",
     "dedupe",
     "destination_bucket_names",
@@ -94,7 +95,8 @@ def encryption_rule(response: Mapping[str, Any]) -> tuple[str | None, str | None
     return None, None
 
 
-def _arn_region(arn: str) -> str | None:
+def arn_region(arn: str) -> str | None:
+    """The region field of an ARN; None when it has none (or is not an ARN)."""
     parts = arn.split(":")
     if len(parts) >= 6 and parts[0] == "arn" and parts[3]:
         return parts[3]
@@ -109,9 +111,9 @@ def key_locations(
     metadata: Mapping[str, Any] | None, key_id: str, bucket_region: str | None, mechanism: str
 ) -> list[Location]:
     """Where the key material lives: its own region and, for multi-Region keys, every sibling."""
-    own = _arn_region(str(metadata["Arn"])) if metadata else None
+    own = arn_region(str(metadata["Arn"])) if metadata else None
     if own is None:
-        own = _arn_region(key_id) or bucket_region  # ids and aliases resolve in the bucket's region
+        own = arn_region(key_id) or bucket_region  # ids and aliases resolve in the bucket's region
     target = str(metadata["Arn"]) if metadata else key_id
     locations = [
         Location(
@@ -255,7 +257,7 @@ def replication_locations(
         )
         replica_key = dest.get("EncryptionConfiguration", {}).get("ReplicaKmsKeyID")
         if replica_key:
-            region = _arn_region(str(replica_key)) or answer.region
+            region = arn_region(str(replica_key)) or answer.region
             locations.append(
                 Location(
                     role=Role.KEY,
