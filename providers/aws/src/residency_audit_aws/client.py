@@ -11,7 +11,6 @@ import os
 import re
 import threading
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from typing import Any
 
 import boto3
@@ -84,14 +83,6 @@ def _custom_endpoint(partition: PartitionSettings) -> str | None:
     )
 
 
-@dataclass(frozen=True)
-class _Tuning:
-    max_workers: int
-    retry_mode: str
-    max_attempts: int
-    max_requests_per_second: float | None
-
-
 class AwsAccount:
     """Clients for one account in one partition: cached per (service, region), thread-safe.
 
@@ -110,12 +101,7 @@ class AwsAccount:
         self.session = session
         self.partition = partition
         self.account_id = account_id
-        self._tuning = _Tuning(
-            settings.max_workers,
-            settings.retry_mode,
-            settings.max_attempts,
-            settings.max_requests_per_second,
-        )
+        self._settings = settings
         self._limiter = (
             RateLimiter(settings.max_requests_per_second)
             if settings.max_requests_per_second
@@ -127,8 +113,11 @@ class AwsAccount:
     def _config(self, service: str) -> Config:
         # Connection pool sized to the worker pools (per-bucket workers + regional prefetch).
         kwargs: dict[str, Any] = {
-            "retries": {"mode": self._tuning.retry_mode, "max_attempts": self._tuning.max_attempts},
-            "max_pool_connections": self._tuning.max_workers * 2 + 2,
+            "retries": {
+                "mode": self._settings.retry_mode,
+                "max_attempts": self._settings.max_attempts,
+            },
+            "max_pool_connections": self._settings.max_workers * 2 + 2,
             "connect_timeout": 10,
             "read_timeout": 60,
             "user_agent_extra": "residency-audit",
