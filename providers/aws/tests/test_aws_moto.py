@@ -17,6 +17,7 @@ from residency_audit.errors import CollectionError
 from residency_audit.model import Bucket, CoverageNote, EncryptionTier, PublicVerdict, Role
 from residency_audit_aws import AwsProvider
 from residency_audit_aws.permissions import ASSUME_ROLE, OPERATIONS, is_read_operation
+from residency_audit_aws.testing import credentials_session
 
 pytestmark = pytest.mark.usefixtures("moto")
 
@@ -73,12 +74,7 @@ def member_session(account_id: str) -> boto3.Session:
     creds = boto3.client("sts").assume_role(
         RoleArn=f"arn:aws:iam::{account_id}:role/{MEMBER_ROLE}", RoleSessionName="seed"
     )["Credentials"]
-    return boto3.Session(
-        aws_access_key_id=creds["AccessKeyId"],
-        aws_secret_access_key=creds["SecretAccessKey"],
-        aws_session_token=creds["SessionToken"],
-        region_name="us-east-1",
-    )
+    return credentials_session(creds)
 
 
 def scan(

@@ -28,6 +28,7 @@ import pytest
 from residency_audit.model import PublicVerdict, Role, ScopeStatus, Severity
 from residency_audit.results import ScanResult
 from residency_audit.testing import bucket_named, finding_summary, scan_provider
+from residency_audit_aws.testing import credentials_session
 
 GLOBAL_ACCOUNT = "123456789012"  # moto's account for keys it never issued
 CHINA_ACCOUNT = "210987654321"
@@ -50,11 +51,7 @@ def _session_in(partition: str, home: str, account: str) -> boto3.Session:
     creds = boto3.client("sts", region_name=home).assume_role(
         RoleArn=f"arn:{partition}:iam::{account}:role/seed", RoleSessionName="seed"
     )["Credentials"]
-    return boto3.Session(
-        aws_access_key_id=creds["AccessKeyId"],
-        aws_secret_access_key=creds["SecretAccessKey"],
-        aws_session_token=creds["SessionToken"],
-    )
+    return credentials_session(creds, region=None)
 
 
 def _profile(name: str, session: boto3.Session) -> str:

@@ -11,14 +11,21 @@ import json
 import logging
 import os
 import pathlib
-import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
 import boto3
 import httpx
 
-__all__ = ["fake_profile", "moto_server", "seed_estate", "seed_session"]
+from .client import _strip_account_host
+
+__all__ = [
+    "credentials_session",
+    "fake_profile",
+    "moto_server",
+    "seed_estate",
+    "seed_session",
+]
 
 MANAGEMENT_ACCOUNT = "123456789012"  # moto's default account for unknown access keys
 _FLAGS = ("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets")
@@ -100,23 +107,25 @@ def seed_session(endpoint: str, account: str | None = None) -> boto3.Session:
         RoleArn=f"arn:aws:iam::{account}:role/OrganizationAccountAccessRole",
         RoleSessionName="seed",
     )["Credentials"]
+    return credentials_session(creds)
+
+
+def credentials_session(
+    credentials: Mapping[str, Any], region: str | None = "us-east-1"
+) -> boto3.Session:
+    """A session on the temporary credentials an STS AssumeRole answer carries."""
     return boto3.Session(
-        aws_access_key_id=creds["AccessKeyId"],
-        aws_secret_access_key=creds["SecretAccessKey"],
-        aws_session_token=creds["SessionToken"],
-        region_name="us-east-1",
+        aws_access_key_id=credentials["AccessKeyId"],
+        aws_secret_access_key=credentials["SecretAccessKey"],
+        aws_session_token=credentials["SessionToken"],
+        region_name=region,
     )
 
 
 def _client(session: boto3.Session, service: str, endpoint: str, region: str) -> Any:
     client = session.client(service, region_name=region, endpoint_url=endpoint)  # type: ignore[call-overload]
     if service == "s3control":
-        client.meta.events.register(
-            "before-send.s3-control",
-            lambda request, **_: setattr(
-                request, "url", re.sub(r"^(https?://)\d{12}\.", r"\1", request.url)
-            ),
-        )
+        client.meta.events.register("before-send.s3-control", _strip_account_host)
     return client
 
 
