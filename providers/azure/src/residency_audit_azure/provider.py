@@ -12,6 +12,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, ClassVar
 
+from residency_audit.catalog import load_catalog
 from residency_audit.errors import CollectionError
 from residency_audit.model import (
     Bucket,
@@ -42,9 +43,7 @@ Item = Bucket | CoverageNote
 
 
 def catalog_pair(region: str) -> tuple[str, str] | None:
-    # Imported on first use: the catalog loads data files, which must not happen at import time.
-    from residency_audit.catalog import load_catalog
-
+    # load_catalog() reads its data files on the first call (never at import) and caches them.
     pair = load_catalog().azure_geo_pair(region)
     return None if pair is None else (str(pair.secondary), str(pair.source))
 

@@ -9,6 +9,7 @@ from typing import Any, ClassVar
 
 from google.auth.credentials import Credentials
 
+from residency_audit.catalog import load_catalog
 from residency_audit.errors import CollectionError, ConfigError
 from residency_audit.model import Bucket, CoverageNote
 from residency_audit.plugins import Scope
@@ -31,9 +32,7 @@ _IamResult = tuple[dict[str, Any] | None, tuple[str, str] | None]
 
 
 def _catalog_members(code: str) -> tuple[str, ...]:
-    # Imported on first use: the catalog loads data files, which must not happen at import time.
-    from residency_audit.catalog import load_catalog
-
+    # load_catalog() reads its data files on the first call (never at import) and caches them.
     return load_catalog().dual_region_members("gcp", code)
 
 
