@@ -16,6 +16,7 @@ import argparse
 import contextlib
 import functools
 import os
+import pathlib
 import socket
 import subprocess
 import sys
@@ -240,9 +241,7 @@ def main() -> int:
     rows = []
     with (
         moto_process() as url,
-        fake_profile(
-            __import__("pathlib").Path(os.environ.get("TMPDIR", "/tmp")) / "bench-aws", "bench"
-        ),
+        fake_profile(pathlib.Path(os.environ.get("TMPDIR", "/tmp")) / "bench-aws", "bench"),
     ):
         t = time.perf_counter()
         seed(url, args.n)

@@ -61,34 +61,35 @@ HK_VAULT = "arn:aws:backup:ap-east-1:111122223333:backup-vault:hk-vault"
 EU_VAULT = "arn:aws:backup:eu-west-1:444455556666:backup-vault:central"
 
 
-def test_backup_selections_and_copy_actions_become_backup_locations(
-    scan: AccountScan, stub: Any
-) -> None:
-    backup = stub("backup", "ap-northeast-1")
+def one_plan(backup: Stubber, name: str, rule: dict[str, Any]) -> None:
+    """The region lists one backup plan (PLAN_ID) with this single rule."""
     backup.add_response(
         "list_backup_plans",
-        {"BackupPlansList": [{"BackupPlanId": PLAN_ID, "BackupPlanName": "nightly"}]},
+        {"BackupPlansList": [{"BackupPlanId": PLAN_ID, "BackupPlanName": name}]},
         {},
     )
     backup.add_response(
         "get_backup_plan",
-        {
-            "BackupPlanId": PLAN_ID,
-            "BackupPlan": {
-                "BackupPlanName": "nightly",
-                "Rules": [
-                    {
-                        "RuleName": "nightly",
-                        "TargetBackupVaultName": "tokyo-vault",
-                        "CopyActions": [
-                            {"DestinationBackupVaultArn": HK_VAULT},
-                            {"DestinationBackupVaultArn": EU_VAULT},
-                        ],
-                    }
-                ],
-            },
-        },
+        {"BackupPlanId": PLAN_ID, "BackupPlan": {"BackupPlanName": name, "Rules": [rule]}},
         {"BackupPlanId": PLAN_ID},
+    )
+
+
+def test_backup_selections_and_copy_actions_become_backup_locations(
+    scan: AccountScan, stub: Any
+) -> None:
+    backup = stub("backup", "ap-northeast-1")
+    one_plan(
+        backup,
+        "nightly",
+        {
+            "RuleName": "nightly",
+            "TargetBackupVaultName": "tokyo-vault",
+            "CopyActions": [
+                {"DestinationBackupVaultArn": HK_VAULT},
+                {"DestinationBackupVaultArn": EU_VAULT},
+            ],
+        },
     )
     backup.add_response(
         "list_backup_selections",
@@ -153,22 +154,7 @@ def test_backup_selections_and_copy_actions_become_backup_locations(
 
 def test_backup_selections_that_cannot_be_read_are_a_gap(scan: AccountScan, stub: Any) -> None:
     backup = stub("backup", "eu-west-1")
-    backup.add_response(
-        "list_backup_plans",
-        {"BackupPlansList": [{"BackupPlanId": PLAN_ID, "BackupPlanName": "weekly"}]},
-        {},
-    )
-    backup.add_response(
-        "get_backup_plan",
-        {
-            "BackupPlanId": PLAN_ID,
-            "BackupPlan": {
-                "BackupPlanName": "weekly",
-                "Rules": [{"RuleName": "w", "TargetBackupVaultName": "v"}],
-            },
-        },
-        {"BackupPlanId": PLAN_ID},
-    )
+    one_plan(backup, "weekly", {"RuleName": "w", "TargetBackupVaultName": "v"})
     backup.add_client_error("list_backup_selections", "AccessDeniedException", http_status_code=403)
 
     region = scan._region_backup("eu-west-1")
