@@ -1,4 +1,4 @@
-"""Which buckets qualify for a ticket, the stable key that names each, and what resolves one."""
+"""Which buckets qualify for a ticket, and the stable key that names each."""
 
 from __future__ import annotations
 
@@ -7,11 +7,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 
-from ..model import Finding, ScopeStatus
+from ..model import Finding
 from ..results import ScanResult
 from .settings import TicketsSettings
 
-__all__ = ["FlaggedBucket", "bucket_key", "finding_digest", "flagged_buckets", "resolvable"]
+__all__ = ["FlaggedBucket", "bucket_key", "finding_digest", "flagged_buckets"]
 
 KEY_PREFIX = "ra-"
 
@@ -96,15 +96,3 @@ def flagged_buckets(
             findings=tuple(findings),
         )
     return dict(sorted(out.items(), key=lambda kv: (kv[1].provider, kv[1].scope, kv[1].name)))
-
-
-def resolvable(result: ScanResult, provider: str, scope: str, uid: str) -> bool:
-    """True when this scan may say the bucket is fixed: its scope was collected completely and no
-    setting that could hide a copy went unread. Unknown is never taken for fixed."""
-    inv = result.inventory
-    complete = any(
-        s.provider == provider and s.scope == scope and s.status is ScopeStatus.COMPLETE
-        for s in inv.scopes
-    )
-    hidden = any(b.uid == uid and any(g.may_hide_copy for g in b.gaps) for b in inv.buckets)
-    return complete and not hidden

@@ -31,9 +31,10 @@ from typing import TYPE_CHECKING, Any
 import httpx
 
 from ..history.ledger import NEVER_EXPIRES, LedgerEntry, LedgerState, TicketLedger
+from ..history.states import blocked_resolution
 from ..model import SuppressionRef
 from ..results import ScanResult
-from .buckets import FlaggedBucket, flagged_buckets, resolvable
+from .buckets import FlaggedBucket, flagged_buckets
 from .content import close_doc, comment_doc, ticket_text
 from .http import RetryPolicy, TicketError
 from .plan import TRACKER_CHANGES, Action, SyncPlan
@@ -171,6 +172,8 @@ def _plan_sink(
 ) -> list[Action]:
     found = {} if sink.stateless else sink.search()
     by_id = {t.id: t for ts in found.values() for t in ts}
+    # what may close a ticket: the same rule that resolves a finding in the history
+    complete, hidden = blocked_resolution(result.inventory)
     actions: list[Action] = []
     for key in [*flagged, *(k for k in ledger if k not in flagged)]:
         b, e = flagged.get(key), ledger.get(key)
@@ -243,7 +246,7 @@ def _plan_sink(
                 act.kind, act.reason = "closed", "no longer flagged; no ticket on the tracker"
             elif ticket.status is TicketStatus.DONE:
                 act.kind, act.reason = "closed", "no longer flagged; already closed"
-            elif resolvable(result, e.provider, e.scope, e.bucket_uid):
+            elif (e.provider, e.scope) in complete and e.bucket_uid not in hidden:
                 act.kind, act.reason = "close", "resolved in a complete scan"
             else:
                 act.kind = "hold"
