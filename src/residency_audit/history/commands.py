@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import asdict
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
@@ -62,9 +64,12 @@ def _failed(error: HistoryError) -> click.ClickException:
     return (_InputFailed if error.exit_code == 2 else click.ClickException)(str(error))
 
 
-def _open(db: str) -> HistoryStore:
+@contextmanager
+def _open(db: str) -> Iterator[HistoryStore]:
+    """The existing history at ``db``; any HistoryError opening or using it becomes a CLI error."""
     try:
-        return HistoryStore.open(db, create=False)
+        with HistoryStore.open(db, create=False) as store:
+            yield store
     except HistoryError as exc:
         raise _failed(exc) from None
 
@@ -93,10 +98,7 @@ history = history_group  # the name cli.py registers
 def list_command(db: str, limit: int | None, fmt: str) -> None:
     """List recorded scans, newest first."""
     with _open(db) as store:
-        try:
-            scans = store.list_scans(limit)
-        except HistoryError as exc:
-            raise _failed(exc) from None
+        scans = store.list_scans(limit)
     if fmt == "json":
         click.echo(json.dumps([_summary_json(s) for s in scans], indent=2))
         return
@@ -139,10 +141,7 @@ def show_command(scan: str, db: str, fmt: str) -> None:
     With --format json this prints the scan's findings.json as recorded.
     """
     with _open(db) as store:
-        try:
-            result = store.get_scan(scan)
-        except HistoryError as exc:
-            raise _failed(exc) from None
+        result = store.get_scan(scan)
     if fmt == "json":
         click.echo(result.model_dump_json(by_alias=True, indent=2))
         return
@@ -157,14 +156,11 @@ def show_command(scan: str, db: str, fmt: str) -> None:
 def diff_command(scan_a: str | None, scan_b: str | None, db: str, fmt: str) -> None:
     """What changed between two scans (default: the last two; with one, SCAN_A to the latest)."""
     with _open(db) as store:
-        try:
-            b = store.resolve_id(scan_b or "latest")
-            a = store.resolve_id(scan_a) if scan_a else store.earlier_scan(b)
-            if a is None:
-                raise click.UsageError(f"scan {b} has no earlier scan to diff against")
-            diff = store.diff(a, b)
-        except HistoryError as exc:
-            raise _failed(exc) from None
+        b = store.resolve_id(scan_b or "latest")
+        a = store.resolve_id(scan_a) if scan_a else store.earlier_scan(b)
+        if a is None:
+            raise click.UsageError(f"scan {b} has no earlier scan to diff against")
+        diff = store.diff(a, b)
     if fmt == "json":
         click.echo(json.dumps(_diff_json(diff), indent=2, ensure_ascii=False))
         return
@@ -186,12 +182,9 @@ def prune_command(keep: int | None, older_than: int | None, db: str) -> None:
     if (keep is None) == (older_than is None):
         raise click.UsageError("give exactly one of --keep N or --older-than DAYS")
     with _open(db) as store:
-        try:
-            age = timedelta(days=older_than) if older_than is not None else None
-            removed = store.prune(keep=keep, older_than=age)
-            left = store.scan_count()
-        except HistoryError as exc:
-            raise _failed(exc) from None
+        age = timedelta(days=older_than) if older_than is not None else None
+        removed = store.prune(keep=keep, older_than=age)
+        left = store.scan_count()
     click.echo(f"pruned {len(removed)} scan(s); {left} left in {store.url}")
 
 
@@ -288,20 +281,7 @@ def _show_diff(diff: ScanDiff) -> None:
 
 
 def _summary_json(s: ScanSummary) -> dict[str, Any]:
-    return {
-        "id": s.id,
-        "started": s.started.isoformat(),
-        "finished": s.finished.isoformat(),
-        "recorded_at": s.recorded_at.isoformat(),
-        "profile": s.profile,
-        "complete": s.complete,
-        "findings": s.findings,
-        "new": s.new,
-        "reopened": s.reopened,
-        "resolved": s.resolved,
-        "suppressed": s.suppressed,
-        "previous_scan_id": s.previous_scan_id,
-    }
+    return {k: v.isoformat() if isinstance(v, datetime) else v for k, v in asdict(s).items()}
 
 
 def _diff_json(diff: ScanDiff) -> dict[str, Any]:
