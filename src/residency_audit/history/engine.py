@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -154,9 +155,14 @@ def alembic_config(connection: Connection | None = None) -> Config:
     return cfg
 
 
+@cache
+def _scripts() -> ScriptDirectory:
+    """The shipped revisions, read once per process (every store open checks against them)."""
+    return ScriptDirectory.from_config(alembic_config())
+
+
 def head_revision() -> str:
-    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
-    return head or HEAD_REVISION_UNKNOWN
+    return _scripts().get_current_head() or HEAD_REVISION_UNKNOWN
 
 
 def current_revision(engine: Engine) -> str | None:
@@ -173,7 +179,7 @@ def upgrade(
     except SQLAlchemyError as exc:
         reason = first_line(getattr(exc, "orig", None) or exc)
         raise HistoryError(f"cannot open {safe_url(url)}: {reason}") from None
-    known = {s.revision for s in ScriptDirectory.from_config(alembic_config()).walk_revisions()}
+    known = {s.revision for s in _scripts().walk_revisions()}
     if current is not None and current not in known:
         raise HistoryError(
             f"history database {safe_url(url)} has schema revision {current}, newer than this "
