@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol
@@ -9,7 +10,7 @@ from typing import Protocol
 from ...model import Severity
 from ..content import Doc
 
-__all__ = ["NewTicket", "Sink", "Ticket", "TicketStatus"]
+__all__ = ["NewTicket", "Sink", "Ticket", "TicketStatus", "by_key"]
 
 
 class TicketStatus(StrEnum):
@@ -26,6 +27,16 @@ class Ticket:
     status: TicketStatus
     key: str | None = None  # the bucket key found on the ticket
     resolution: str | None = None  # the tracker's word for how it was closed
+
+
+def by_key(tickets: Iterable[Ticket]) -> dict[str, list[Ticket]]:
+    """What :meth:`Sink.search` returns: the tickets that carry a bucket key, by key, in the
+    order given (newest first)."""
+    out: dict[str, list[Ticket]] = {}
+    for t in tickets:
+        if t.key:
+            out.setdefault(t.key, []).append(t)
+    return out
 
 
 @dataclass(frozen=True)

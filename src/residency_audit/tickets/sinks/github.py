@@ -14,7 +14,7 @@ import httpx
 from ..content import Doc
 from ..render import to_markdown
 from ..settings import GitHubSettings
-from .base import NewTicket, Ticket, TicketStatus
+from .base import NewTicket, Ticket, TicketStatus, by_key
 
 __all__ = ["GitHubSink", "marker"]
 
@@ -51,7 +51,7 @@ class GitHubSink:
         )
 
     def search(self) -> dict[str, list[Ticket]]:
-        out: dict[str, list[Ticket]] = {}
+        found: list[Ticket] = []
         url: str | None = f"{self.repo}/issues"
         params: dict[str, Any] | None = {
             "labels": self.settings.label,
@@ -62,15 +62,10 @@ class GitHubSink:
         }
         while url:
             response = self.http.request("GET", url, params=params)
-            for issue in response.json():
-                if "pull_request" in issue:
-                    continue
-                t = self._ticket(issue)
-                if t.key:
-                    out.setdefault(t.key, []).append(t)
+            found += [self._ticket(i) for i in response.json() if "pull_request" not in i]
             url = _next_link(response)
             params = None  # the next link carries them
-        return out
+        return by_key(found)
 
     def find(self, key: str) -> Ticket | None:
         found = self.search().get(key)

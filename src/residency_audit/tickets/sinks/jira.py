@@ -15,7 +15,7 @@ from ..content import Doc
 from ..http import TicketError, TrackerClient
 from ..render import to_adf, to_wiki
 from ..settings import JiraSettings
-from .base import NewTicket, Ticket, TicketStatus
+from .base import NewTicket, Ticket, TicketStatus, by_key
 
 __all__ = ["JiraSink"]
 
@@ -84,11 +84,7 @@ class JiraSink:
         return f'project = "{self.settings.project}" AND labels = "{label}" ORDER BY created DESC'
 
     def search(self) -> dict[str, list[Ticket]]:
-        out: dict[str, list[Ticket]] = {}
-        for t in self._search(self._jql(self.settings.label)):
-            if t.key:
-                out.setdefault(t.key, []).append(t)
-        return out
+        return by_key(self._search(self._jql(self.settings.label)))
 
     def find(self, key: str) -> Ticket | None:
         found = self._search(self._jql(KEY_PREFIX + key))

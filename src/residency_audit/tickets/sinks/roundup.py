@@ -16,7 +16,7 @@ from ..content import Doc
 from ..http import TicketError
 from ..render import to_text
 from ..settings import RoundupSettings
-from .base import NewTicket, Ticket, TicketStatus
+from .base import NewTicket, Ticket, TicketStatus, by_key
 
 __all__ = ["RoundupSink", "roundup_headers"]
 
@@ -99,12 +99,7 @@ class RoundupSink:
         rows = self._collection(
             "issue", keyword=scope, **{"@fields": "status,keyword", "@sort": "-creation"}
         )
-        out: dict[str, list[Ticket]] = {}
-        for row in rows:
-            t = self._ticket(row["id"], row)
-            if t.key:
-                out.setdefault(t.key, []).append(t)
-        return out
+        return by_key(self._ticket(row["id"], row) for row in rows)
 
     def find(self, key: str) -> Ticket | None:
         self._keywords = None  # someone may have added it since

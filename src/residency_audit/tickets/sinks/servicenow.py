@@ -12,7 +12,7 @@ from ...model import Severity
 from ..content import Doc
 from ..render import to_text
 from ..settings import ServiceNowSettings
-from .base import NewTicket, Ticket, TicketStatus
+from .base import NewTicket, Ticket, TicketStatus, by_key
 
 __all__ = ["ServiceNowSink", "correlation_id"]
 
@@ -78,11 +78,7 @@ class ServiceNowSink:
                 return out
 
     def search(self) -> dict[str, list[Ticket]]:
-        out: dict[str, list[Ticket]] = {}
-        for t in self._query(f"correlation_idSTARTSWITH{_PREFIX}"):
-            if t.key:
-                out.setdefault(t.key, []).append(t)
-        return out
+        return by_key(self._query(f"correlation_idSTARTSWITH{_PREFIX}"))
 
     def find(self, key: str) -> Ticket | None:
         found = self._query(f"correlation_id={correlation_id(key)}", limit=1)
