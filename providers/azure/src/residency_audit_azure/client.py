@@ -293,10 +293,6 @@ class DataPlaneClient:
         self._service = BlobServiceClient.from_connection_string(connection_string, **kwargs)
 
     @property
-    def account_name(self) -> str:
-        return str(self._service.account_name)
-
-    @property
     def url(self) -> str:
         return str(self._service.url)
 
