@@ -13,11 +13,11 @@ own counts are numbers.
 from __future__ import annotations
 
 import io
-import re
 from collections.abc import Sequence
 from typing import Any
 
 import pandas as pd
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -33,7 +33,6 @@ __all__ = ["SHEETS", "findings_xlsx"]
 
 SHEETS = ("summary", "findings", "locations", "gaps", "suppressions")
 
-_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 _MAX_WIDTH = 60
 
 
@@ -41,7 +40,8 @@ def _text(value: Any) -> Any:
     if isinstance(value, int) and not isinstance(value, bool):
         return value
     text = neutralise(value)
-    return _ILLEGAL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+    # control characters openpyxl refuses to store are shown as \xNN instead
+    return ILLEGAL_CHARACTERS_RE.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
 
 
 def _width(value: Any) -> int:
