@@ -196,16 +196,8 @@ def scan(
 
     config = load_config(config_path)
     chosen = resolve_profile(profile, None) if profile else None
-    out_dir = output or (
-        config.base_dir / config.output.dir if config.output.dir else Path("reports")
-    )
-    history = (
-        None
-        if no_history
-        else (
-            history_url or config.history.url or f"sqlite:///{(out_dir / 'history.db').resolve()}"
-        )
-    )
+    out_dir = config.output_dir(output)
+    history = None if no_history else (history_url or config.history_url(out_dir))
     supp_path = suppressions or (
         config.base_dir / config.history.suppressions if config.history.suppressions else None
     )

@@ -57,6 +57,16 @@ class Config(_Strict):
     base_dir: Path = Field(default=Path("."), exclude=True)
     source: str = Field(default="<config>", exclude=True)
 
+    def output_dir(self, override: Path | None = None) -> Path:
+        """``--output``, else ``[output].dir`` (relative to the config file), else ``reports/``."""
+        if override is not None:
+            return override
+        return self.base_dir / self.output.dir if self.output.dir else Path("reports")
+
+    def history_url(self, out_dir: Path) -> str:
+        """``[history].url``, else the SQLite history beside the reports."""
+        return self.history.url or f"sqlite:///{(out_dir / 'history.db').resolve()}"
+
 
 def pydantic_error_key(error: ValidationError) -> tuple[str, str]:
     """The first error's dotted key (``attestations[0].expires``) and its message."""

@@ -43,3 +43,17 @@ def test_credentials_in_the_url_are_refused(tmp_path: Path) -> None:
     )
     out = CliRunner().invoke(tickets, ["sync", "--config", str(cfg), "--db", "x.db"])
     assert out.exit_code == 2 and "credentials" in out.output
+
+
+def test_sync_without_a_recorded_history_is_an_input_error(tmp_path: Path) -> None:
+    config = tmp_path / "scan.toml"
+    config.write_text(
+        '[providers.fixture]\npath = "x.json"\n[tickets.webhook]\nurl = "http://127.0.0.1:9/h"\n'
+        'secret_env = "RA_TEST_SECRET"\n',
+        encoding="utf-8",
+    )
+    out = CliRunner().invoke(
+        tickets, ["sync", "--config", str(config), "--db", f"sqlite:///{tmp_path}/none.db"]
+    )
+    assert out.exit_code == 2, out.output
+    assert "no scan history" in out.output

@@ -19,6 +19,10 @@ class _Failed(click.ClickException):
     exit_code = 4
 
 
+class _InputFailed(click.ClickException):
+    exit_code = 2  # like the core's InputError: bad config, no such history or scan
+
+
 @click.group("tickets")
 def tickets_group() -> None:
     """Tickets for flagged buckets (Jira, GitHub, ServiceNow, webhook, Roundup)."""
@@ -63,16 +67,18 @@ def sync_command(
     try:
         config = load_config(config_path)
     except InputError as exc:
-        raise click.UsageError(str(exc)) from None
+        raise _InputFailed(str(exc)) from None
     if not config.tickets.configured:
         raise click.UsageError(f"{config_path}: no tracker configured under [tickets]")
-    out_dir = config.base_dir / config.output.dir if config.output.dir else Path("reports")
-    url = db or config.history.url or f"sqlite:///{(out_dir / 'history.db').resolve()}"
+    out_dir = config.output_dir()
+    url = db or config.history_url(out_dir)
     report = report_url or config.tickets.report_url or str((out_dir / "report.html").resolve())
     try:
         with HistoryStore.open(url, create=False) as store:
             result = store.get_scan(scan_ref)
             plan = sync_tickets(result, config, store, apply=apply, report_url=report)
+    except InputError as exc:  # HistoryInputError: no history there, no such scan
+        raise _InputFailed(str(exc)) from None
     except (HistoryError, TicketError) as exc:
         raise _Failed(str(exc)) from None
     click.echo(
