@@ -121,3 +121,31 @@ def test_scopes_run_concurrently_within_the_bound() -> None:
     inv = collect({"fake": cloud}, max_workers=3)
     assert len(inv.buckets) == 8
     assert cloud.peak == 3  # concurrent, and never more than the bound
+
+
+def test_secrets_in_cloud_error_text_are_masked_in_gaps_and_unknown_reasons() -> None:
+    from residency_audit.model import Gap
+
+    class Leaky(FakeCloud):
+        def buckets(self, scope: Scope) -> Iterator[Bucket | CoverageNote]:
+            yield Bucket(
+                provider="azure",
+                scope=scope.id,
+                name="acct/c",
+                uid="/subscriptions/s/c",
+                locations=(
+                    Location(
+                        role=Role.REPLICA,
+                        provider="azure",
+                        region=None,
+                        mechanism="object-replication",
+                        unknown_reason="GET https://x.blob.core.windows.net/?sig=SECRETSIG 403",
+                    ),
+                ),
+                gaps=(Gap(field="containers", reason="AccountKey=SECRETKEY; denied"),),
+            )
+
+    inv = collect({"fake": Leaky({"1": "ok"})})
+    text = inv.model_dump_json()
+    assert "SECRETSIG" not in text and "SECRETKEY" not in text
+    assert "sig=***" in text and "AccountKey=***" in text

@@ -81,6 +81,21 @@ def build_providers(config: Config) -> dict[str, Provider]:
     return providers
 
 
+def _masked(bucket: Bucket) -> Bucket:
+    """Gap reasons and unknown-location reasons quote cloud API error text: mask any secret in
+    them here, once for every plugin, before they reach a log, a report or a ticket."""
+    gaps = tuple(g.model_copy(update={"reason": mask_secrets(g.reason)}) for g in bucket.gaps)
+    locations = tuple(
+        loc.model_copy(update={"unknown_reason": mask_secrets(loc.unknown_reason)})
+        if loc.unknown_reason
+        else loc
+        for loc in bucket.locations
+    )
+    if gaps == bucket.gaps and locations == bucket.locations:
+        return bucket
+    return bucket.model_copy(update={"gaps": gaps, "locations": locations})
+
+
 def _collect_scope(
     provider: Provider, scope: Scope, progress: ProgressSink | None
 ) -> _ScopeOutcome:
@@ -94,7 +109,7 @@ def _collect_scope(
                 if item.affects_completeness:
                     status = ScopeStatus.INCOMPLETE
             else:
-                buckets.append(item)
+                buckets.append(_masked(item))
                 if progress:
                     progress.bucket_collected(scope.provider, scope.id)
     except CollectionError as exc:
