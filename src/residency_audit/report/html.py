@@ -161,7 +161,7 @@ def render_html(result: ScanResult, lang: str) -> str:
         ]
     )
     items = view.item_views(result)
-    data = page_data(result, lang, findings, buckets, table, tiers)
+    data = page_data(result, lang, findings, buckets, bucket_index, table, tiers)
     data["items"] = [i.id for i in items]
     certainty: Callable[[Location], Any] = effective_certainty
     template = _environment().get_template("report.html.j2")
@@ -197,7 +197,7 @@ def render_html(result: ScanResult, lang: str) -> str:
         scope_summary=_scope_summary(result),
         picture=picture,
         geo=geo.layout_map(picture, tiers),
-        geo_held={n.cc for n in picture.nodes},
+        geo_held=node_tiers.keys(),
         tier_of=lambda cc: node_tiers.get(cc, "ok"),
         buckets=buckets,
         bucket_index=bucket_index,

@@ -163,11 +163,11 @@ def page_data(
     lang: str,
     findings: tuple[Finding, ...],
     buckets: list[Bucket],
+    bucket_index: dict[str, int],  # bucket uid -> its position in ``buckets``
     labels: dict[str, dict[str, str]],
     tiers: dict[str, str],
 ) -> dict[str, Any]:
     s = StringTable()
-    bucket_index = {b.uid: i for i, b in enumerate(buckets)}
     bucket_rows = [_bucket(b, s) for b in buckets]
     finding_rows = [_finding(f, s, bucket_index) for f in findings]
     used = {
