@@ -300,6 +300,16 @@ TOKYO = "arn:aws:s3:::tokyo-data"
             None,
             Match.UNKNOWN,
         ),  # tags unreadable
+        (
+            {
+                "Resources": ["*"],
+                "Conditions": {
+                    "ArnLike": [{"ConditionKey": "aws:ResourceTag/x", "ConditionValue": "y"}]
+                },
+            },
+            {"x": "y"},
+            Match.UNKNOWN,
+        ),  # an operator we do not evaluate may match: unknown, never "not covered"
     ],
 )
 def test_backup_selection_matching(
@@ -318,3 +328,27 @@ def test_an_html_error_page_becomes_its_text_in_gaps_and_reports() -> None:
     error = AwsApiError("backup", "ListBackupSelections", "500", page, status=500)
     assert error.message == "Internal Server Error The server could not complete your request."
     assert "<" not in str(error)
+
+
+def test_an_unevaluable_selection_is_a_backup_gap_not_no_backup() -> None:
+    from residency_audit_aws.backup import BackupPlan, RegionBackup, backup_for_bucket
+
+    plan = BackupPlan(
+        plan_id="p",
+        name="nightly",
+        region="ap-northeast-1",
+        account="111122223333",
+        plan={"Rules": [{"TargetBackupVaultName": "v", "CopyActions": []}]},
+        selections=(
+            {
+                "ListOfTags": [
+                    {"ConditionType": "STRINGLIKE", "ConditionKey": "a", "ConditionValue": "b"}
+                ]
+            },
+        ),
+    )
+    region = RegionBackup(region="ap-northeast-1", plans=(plan,))
+    locations, gaps = backup_for_bucket(TOKYO, {"a": "b"}, region, "aws", "ap-northeast-1")
+    assert locations == []
+    assert [(g.field, g.may_hide_copy) for g in gaps] == [("backup", True)]
+    assert "cannot evaluate" in gaps[0].reason

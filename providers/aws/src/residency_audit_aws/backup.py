@@ -72,7 +72,7 @@ def _tag_key(key: str) -> str:
     return key.split("aws:ResourceTag/", 1)[1] if key.startswith("aws:ResourceTag/") else key
 
 
-def _condition_holds(operator: str, key: str, value: str, tags: Mapping[str, str]) -> bool:
+def _condition_holds(operator: str, key: str, value: str, tags: Mapping[str, str]) -> bool | None:
     actual = tags.get(_tag_key(key))
     if operator == "StringEquals":
         return actual == value
@@ -82,7 +82,7 @@ def _condition_holds(operator: str, key: str, value: str, tags: Mapping[str, str
         return actual is not None and _glob(value, actual)
     if operator == "StringNotLike":
         return actual is None or not _glob(value, actual)
-    return False  # an operator we do not know cannot be assumed to match
+    return None  # an operator we do not know: it may match, so the answer is unknown, not "no"
 
 
 def _any(values: list[bool | None]) -> bool | None:
@@ -112,10 +112,10 @@ def selection_matches(
             included.append(None)
         else:
             key = _tag_key(str(tag.get("ConditionKey", "")))
-            included.append(
-                tag.get("ConditionType", "STRINGEQUALS") == "STRINGEQUALS"
-                and tags.get(key) == tag.get("ConditionValue")
-            )
+            if tag.get("ConditionType", "STRINGEQUALS") != "STRINGEQUALS":
+                included.append(None)  # a condition type we do not know: unknown, not "no"
+            else:
+                included.append(tags.get(key) == tag.get("ConditionValue"))
     selected = _any(included) if resources or list_of_tags else True
     holds: list[bool | None] = [
         None
@@ -220,13 +220,13 @@ def backup_for_bucket(
             # Wildcard/tag assignments also depend on the region's S3 opt-in and versioning.
             locations.extend(plan_locations(plan, partition, Certainty.POSSIBLE))
         elif Match.UNKNOWN in matches:
+            why = (
+                "selects by tag and the bucket's tags could not be read"
+                if tags is None
+                else "uses a selection condition this tool cannot evaluate"
+            )
             gaps.append(
-                Gap(
-                    field="backup",
-                    reason=f"backup plan {plan.name} selects by tag and the bucket's tags "
-                    "could not be read",
-                    may_hide_copy=True,
-                )
+                Gap(field="backup", reason=f"backup plan {plan.name} {why}", may_hide_copy=True)
             )
     return locations, gaps
 
