@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import math
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -164,6 +165,16 @@ def alpha2_by_numeric() -> dict[str, str]:
     return {row["numeric"]: row["alpha_2"] for row in data["3166-1"]}
 
 
+def countries(name: str, codes: dict[str, str]) -> Iterator[tuple[str, list[list[list[Point]]]]]:
+    """Each country of a world-atlas file: (alpha-2, polygons); Antarctica and no-code ones out."""
+    topo = json.loads((ATLAS / name).read_text(encoding="utf-8"))
+    arcs = decode_arcs(topo)
+    for geom in topo["objects"]["countries"]["geometries"]:
+        cc = codes.get(str(geom.get("id", "")))
+        if cc is not None and cc != "AQ":
+            yield cc, polygons(geom, arcs)
+
+
 def main() -> int:
     if not ATLAS.exists():
         print("node_modules/world-atlas is missing: run `npm ci` first", file=sys.stderr)
@@ -172,14 +183,9 @@ def main() -> int:
     frame = Frame()
 
     outlines: dict[str, str] = {}
-    topo = json.loads((ATLAS / "countries-110m.json").read_text(encoding="utf-8"))
-    arcs = decode_arcs(topo)
-    for geom in topo["objects"]["countries"]["geometries"]:
-        cc = codes.get(str(geom.get("id", "")))
-        if cc is None or cc == "AQ":
-            continue
+    for cc, polys in countries("countries-110m.json", codes):
         rings = []
-        for poly in polygons(geom, arcs):
+        for poly in polys:
             for ring in poly:
                 projected = simplify([frame(lon, lat) for lon, lat in ring], TOLERANCE)
                 if abs(area(projected)) >= MIN_RING_AREA:
@@ -188,13 +194,8 @@ def main() -> int:
             outlines[cc] = path(rings)
 
     points: dict[str, list[float]] = {}
-    topo50 = json.loads((ATLAS / "countries-50m.json").read_text(encoding="utf-8"))
-    arcs50 = decode_arcs(topo50)
-    for geom in topo50["objects"]["countries"]["geometries"]:
-        cc = codes.get(str(geom.get("id", "")))
-        if cc is None or cc == "AQ":
-            continue
-        outers = [[frame(lon, lat) for lon, lat in poly[0]] for poly in polygons(geom, arcs50)]
+    for cc, polys in countries("countries-50m.json", codes):
+        outers = [[frame(lon, lat) for lon, lat in poly[0]] for poly in polys]
         if not outers:
             continue
         largest = max(outers, key=lambda r: abs(area(r)))
