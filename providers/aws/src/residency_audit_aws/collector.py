@@ -8,14 +8,14 @@ and lookups many buckets share (KMS keys, destination bucket regions) are read o
 
 from __future__ import annotations
 
-import threading
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Any
 
 from residency_audit.errors import CollectionError
+from residency_audit.memo import Once
 from residency_audit.model import (
     Bucket,
     CoverageNote,
@@ -40,31 +40,7 @@ from .settings import partition_of
 
 __all__ = ["AccountScan", "list_enabled_regions"]
 
-K = TypeVar("K")
-V = TypeVar("V")
 LIST_BUCKETS_PAGE = 10_000  # the API maximum; moto never returns a continuation token
-
-
-class _Once(Generic[K, V]):
-    """Compute each key once, even when several workers ask at the same time."""
-
-    def __init__(self, compute: Callable[[K], V]) -> None:
-        self._compute = compute
-        self._lock = threading.Lock()
-        self._entries: dict[K, tuple[threading.Lock, list[V]]] = {}
-
-    def get(self, key: K) -> V:
-        with self._lock:
-            entry = self._entries.setdefault(key, (threading.Lock(), []))
-        lock, box = entry
-        with lock:
-            if not box:
-                box.append(self._compute(key))
-            return box[0]
-
-    def values(self) -> list[V]:
-        with self._lock:
-            return [box[0] for _, box in self._entries.values() if box]
 
 
 def _read(fn: Callable[[], Mapping[str, Any]]) -> Read:
@@ -107,9 +83,9 @@ class AccountScan:
         self.account = account
         self.ctx = context
         self.home = account.partition.home_region
-        self._keys: _Once[tuple[str, str], Read] = _Once(self._describe_key)
-        self._destinations: _Once[str, DestinationRegion] = _Once(self._destination_region)
-        self._backup: _Once[str, RegionBackup] = _Once(self._region_backup)
+        self._keys: Once[tuple[str, str], Read] = Once()
+        self._destinations: Once[str, DestinationRegion] = Once()
+        self._backup: Once[str, RegionBackup] = Once()
         self._account_block: Read = Failure("NotRead")
         self._mraps: dict[str, list[nz.MrapMember]] = {}
         self._mrap_error: Failure | None = None
@@ -200,6 +176,12 @@ class AccountScan:
 
     # --- shared per-bucket lookups ------------------------------------------------------------
 
+    def _region_backup_once(self, region: str) -> RegionBackup:
+        return self._backup.get(region, lambda: self._region_backup(region))
+
+    def _destination(self, name: str) -> DestinationRegion:
+        return self._destinations.get(name, lambda: self._destination_region(name))
+
     def _describe_key(self, key: tuple[str, str]) -> Read:
         region, key_id = key
         return _read(lambda: self.account.call("kms", region, "DescribeKey", KeyId=key_id))
@@ -273,7 +255,8 @@ class AccountScan:
             algorithm, key_id = nz.encryption_rule(enc_response)
             if algorithm and algorithm.startswith("aws:kms") and key_id:
                 key_region = nz.arn_region(key_id) or at  # ids and aliases: bucket region
-                key_read = self._keys.get((key_region, key_id))
+                key = (key_region, key_id)
+                key_read = self._keys.get(key, lambda: self._describe_key(key))
         enc, key_locations, enc_gaps = nz.encryption(enc_response, key_read, region)
         locations.extend(key_locations)
         gaps.extend(enc_gaps)
@@ -291,10 +274,10 @@ class AccountScan:
                 )
         else:
             names = nz.destination_bucket_names(replication)
-            regions = {n: self._destinations.get(n) for n in names}
+            regions = {n: self._destination(n) for n in names}
             locations.extend(nz.replication_locations(replication, regions))
 
-        backup = self._backup.get(region) if region else None
+        backup = self._region_backup_once(region) if region else None
         backup_locations, backup_gaps = backup_for_bucket(
             arn, tags, backup, self.ctx.arn_partition, region
         )
@@ -394,7 +377,7 @@ class AccountScan:
             # Every enabled region's backup plans are read up front, on their own pool, so a
             # bucket worker waiting for its region never starves the pool that fills it.
             for region in regions:
-                prefetch.submit(self._backup.get, region)
+                prefetch.submit(self._region_backup_once, region)
             self._read_account_level()
             window: deque[Future[Bucket]] = deque()
             try:

@@ -7,13 +7,13 @@ account once. Every read that fails becomes a gap or an UNKNOWN location, never 
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, ClassVar
 
 from residency_audit.catalog import load_catalog
 from residency_audit.errors import CollectionError
+from residency_audit.memo import Once
 from residency_audit.model import (
     Bucket,
     CoverageNote,
@@ -53,29 +53,6 @@ def _describe(exc: AzureApiError) -> str:
     return f"{exc.code or 'error'} ({status})"
 
 
-class _Once:
-    """A thread-safe memo: each key is computed by one thread, the others wait for it."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._locks: dict[str, threading.Lock] = {}
-        self._values: dict[str, Any] = {}
-
-    def get(self, key: str, compute: Any) -> Any:
-        with self._lock:
-            if key in self._values:
-                return self._values[key]
-            lock = self._locks.setdefault(key, threading.Lock())
-        with lock:
-            with self._lock:
-                if key in self._values:
-                    return self._values[key]
-            value = compute()
-            with self._lock:
-                self._values[key] = value
-            return value
-
-
 class AzureProvider:
     name: ClassVar[str] = "azure"
 
@@ -83,8 +60,9 @@ class AzureProvider:
         self.settings = settings
         self.request_log = RequestLog()  # every request sent; writes are refused, not sent
         self._arm = ArmClient(settings, self.request_log)
-        self._vaults = _Once()  # subscription -> {vault name: region} | AzureApiError
-        self._destinations = _Once()  # destination ref -> nz.Destination
+        # subscription -> {vault name: region} | AzureApiError
+        self._vaults: Once[str, dict[str, str] | AzureApiError] = Once()
+        self._destinations: Once[str, nz.Destination] = Once()  # destination ref -> account
 
     @classmethod
     def from_settings(cls, settings: Mapping[str, Any]) -> AzureProvider:
@@ -233,8 +211,7 @@ class AzureProvider:
                     ref, reason=f"destination account could not be read: {_describe(exc)}"
                 )
 
-        result: nz.Destination = self._destinations.get(ref.lower(), read)
-        return result
+        return self._destinations.get(ref.lower(), read)
 
     def _key_location(self, subscription: str, account: Mapping[str, Any]) -> Location | None:
         kv = nz.customer_key(account)

@@ -1,0 +1,35 @@
+"""A thread-safe memo for provider plugins: each key is computed once, by the first worker that
+asks; workers asking for the same key meanwhile wait for that result instead of repeating the API
+call (a destination bucket's region, a KMS key, a region's backup plans, a subscription's
+vaults).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Hashable
+from typing import Generic, TypeVar
+
+__all__ = ["Once"]
+
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
+
+
+class Once(Generic[K, V]):
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._entries: dict[K, tuple[threading.Lock, list[V]]] = {}
+
+    def get(self, key: K, compute: Callable[[], V]) -> V:
+        with self._lock:
+            lock, box = self._entries.setdefault(key, (threading.Lock(), []))
+        with lock:  # one computation per key; other keys go on in parallel
+            if not box:
+                box.append(compute())
+            return box[0]
+
+    def values(self) -> list[V]:
+        """Every value computed so far."""
+        with self._lock:
+            return [box[0] for _, box in self._entries.values() if box]
