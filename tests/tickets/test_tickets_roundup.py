@@ -1,8 +1,10 @@
 """End to end against a real tracker: Roundup (PyPI) on 127.0.0.1, through the Roundup sink.
 
 The tracker is installed from the classic template with the sqlite backend in a temp dir and its
-server runs as ``nobody`` when the tests run as root (Roundup refuses root). Assertions read the
-tracker's own records over its REST API.
+server runs as ``nobody`` when the tests run as root (Roundup refuses root). Once it has dropped
+privileges the server still imports parts of Roundup, so it runs from a copy of the package inside
+that temp dir: the installed one may sit in a checkout ``nobody`` cannot read (a clone under a
+``mktemp -d`` directory). Assertions read the tracker's own records over its REST API.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import os
 import pwd
 import shutil
 import socket
+import stat
 import subprocess
 import sys
 import tempfile
@@ -38,12 +41,33 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def _readable_by_all(path: Path) -> bool:
+    """Every directory above ``path`` lets any user through (``nobody`` must reach the tracker)."""
+    return all(p.stat().st_mode & stat.S_IXOTH for p in path.resolve().parents)
+
+
+def _tracker_home() -> Path:
+    base = Path(tempfile.gettempdir())
+    if not _readable_by_all(base / "x"):
+        base = Path("/tmp")  # TMPDIR may be private; /tmp is open to every user
+    return Path(tempfile.mkdtemp(prefix="ra-roundup-", dir=base))
+
+
+def _roundup_copy(home: Path) -> Path:
+    """Copy the installed Roundup package under ``home``; return the directory to import it from."""
+    import roundup
+
+    lib = home / "lib"
+    shutil.copytree(Path(roundup.__file__).parent, lib / "roundup")
+    return lib
+
+
 @pytest.fixture(scope="module")
 def roundup() -> Iterator[str]:
     admin = BIN / "roundup-admin"
     if not admin.exists():
         pytest.skip("roundup is not installed (pip install roundup)")
-    home = Path(tempfile.mkdtemp(prefix="ra-roundup-"))
+    home = _tracker_home()
     port = _free_port()
     url = f"http://127.0.0.1:{port}/tr"
     tracker = home / "tr"
@@ -66,14 +90,16 @@ def roundup() -> Iterator[str]:
         ],
         **run,
     )
-    cmd = [str(BIN / "roundup-server"), "-p", str(port), "-n", "127.0.0.1", f"tr={tracker}"]
+    server = [sys.executable, "-m", "roundup.scripts.roundup_server"]
+    cmd = [*server, "-p", str(port), "-n", "127.0.0.1", f"tr={tracker}"]
+    env = {**os.environ, "PYTHONPATH": str(_roundup_copy(home))}
     if os.geteuid() == 0:
         nobody = pwd.getpwnam("nobody")
         for path in (home, *home.rglob("*")):
             os.chown(path, nobody.pw_uid, nobody.pw_gid)
-        cmd[1:1] = ["-u", "nobody"]
+        cmd[len(server) : len(server)] = ["-u", "nobody"]
     log = (home / "server.log").open("w")
-    proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, cwd=home, env=env)
     try:
         deadline = time.monotonic() + 20
         while True:
