@@ -9,6 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from residency_audit.cli import cli
+from tests.conftest import DEMO_ESTATE
 
 
 def _scan(config: Path, out: Path) -> tuple[int, str]:
@@ -75,9 +76,32 @@ def test_malformed_inventory_names_file_and_key(
     assert not out.exists()
 
 
-def test_unknown_profile_is_exit_2(tmp_path: Path, write_config: Callable[..., Path]) -> None:
+@pytest.mark.parametrize(
+    ("old", "new", "key", "named"),
+    [
+        ('profile = "jp-default"', 'profile = "no-such-profile"', "profile", "no-such-profile"),
+        ('profile = "jp-default"', 'profile = "mine.toml"', "profile", "mine.toml"),
+        ('path = "estate.json"', 'path = "gone.json"', "providers.fixture.path", "gone.json"),
+    ],
+)
+def test_config_naming_what_does_not_exist_is_exit_2_naming_the_config(
+    tmp_path: Path, write_config: Callable[..., Path], old: str, new: str, key: str, named: str
+) -> None:
     config = write_config()
-    config.write_text(config.read_text().replace("jp-default", "no-such-profile"))
-    code, output = _scan(config, tmp_path / "out")
-    assert code == 2
-    assert "no-such-profile" in output
+    config.write_text(config.read_text().replace(old, new))
+    out = tmp_path / "out"
+    code, output = _scan(config, out)
+    assert code == 2, output
+    assert f"{config}: {key}: " in output
+    assert named in output
+    assert not out.exists()
+
+
+def test_unknown_profile_option_of_evaluate_is_exit_2_naming_the_option(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    result = CliRunner().invoke(
+        cli, ["evaluate", str(DEMO_ESTATE), "--profile", "nope", "-o", str(out), "-q"]
+    )
+    assert result.exit_code == 2, result.output
+    assert "--profile: unknown profile 'nope'" in result.output
+    assert not out.exists()

@@ -312,7 +312,7 @@ def evaluate(
     from .scan import evaluate_inventory, resolve_profile, settings_from_config
 
     inv = load_inventory(inventory)
-    chosen = resolve_profile(profile, None)
+    chosen = resolve_profile(profile, None, key="--profile")
     if config_path:
         settings = settings_from_config(load_config(config_path))
     else:

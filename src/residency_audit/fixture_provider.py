@@ -47,6 +47,9 @@ class FixtureProvider:
     @classmethod
     def from_settings(cls, settings: Mapping[str, Any]) -> FixtureProvider:
         path = SettingsReader(settings, "providers.fixture", {"path"}).string("path")
+        if path and not Path(path).is_file():
+            # said here, before any scope is collected; the scan adds the config file's name
+            raise ConfigError(f"no inventory file at {path}", key="providers.fixture.path")
         return cls(Path(path) if path else None)
 
     def _load(self) -> Inventory:

@@ -260,12 +260,30 @@ def settings_from_config(config: Config, today: date | None = None) -> Evaluatio
     )
 
 
-def resolve_profile(name_or_path: str, base_dir: Path | None = None) -> Profile:
-    """A built-in profile name, or a TOML path (relative to the config file when given one)."""
+def resolve_profile(
+    name_or_path: str,
+    base_dir: Path | None = None,
+    *,
+    source: str | None = None,
+    key: str = "profile",
+) -> Profile:
+    """A built-in profile name, or a TOML path (relative to the config file when given one).
+
+    ``source`` and ``key`` say where the choice was made (the config file and its key, or a
+    command-line option): an unknown name or a missing profile file is reported there. A problem
+    inside an existing profile file names that file.
+    """
     candidate = Path(name_or_path)
     if base_dir is not None and candidate.suffix == ".toml" and not candidate.is_absolute():
         candidate = base_dir / candidate
-    return load_profile(candidate if candidate.suffix == ".toml" else name_or_path)
+    if candidate.suffix == ".toml" and source is not None and not candidate.exists():
+        raise ConfigError(f"no such profile file: {candidate}", file=source, key=key)
+    try:
+        return load_profile(candidate if candidate.suffix == ".toml" else name_or_path)
+    except ConfigError as exc:
+        if exc.file is not None:
+            raise
+        raise ConfigError(exc.message, file=source, key=key) from None
 
 
 def run_scan(
@@ -275,7 +293,7 @@ def run_scan(
     profile: Profile | None = None,
 ) -> ScanResult:
     """Load, collect, resolve and evaluate. Raises ConfigError before any cloud call."""
-    profile = profile or resolve_profile(config.profile, config.base_dir)
+    profile = profile or resolve_profile(config.profile, config.base_dir, source=config.source)
     built = build_providers(config)
     inventory = collect(built, max_workers=config.scan.max_workers, progress=progress)
     return evaluate_inventory(inventory, profile, settings_from_config(config))
