@@ -128,7 +128,15 @@ def _summary_line(result: ScanResult, written: Sequence[Path]) -> str:
     for f in result.findings:
         counts[f.severity] += 1
     by_sev = ", ".join(f"{counts[s]} {s.value}" for s in Severity)
-    status = "complete" if cov.complete else "INCOMPLETE"
+    # "complete" promises nothing is left to check: every scope read, every finding verified
+    unverified = sum(f.unverified for f in result.findings)
+    if cov.complete and not unverified:
+        status = "complete"
+    else:
+        status = ", ".join(
+            (["INCOMPLETE"] if not cov.complete else ["every scope read"])
+            + ([f"{unverified} finding{'s' * (unverified > 1)} UNVERIFIED"] if unverified else [])
+        )
     where = written[0].parent if written else "-"
     return (
         f"{cov.buckets} buckets in {cov.scopes_total} scopes ({status}); "
