@@ -38,7 +38,9 @@ def test_scan_writes_every_report_and_exits_1_on_high_findings(
     assert code == 1
     for name in ("inventory.json", "findings.json", "findings.csv", "inventory.csv", "report.html"):
         assert (out / name).stat().st_size > 0, name
-    assert not [p for p in out.iterdir() if p.name.startswith(".")]  # no temp files left
+    # no temp files left: the only hidden entry is the delivered set and its pointer
+    assert [p.name for p in out.iterdir() if p.name.startswith(".")] == [".report-sets"]
+    assert len(list((out / ".report-sets").iterdir())) == 2
 
 
 def test_findings_name_the_hong_kong_replica_as_item_2_1(scanned: tuple[int, Path]) -> None:

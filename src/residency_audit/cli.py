@@ -3,9 +3,9 @@
 Exit codes (docs/cli.md):
   0  nothing at or above ``--fail-on``
   1  findings at or above ``--fail-on``
-  2  usage, config or input error (nothing written)
+  2  usage, config or input error, or an unusable output directory (nothing written)
   3  scan incomplete: a scope or provider could not be collected (reports are still written)
-  4  internal error
+  4  internal error, or the reports or history could not be written
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from .results import ScanResult
 
 if TYPE_CHECKING:
     from .config import Config
-    from .history import Suppressions
+    from .history import PendingScan, Suppressions
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -212,19 +212,25 @@ def scan(
     if (new_only or tickets_mode) and not history:
         raise InputError("--new-only and tickets need a scan history (drop --no-history)")
     supp = _load_suppressions(supp_path)
+    formats = config.output.formats
+    _prepare_output(out_dir)  # before collection: a bad directory costs nothing
     with progress_display(enabled=not quiet) as progress:
         result = run_scan(config, progress=progress, profile=chosen)
     history_failed = None
     plan_text = None
+    pending = None
     if history:
-        result, history_failed, plan_text = _record_history(
+        result, pending, history_failed, plan_text = _record_history(
             result, history, supp, config, tickets_mode, report_url
         )
     elif supp is not None:
         from .history import apply_suppressions
 
         result = apply_suppressions(result, supp)
-    written = _write(result, out_dir, lang or config.output.lang, config.output.formats)
+    written = _write(result, out_dir, lang or config.output.lang, formats)
+    if pending is not None and history is not None:
+        # only now, with the reports swapped in, may the history count them as shown
+        history_failed = _mark_delivered(history, pending) or history_failed
     if not quiet:
         click.echo(_summary_line(result, written), err=True)
     if plan_text is not None:
@@ -250,9 +256,10 @@ def _record_history(
     config: Config,
     tickets_mode: str | None,
     report_url: str | None,
-) -> tuple[ScanResult, str | None, str | None]:
-    """Record the scan (and sync tickets); a history or tracker failure must not lose the
-    scan's reports. Returns the annotated result, the failure if any, and the ticket plan."""
+) -> tuple[ScanResult, PendingScan | None, str | None, str | None]:
+    """Record the scan as not yet delivered (and sync tickets); a history or tracker failure
+    must not lose the scan's reports. Returns the annotated result, the pending record, the
+    failure if any, and the ticket plan."""
     from .history import HistoryError, HistoryInputError, HistoryStore, Suppressions
     from .history.ledger import TicketLedger
 
@@ -263,9 +270,10 @@ def _record_history(
             if accepted.items:
                 mine = supp.items if supp is not None else ()
                 supp = Suppressions(items=(*mine, *accepted.items), source=accepted.source)
-            result = store.record(result, suppressions=supp)
+            pending = store.begin(result, suppressions=supp)
+            result = pending.result
             if tickets_mode is None:
-                return result, None, None
+                return result, pending, None, None
             from .tickets.http import TicketError
             from .tickets.sync import sync_tickets
 
@@ -274,20 +282,48 @@ def _record_history(
                     result, config, store, apply=tickets_mode == "apply", report_url=report_url
                 )
             except TicketError as exc:
-                return result, f"tickets: {exc}", None
+                return result, pending, f"tickets: {exc}", None
             failure = "; ".join(plan.errors) or None
-            return plan.result or result, failure, plan.render()
+            return plan.result or result, pending, failure, plan.render()
     except HistoryInputError:
         raise
     except HistoryError as exc:
         log.error("scan history not recorded: %s", exc)
-        return result, f"scan history not recorded: {exc}", None
+        return result, None, f"scan history not recorded: {exc}", None
+
+
+def _mark_delivered(url: str, pending: PendingScan) -> str | None:
+    from .history import HistoryError, HistoryStore
+
+    try:
+        with HistoryStore.open(url) as store:
+            store.deliver(pending)
+    except HistoryError as exc:
+        log.error("scan history not marked delivered: %s", exc)
+        return f"scan {pending.result.scan.id} recorded, but not marked delivered: {exc}"
+    return None
+
+
+def _prepare_output(out_dir: Path) -> None:
+    """Create and probe the output directory; remove what a killed run left there."""
+    from .report import FORMATS, prepare_output_dir, report_names
+
+    prepare_output_dir(out_dir, report_names(FORMATS))
 
 
 def _write(result: ScanResult, out_dir: Path, lang: str, formats: Sequence[str]) -> list[Path]:
     from .report import write_reports
 
-    return write_reports(result, out_dir, lang=lang, formats=tuple(formats))
+    try:
+        return write_reports(result, out_dir, lang=lang, formats=tuple(formats))
+    except OSError as exc:  # the directory was fine before collection: disk full, removed, ...
+        where = exc.filename or out_dir
+        click.echo(
+            f"error: the reports could not be written to {where}: {exc.strerror or exc}; "
+            "the previous reports are unchanged",
+            err=True,
+        )
+        sys.exit(EXIT_INTERNAL)
 
 
 @cli.command()
@@ -327,8 +363,10 @@ def evaluate(
         from datetime import UTC, datetime
 
         settings = EvaluationSettings(today=datetime.now(UTC).date())
+    formats = ("json", "csv", "html")
+    _prepare_output(output)
     result = evaluate_inventory(inv, chosen, settings)
-    written = _write(result, output, lang, ("json", "csv", "html"))
+    written = _write(result, output, lang, formats)
     if not quiet:
         click.echo(_summary_line(result, written), err=True)
     sys.exit(_exit_code(result, Severity(fail_on)))

@@ -22,7 +22,7 @@ from . import ledger as _ledger  # noqa: F401  (puts the ticket ledger on Base.m
 from .diff import ScanDiff, diff_findings
 from .errors import HistoryError, HistoryInputError, HistoryLockedError, ScanNotFoundError
 from .states import Track
-from .store import HistoryStore, ScanSummary
+from .store import HistoryStore, PendingScan, ScanSummary
 from .suppressions import Suppression, Suppressions, load_suppressions
 
 __all__ = [
@@ -30,6 +30,7 @@ __all__ = [
     "HistoryInputError",
     "HistoryLockedError",
     "HistoryStore",
+    "PendingScan",
     "ScanDiff",
     "ScanNotFoundError",
     "ScanSummary",

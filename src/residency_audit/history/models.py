@@ -3,7 +3,8 @@
 The Alembic revisions in ``migrations/versions`` are the source of truth for what a database looks
 like; these classes describe the head revision and a test checks the two agree. Findings, buckets
 and scan metadata are stored as the model's own JSON (pydantic) next to the few columns we query
-by, so adding a field to the model needs no migration.
+by, so adding a field to the model needs no migration. Bucket and finding JSON is stored once per
+distinct content in ``json_documents`` (revision 0004) and referenced by digest.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 __all__ = [
     "Base",
     "FindingHistory",
+    "JsonDocument",
     "ScanBucket",
     "ScanFinding",
     "ScanRow",
@@ -91,6 +93,18 @@ class ScanRow(Base):
     resolved_count: Mapped[int] = mapped_column(Integer, server_default="0")
     suppressed_count: Mapped[int] = mapped_column(Integer, server_default="0")
     stale_suppressions: Mapped[list[Any]] = mapped_column(JSON, server_default="[]")
+    # revision 0004: the scan's reports were swapped in (a run killed before that leaves False)
+    delivered: Mapped[bool] = mapped_column(Boolean, server_default="1")
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class JsonDocument(Base):
+    """Revision 0004: one bucket or finding JSON, stored once, keyed by its canonical SHA-256."""
+
+    __tablename__ = "json_documents"
+
+    digest: Mapped[str] = mapped_column(String(64), primary_key=True)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
 
 
 class ScanScope(Base):
@@ -115,7 +129,7 @@ class ScanBucket(Base):
     scope: Mapped[str] = mapped_column(String(300))
     uid: Mapped[str] = mapped_column(Text)
     name: Mapped[str] = mapped_column(Text)
-    data: Mapped[dict[str, Any]] = mapped_column(JSON)  # Bucket as JSON
+    data_digest: Mapped[str] = mapped_column(String(64))  # Bucket JSON in json_documents
 
 
 class ScanFinding(Base):
@@ -134,7 +148,9 @@ class ScanFinding(Base):
     severity: Mapped[str] = mapped_column(String(20))
     provider: Mapped[str] = mapped_column(String(50))
     scope: Mapped[str] = mapped_column(String(300))
-    data: Mapped[dict[str, Any]] = mapped_column(JSON)  # Finding as JSON
+    # revision 0004: the Finding JSON without the annotations below, in json_documents
+    data_digest: Mapped[str] = mapped_column(String(64))
+    suppression: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     # revision 0002
     resolved: Mapped[bool] = mapped_column(Boolean, server_default="0")
     state: Mapped[str | None] = mapped_column(String(20), nullable=True)

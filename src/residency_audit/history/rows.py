@@ -41,6 +41,7 @@ class ScanSummary:
     resolved: int
     suppressed: int
     previous_scan_id: str | None
+    delivered: bool  # its reports were swapped in (False: the run stopped before that)
 
 
 def count_state(findings: Sequence[Finding], state: FindingState) -> int:
@@ -58,7 +59,7 @@ def insert_many(conn: Connection, model: Any, rows: Iterable[dict[str, Any]]) ->
         conn.execute(insert(model), batch)
 
 
-def finding_row(seq: int, f: Finding, *, resolved: bool) -> dict[str, Any]:
+def finding_row(seq: int, f: Finding, *, resolved: bool, data_digest: str) -> dict[str, Any]:
     return {
         "scan_seq": seq,
         "fingerprint": f.fingerprint,
@@ -66,7 +67,8 @@ def finding_row(seq: int, f: Finding, *, resolved: bool) -> dict[str, Any]:
         "severity": f.severity.value,
         "provider": f.provider,
         "scope": f.scope,
-        "data": f.model_dump(mode="json"),
+        "data_digest": data_digest,
+        "suppression": f.suppression.model_dump(mode="json") if f.suppression else None,
         "resolved": resolved,
         "state": f.state.value if f.state else None,
         "first_seen": f.first_seen,
@@ -123,4 +125,5 @@ def summary(r: Row[Any]) -> ScanSummary:
         resolved=r.resolved_count,
         suppressed=r.suppressed_count,
         previous_scan_id=r.previous_scan_id,
+        delivered=r.delivered,
     )

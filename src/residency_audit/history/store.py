@@ -1,9 +1,17 @@
-"""The history store: records scans with their inventory and findings, and reads them back."""
+"""The history store: records scans with their inventory and findings, and reads them back.
+
+Recording is two steps so that the history never claims a report showed something it did not:
+:meth:`HistoryStore.begin` stores the scan as *not delivered* (its findings annotated against the
+last delivered scan), the caller swaps the reports in, then :meth:`HistoryStore.deliver` marks it
+delivered and only then advances each finding's history. A run killed in between leaves a scan
+that ``--new-only``, ``history diff`` and the next scan's states all ignore.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from contextlib import AbstractContextManager
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from types import TracebackType
@@ -16,9 +24,11 @@ from ..model import Bucket, Finding, FindingState, Inventory, ScopeResult
 from ..results import ScanMeta, ScanResult
 from . import engine as _engine
 from .diff import ScanDiff, diff_findings
+from .documents import DocumentBatch, drop_unreferenced, finding_document
 from .errors import HistoryError, HistoryInputError, ScanNotFoundError
 from .models import (
     FindingHistory,
+    JsonDocument,
     ScanBucket,
     ScanFinding,
     ScanRow,
@@ -39,10 +49,21 @@ from .rows import (
 from .states import Track, annotate
 from .suppressions import Suppressions
 
-__all__ = ["HistoryStore", "ScanSummary"]
+__all__ = ["HistoryStore", "PendingScan", "ScanSummary"]
 
 _SCANS = ScanRow.__table__
 _HISTORY = FindingHistory.__table__
+
+
+@dataclass(frozen=True)
+class PendingScan:
+    """A scan recorded by :meth:`HistoryStore.begin`, waiting for its reports to be delivered."""
+
+    result: ScanResult  # annotated: what the reports show
+    suppressions: Suppressions | None
+    tracks: tuple[Track, ...]  # the finding history this scan moves to once delivered
+    known: frozenset[str]  # fingerprints that already had a history row
+    now: datetime
 
 
 class HistoryStore:
@@ -111,39 +132,109 @@ class HistoryStore:
         suppressions: Suppressions | None = None,
         now: datetime | None = None,
     ) -> ScanResult:
-        """Store ``result`` in one transaction and return it annotated with its history.
+        """Store ``result`` as delivered, in one transaction; return it annotated with its history.
 
+        For a scan whose reports are still to be written, use :meth:`begin` and :meth:`deliver`.
         ``now`` decides which suppressions have expired (default: the current UTC time); a
         finding's first/last seen are scan start times.
         """
+        with self._write(f"recording scan {result.scan.id}") as conn:
+            pending = self._begin(conn, result, suppressions, now)
+            self._deliver(conn, pending)
+        return pending.result
+
+    def begin(
+        self,
+        result: ScanResult,
+        *,
+        suppressions: Suppressions | None = None,
+        now: datetime | None = None,
+    ) -> PendingScan:
+        """Store ``result`` as not yet delivered; ``pending.result`` is what its reports show.
+
+        States, first seen and the resolved list are judged against the delivered scans only.
+        """
+        with self._write(f"recording scan {result.scan.id}") as conn:
+            return self._begin(conn, result, suppressions, now)
+
+    def deliver(self, pending: PendingScan) -> None:
+        """Mark the scan's reports delivered and advance the finding history to it."""
+        with self._write(f"marking scan {pending.result.scan.id} delivered") as conn:
+            self._deliver(conn, pending)
+
+    def _begin(
+        self,
+        conn: Connection,
+        result: ScanResult,
+        suppressions: Suppressions | None,
+        now: datetime | None,
+    ) -> PendingScan:
         now = as_utc(now) if now else datetime.now(UTC)
         scan = result.scan
-        with self._write(f"recording scan {scan.id}") as conn:
-            if conn.scalar(select(ScanRow.seq).where(ScanRow.id == scan.id)) is not None:
-                raise HistoryError(f"scan {scan.id} is already recorded in {self.url}")
-            previous_id = conn.scalar(select(ScanRow.id).order_by(ScanRow.seq.desc()).limit(1))
-            tracks = self._tracks(conn, {f.fingerprint for f in result.findings})
+        if conn.scalar(select(ScanRow.seq).where(ScanRow.id == scan.id)) is not None:
+            raise HistoryError(f"scan {scan.id} is already recorded in {self.url}")
+        tracks = self._tracks(conn, {f.fingerprint for f in result.findings})
+        outcome = annotate(
+            result,
+            tracks,
+            seen_at=as_utc(scan.started),
+            today=now.date(),
+            suppressions=suppressions,
+        )
+        annotated = result.model_copy(
+            update={
+                "findings": outcome.findings,
+                "resolved": outcome.resolved,
+                "previous_scan_id": self._last_delivered(conn),
+                "stale_suppressions": outcome.stale,
+            }
+        )
+        seq = self._insert_scan(conn, annotated, now)
+        self._insert_details(conn, seq, annotated)
+        if suppressions is not None:
+            self._insert_suppressions(conn, seq, suppressions, outcome.matched, now.date())
+        return PendingScan(
+            result=annotated,
+            suppressions=suppressions,
+            tracks=tuple(outcome.tracks.values()),
+            known=frozenset(tracks),
+            now=now,
+        )
+
+    def _deliver(self, conn: Connection, pending: PendingScan) -> None:
+        scan_id = pending.result.scan.id
+        delivered = conn.scalar(select(ScanRow.delivered).where(ScanRow.id == scan_id))
+        if delivered is None:
+            raise HistoryError(f"scan {scan_id} is not recorded in {self.url} (pruned?)")
+        if delivered:
+            return
+        tracks, known = pending.tracks, pending.known
+        if self._last_delivered(conn) != pending.result.previous_scan_id:
+            # another scan was delivered meanwhile: move the history on from where it is now
+            # (this scan's rows keep the states its reports show)
+            now_tracks = self._tracks(conn, {f.fingerprint for f in pending.result.findings})
             outcome = annotate(
-                result,
-                tracks,
-                seen_at=as_utc(scan.started),
-                today=now.date(),
-                suppressions=suppressions,
+                pending.result,
+                now_tracks,
+                seen_at=as_utc(pending.result.scan.started),
+                today=pending.now.date(),
+                suppressions=pending.suppressions,
             )
-            annotated = result.model_copy(
-                update={
-                    "findings": outcome.findings,
-                    "resolved": outcome.resolved,
-                    "previous_scan_id": previous_id,
-                    "stale_suppressions": outcome.stale,
-                }
-            )
-            seq = self._insert_scan(conn, annotated, now)
-            self._insert_details(conn, seq, annotated)
-            if suppressions is not None:
-                self._insert_suppressions(conn, seq, suppressions, outcome.matched, now.date())
-            self._save_tracks(conn, outcome.tracks.values(), set(tracks))
-        return annotated
+            tracks, known = tuple(outcome.tracks.values()), frozenset(now_tracks)
+        self._save_tracks(conn, tracks, set(known))
+        conn.execute(
+            update(ScanRow)
+            .where(ScanRow.id == scan_id)
+            .values(delivered=True, delivered_at=datetime.now(UTC))
+        )
+
+    def _last_delivered(self, conn: Connection) -> str | None:
+        return conn.scalar(
+            select(ScanRow.id)
+            .where(ScanRow.delivered.is_(True))
+            .order_by(ScanRow.seq.desc())
+            .limit(1)
+        )
 
     def _tracks(self, conn: Connection, present: set[str]) -> dict[str, Track]:
         rows = list(conn.execute(select(_HISTORY).where(_HISTORY.c.open.is_(True))))
@@ -176,6 +267,7 @@ class HistoryStore:
                 resolved_count=len(result.resolved),
                 suppressed_count=sum(1 for f in result.findings if f.suppression),
                 stale_suppressions=list(result.stale_suppressions),
+                delivered=False,
             )
             .returning(ScanRow.seq)
         )
@@ -194,6 +286,7 @@ class HistoryStore:
             for s in result.inventory.scopes
         ]
         insert_many(conn, ScanScope, scopes)
+        documents = DocumentBatch()
         buckets = (
             {
                 "scan_seq": seq,
@@ -201,16 +294,20 @@ class HistoryStore:
                 "scope": b.scope,
                 "uid": b.uid,
                 "name": b.name,
-                "data": b.model_dump(mode="json"),
+                "data_digest": documents.add(b.model_dump(mode="json")),
             }
             for b in result.inventory.buckets
         )
         insert_many(conn, ScanBucket, buckets)
-        findings = (finding_row(seq, f, resolved=False) for f in result.findings)
-        insert_many(conn, ScanFinding, findings)
-        insert_many(
-            conn, ScanFinding, (finding_row(seq, f, resolved=True) for f in result.resolved)
-        )
+        for resolved, findings in ((False, result.findings), (True, result.resolved)):
+            rows = (
+                finding_row(
+                    seq, f, resolved=resolved, data_digest=documents.add(finding_document(f))
+                )
+                for f in findings
+            )
+            insert_many(conn, ScanFinding, rows)
+        documents.save(conn)
 
     def _insert_suppressions(
         self, conn: Connection, seq: int, sups: Suppressions, matched: dict[str, int], today: date
@@ -257,7 +354,11 @@ class HistoryStore:
                 if back and not back.isdigit():
                     raise ScanNotFoundError(f"bad scan reference {ref!r} (use latest~N)")
                 found = conn.scalar(
-                    select(ScanRow.id).order_by(ScanRow.seq.desc()).offset(int(back or 0)).limit(1)
+                    select(ScanRow.id)
+                    .where(ScanRow.delivered.is_(True))
+                    .order_by(ScanRow.seq.desc())
+                    .offset(int(back or 0))
+                    .limit(1)
                 )
                 if found is None:
                     raise ScanNotFoundError(f"no scan {ref} in {self.url}")
@@ -277,12 +378,15 @@ class HistoryStore:
         raise ScanNotFoundError(f"no scan {ref!r} in {self.url}")
 
     def earlier_scan(self, scan_id: str) -> str | None:
-        """The id of the recorded scan before ``scan_id`` that is still kept (None if none)."""
+        """The delivered scan before ``scan_id`` that is still kept (None if none)."""
         scan_id = self.resolve_id(scan_id)
         with self._read() as conn:
             seq = select(_SCANS.c.seq).where(_SCANS.c.id == scan_id).scalar_subquery()
             return conn.scalar(
-                select(_SCANS.c.id).where(_SCANS.c.seq < seq).order_by(_SCANS.c.seq.desc()).limit(1)
+                select(_SCANS.c.id)
+                .where(_SCANS.c.seq < seq, _SCANS.c.delivered.is_(True))
+                .order_by(_SCANS.c.seq.desc())
+                .limit(1)
             )
 
     def get_scan(self, scan_id: str) -> ScanResult:
@@ -292,7 +396,8 @@ class HistoryStore:
             row = conn.execute(select(_SCANS).where(_SCANS.c.id == scan_id)).one()
             scopes = conn.scalars(select(ScanScope.data).where(ScanScope.scan_seq == row.seq))
             buckets = conn.scalars(
-                select(ScanBucket.data)
+                select(JsonDocument.data)
+                .join(ScanBucket, ScanBucket.data_digest == JsonDocument.digest)
                 .where(ScanBucket.scan_seq == row.seq)
                 .order_by(ScanBucket.row_id)
             )
@@ -305,12 +410,29 @@ class HistoryStore:
             )
             findings: list[Finding] = []
             resolved: list[Finding] = []
-            for data, is_resolved in conn.execute(
-                select(ScanFinding.data, ScanFinding.resolved)
+            for r in conn.execute(
+                select(
+                    JsonDocument.data,
+                    ScanFinding.resolved,
+                    ScanFinding.state,
+                    ScanFinding.first_seen,
+                    ScanFinding.last_seen,
+                    ScanFinding.suppression,
+                )
+                .join(ScanFinding, ScanFinding.data_digest == JsonDocument.digest)
                 .where(ScanFinding.scan_seq == row.seq)
                 .order_by(ScanFinding.row_id)
             ):
-                (resolved if is_resolved else findings).append(Finding.model_validate(data))
+                finding = Finding.model_validate(
+                    {
+                        **r.data,
+                        "state": r.state,
+                        "first_seen": r.first_seen,
+                        "last_seen": r.last_seen,
+                        "suppression": r.suppression,
+                    }
+                )
+                (resolved if r.resolved else findings).append(finding)
         return ScanResult(
             scan=ScanMeta.model_validate(row.meta),
             findings=tuple(findings),
@@ -360,6 +482,8 @@ class HistoryStore:
                 for model in (ScanFinding, ScanBucket, ScanScope, ScanSuppression):
                     conn.execute(delete(model).where(model.scan_seq.in_(chunk)))
                 conn.execute(delete(ScanRow).where(ScanRow.seq.in_(chunk)))
+            if seqs:
+                drop_unreferenced(conn)
         return [scan_id for _, scan_id in doomed]
 
     def _write(self, what: str) -> AbstractContextManager[Connection]:

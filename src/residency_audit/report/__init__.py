@@ -1,9 +1,9 @@
 """Report writers: findings.json, inventory.json, findings.csv, inventory.csv, report.html and
 findings.xlsx.
 
-Every output is rendered in memory first and only then written, each file atomically (temporary
-name in the same directory, fsync, rename). If any rendering fails nothing is written and the
-previous reports stay as they were.
+The files of one run form a set that is swapped in as a whole (see :mod:`.delivery`): a reader,
+or a run killed at any moment, sees the previous complete set or the new one, never a mix. If any
+rendering fails nothing is swapped in and the previous reports stay as they were.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from pathlib import Path
 from ..results import ScanResult
 from .atomic import atomic_write_bytes, atomic_write_text
 from .csvout import findings_csv, inventory_csv, neutralise
+from .delivery import ReportSet, prepare_output_dir
 from .html import render_html
 from .jsonout import findings_json, inventory_json, load_result
 from .labels import LANGS
@@ -33,7 +34,9 @@ __all__ = [
     "inventory_json",
     "load_result",
     "neutralise",
+    "prepare_output_dir",
     "render_html",
+    "report_names",
     "write_reports",
 ]
 
@@ -56,6 +59,11 @@ OUTPUT_FILES: dict[str, tuple[tuple[str, _Renderer], ...]] = {
 }
 
 
+def report_names(formats: Collection[str]) -> list[str]:
+    """The file names the given formats write, in writing order."""
+    return [name for fmt in FORMATS if fmt in formats for name, _ in OUTPUT_FILES[fmt]]
+
+
 def write_reports(
     result: ScanResult,
     output_dir: Path,
@@ -63,26 +71,20 @@ def write_reports(
     lang: str = "ja",
     formats: Collection[str] = DEFAULT_FORMATS,
 ) -> list[Path]:
-    """Write the requested formats into ``output_dir`` (created if needed); return the paths.
+    """Write the requested formats into ``output_dir`` as one set; return the paths.
 
-    Raises ``ValueError`` for an unknown format or language, before anything is written.
+    Raises ``ValueError`` for an unknown format or language, before anything is written, and
+    :class:`~residency_audit.errors.InputError` for a directory that cannot be created or written.
     """
     if lang not in LANGS:
         raise ValueError(f"unsupported report language {lang!r}; choose one of {LANGS}")
     unknown = sorted(set(formats) - set(FORMATS))
     if unknown:
         raise ValueError(f"unknown report format(s) {unknown}; choose from {FORMATS}")
-    rendered = [
-        (name, render(result, lang))
-        for fmt in FORMATS
-        if fmt in formats
-        for name, render in OUTPUT_FILES[fmt]
-    ]
-    output_dir = Path(output_dir)
-    output_dir.mkdir(parents=True, exist_ok=True)
-    written = []
-    for name, content in rendered:
-        path = output_dir / name
-        atomic_write_bytes(path, content)
-        written.append(path)
-    return written
+    output_dir = prepare_output_dir(Path(output_dir), report_names(FORMATS))
+    with ReportSet(output_dir) as staged:
+        for fmt in FORMATS:
+            if fmt in formats:
+                for name, render in OUTPUT_FILES[fmt]:
+                    staged.add(name, render(result, lang))
+        return staged.deliver()

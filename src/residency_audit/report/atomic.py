@@ -13,7 +13,7 @@ import stat
 import tempfile
 from pathlib import Path
 
-__all__ = ["atomic_write_bytes", "atomic_write_text"]
+__all__ = ["atomic_write_bytes", "atomic_write_text", "fsync_directory"]
 
 _NEW_FILE_MODE = 0o644  # reports are meant to be read by the compliance team, like any output file
 
@@ -39,7 +39,7 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()
         raise
-    _fsync_directory(directory)
+    fsync_directory(directory)
 
 
 def atomic_write_text(path: Path, text: str, encoding: str = "utf-8") -> None:
@@ -48,7 +48,7 @@ def atomic_write_text(path: Path, text: str, encoding: str = "utf-8") -> None:
     atomic_write_bytes(path, text.encode(encoding))
 
 
-def _fsync_directory(directory: Path) -> None:
+def fsync_directory(directory: Path) -> None:
     """Make the rename itself durable; not every platform lets a directory be opened."""
     try:
         fd = os.open(directory, os.O_RDONLY)
