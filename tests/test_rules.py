@@ -23,6 +23,7 @@ from residency_audit.model import (
     EncryptionTier,
     Finding,
     Gap,
+    Hidden,
     Inventory,
     Location,
     PublicAccess,
@@ -172,8 +173,10 @@ def test_every_rule_maps_to_canonical_items() -> None:
     assert {item for spec in RULES for item in spec.items} == set(ITEM_IDS)
     expected = {
         "location.concern": ("(2)-1",),
-        "location.unknown": ("(2)-1",),
-        "gap.may-hide-copy": ("(2)-1",),
+        "location.unknown": ("(2)-1", "(2)-2", "(1)-3"),
+        "scope.unlisted": ("(2)-1", "(2)-2", "(1)-3", "(1)-note", "(1)-2", "(2)-3"),
+        "access.unknown": ("(2)-3",),
+        "gap.may-hide-copy": ("(2)-1", "(2)-2", "(1)-3"),
         "location.government-access": ("(2)-2",),
         "location.caution": ("(1)-3",),
         "location.multi-country": ("(1)-3",),
@@ -279,7 +282,7 @@ def test_locations_with_same_role_and_region_make_one_finding_naming_every_targe
 def test_unmapped_region_is_high_unverified_2_1() -> None:
     findings = run(bucket("b", TOKYO, loc(Role.REPLICA, "xx-nowhere-9", [])))
     f = one(findings, "location.unknown")
-    assert f.guideline_items == ("(2)-1",)
+    assert f.guideline_items == ("(2)-1", "(2)-2", "(1)-3")
     assert f.severity is Severity.HIGH and f.unverified
     assert f.location is not None and f.location.country is None
     assert "xx-nowhere-9" in f.message.en and "xx-nowhere-9" in f.message.ja
@@ -308,13 +311,13 @@ def test_gap_that_may_hide_a_copy_is_high_unverified_2_1_per_gap() -> None:
             field="replication",
             reason="access denied",
             error_code="AccessDenied",
-            may_hide_copy=True,
+            hides=(Hidden.COPY,),
         ),
         Gap(
             field="backup",
             reason="selections unreadable",
             error_code="AccessDenied",
-            may_hide_copy=True,
+            hides=(Hidden.COPY,),
         ),
         Gap(field="tags", reason="access denied", error_code="AccessDenied"),
     ]
@@ -323,7 +326,7 @@ def test_gap_that_may_hide_a_copy_is_high_unverified_2_1_per_gap() -> None:
     assert sorted("replication" in f.message.en for f in hits) == [False, True]
     assert len(hits) == 2 and len({f.fingerprint for f in hits}) == 2
     for f in hits:
-        assert f.guideline_items == ("(2)-1",)
+        assert f.guideline_items == ("(2)-1", "(2)-2", "(1)-3")
         assert f.severity is Severity.HIGH and f.unverified and f.location is None
         assert "AccessDenied" in f.message.en and "AccessDenied" in f.message.ja
     assert not any("tags" in f.message.en for f in hits)
@@ -406,7 +409,7 @@ def test_customer_key_never_touches_2_x() -> None:
         loc(Role.REPLICA, "ap-east-1", ["HK"]),
         JP_KEY,
         encryption=CMK,
-        gaps=[Gap(field="replication", reason="denied", may_hide_copy=True)],
+        gaps=[Gap(field="replication", reason="denied", hides=(Hidden.COPY,))],
         external=["arn:aws:iam::999999999999:root"],
     )
     b = b.model_copy(update={"locations": (*b.locations, loc(Role.BACKUP, "zz-9", []))})
@@ -488,7 +491,7 @@ def test_unknown_encryption_is_treated_as_no_customer_key_and_unverified() -> No
     [
         (PublicVerdict.PUBLIC, "public.public", Severity.HIGH, False),
         (PublicVerdict.NOT_BLOCKED, "public.not-blocked", Severity.MEDIUM, False),
-        (PublicVerdict.UNKNOWN, "public.unknown", Severity.MEDIUM, True),
+        (PublicVerdict.UNKNOWN, "public.unknown", Severity.HIGH, True),
     ],
 )
 def test_public_access_is_1_2_with_evidence(
@@ -677,4 +680,6 @@ def test_docs_rule_table_matches_the_rules() -> None:
     }
     assert set(rows) == {spec.id for spec in RULES}
     for spec in RULES:
-        assert rows[spec.id] == " or ".join(spec.items)
+        # attestation findings name the one item they are about; the others name every item
+        sep = " or " if spec.id.startswith("attestation.") else ", "
+        assert rows[spec.id] == sep.join(spec.items)

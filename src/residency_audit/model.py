@@ -19,7 +19,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, computed_field, model_validator
 
 __all__ = [
     "INVENTORY_SCHEMA",
@@ -31,6 +31,7 @@ __all__ = [
     "Encryption",
     "EncryptionTier",
     "Gap",
+    "Hidden",
     "Inventory",
     "Location",
     "PublicAccess",
@@ -83,6 +84,7 @@ class Classification(StrEnum):
     INTERNAL = "internal"
     PUBLIC = "public"
     UNCLASSIFIED = "unclassified"
+    UNKNOWN = "unknown"  # the tags could not be read: graded as if sensitive, marked unverified
 
 
 class CountryResolution(_Frozen):
@@ -125,13 +127,43 @@ class PublicAccess(_Frozen):
     evidence: tuple[str, ...] = ()  # human-readable facts the verdict rests on
 
 
+class Hidden(StrEnum):
+    """What an unread setting can hide. Each plugin declares, per read, which of these a failure
+    of that read hides; the rules turn each into unverified findings under the guideline items
+    the hidden fact could trigger (``rules.gaps.HIDDEN_ITEMS``)."""
+
+    COPY = "copy"  # a location holding a copy of the data (replica, backup, region, member ...)
+    KEY = "key"  # a location holding the encryption key, or whether the key is customer-managed
+    PUBLIC_ACCESS = "public-access"  # whether the bucket is or may become public
+    EXTERNAL_ACCESS = "external-access"  # principals outside the organisation with access
+    CLASSIFICATION = "classification"  # the tags/labels that say how sensitive the data is
+
+
 class Gap(_Frozen):
-    """A setting or location that could not be read."""
+    """A setting or location that could not be read, and what the failure may hide."""
 
     field: str  # e.g. "encryption", "replication", "backup", "public_access.policy_status"
     reason: str
     error_code: str | None = None
-    may_hide_copy: bool = False  # True where the unread setting could hide a copy elsewhere
+    hides: tuple[Hidden, ...] = ()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _legacy_flag(cls, data: object) -> object:
+        """Inventories written before ``hides`` carry ``may_hide_copy``; it means COPY. Our own
+        JSON writes it too (computed, for readers of the v1 schema), so drop it on the way in."""
+        if isinstance(data, dict) and "may_hide_copy" in data:
+            data = dict(data)
+            flag = bool(data.pop("may_hide_copy"))
+            if flag and not data.get("hides"):
+                data["hides"] = (Hidden.COPY,)
+        return data
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def may_hide_copy(self) -> bool:
+        """True where the unread setting could hide a copy (or the key) in another country."""
+        return Hidden.COPY in self.hides or Hidden.KEY in self.hides
 
 
 class Bucket(_Frozen):
@@ -165,6 +197,7 @@ class CoverageNote(_Frozen):
     kind: Annotated[str, Field(min_length=1)]  # e.g. "region-not-enabled", "region-unreachable"
     detail: str
     affects_completeness: bool = False  # True makes the scope incomplete (exit 3)
+    buckets_missing: bool = False  # True where buckets may be missing (a listing stopped part-way)
 
 
 class ScopeResult(_Frozen):

@@ -12,6 +12,7 @@ from residency_audit.model import (
     Finding,
     FindingState,
     Gap,
+    Hidden,
     ScopeStatus,
     Severity,
 )
@@ -113,7 +114,7 @@ def test_unreadable_setting_that_may_hide_a_copy_withholds_resolution(
     a = finding("bucket-a")
     store.record(result("scan-1", [a], started=T0))
     gap = Gap(
-        field="replication", reason="AccessDenied", error_code="AccessDenied", may_hide_copy=True
+        field="replication", reason="AccessDenied", error_code="AccessDenied", hides=(Hidden.COPY,)
     )
     assert a.resource is not None
     blind = store.record(

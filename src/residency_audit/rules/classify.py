@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..model import Bucket, Classification, Inventory
+from ..model import Bucket, Classification, Hidden, Inventory
 from .settings import ClassificationSettings
 
 __all__ = ["apply_classification", "classify", "classify_with_source"]
@@ -11,7 +11,15 @@ __all__ = ["apply_classification", "classify", "classify_with_source"]
 def classify_with_source(
     bucket: Bucket, settings: ClassificationSettings
 ) -> tuple[Classification, str]:
-    """The class and the evidence for it: which tag decided, or that none was present."""
+    """The class and the evidence for it: which tag decided, or that none was present.
+
+    Tags that could not be read make the class UNKNOWN (graded as if sensitive): "no tag" would
+    be a claim the scan cannot make.
+    """
+    unread = [g for g in bucket.gaps if Hidden.CLASSIFICATION in g.hides]
+    if unread and settings.keys:
+        reason = "; ".join(dict.fromkeys(g.reason for g in unread))
+        return Classification.UNKNOWN, f"tags could not be read ({reason})"
     tags = {key.casefold(): (key, value) for key, value in sorted(bucket.tags.items())}
     for key in settings.keys:
         found = tags.get(key.casefold())

@@ -11,10 +11,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from ..model import Bucket, EncryptionTier, Role, Severity, Text
+from ..model import Bucket, EncryptionTier, Hidden, Role, Severity, Text
 from ..profiles.model import Profile, Tier
 from ._draft import Draft
 from ._text import ROLE_EN, ROLE_JA, both, join_en, join_ja
+from .gaps import hides
 from .locations import group_locations
 
 __all__ = ["KeyStatus", "customer_key_status", "encryption_drafts"]
@@ -51,6 +52,17 @@ def customer_key_status(bucket: Bucket, profile: Profile) -> KeyStatus:
         }[tier]
         return KeyStatus(False, (), why, unverified=tier is EncryptionTier.UNKNOWN)
 
+    if hides(bucket, Hidden.KEY):
+        return KeyStatus(
+            False,
+            (),
+            both(
+                "顧客管理鍵を使っていますが、鍵の保管場所を示す設定の一部を読み取れませんでした",
+                "it uses a customer-managed key, but part of what says where the key is held "
+                "could not be read",
+            ),
+            unverified=True,
+        )
     keys = [loc for loc in bucket.locations if loc.role is Role.KEY]
     if not keys:
         return KeyStatus(
@@ -96,17 +108,29 @@ def encryption_drafts(bucket: Bucket, profile: Profile, status: KeyStatus) -> It
         for g in group_locations(bucket)
         if not g.countries or any(profile.classify(c).tier is not Tier.ALLOWED for c in g.countries)
     ]
-    if not outside or status.mitigates:
+    # an unread setting that could place a copy or the key counts as a place of unknown country
+    unread = list(dict.fromkeys(g.field for g in hides(bucket, Hidden.COPY, Hidden.KEY)))
+    if not (outside or unread) or status.mitigates:
         return
     listed_ja = join_ja(
-        f"{ROLE_JA[g.role]} {g.region or 'リージョン不明'}"
-        f"（{'・'.join(g.countries) if g.countries else '国・地域不明'}）"
-        for g in outside
+        [
+            *(
+                f"{ROLE_JA[g.role]} {g.region or 'リージョン不明'}"
+                f"（{'・'.join(g.countries) if g.countries else '国・地域不明'}）"
+                for g in outside
+            ),
+            *(f"設定 {field} が示す場所（読み取れず国・地域不明）" for field in unread),
+        ]
     )
     listed_en = join_en(
-        f"{ROLE_EN[g.role]} {g.region or '(region unknown)'}"
-        f" ({'/'.join(g.countries) if g.countries else 'country unknown'})"
-        for g in outside
+        [
+            *(
+                f"{ROLE_EN[g.role]} {g.region or '(region unknown)'}"
+                f" ({'/'.join(g.countries) if g.countries else 'country unknown'})"
+                for g in outside
+            ),
+            *(f"what setting {field} says (unread, country unknown)" for field in unread),
+        ]
     )
     yield Draft(
         rule_id="encryption.no-customer-key",

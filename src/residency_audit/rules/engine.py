@@ -3,6 +3,8 @@
 Grading order, each step recorded in the finding's ``adjustments``:
 base severity -> classification shift (sensitive +1, public -1, clamped to info..critical) ->
 customer-managed-key mitigation (-1, (1)-3 findings only; never (2)-x, never removes a finding).
+A bucket whose tags could not be read is graded as if sensitive, and each of its findings is marked
+unverified, since its severity rests on what could not be read.
 """
 
 from __future__ import annotations
@@ -14,15 +16,16 @@ from ._text import join_en, join_ja
 from .attestations import attestation_drafts
 from .classify import classify
 from .encryption import KeyStatus, customer_key_status, encryption_drafts
-from .exposure import external_principal_drafts, gap_drafts, public_access_drafts
+from .exposure import external_principal_drafts, public_access_drafts
 from .fingerprint import fingerprint
+from .gaps import external_access_gap_drafts, location_gap_drafts, scope_drafts
 from .locations import location_drafts
 from .settings import EvaluationSettings
 from .specs import rule_spec
 
 __all__ = ["evaluate", "sort_key"]
 
-_SHIFT = {Classification.SENSITIVE: 1, Classification.PUBLIC: -1}
+_SHIFT = {Classification.SENSITIVE: 1, Classification.UNKNOWN: 1, Classification.PUBLIC: -1}
 
 
 def _require_resolved(inventory: Inventory) -> None:
@@ -53,7 +56,16 @@ def _grade(draft: Draft, cls: Classification | None, key: KeyStatus | None) -> F
     if cls is not None and cls in _SHIFT:
         after = severity.shifted(_SHIFT[cls])
         moved = _moved(severity, after)
-        if cls is Classification.SENSITIVE:
+        if cls is Classification.UNKNOWN:
+            adjustments.append(
+                Text(
+                    ja="バケットのタグを読み取れず機微度を確認できないため、機微度が高い情報として"
+                    f"重大度を一段階上げます{moved.ja}（未確認）。",
+                    en="Raised one step because the bucket's tags could not be read, so it is "
+                    f"graded as if its data were sensitive{moved.en} (unverified).",
+                )
+            )
+        elif cls is Classification.SENSITIVE:
             adjustments.append(
                 Text(
                     ja="バケットの分類が sensitive（機微度が高い）のため、"
@@ -105,7 +117,7 @@ def _grade(draft: Draft, cls: Classification | None, key: KeyStatus | None) -> F
         location=loc,
         message=draft.message,
         remediation=draft.remediation,
-        unverified=draft.unverified,
+        unverified=draft.unverified or cls is Classification.UNKNOWN,
         adjustments=tuple(adjustments),
         classification=cls,
     )
@@ -137,12 +149,14 @@ def evaluate(inventory: Inventory, profile: Profile, settings: EvaluationSetting
         key = customer_key_status(bucket, profile)
         drafts: list[Draft] = [
             *location_drafts(bucket, profile),
-            *gap_drafts(bucket),
+            *location_gap_drafts(bucket),
             *public_access_drafts(bucket),
             *external_principal_drafts(bucket),
+            *external_access_gap_drafts(bucket),
             *encryption_drafts(bucket, profile, key),
         ]
         findings.extend(_grade(d, cls, key) for d in drafts)
+    findings.extend(_grade(d, None, None) for d in scope_drafts(inventory))
     findings.extend(_grade(d, None, None) for d in attestation_drafts(inventory, settings))
     findings.sort(key=sort_key)
     return findings

@@ -1,14 +1,15 @@
-"""Bucket-level rules: (1)-2 public access, (2)-3 external principals, (2)-1 unreadable settings."""
+"""Bucket-level rules: (1)-2 public access and (2)-3 external principals."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ..model import Bucket, Gap, PublicVerdict, Severity, Text
+from ..model import Bucket, PublicVerdict, Severity, Text
 from ._draft import Draft
 from ._text import GUIDELINE_2_ACTION, both, concat, join_en, join_ja, then
+from .gaps import gap_text
 
-__all__ = ["external_principal_drafts", "gap_drafts", "public_access_drafts"]
+__all__ = ["external_principal_drafts", "public_access_drafts"]
 
 
 def _bucket_draft(
@@ -51,13 +52,8 @@ def _evidence(bucket: Bucket) -> tuple[str, ...]:
     facts = list(bucket.public_access.evidence)
     for gap in bucket.gaps:
         if gap.field.startswith("public_access"):
-            facts.append(_gap_text(gap))
+            facts.append(gap_text(gap))
     return tuple(facts)
-
-
-def _gap_text(gap: Gap) -> str:
-    code = f"{gap.error_code}: " if gap.error_code else ""
-    return f"{gap.field} — {code}{gap.reason}"
 
 
 def public_access_drafts(bucket: Bucket) -> Iterator[Draft]:
@@ -112,12 +108,14 @@ def public_access_drafts(bucket: Bucket) -> Iterator[Draft]:
             bucket,
             "public.unknown",
             "(1)-2",
-            Severity.MEDIUM,
+            Severity.HIGH,  # graded as if public: it cannot be shown not to be
             both(
                 f"バケット「{bucket.name}」の公開アクセスの設定を確認できませんでした{ev.ja}。"
-                "公開されていないことを確認できないため、未確認の指摘として扱います。",
+                "公開されていないことを確認できないため、公開されている場合と同じ重大度の"
+                "未確認の指摘として扱います。",
                 f"The public-access settings of bucket '{bucket.name}' could not be read{ev.en}. "
-                "It cannot be shown not to be public, so this is an unverified finding.",
+                "It cannot be shown not to be public, so this is an unverified finding, graded "
+                "as if it were public.",
             ),
             concat(
                 both(
@@ -161,38 +159,3 @@ def external_principal_drafts(bucket: Bucket) -> Iterator[Draft]:
             GUIDELINE_2_ACTION,
         ),
     )
-
-
-def gap_drafts(bucket: Bucket) -> Iterator[Draft]:
-    """(2)-1 unverified: an unread setting that could place a copy in an unknown country."""
-    by_field: dict[str, list[Gap]] = {}
-    for gap in bucket.gaps:
-        if gap.may_hide_copy:
-            by_field.setdefault(gap.field, []).append(gap)
-    for field in sorted(by_field):
-        details = join_en(dict.fromkeys(_gap_text(g) for g in by_field[field]))
-        yield _bucket_draft(
-            bucket,
-            "gap.may-hide-copy",
-            "(2)-1",
-            Severity.HIGH,
-            both(
-                f"バケット「{bucket.name}」の設定 {field} を読み取れませんでした（{details}）。"
-                "この設定により別の国・地域にコピーが置かれている可能性を否定できないため、"
-                "未確認の (2)-1 として扱います。",
-                f"The {field} setting of bucket '{bucket.name}' could not be read ({details}). "
-                "It may place a copy in another country, which cannot be ruled out, so this is "
-                "an unverified (2)-1 finding.",
-            ),
-            then(
-                both(
-                    f"スキャンに使う ID に {field} の読み取り権限を付与して再スキャンし、コピー先の"
-                    "国・地域を確認してください。懸念国・地域にコピーがあった場合は、",
-                    f"Grant the scanning identity read access to {field}, scan again and find out "
-                    "where any copy goes. If a copy is in a country of concern:",
-                ),
-                GUIDELINE_2_ACTION,
-            ),
-            unverified=True,
-            subject=field,
-        )

@@ -14,6 +14,7 @@ from ..model import Bucket, Certainty, FindingLocation, Location, Role, Severity
 from ..profiles.model import Profile, Tier
 from ._draft import Draft
 from ._text import GUIDELINE_2_ACTION, ROLE_EN, ROLE_JA, both, cap, concat, join_en, join_ja, then
+from .gaps import LOCATION_ITEMS
 
 __all__ = ["LocationGroup", "group_locations", "location_drafts", "where"]
 
@@ -273,11 +274,14 @@ def _group_drafts(bucket: Bucket, group: LocationGroup, profile: Profile) -> Ite
             Severity.HIGH,
             None,
             both(
-                f"{subject.ja}の国・地域を特定できません（{reason.ja}）。懸念国・地域にないことを"
-                "確認できないため、未確認の (2)-1 として扱います。",
+                f"{subject.ja}の国・地域を特定できません（{reason.ja}）。懸念国・地域 (2)-1、"
+                "政府機関等が自由に閲覧・取得できる法域 (2)-2、保管先として指定していない"
+                "国・地域 (1)-3 のいずれでもないことを確認できないため、"
+                "未確認の指摘として扱います。",
                 f"The country of {subject.en} cannot be determined ({reason.en}). It cannot be "
-                "shown to be outside countries of concern, so it is treated as an unverified "
-                "(2)-1 finding.",
+                "shown to be outside countries of concern (2)-1, jurisdictions with government "
+                "access (2)-2 or countries not designated for storage (1)-3, so this is an "
+                "unverified finding.",
             ),
             then(
                 both(
@@ -288,7 +292,7 @@ def _group_drafts(bucket: Bucket, group: LocationGroup, profile: Profile) -> Ite
                 ),
                 GUIDELINE_2_ACTION,
             ),
-            items=("(2)-1",),
+            items=LOCATION_ITEMS,
             unverified=True,
         )
         return

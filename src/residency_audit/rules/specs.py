@@ -34,18 +34,30 @@ RULES: tuple[RuleSpec, ...] = (
     ),
     RuleSpec(
         "location.unknown",
-        ("(2)-1",),
+        ("(2)-1", "(2)-2", "(1)-3"),
         "high, unverified",
         "A location's country cannot be determined (region unreadable or not in the catalog, "
-        "destination unresolvable).",
-        "場所の国・地域を特定できない（リージョン不明、カタログにない、宛先を解決できない）。",
+        "destination unresolvable); it could be in any country.",
+        "場所の国・地域を特定できない（リージョン不明、カタログにない、宛先を解決できない）。"
+        "どの国・地域にあってもおかしくない。",
     ),
     RuleSpec(
         "gap.may-hide-copy",
-        ("(2)-1",),
+        ("(2)-1", "(2)-2", "(1)-3"),
         "high, unverified",
-        "A setting that could put a copy elsewhere (replication, backup, ...) could not be read.",
-        "別の場所にコピーを置きうる設定（レプリケーション、バックアップ等）を読み取れない。",
+        "A setting that could put a copy or the key elsewhere (replication, backup, encryption, "
+        "region, ...) could not be read.",
+        "別の場所にコピーや暗号鍵を置きうる設定（レプリケーション、バックアップ、暗号化、"
+        "リージョン等）を読み取れない。",
+    ),
+    RuleSpec(
+        "scope.unlisted",
+        ("(2)-1", "(2)-2", "(1)-3", "(1)-note", "(1)-2", "(2)-3"),
+        "high, unverified",
+        "A scope (account, project, subscription) could not be listed, or its listing stopped "
+        "part-way: its buckets are not in the scan.",
+        "スコープ（アカウント、プロジェクト、サブスクリプション）のバケットを一覧できない、"
+        "または一覧が途中で止まった。",
     ),
     RuleSpec(
         "location.government-access",
@@ -85,9 +97,9 @@ RULES: tuple[RuleSpec, ...] = (
     RuleSpec(
         "public.unknown",
         ("(1)-2",),
-        "medium, unverified",
-        "The public-access settings could not be read.",
-        "公開アクセスの設定を読み取れない。",
+        "high, unverified",
+        "The public-access settings could not be read (graded as if public).",
+        "公開アクセスの設定を読み取れない（公開されている場合と同じ重大度）。",
     ),
     RuleSpec(
         "encryption.no-customer-key",
@@ -103,6 +115,13 @@ RULES: tuple[RuleSpec, ...] = (
         "high",
         "The bucket grants access to principals outside the owner's accounts/organisation.",
         "バケットが組織外のプリンシパルにアクセスを許可している。",
+    ),
+    RuleSpec(
+        "access.unknown",
+        ("(2)-3",),
+        "high, unverified",
+        "The settings that say who else has access (bucket policy, IAM policy) could not be read.",
+        "アクセスを許可している相手を示す設定（バケットポリシー、IAM ポリシー）を読み取れない。",
     ),
     RuleSpec(
         "attestation.missing",

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
-from residency_audit.model import Certainty, Gap, Location, Role
+from residency_audit.model import Certainty, Gap, Hidden, Location, Role
 
 from .normalize import PROVIDER, Failure
 
@@ -189,13 +189,13 @@ def backup_for_bucket(
             if bucket_region is None
             else f"backup plans in {bucket_region} were not read"
         )
-        return [], [Gap(field="backup", reason=reason, may_hide_copy=True)]
+        return [], [Gap(field="backup", reason=reason, hides=(Hidden.COPY,))]
     if region.error is not None:
         gap = Gap(
             field="backup",
             reason=region.error.describe(f"backup:ListBackupPlans in {region.region}"),
             error_code=region.error.code,
-            may_hide_copy=True,
+            hides=(Hidden.COPY,),
         )
         return [], [gap]
     locations: list[Location] = []
@@ -209,7 +209,7 @@ def backup_for_bucket(
                         f"reading the selections of backup plan {plan.name} in {plan.region}"
                     ),
                     error_code=plan.selections_error.code,
-                    may_hide_copy=True,
+                    hides=(Hidden.COPY,),
                 )
             )
             continue
@@ -226,7 +226,7 @@ def backup_for_bucket(
                 else "uses a selection condition this tool cannot evaluate"
             )
             gaps.append(
-                Gap(field="backup", reason=f"backup plan {plan.name} {why}", may_hide_copy=True)
+                Gap(field="backup", reason=f"backup plan {plan.name} {why}", hides=(Hidden.COPY,))
             )
     return locations, gaps
 

@@ -20,6 +20,7 @@ from residency_audit.model import (
     Bucket,
     CoverageNote,
     Gap,
+    Hidden,
     Location,
     PublicAccess,
     PublicVerdict,
@@ -218,7 +219,7 @@ class AccountScan:
                     field="region",
                     reason=f"GetBucketLocation failed: {first.code}; HeadBucket gave no region",
                     error_code=first.code,
-                    may_hide_copy=True,
+                    hides=(Hidden.COPY,),
                 )
 
     # --- one bucket -----------------------------------------------------------------------------
@@ -269,7 +270,7 @@ class AccountScan:
                         field="replication",
                         reason=replication.describe("GetBucketReplication"),
                         error_code=replication.code,
-                        may_hide_copy=True,
+                        hides=(Hidden.COPY,),
                     )
                 )
         else:
@@ -290,7 +291,7 @@ class AccountScan:
                     field="multi_region_access_points",
                     reason=self._mrap_error.describe("s3:ListMultiRegionAccessPoints"),
                     error_code=self._mrap_error.code,
-                    may_hide_copy=True,
+                    hides=(Hidden.COPY,),
                 )
             )
         locations.extend(nz.mrap_locations(name, self._mraps.get(name, [])))

@@ -10,7 +10,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from residency_audit.model import Certainty, Encryption, EncryptionTier, Gap, Location, Role
+from residency_audit.model import Certainty, Encryption, EncryptionTier, Gap, Hidden, Location, Role
 
 __all__ = [
     "PROVIDER",
@@ -210,7 +210,7 @@ def encryption(
         reason=failure.describe("kms:DescribeKey")
         + "; customer- or AWS-managed and multi-Region replicas unknown",
         error_code=failure.code,
-        may_hide_copy=True,  # a multi-Region key's replicas would be hidden
+        hides=(Hidden.COPY,),  # a multi-Region key's replicas would be hidden
     )
     return Encryption(tier=EncryptionTier.UNKNOWN, key_id=key_id, detail=label), locations, [gap]
 

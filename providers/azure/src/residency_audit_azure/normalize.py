@@ -16,6 +16,7 @@ from residency_audit.model import (
     Encryption,
     EncryptionTier,
     Gap,
+    Hidden,
     Location,
     PublicAccess,
     PublicVerdict,
@@ -95,7 +96,7 @@ def geo_secondary(
         gap = Gap(
             field="sku",
             reason="the account's SKU (redundancy) was not returned; a geo-secondary may exist",
-            may_hide_copy=True,
+            hides=(Hidden.COPY,),
         )
         if not secondary:
             return [], [gap]

@@ -20,6 +20,7 @@ from residency_audit.model import (
     Encryption,
     EncryptionTier,
     Gap,
+    Hidden,
     Location,
     Role,
 )
@@ -132,7 +133,7 @@ class AzureProvider:
                 field="containers",
                 reason=f"the account's containers could not be listed: {exc.message}",
                 error_code=exc.code,
-                may_hide_copy=True,
+                hides=(Hidden.COPY,),
             )
             note = CoverageNote(
                 kind="account-unreadable",
@@ -178,7 +179,7 @@ class AzureProvider:
                 field="object_replication",
                 reason=f"object replication policies could not be read: {exc.message}",
                 error_code=exc.code,
-                may_hide_copy=True,
+                hides=(Hidden.COPY,),
             )
         return nz.outgoing_policies(account, listed), None
 
@@ -279,7 +280,9 @@ class AzureProvider:
         ]
         gaps = [
             Gap(field="location", reason=reason),
-            Gap(field="object_replication", reason="not readable without ARM", may_hide_copy=True),
+            Gap(
+                field="object_replication", reason="not readable without ARM", hides=(Hidden.COPY,)
+            ),
             Gap(field="encryption", reason="key source not readable without ARM"),
             Gap(
                 field="public_access.account",
@@ -290,7 +293,7 @@ class AzureProvider:
             sku = client.account_information().get("skuName")
         except AzureApiError as exc:
             gaps.append(
-                Gap(field="sku", reason=exc.message, error_code=exc.code, may_hide_copy=True)
+                Gap(field="sku", reason=exc.message, error_code=exc.code, hides=(Hidden.COPY,))
             )
         else:
             mechanism = nz.geo_mechanism(str(sku) if sku else None)

@@ -32,6 +32,7 @@ from residency_audit.model import (
     Encryption,
     EncryptionTier,
     Gap,
+    Hidden,
     Location,
     PublicAccess,
     PublicVerdict,
@@ -310,5 +311,7 @@ def unreachable_bucket(project: str, resource_name: str) -> Bucket:
         name=name,
         uid=bucket_uid(name),
         locations=(_primary(None, reason),),
-        gaps=(Gap(field="location", reason=reason, error_code="unreachable", may_hide_copy=True),),
+        gaps=(
+            Gap(field="location", reason=reason, error_code="unreachable", hides=(Hidden.COPY,)),
+        ),
     )
