@@ -1,20 +1,42 @@
 """Logging set-up for the CLI: plain or JSON lines on stderr, with secrets masked.
 
 Library modules only log through ``logging``; they never print. Settings and credentials are never
-logged on purpose; the filter below is a second line of defence for text that reaches a log from an
-SDK's error message (signed URLs, account keys, bearer tokens).
+logged on purpose; the masking below is a second line of defence for text that reaches a log from
+an SDK's error message (signed URLs, account keys, bearer tokens), tracebacks included.
+
+Cloud text (bucket names, tags, error messages) may hold newlines and terminal escapes: in text
+mode every record is escaped to one line that cannot forge another record or drive the terminal;
+JSON lines escape them by construction.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import re
 import sys
 from datetime import UTC, datetime
 
 from .redact import mask_secrets
 
-__all__ = ["SecretFilter", "configure_logging"]
+__all__ = ["JsonFormatter", "SecretFilter", "TextFormatter", "configure_logging", "one_line"]
+
+# C0 controls (newline, carriage return, ESC...), DEL, C1 controls (CSI 0x9b...) and the bidi
+# overrides that can make a line read differently from what it holds
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+_NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def _escape(match: re.Match[str]) -> str:
+    char = match.group()
+    if char in _NAMED:
+        return _NAMED[char]
+    return f"\\x{ord(char):02x}" if ord(char) < 0x100 else f"\\u{ord(char):04x}"
+
+
+def one_line(text: str) -> str:
+    """``text`` with every control character shown as an escape: one line, inert on a terminal."""
+    return _UNSAFE.sub(_escape, text)
 
 
 class SecretFilter(logging.Filter):
@@ -24,27 +46,40 @@ class SecretFilter(logging.Filter):
         return True
 
 
+class TextFormatter(logging.Formatter):
+    """``LEVEL logger: message``, the traceback (if any) masked and kept on the same line."""
+
+    def __init__(self) -> None:
+        super().__init__("%(levelname)s %(name)s: %(message)s")
+
+    def formatException(self, ei: object) -> str:
+        return mask_secrets(super().formatException(ei))  # type: ignore[arg-type]
+
+    def format(self, record: logging.LogRecord) -> str:
+        return one_line(super().format(record))
+
+
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         doc = {
             "time": datetime.fromtimestamp(record.created, UTC).isoformat(),
             "level": record.levelname.lower(),
             "logger": record.name,
-            "message": record.getMessage(),
+            "message": mask_secrets(record.getMessage()),
         }
         if record.exc_info and record.exc_info[0] is not None:
             doc["error"] = mask_secrets(f"{record.exc_info[0].__name__}: {record.exc_info[1]}")
-        return json.dumps(doc, ensure_ascii=False)
+        # json escapes C0 controls; C1 and bidi characters it would write as they are
+        return _UNSAFE.sub(
+            lambda m: f"\\u{ord(m.group()):04x}", json.dumps(doc, ensure_ascii=False)
+        )
 
 
 def configure_logging(fmt: str, verbosity: int) -> None:
     level = logging.WARNING - 10 * min(verbosity, 2)
     handler = logging.StreamHandler(sys.stderr)
     handler.addFilter(SecretFilter())
-    if fmt == "json":
-        handler.setFormatter(JsonFormatter())
-    else:
-        handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    handler.setFormatter(JsonFormatter() if fmt == "json" else TextFormatter())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)

@@ -29,6 +29,7 @@ from .model import (
     ScopeResult,
     ScopeStatus,
 )
+from .plaintext import clean_model, clean_text
 from .plugins import Provider, Scope, load_provider_class
 from .profiles import load_profile
 from .profiles.model import Profile, Tier
@@ -104,16 +105,16 @@ def _collect_scope(
     status, error = ScopeStatus.COMPLETE, None
     try:
         for item in provider.buckets(scope):
-            if isinstance(item, CoverageNote):
-                notes.append(item)
+            if isinstance(item, CoverageNote):  # its detail may quote an API error too
+                notes.append(item.model_copy(update={"detail": mask_secrets(item.detail)}))
                 if item.affects_completeness:
                     status = ScopeStatus.INCOMPLETE
             else:
-                buckets.append(_masked(item))
+                buckets.append(_masked(clean_model(item)))  # plugin text: see plaintext
                 if progress:
                     progress.bucket_collected(scope.provider, scope.id)
     except CollectionError as exc:
-        status, error = ScopeStatus.FAILED, mask_secrets(str(exc))
+        status, error = ScopeStatus.FAILED, clean_text(mask_secrets(str(exc)))
         log.warning("scope %s/%s could not be collected: %s", scope.provider, scope.id, error)
     except Exception as exc:  # a plugin bug must not lose the other scopes; it is reported
         status, error = ScopeStatus.FAILED, f"internal error in provider: {type(exc).__name__}"
@@ -123,11 +124,11 @@ def _collect_scope(
     result = ScopeResult(
         provider=scope.provider,
         scope=scope.id,
-        name=scope.name,
+        name=clean_text(scope.name) if scope.name else scope.name,
         status=status,
         error=error,
         bucket_count=len(buckets),
-        notes=tuple(notes),
+        notes=tuple(clean_model(n) for n in notes),
     )
     if progress:
         progress.scope_finished(result)
@@ -148,7 +149,7 @@ def collect(
         try:
             scopes = list(provider.scopes())
         except CollectionError as exc:
-            error = mask_secrets(str(exc))
+            error = clean_text(mask_secrets(str(exc)))
             failed.append(
                 ScopeResult(provider=name, scope="*", status=ScopeStatus.FAILED, error=error)
             )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -18,7 +19,10 @@ import botocore.exceptions
 from botocore import xform_name
 from botocore.config import Config
 from botocore.credentials import RefreshableCredentials
+from botocore.retries import quota, standard
 from botocore.session import Session as BotocoreSession
+
+from residency_audit.redact import mask_secrets
 
 from .permissions import ASSUME_ROLE, OPERATIONS
 from .ratelimit import RateLimiter
@@ -55,8 +59,10 @@ class AwsApiError(Exception):
     ) -> None:
         self.service = service
         self.operation = operation
-        self.code = code
-        self.message = _plain(message)[:_MAX_MESSAGE]
+        self.code = mask_secrets(code)
+        # masked before it is cut, here where botocore's text enters our code: an error that
+        # quotes the request's headers carries the session token and the SigV4 signature
+        self.message = _plain(mask_secrets(message))[:_MAX_MESSAGE]
         self.status = status
         self.bucket_region = bucket_region  # x-amz-bucket-region, which S3 sends even on 403
         super().__init__(f"{service}:{operation} failed: {code}: {self.message}")
@@ -81,6 +87,88 @@ def _custom_endpoint(partition: PartitionSettings) -> str | None:
         or os.environ.get("AWS_ENDPOINT_URL_S3_CONTROL")
         or os.environ.get("AWS_ENDPOINT_URL")
     )
+
+
+_RETRY_SPENT = "residency_audit_retry_spent"  # quota units one call's retries took
+_NO_RETRY_REFILL = 1  # what botocore gives back for a call that needed no retry
+
+
+class _AnsweredCallsRefill(standard.RetryQuotaChecker):
+    """botocore's retry quota, refilled by every call the service answered.
+
+    botocore (``retries/standard.py``) takes 14 units (5 for a throttle) of a client's 500 per
+    retry and gives them back only when the call ends in a 2xx. For us a 404 (NoSuchBucketPolicy,
+    ServerSideEncryptionConfigurationNotFoundError...) or a 403 is a normal answer to a
+    configuration read, so in a long scan with transient faults every retried read that ends so
+    drains the quota for good; after some minutes (~740 s at 20 % faults) every transient error
+    is final at its first attempt. Here a call that ends in any answer botocore would not retry
+    gives back everything its retries took (and 1 unit when it needed none, as botocore does for a
+    2xx). Only calls that end on a transient failure keep the quota drained, so a service that
+    stays down still stops the retries, which is what the quota is for.
+    """
+
+    def __init__(self, capacity: int) -> None:
+        self._units = quota.RetryQuota(capacity)
+        super().__init__(
+            self._units, standard.ThrottlingErrorDetector(standard.RetryEventAdapter())
+        )
+        self._retryable = standard.StandardRetryConditions(max_attempts=sys.maxsize)
+
+    def acquire_retry_quota(self, context: Any) -> bool:
+        if not super().acquire_retry_quota(context):
+            return False
+        request = context.request_context
+        request[_RETRY_SPENT] = request.get(_RETRY_SPENT, 0) + request["retry_quota_capacity"]
+        return True
+
+    def release_retry_quota(self, context: Any, http_response: Any, **kwargs: Any) -> None:
+        # on after-call, the call's final answer; ``context`` is the request context dict
+        if http_response is None:
+            return
+        answer = standard.RetryContext(
+            attempt_number=1,
+            operation_model=kwargs.get("model"),
+            parsed_response=kwargs.get("parsed"),
+            http_response=http_response,
+            request_context=context,
+        )
+        if http_response.status_code >= 300 and self._retryable.is_retryable(answer):
+            return  # ended on a transient failure: what it took stays taken
+        self._units.release(context.get(_RETRY_SPENT, _NO_RETRY_REFILL))
+
+    @property
+    def available(self) -> int:
+        return int(self._units.available_capacity)
+
+
+def _install_retry_quota(client: Any, capacity: int) -> _AnsweredCallsRefill:
+    """Swap botocore's standard retry handler on ``client`` for the same handler (same
+    conditions, backoff and max attempts) with a quota of ``capacity`` units refilled by answered
+    calls. The adaptive mode's client-side rate limiter is a separate handler and stays."""
+    service = client.meta.service_model.service_id.hyphenize()
+    max_attempts = client.meta.config.retries.get(
+        "total_max_attempts", standard.DEFAULT_MAX_ATTEMPTS
+    )
+    refill = _AnsweredCallsRefill(capacity)
+    adapter = standard.RetryEventAdapter()
+    handler = standard.RetryHandler(
+        retry_policy=standard.RetryPolicy(
+            retry_checker=standard.StandardRetryConditions(max_attempts=max_attempts),
+            retry_backoff=standard.ExponentialBackoff(
+                service_name=service,
+                throttling_detector=standard.ThrottlingErrorDetector(adapter),
+            ),
+        ),
+        retry_event_adapter=adapter,
+        retry_quota=refill,  # type: ignore[arg-type]  # stubs say RetryQuota; botocore passes this
+        service_name=service,
+    )
+    events = client.meta.events
+    unique_id = f"retry-config-{service}"  # botocore's own id for its handler
+    events.unregister(f"needs-retry.{service}", unique_id=unique_id)
+    events.register(f"needs-retry.{service}", handler.needs_retry, unique_id=unique_id)
+    events.register(f"after-call.{service}", refill.release_retry_quota)
+    return refill
 
 
 class AwsAccount:
@@ -112,14 +200,17 @@ class AwsAccount:
 
     def _config(self, service: str) -> Config:
         # Connection pool sized to the worker pools (per-bucket workers + regional prefetch).
+        # A configuration read answers in well under a second: a read that has not answered
+        # within read_timeout is a stall, retried (botocore counts ReadTimeoutError as
+        # transient) instead of holding a worker for a minute.
         kwargs: dict[str, Any] = {
             "retries": {
                 "mode": self._settings.retry_mode,
                 "max_attempts": self._settings.max_attempts,
             },
             "max_pool_connections": self._settings.max_workers * 2 + 2,
-            "connect_timeout": 10,
-            "read_timeout": 60,
+            "connect_timeout": self._settings.connect_timeout,
+            "read_timeout": self._settings.read_timeout,
             "user_agent_extra": "residency-audit",
         }
         if service == "s3" and _custom_endpoint(self.partition):
@@ -136,6 +227,7 @@ class AwsAccount:
             if self.partition.endpoint_url:
                 kwargs["endpoint_url"] = self.partition.endpoint_url
             client = self.session.client(service, **kwargs)  # type: ignore[call-overload]
+            _install_retry_quota(client, self._settings.retry_quota)
             if self._limiter is not None:
                 limiter = self._limiter
                 client.meta.events.register_first("before-send", lambda **_: limiter.acquire())

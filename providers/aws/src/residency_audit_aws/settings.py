@@ -55,6 +55,9 @@ _TOP_KEYS = _PARTITION_KEYS | {
     "max_requests_per_second",
     "retry_mode",
     "max_attempts",
+    "retry_quota",
+    "connect_timeout",
+    "read_timeout",
 }
 
 
@@ -82,6 +85,9 @@ class AwsSettings:
     max_requests_per_second: float | None
     retry_mode: str
     max_attempts: int
+    retry_quota: int = 500  # botocore's per-client capacity; refilled by answered calls
+    connect_timeout: float = 5.0  # seconds per attempt
+    read_timeout: float = 20.0  # seconds per attempt; a stalled read is then retried
 
     @property
     def organization(self) -> bool:
@@ -179,4 +185,7 @@ def parse_settings(raw: Mapping[str, Any]) -> AwsSettings:
         max_requests_per_second=rate,
         retry_mode=retry_mode,
         max_attempts=top.integer("max_attempts", 5, 1, 20),
+        retry_quota=top.integer("retry_quota", 500, 14, 1_000_000),
+        connect_timeout=top.number("connect_timeout", 5.0, high=120),
+        read_timeout=top.number("read_timeout", 20.0, high=300),
     )

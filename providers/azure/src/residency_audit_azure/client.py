@@ -22,6 +22,8 @@ from azure.core.exceptions import AzureError, HttpResponseError
 from azure.core.pipeline import PipelineRequest
 from azure.core.pipeline.policies import SansIOHTTPPolicy
 
+from residency_audit.redact import mask_secrets
+
 from .settings import Settings
 
 __all__ = [
@@ -46,8 +48,10 @@ class AzureApiError(Exception):
     def __init__(self, operation: str, status: int | None, code: str | None, message: str) -> None:
         self.operation = operation
         self.status = status
-        self.code = code
-        self.message = message[:_MAX_MESSAGE]
+        # masked before it is cut, where the SDK's text enters our code: a SAS URL (sig=), a
+        # connection string (AccountKey=) or a bearer token must not survive even in part
+        self.code = mask_secrets(code) if code else code
+        self.message = mask_secrets(message)[:_MAX_MESSAGE]
         super().__init__(f"{operation}: {code or status or 'error'}: {self.message}")
 
 

@@ -27,6 +27,8 @@ from google.cloud.storage import Client as StorageClient  # type: ignore[import-
 from google.cloud.storage.retry import DEFAULT_RETRY  # type: ignore[import-untyped]
 from google.oauth2 import service_account
 
+from residency_audit.redact import mask_secrets
+
 __all__ = [
     "READ_ONLY_SCOPES",
     "BucketListing",
@@ -51,9 +53,10 @@ class GcpApiError(Exception):
     """A Google API call failed. ``code`` is the HTTP status ("403") or a short cause."""
 
     def __init__(self, code: str, message: str) -> None:
-        self.code = code
-        self.message = message
-        super().__init__(f"{code}: {message}")
+        # masked here, where the SDK's text enters our code: it may quote a bearer/ya29 token
+        self.code = mask_secrets(code)
+        self.message = mask_secrets(message)
+        super().__init__(f"{self.code}: {self.message}")
 
 
 def _translate(exc: Exception) -> GcpApiError:
