@@ -10,11 +10,17 @@ from types import ModuleType
 from typing import Any
 
 from .config import parse_config
-from .model import Bucket, Severity
+from .model import Bucket, Finding, ScopeStatus, Severity
 from .results import ScanResult
 from .scan import run_scan
 
-__all__ = ["bucket_named", "finding_summary", "load_module", "scan_provider"]
+__all__ = [
+    "bucket_named",
+    "finding_summary",
+    "load_module",
+    "lost_under_fault",
+    "scan_provider",
+]
 
 
 def load_module(path: Path, name: str | None = None) -> ModuleType:
@@ -50,3 +56,64 @@ def finding_summary(result: ScanResult, name: str) -> set[tuple[str, Severity, s
         for f in result.findings
         if f.resource and f.resource.name == name
     }
+
+
+# Rules whose finding says that a location (or what places one) could not be determined: the one
+# case where a fault may lower a severity, since an unknown place is never "confirmed".
+_UNKNOWN_PLACE_RULES = frozenset({"location.unknown", "gap.may-hide-copy", "scope.unlisted"})
+
+_Pair = tuple[str, str, str, str]  # provider, scope, bucket uid ("" for scope level), item
+
+
+def _worst(findings: tuple[Finding, ...]) -> dict[_Pair, list[Finding]]:
+    pairs: dict[_Pair, list[Finding]] = {}
+    for f in findings:
+        uid = f.resource.uid if f.resource else ""
+        for item in f.guideline_items:
+            pairs.setdefault((f.provider, f.scope, uid, item), []).append(f)
+    return pairs
+
+
+def lost_under_fault(clean: ScanResult, faulted: ScanResult) -> list[str]:
+    """What a scan with a failing read lost against the clean scan of the same estate.
+
+    The property "unknown is never safe", pair by pair: every (bucket, guideline item) pair of the
+    clean scan is still there, at the same or a worse severity -- lower only where the faulted
+    pair rests on an unknown place (``location.unknown``, ``gap.may-hide-copy``,
+    ``scope.unlisted``), whose unverified finding says so. A bucket missing from the faulted scan
+    must be covered by a ``scope.unlisted`` finding of its scope for the item. Returns one line
+    per problem (empty: nothing lost).
+    """
+    before = _worst(clean.findings)
+    after = _worst(faulted.findings)
+    present = {b.uid for b in faulted.inventory.buckets}
+    failed = {
+        (s.provider, s.scope)
+        for s in faulted.inventory.scopes
+        if s.status is ScopeStatus.FAILED or any(n.buckets_missing for n in s.notes)
+    }
+    problems: list[str] = []
+    for (provider, scope, uid, item), was in sorted(before.items()):
+        worst_before = max(f.severity.rank for f in was)
+        if uid and uid not in present:
+            cover = after.get((provider, scope, "", item), [])
+            if (provider, scope) not in failed or not any(
+                f.rule_id == "scope.unlisted" for f in cover
+            ):
+                problems.append(f"{uid} {item}: bucket missing and no scope.unlisted finding")
+            continue
+        now = after.get((provider, scope, uid, item), [])
+        if not now:
+            rules = sorted({f.rule_id for f in was})
+            problems.append(f"{uid or scope} {item}: lost (clean scan had {rules})")
+            continue
+        worst_now = max(f.severity.rank for f in now)
+        if worst_now >= worst_before:
+            continue
+        if any(f.unverified and f.rule_id in _UNKNOWN_PLACE_RULES for f in now):
+            continue
+        fell = f"{Severity.INFO.shifted(worst_before)} to {Severity.INFO.shifted(worst_now)}"
+        problems.append(
+            f"{uid or scope} {item}: fell from {fell} with no unknown place to explain it"
+        )
+    return problems
