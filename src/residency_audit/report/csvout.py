@@ -2,9 +2,13 @@
 
 Tags, labels, account aliases and cloud error texts are attacker-controllable and end up in cells.
 A spreadsheet treats a cell starting with ``= + - @`` (and, in some, TAB, CR, LF or NUL) as a
-formula, so every such string cell gets a leading ``'`` (OWASP CSV injection). Every field is
-quoted, so embedded CR/LF stay inside their cell. UTF-8 with a BOM so Excel on Japanese Windows
-opens it correctly. Headers are stable English names; message text is in the report language.
+formula, so every such string cell gets a leading ``'`` (OWASP CSV injection). So does a cell whose
+formula character is the full-width ``＝ ＋ － ＠`` (Excel with a Japanese IME takes those as
+formulas too) or comes after leading spaces or a BOM, which spreadsheets skip. Every field is
+quoted, so embedded CR/LF stay inside their cell. A lone surrogate becomes U+FFFD, so a stray one
+never stops the export (the scan already replaces those and control characters in plugin text).
+UTF-8 with a BOM so Excel on Japanese Windows opens it correctly. Headers are stable English names;
+message text is in the report language.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ import io
 from collections.abc import Iterable, Sequence
 
 from ..model import Bucket, Location
+from ..plaintext import encodable
 from ..results import ScanResult
 from .facts import effective_certainty, finding_sort_key
 
@@ -27,7 +32,12 @@ __all__ = [
     "to_csv_bytes",
 ]
 
+# a cell starting with one of these is taken as a formula (or hides one on the next line)
 _FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n", "\0")
+# the same four, full-width (U+FF1D U+FF0B U+FF0D U+FF20)
+_WIDE_TRIGGERS = ("\uff1d", "\uff0b", "\uff0d", "\uff20")
+# skipped before a formula: every Unicode space (str.isspace), BOM, zero-width space and joiners
+_INVISIBLE = "\ufeff\u200b\u200c\u200d\u2060"
 
 Cell = str | int | float | bool | None
 
@@ -95,9 +105,17 @@ def neutralise(value: Cell) -> str:
         return "true" if value else "false"
     if isinstance(value, int | float):
         return str(value)  # a real number is data, never a formula; leave it alone
-    if value.startswith(_FORMULA_TRIGGERS):
+    value = encodable(value)
+    if value.startswith(_FORMULA_TRIGGERS) or _formula_behind_blanks(value):
         return "'" + value
     return value
+
+
+def _formula_behind_blanks(value: str) -> bool:
+    start = 0
+    while start < len(value) and (value[start].isspace() or value[start] in _INVISIBLE):
+        start += 1
+    return value.startswith(_FORMULA_TRIGGERS + _WIDE_TRIGGERS, start)
 
 
 def to_csv_bytes(header: Sequence[str], rows: Iterable[Sequence[Cell]]) -> bytes:

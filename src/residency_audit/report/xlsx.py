@@ -4,8 +4,9 @@ Sheets ``summary``, ``findings``, ``locations``, ``gaps`` and ``suppressions``; 
 enumerations in the report language; header row frozen; autofilter on; widths fitted to content.
 
 Cells from clouds are attacker-controllable, exactly as in the CSV: every text cell goes through
-:func:`csvout.neutralise` (a leading ``= + - @`` TAB CR LF NUL gets a ``'``), and is written as a
-string cell, never a formula. Characters the XLSX format cannot hold (C0 controls) are shown as
+:func:`csvout.neutralise` (a leading ``= + - @`` TAB CR LF NUL, a full-width ``＝ ＋ － ＠``, or one
+of them behind leading spaces or a BOM gets a ``'``), and is written as a string cell, never a
+formula. Characters the XLSX format cannot hold (C0 controls) are shown as
 ``\\xNN``. Identifiers stay text (an AWS account id keeps its leading zeros); only the summary's
 own counts are numbers.
 """

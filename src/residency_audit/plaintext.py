@@ -1,0 +1,74 @@
+"""Text from clouds made safe to store and write: no lone surrogates, no control characters.
+
+A plugin passes on whatever an API or SDK hands it: tag values, labels, names, error messages. A
+lone surrogate (``'\\udc80'``, e.g. bytes decoded with ``surrogateescape``) cannot be encoded as
+UTF-8, so it would stop every report and the history; a control character can rewrite a terminal
+line, break an XML-based format or hide text in a spreadsheet. Each becomes U+FFFD REPLACEMENT
+CHARACTER, once, where text enters: plugin output in :mod:`residency_audit.scan`, inventory files
+in :func:`residency_audit.fixture_provider.load_inventory`. TAB, LF and CR stay: multi-line error
+texts are ordinary, and every writer quotes or escapes them.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, TypeVar
+
+from pydantic import BaseModel
+
+__all__ = ["REPLACEMENT", "clean_model", "clean_text", "clean_value", "encodable"]
+
+REPLACEMENT = "\ufffd"
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+# C0 controls except TAB LF CR, DEL, C1 controls
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def encodable(text: str) -> str:
+    """``text`` with every lone surrogate replaced, so it can be encoded as UTF-8."""
+    if not _SURROGATE.search(text):
+        return text
+    # a well-formed pair becomes its character; a lone half becomes U+FFFD
+    return text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
+
+
+def clean_text(text: str) -> str:
+    """``text`` with every lone surrogate and control character (but TAB, LF, CR) replaced."""
+    text = encodable(text)
+    return _CONTROL.sub(REPLACEMENT, text) if _CONTROL.search(text) else text
+
+
+def clean_value(value: Any) -> Any:
+    """Every string inside ``value`` (models, tuples, lists, dict keys and values) cleaned.
+
+    Returns ``value`` itself when nothing needed cleaning, so the common case copies nothing.
+    """
+    if isinstance(value, str):
+        return clean_text(value)
+    if isinstance(value, BaseModel):
+        return clean_model(value)
+    if isinstance(value, tuple | list):
+        items = [clean_value(v) for v in value]
+        if all(new is old for new, old in zip(items, value, strict=True)):
+            return value
+        return type(value)(items)
+    if isinstance(value, dict):
+        pairs = [(clean_value(k), clean_value(v)) for k, v in value.items()]
+        if all(k is k0 and v is v0 for (k, v), (k0, v0) in zip(pairs, value.items(), strict=True)):
+            return value
+        return dict(pairs)
+    return value
+
+
+def clean_model(model: M) -> M:
+    """A copy of ``model`` with every string field cleaned; ``model`` itself when already clean."""
+    updates = {}
+    for name in type(model).model_fields:
+        old = getattr(model, name)
+        new = clean_value(old)
+        if new is not old:
+            updates[name] = new
+    return model.model_copy(update=updates) if updates else model
