@@ -16,7 +16,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from types import TracebackType
 
-from sqlalchemy import Connection, Engine, delete, func, insert, select, update
+from sqlalchemy import Connection, Engine, bindparam, delete, func, insert, select, update
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -329,12 +329,18 @@ class HistoryStore:
     def _save_tracks(self, conn: Connection, tracks: Iterable[Track], known: set[str]) -> None:
         rows = [track_row(t) for t in tracks]
         insert_many(conn, FindingHistory, (r for r in rows if r["fingerprint"] not in known))
-        changed = [r for r in rows if r["fingerprint"] in known]
-        for row in changed:
-            fp = row.pop("fingerprint")
-            conn.execute(
-                update(FindingHistory).where(FindingHistory.fingerprint == fp).values(**row)
-            )
+        changed = [{f"b_{k}": v for k, v in r.items()} for r in rows if r["fingerprint"] in known]
+        if not changed:
+            return
+        # one executemany instead of a statement per fingerprint (10,000 of them a daily scan)
+        columns = [k for k in rows[0] if k != "fingerprint"]
+        statement = (
+            update(FindingHistory)
+            .where(FindingHistory.fingerprint == bindparam("b_fingerprint"))
+            .values({k: bindparam(f"b_{k}") for k in columns})
+        )
+        for i in range(0, len(changed), CHUNK):
+            conn.execute(statement, changed[i : i + CHUNK])
 
     # -- reading -------------------------------------------------------------------------------
 
