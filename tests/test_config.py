@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
 
@@ -94,7 +95,7 @@ def test_config_naming_what_does_not_exist_is_exit_2_naming_the_config(
     assert code == 2, output
     assert f"{config}: {key}: " in output
     assert named in output
-    assert not out.exists()
+    assert not (out / "findings.json").exists()
 
 
 def test_unknown_profile_option_of_evaluate_is_exit_2_naming_the_option(tmp_path: Path) -> None:
@@ -104,4 +105,27 @@ def test_unknown_profile_option_of_evaluate_is_exit_2_naming_the_option(tmp_path
     )
     assert result.exit_code == 2, result.output
     assert "--profile: unknown profile 'nope'" in result.output
-    assert not out.exists()
+    assert not (out / "findings.json").exists()
+
+
+def test_a_bucket_listed_twice_in_an_inventory_is_exit_2_naming_file_and_bucket(
+    tmp_path: Path, demo_estate: dict[str, object]
+) -> None:
+    buckets = demo_estate["buckets"]
+    assert isinstance(buckets, list)
+    again = dict(buckets[4], name="renamed copy")  # same provider and uid
+    buckets.append(again)
+    estate = tmp_path / "estate.json"
+    estate.write_text(json.dumps(demo_estate), encoding="utf-8")
+    out = tmp_path / "out"
+    result = CliRunner().invoke(cli, ["evaluate", str(estate), "-o", str(out), "-q"])
+    assert result.exit_code == 2, result.output
+    assert f"{estate}: buckets[{len(buckets) - 1}].uid: " in result.output
+    assert f"'{again['uid']}' is listed twice (first at buckets[4])" in result.output
+    assert not (out / "findings.json").exists()
+    # the same file served by the fixture provider stops the scan the same way
+    config = tmp_path / "scan.toml"
+    config.write_text('[providers.fixture]\npath = "estate.json"\n', encoding="utf-8")
+    code, output = _scan(config, out)
+    assert code == 2, output
+    assert "is listed twice" in output and not (out / "findings.json").exists()

@@ -2,6 +2,10 @@
 
 * The page's data is embedded once, as JSON in ``<script type="application/json">``, escaped so no
   value can close the script element (``<``, ``>``, ``&``, U+2028/U+2029 become ``\\uXXXX``).
+* No raw control character reaches the page (HTML forbids them; a C1 character reference would
+  even turn into a different letter): in the JSON each is a ``\\uXXXX`` escape, anywhere else it
+  is shown as U+FFFD, and CR/CRLF become LF. TAB and LF stay. A lone surrogate, which UTF-8 cannot
+  encode, is treated the same way.
 * CSS and JS are inlined from package files; a Content-Security-Policy allows exactly those two
   blocks (by SHA-256) and nothing else -- no fetch, no other script, even if an escaping bug slipped
   through. Every external fetch is blocked by ``default-src 'none'``.
@@ -13,6 +17,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import re
 from collections.abc import Callable
 from datetime import datetime
 from functools import cache
@@ -23,6 +28,7 @@ import jinja2
 from markupsafe import Markup, escape
 
 from ..model import Bucket, Gap, Location
+from ..plaintext import clean_text
 from ..results import ScanResult
 from . import geo, view
 from .countries import country_names
@@ -35,13 +41,8 @@ __all__ = ["REPORT_DATA_SCHEMA", "embed_json", "render_html"]
 
 LIST_CAP = 200  # server-rendered lists that can grow with the estate show this many entries
 
-_JSON_SCRIPT_ESCAPES = {
-    "<": "\\u003c",
-    ">": "\\u003e",
-    "&": "\\u0026",
-    "\u2028": "\\u2028",
-    "\u2029": "\\u2029",
-}
+# json.dumps escapes C0 controls itself; these it leaves raw (ensure_ascii=False)
+_JSON_SCRIPT_ESCAPES = re.compile("[<>&\u2028\u2029\x7f-\x9f\ud800-\udfff]")
 
 
 def embed_json(data: Any) -> Markup:
@@ -51,9 +52,13 @@ def embed_json(data: Any) -> Markup:
     character, so ``JSON.parse`` gives back exactly the original data.
     """
     text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
-    for char, escaped in _JSON_SCRIPT_ESCAPES.items():
-        text = text.replace(char, escaped)
+    text = _JSON_SCRIPT_ESCAPES.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
     return Markup(text)  # noqa: S704 - escaped above for the script-data context
+
+
+def _without_controls(page: str) -> str:
+    """The page with CR/CRLF as LF and every other control character (but TAB) as U+FFFD."""
+    return clean_text(page.replace("\r\n", "\n").replace("\r", "\n"))
 
 
 @cache
@@ -149,7 +154,8 @@ def render_html(result: ScanResult, lang: str) -> str:
     picture = geo.geo_picture(buckets, tiers)
     node_tiers = {n.cc: n.tier for n in picture.nodes}
     live = view.active(findings)
-    css, js = _static("report.css"), _static("report.js")
+    # hashed as they will appear in the page, after the control-character pass
+    css, js = _without_controls(_static("report.css")), _without_controls(_static("report.js"))
     csp = "; ".join(
         [
             "default-src 'none'",
@@ -165,7 +171,7 @@ def render_html(result: ScanResult, lang: str) -> str:
     data["items"] = [i.id for i in items]
     certainty: Callable[[Location], Any] = effective_certainty
     template = _environment().get_template("report.html.j2")
-    return template.render(
+    page = template.render(
         lang=lang,
         t=t,
         plain=labels,
@@ -207,3 +213,4 @@ def render_html(result: ScanResult, lang: str) -> str:
         unverified_locations=unverified,
         unclassified=[b for b in buckets if is_unclassified(b)],
     )
+    return _without_controls(page)

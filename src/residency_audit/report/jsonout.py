@@ -6,7 +6,6 @@ import json
 from pathlib import Path
 from typing import Any
 
-from ..model import Inventory
 from ..results import ScanResult
 
 __all__ = ["findings_json", "inventory_json", "load_result"]
@@ -30,8 +29,11 @@ def inventory_json(result: ScanResult) -> str:
 def load_result(findings_path: Path, inventory_path: Path) -> ScanResult:
     """Read a written findings.json + inventory.json pair back into a :class:`ScanResult`.
 
-    Pydantic validates both files, so a malformed or foreign file fails naming the bad key.
+    Pydantic validates both files, so a malformed or foreign file fails naming the bad key. The
+    inventory is read as ``evaluate`` reads it (``fixture_provider.load_inventory``).
     """
+    from ..fixture_provider import load_inventory
+
     findings: dict[str, Any] = json.loads(Path(findings_path).read_text(encoding="utf-8"))
-    inventory = Inventory.model_validate_json(Path(inventory_path).read_text(encoding="utf-8"))
+    inventory = load_inventory(Path(inventory_path))
     return ScanResult.model_validate({**findings, "inventory": inventory})
