@@ -28,6 +28,7 @@ import hashlib
 import http.client
 import json
 import random
+import re
 import socket
 import struct
 import threading
@@ -45,6 +46,7 @@ __all__ = [
     "PLANTED_SECRETS",
     "FaultProxy",
     "ProxiedRequest",
+    "fragment",
     "planted_secret_values",
 ]
 
@@ -145,27 +147,35 @@ PLANTED_SECRETS: Mapping[str, str] = {
 
 
 def planted_secret_values() -> dict[str, str]:
-    """Each secret in the corpus -> a name for it: what must never appear in any output.
+    """A fragment of each secret in the corpus -> a name for it: what no output may contain.
 
-    The values are the secrets themselves minus any well-known prefix, so a grep for one finds
-    the secret in full or in part (its first 16 characters)."""
+    A fragment is the secret's first run of 16 letters and digits, which no output format
+    escapes (JSON, CSV, HTML, XML), so a grep finds the secret whole or cut."""
     values = {
         "sts token": _STS_TOKEN[17:],
         "sts token 2": _STS_TOKEN_2[13:],
         "access key id": _ACCESS_KEY,
         "sigv4 signature": _SIGNATURE,
         "presigned signature": _PRESIGNED_SIGNATURE,
-        "sigv2 signature": _V2_SIGNATURE[:-3],
-        "sas sig": _SAS_SIG.split("%")[0],
-        "account key": _ACCOUNT_KEY[:-2],
-        "shared access key": _SHARED_ACCESS_KEY[:-1],
-        "shared key signature": _SHARED_KEY_SIG[:-1],
+        "sigv2 signature": _V2_SIGNATURE,
+        "sas sig": _SAS_SIG,
+        "account key": _ACCOUNT_KEY,
+        "shared access key": _SHARED_ACCESS_KEY,
+        "shared key signature": _SHARED_KEY_SIG,
         "jwt": _JWT.split(".")[1],
         "ya29 token": _YA29[7:],
         "database password": _DB_PASSWORD,
         "secret access key": _SECRET_KEY,
     }
-    return {value[:16]: name for name, value in values.items()}
+    return {fragment(value): name for name, value in values.items()}
+
+
+def fragment(secret: str) -> str:
+    """The first run of 16 letters and digits in ``secret`` (a grep target)."""
+    match = re.search(r"[A-Za-z0-9]{16}", secret)
+    if match is None:
+        raise ValueError("a secret too short to grep for")
+    return match.group()
 
 
 @dataclass(frozen=True)
