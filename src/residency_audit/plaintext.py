@@ -11,6 +11,7 @@ texts are ordinary, and every writer quotes or escapes them.
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Any, TypeVar
 
@@ -23,6 +24,7 @@ REPLACEMENT = "\ufffd"
 _SURROGATE = re.compile("[\ud800-\udfff]")
 # C0 controls except TAB LF CR, DEL, C1 controls
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_EITHER = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")  # one search, clean text
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -37,8 +39,9 @@ def encodable(text: str) -> str:
 
 def clean_text(text: str) -> str:
     """``text`` with every lone surrogate and control character (but TAB, LF, CR) replaced."""
-    text = encodable(text)
-    return _CONTROL.sub(REPLACEMENT, text) if _CONTROL.search(text) else text
+    if not _EITHER.search(text):
+        return text
+    return _CONTROL.sub(REPLACEMENT, encodable(text))
 
 
 def clean_value(value: Any) -> Any:
@@ -66,9 +69,14 @@ def clean_value(value: Any) -> Any:
 def clean_model(model: M) -> M:
     """A copy of ``model`` with every string field cleaned; ``model`` itself when already clean."""
     updates = {}
-    for name in type(model).model_fields:
+    for name in _field_names(type(model)):
         old = getattr(model, name)
         new = clean_value(old)
         if new is not old:
             updates[name] = new
     return model.model_copy(update=updates) if updates else model
+
+
+@functools.cache
+def _field_names(cls: type[BaseModel]) -> tuple[str, ...]:
+    return tuple(cls.model_fields)
