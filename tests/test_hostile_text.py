@@ -207,3 +207,13 @@ def _strings(data: Any) -> Iterator[str]:
     elif isinstance(data, list):
         for v in data:
             yield from _strings(v)
+
+
+def test_a_result_built_with_lone_surrogates_still_writes_every_report(tmp_path: Path) -> None:
+    """Defence in depth: each writer copes even with text that skipped the scan's cleaning."""
+    result = build_result(extra_finding_msgs=("replica \udc80 in HK", "\ud800=cmd"))
+    paths = report.write_reports(result, tmp_path, lang="en", formats=ALL_FORMATS)
+    assert {p.name for p in paths} >= {"findings.json", "findings.csv", "report.html"}
+    _assert_written_and_clean(paths)
+    doc = json.loads((tmp_path / "findings.json").read_text(encoding="utf-8"))
+    assert "replica \ufffd in HK" in {f["message"]["en"] for f in doc["findings"]}

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from ..plaintext import encodable
 from ..results import ScanResult
 
 __all__ = ["findings_json", "inventory_json", "load_result"]
@@ -13,7 +14,9 @@ __all__ = ["findings_json", "inventory_json", "load_result"]
 
 def _dumps(data: Any) -> str:
     # ensure_ascii=False keeps Japanese readable; a trailing newline keeps diffs and cat tidy.
-    return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+    # The scan has cleaned plugin text already; a lone surrogate that got here anyway (a result
+    # built in code) must not stop the write, so it becomes U+FFFD.
+    return encodable(json.dumps(data, ensure_ascii=False, indent=2)) + "\n"
 
 
 def findings_json(result: ScanResult) -> str:
