@@ -3,7 +3,8 @@
 A 5,000-bucket estate scanned daily is mostly unchanged from one scan to the next; storing each
 scan's full copy grew the history by ~57 MB a scan. Rows now name their document by the SHA-256 of
 its canonical JSON (sorted keys, no whitespace), so an unchanged bucket or finding costs one
-reference. The per-scan parts of a finding (state, first/last seen, suppression) stay in its row.
+reference. The per-scan parts of a finding (state, first/last seen, suppression) stay in its row;
+the per-fingerprint history (``finding_history``) refers to its last occurrence the same way.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from typing import Any
 from sqlalchemy import Connection, delete, select
 
 from ..model import Finding
-from .models import JsonDocument, ScanBucket, ScanFinding
+from .models import FindingHistory, JsonDocument, ScanBucket, ScanFinding
 from .rows import CHUNK, insert_many
 
 __all__ = [
@@ -64,9 +65,24 @@ class DocumentBatch:
         self._pending.clear()
 
 
+def load_documents(conn: Connection, digests: Iterable[str]) -> dict[str, dict[str, Any]]:
+    wanted = sorted(set(digests))
+    found: dict[str, dict[str, Any]] = {}
+    for i in range(0, len(wanted), CHUNK):
+        query = select(JsonDocument.digest, JsonDocument.data).where(
+            JsonDocument.digest.in_(wanted[i : i + CHUNK])
+        )
+        found.update({key: data for key, data in conn.execute(query)})
+    return found
+
+
 def drop_unreferenced(conn: Connection) -> None:
-    """Delete documents no scan row refers to any more (after pruning scans)."""
-    used: Iterable[Any] = (select(ScanBucket.data_digest), select(ScanFinding.data_digest))
+    """Delete documents nothing refers to any more (after pruning scans)."""
+    used: Iterable[Any] = (
+        select(ScanBucket.data_digest),
+        select(ScanFinding.data_digest),
+        select(FindingHistory.data_digest),
+    )
     query = delete(JsonDocument)
     for subquery in used:
         query = query.where(JsonDocument.digest.not_in(subquery))

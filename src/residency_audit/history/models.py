@@ -175,7 +175,8 @@ class FindingHistory(Base):
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     resolved_scan_id: Mapped[str | None] = mapped_column(String(200), nullable=True)
     suppression_id: Mapped[str | None] = mapped_column(String(200), nullable=True)
-    data: Mapped[dict[str, Any]] = mapped_column(JSON)  # last occurrence, as JSON
+    # revision 0004: the last occurrence (annotations stripped), in json_documents
+    data_digest: Mapped[str] = mapped_column(String(64))
 
 
 class ScanSuppression(Base):

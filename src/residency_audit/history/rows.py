@@ -77,7 +77,7 @@ def finding_row(seq: int, f: Finding, *, resolved: bool, data_digest: str) -> di
     }
 
 
-def track(row: Row[Any]) -> Track:
+def track(row: Row[Any], finding: Finding | None = None) -> Track:
     return Track(
         fingerprint=row.fingerprint,
         provider=row.provider,
@@ -87,14 +87,14 @@ def track(row: Row[Any]) -> Track:
         first_scan_id=row.first_scan_id,
         last_scan_id=row.last_scan_id,
         open=row.open,
-        finding=Finding.model_validate(row.data),
+        finding=finding,
         resolved_at=row.resolved_at,
         resolved_scan_id=row.resolved_scan_id,
         suppression_id=row.suppression_id,
     )
 
 
-def track_row(t: Track) -> dict[str, Any]:
+def track_row(t: Track, data_digest: str) -> dict[str, Any]:
     return {
         "fingerprint": t.fingerprint,
         "provider": t.provider,
@@ -107,7 +107,7 @@ def track_row(t: Track) -> dict[str, Any]:
         "resolved_at": t.resolved_at,
         "resolved_scan_id": t.resolved_scan_id,
         "suppression_id": t.suppression_id,
-        "data": t.finding.model_dump(mode="json"),
+        "data_digest": data_digest,
     }
 
 

@@ -38,7 +38,9 @@ class Track:
     first_scan_id: str
     last_scan_id: str
     open: bool
-    finding: Finding  # last occurrence
+    # the last occurrence; the store reads it only where it is needed (an open track absent from
+    # the new scan, which may resolve), so a persisting finding costs no parsing
+    finding: Finding | None
     resolved_at: datetime | None = None
     resolved_scan_id: str | None = None
     suppression_id: str | None = None
@@ -110,6 +112,8 @@ def annotate(
     for fp, before in sorted(previous.items()):
         if not before.open or fp in tracks or (before.provider, before.scope) not in complete:
             continue
+        if before.finding is None:
+            raise ValueError(f"open track {fp} was passed without its last occurrence")
         resource = before.finding.resource
         if resource is not None and resource.uid in hidden:
             continue

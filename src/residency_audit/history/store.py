@@ -24,7 +24,7 @@ from ..model import Bucket, Finding, FindingState, Inventory, ScopeResult
 from ..results import ScanMeta, ScanResult
 from . import engine as _engine
 from .diff import ScanDiff, diff_findings
-from .documents import DocumentBatch, drop_unreferenced, finding_document
+from .documents import DocumentBatch, drop_unreferenced, finding_document, load_documents
 from .errors import HistoryError, HistoryInputError, ScanNotFoundError
 from .models import (
     FindingHistory,
@@ -63,6 +63,7 @@ class PendingScan:
     suppressions: Suppressions | None
     tracks: tuple[Track, ...]  # the finding history this scan moves to once delivered
     known: frozenset[str]  # fingerprints that already had a history row
+    digests: dict[str, str]  # fingerprint -> its stored document (this scan's rows)
     now: datetime
 
 
@@ -190,7 +191,7 @@ class HistoryStore:
             }
         )
         seq = self._insert_scan(conn, annotated, now)
-        self._insert_details(conn, seq, annotated)
+        digests = self._insert_details(conn, seq, annotated)
         if suppressions is not None:
             self._insert_suppressions(conn, seq, suppressions, outcome.matched, now.date())
         return PendingScan(
@@ -198,6 +199,7 @@ class HistoryStore:
             suppressions=suppressions,
             tracks=tuple(outcome.tracks.values()),
             known=frozenset(tracks),
+            digests=digests,
             now=now,
         )
 
@@ -221,7 +223,7 @@ class HistoryStore:
                 suppressions=pending.suppressions,
             )
             tracks, known = tuple(outcome.tracks.values()), frozenset(now_tracks)
-        self._save_tracks(conn, tracks, set(known))
+        self._save_tracks(conn, tracks, set(known), pending.digests)
         conn.execute(
             update(ScanRow)
             .where(ScanRow.id == scan_id)
@@ -237,12 +239,24 @@ class HistoryStore:
         )
 
     def _tracks(self, conn: Connection, present: set[str]) -> dict[str, Track]:
+        """Every open track and the tracks of ``present``; only an open track absent from
+        ``present`` (one this scan may resolve) comes with its last occurrence parsed."""
         rows = list(conn.execute(select(_HISTORY).where(_HISTORY.c.open.is_(True))))
         wanted = sorted(present - {r.fingerprint for r in rows})
         for i in range(0, len(wanted), CHUNK):
             chunk = wanted[i : i + CHUNK]
             rows.extend(conn.execute(select(_HISTORY).where(_HISTORY.c.fingerprint.in_(chunk))))
-        return {r.fingerprint: track(r) for r in rows}
+        absent = {
+            r.fingerprint: r.data_digest for r in rows if r.open and r.fingerprint not in present
+        }
+        last = load_documents(conn, absent.values())
+        return {
+            r.fingerprint: track(
+                r,
+                Finding.model_validate(last[r.data_digest]) if r.fingerprint in absent else None,
+            )
+            for r in rows
+        }
 
     def _insert_scan(self, conn: Connection, result: ScanResult, now: datetime) -> int:
         scan, inv = result.scan, result.inventory
@@ -274,7 +288,8 @@ class HistoryStore:
         assert seq is not None
         return int(seq)
 
-    def _insert_details(self, conn: Connection, seq: int, result: ScanResult) -> None:
+    def _insert_details(self, conn: Connection, seq: int, result: ScanResult) -> dict[str, str]:
+        """Insert the scan's scopes, buckets and findings; return fingerprint -> document."""
         scopes = [
             {
                 "scan_seq": seq,
@@ -299,15 +314,17 @@ class HistoryStore:
             for b in result.inventory.buckets
         )
         insert_many(conn, ScanBucket, buckets)
+        digests: dict[str, str] = {}
         for resolved, findings in ((False, result.findings), (True, result.resolved)):
-            rows = (
-                finding_row(
-                    seq, f, resolved=resolved, data_digest=documents.add(finding_document(f))
+            rows = []
+            for f in findings:
+                digests[f.fingerprint] = documents.add(finding_document(f))
+                rows.append(
+                    finding_row(seq, f, resolved=resolved, data_digest=digests[f.fingerprint])
                 )
-                for f in findings
-            )
             insert_many(conn, ScanFinding, rows)
         documents.save(conn)
+        return digests
 
     def _insert_suppressions(
         self, conn: Connection, seq: int, sups: Suppressions, matched: dict[str, int], today: date
@@ -326,8 +343,20 @@ class HistoryStore:
         )
         insert_many(conn, ScanSuppression, rows)
 
-    def _save_tracks(self, conn: Connection, tracks: Iterable[Track], known: set[str]) -> None:
-        rows = [track_row(t) for t in tracks]
+    def _save_tracks(
+        self, conn: Connection, tracks: Iterable[Track], known: set[str], digests: dict[str, str]
+    ) -> None:
+        documents = DocumentBatch()
+
+        def last_occurrence(t: Track) -> str:
+            if t.fingerprint in digests:
+                return digests[t.fingerprint]
+            # only after another scan was delivered meanwhile: a track this scan did not store
+            assert t.finding is not None, t.fingerprint
+            return documents.add(finding_document(t.finding))
+
+        rows = [track_row(t, last_occurrence(t)) for t in tracks]
+        documents.save(conn)
         insert_many(conn, FindingHistory, (r for r in rows if r["fingerprint"] not in known))
         changed = [{f"b_{k}": v for k, v in r.items()} for r in rows if r["fingerprint"] in known]
         if not changed:
@@ -453,11 +482,15 @@ class HistoryStore:
         return diff_findings(self.get_scan(a), self.get_scan(b))
 
     def finding_history(self, fingerprint: str) -> Track | None:
+        """One fingerprint's history, with its last occurrence."""
         with self._read() as conn:
             row = conn.execute(
                 select(_HISTORY).where(_HISTORY.c.fingerprint == fingerprint)
             ).first()
-            return track(row) if row is not None else None
+            if row is None:
+                return None
+            last = load_documents(conn, {row.data_digest})[row.data_digest]
+            return track(row, Finding.model_validate(last))
 
     # -- pruning -------------------------------------------------------------------------------
 

@@ -8,6 +8,7 @@
   of their own copy, so an unchanged bucket costs one reference per scan. A finding's per-scan
   annotations (state, first/last seen, suppression) live in the row's own columns. No foreign key:
   pruning deletes the scans' rows first, then every document nothing refers to any more.
+  ``finding_history`` refers to each fingerprint's last occurrence the same way.
 
 Revision ID: 0004
 Revises: 0003
@@ -31,6 +32,7 @@ branch_labels = None
 depends_on = None
 
 _BATCH = 500
+_WITH_DOCUMENTS = ("scan_buckets", "scan_findings", "finding_history")
 _ANNOTATIONS = ("state", "first_seen", "last_seen", "suppression")
 
 
@@ -44,7 +46,7 @@ def upgrade() -> None:
         sa.Column("digest", sa.String(64), primary_key=True),
         sa.Column("data", sa.JSON(), nullable=False),
     )
-    for name in ("scan_buckets", "scan_findings"):
+    for name in _WITH_DOCUMENTS:
         with op.batch_alter_table(name) as batch:
             batch.add_column(sa.Column("data_digest", sa.String(64), nullable=True))
     with op.batch_alter_table("scan_findings") as batch:
@@ -52,20 +54,22 @@ def upgrade() -> None:
     conn = op.get_bind()
     _move_to_documents(conn, _buckets_v3, strip=False)
     _move_to_documents(conn, _findings_v3, strip=True)
-    for name in ("scan_buckets", "scan_findings"):
+    _move_to_documents(conn, _history_v3, strip=True)
+    for name in _WITH_DOCUMENTS:
         with op.batch_alter_table(name) as batch:
             batch.alter_column("data_digest", existing_type=sa.String(64), nullable=False)
             batch.drop_column("data")
 
 
 def downgrade() -> None:
-    for name in ("scan_buckets", "scan_findings"):
+    for name in _WITH_DOCUMENTS:
         with op.batch_alter_table(name) as batch:
             batch.add_column(sa.Column("data", sa.JSON(), nullable=True))
     conn = op.get_bind()
     _restore_copies(conn, _buckets_v4, annotate=False)
     _restore_copies(conn, _findings_v4, annotate=True)
-    for name in ("scan_buckets", "scan_findings"):
+    _restore_copies(conn, _history_v4, annotate=False)
+    for name in _WITH_DOCUMENTS:
         with op.batch_alter_table(name) as batch:
             batch.drop_column("data_digest")
             batch.alter_column("data", existing_type=sa.JSON(), nullable=False)
@@ -97,7 +101,14 @@ _findings_v3 = sa.table(
     sa.column("data_digest", sa.String()),
     sa.column("suppression", sa.JSON()),
 )
+_history_v3 = sa.table(
+    "finding_history",
+    sa.column("fingerprint", sa.String()),
+    sa.column("data", sa.JSON()),
+    sa.column("data_digest", sa.String()),
+)
 _buckets_v4 = _buckets_v3
+_history_v4 = _history_v3
 _findings_v4 = sa.table(
     "scan_findings",
     sa.column("row_id", sa.Integer()),
@@ -115,46 +126,45 @@ def _digest(data: Any) -> str:
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
-def _pages(conn: sa.Connection, table: Any, *columns: Any) -> Iterator[list[Any]]:
-    """Rows in primary-key order, a page at a time (a history may hold millions)."""
-    last = -1
+def _key(table: Any) -> Any:
+    return table.c.fingerprint if table.name == "finding_history" else table.c.row_id
+
+
+def _pages(conn: sa.Connection, query: Any, key: Any) -> Iterator[list[Any]]:
+    """Rows in key order, a page at a time (a history may hold millions)."""
+    last: Any = None
     while True:
-        rows = list(
-            conn.execute(
-                sa.select(table.c.row_id, *columns)
-                .where(table.c.row_id > last)
-                .order_by(table.c.row_id)
-                .limit(_BATCH)
-            )
-        )
+        page = query if last is None else query.where(key > last)
+        rows = list(conn.execute(page.order_by(key).limit(_BATCH)))
         if not rows:
             return
-        last = rows[-1].row_id
+        last = rows[-1].key
         yield rows
 
 
 def _move_to_documents(conn: sa.Connection, table: Any, *, strip: bool) -> None:
+    """Each row's ``data`` becomes a document (annotations stripped) and a ``data_digest``."""
+    key = _key(table)
+    keeps_suppression = table.name == "scan_findings"
     known: set[str] = set(conn.scalars(sa.select(_documents.c.digest)))
-    for rows in _pages(conn, table, table.c.data):
+    for rows in _pages(conn, sa.select(key.label("key"), table.c.data), key):
         new_docs: dict[str, Any] = {}
         updates: list[dict[str, Any]] = []
         for row in rows:
             data = dict(row.data)
-            suppression = data.get("suppression") if strip else None
+            suppression = data.get("suppression")
             if strip:
-                for key in _ANNOTATIONS:
-                    data.pop(key, None)
+                for name in _ANNOTATIONS:
+                    data.pop(name, None)
             digest = _digest(data)
             if digest not in known:
                 new_docs[digest] = data
                 known.add(digest)
-            updates.append({"rid": row.row_id, "dg": digest, "sup": suppression})
+            updates.append({"k": row.key, "dg": digest, "sup": suppression})
         values: dict[str, Any] = {"data_digest": sa.bindparam("dg")}
-        if strip:
+        if keeps_suppression:
             values["suppression"] = sa.bindparam("sup")
-        conn.execute(
-            table.update().where(table.c.row_id == sa.bindparam("rid")).values(values), updates
-        )
+        conn.execute(table.update().where(key == sa.bindparam("k")).values(values), updates)
         if new_docs:
             conn.execute(
                 _documents.insert(), [{"digest": d, "data": v} for d, v in new_docs.items()]
@@ -162,24 +172,17 @@ def _move_to_documents(conn: sa.Connection, table: Any, *, strip: bool) -> None:
 
 
 def _restore_copies(conn: sa.Connection, table: Any, *, annotate: bool) -> None:
+    """The reverse: each row gets its own ``data`` back (annotations from its columns)."""
+    key = _key(table)
     extra = (
         (table.c.state, table.c.first_seen, table.c.last_seen, table.c.suppression)
         if annotate
         else ()
     )
-    last = -1
-    while True:
-        query = (
-            sa.select(table.c.row_id, _documents.c.data, *extra)
-            .join(_documents, _documents.c.digest == table.c.data_digest)
-            .where(table.c.row_id > last)
-            .order_by(table.c.row_id)
-            .limit(_BATCH)
-        )
-        rows = list(conn.execute(query))
-        if not rows:
-            return
-        last = rows[-1].row_id
+    query = sa.select(key.label("key"), _documents.c.data, *extra).join(
+        _documents, _documents.c.digest == table.c.data_digest
+    )
+    for rows in _pages(conn, query, key):
         updates = []
         for row in rows:
             data = dict(row.data)
@@ -188,6 +191,6 @@ def _restore_copies(conn: sa.Connection, table: Any, *, annotate: bool) -> None:
                 data["first_seen"] = row.first_seen.isoformat() if row.first_seen else None
                 data["last_seen"] = row.last_seen.isoformat() if row.last_seen else None
                 data["suppression"] = row.suppression
-            updates.append({"rid": row.row_id, "doc": data})
-        update = table.update().where(table.c.row_id == sa.bindparam("rid"))
+            updates.append({"k": row.key, "doc": data})
+        update = table.update().where(key == sa.bindparam("k"))
         conn.execute(update.values(data=sa.bindparam("doc")), updates)
