@@ -155,6 +155,8 @@ def test_anonymous_check_is_bounded_by_its_timeout(black_hole: int) -> None:
         elapsed = time.monotonic() - started
     assert elapsed < 5
     private = found["hkblob/private"]
-    assert any("refused (no response" in e for e in private.public_access.evidence)
-    # an unanswered probe proves nothing: the verdict still rests on the settings
+    assert any("not answered (no response" in e for e in private.public_access.evidence)
+    # an unanswered probe proves nothing: it is a gap, and the verdict rests on the settings
+    assert [g.field for g in private.gaps] == ["public_access.anonymous_listing"]
+    assert private.public_access.verdict is PublicVerdict.NOT_BLOCKED
     assert found["hkblob/contpub"].public_access.verdict is PublicVerdict.PUBLIC

@@ -181,6 +181,8 @@ class ArmClient:
             "base_url": self._settings.arm_endpoint,
             "credential_scopes": [self._settings.credential_scope],
             "raw_request_hook": self._log,
+            "connection_timeout": self._settings.connect_timeout,
+            "read_timeout": self._settings.read_timeout,
         }
         if self._settings.credential == "anonymous":
             kwargs["authentication_policy"] = SansIOHTTPPolicy()  # no Authorization header

@@ -144,11 +144,13 @@ def geo_secondary(
 
 @dataclass(frozen=True)
 class Destination:
-    """An object-replication destination account, read (``account``) or not (``reason``)."""
+    """An object-replication destination account, read (``account``) or not (``reason``, and the
+    ``gap`` of the read that failed, if one was tried)."""
 
     ref: str  # name or resource id as the policy gives it
     account: Mapping[str, Any] | None = None
     reason: str | None = None
+    gap: Gap | None = None
 
 
 def outgoing_policies(
@@ -235,7 +237,11 @@ def encryption(
     enc = _props(account).get("encryption")
     if not isinstance(enc, Mapping) or not enc.get("keySource"):
         return Encryption(tier=EncryptionTier.UNKNOWN), [
-            Gap(field="encryption", reason="the account returned no encryption.keySource")
+            Gap(
+                field="encryption",
+                reason="the account returned no encryption.keySource",
+                hides=(Hidden.KEY,),
+            )
         ]
     details: list[str] = []
     gaps: list[Gap] = []
@@ -255,7 +261,11 @@ def encryption(
     else:
         tier = EncryptionTier.UNKNOWN
         gaps.append(
-            Gap(field="encryption", reason=f"unrecognised keySource {enc.get('keySource')!r}")
+            Gap(
+                field="encryption",
+                reason=f"unrecognised keySource {enc.get('keySource')!r}",
+                hides=(Hidden.KEY,),
+            )
         )
     if enc.get("requireInfrastructureEncryption") is True:
         details.append("infrastructure encryption on")
@@ -266,6 +276,7 @@ def encryption(
             Gap(
                 field="encryption.scope",
                 reason=f"encryption scope {scope!r} not read; its key may live in another vault",
+                hides=(Hidden.KEY,),
             )
         )
     return Encryption(tier=tier, key_id=key_id, detail="; ".join(details) or None), gaps
@@ -292,11 +303,23 @@ def key_location(
 class ProbeResult:
     succeeded: bool
     detail: str
+    answered: bool = True  # False: no answer, throttled or a server error -- it proves nothing
 
 
 def public_access(
-    account: Mapping[str, Any], container: Mapping[str, Any] | None, probe: ProbeResult | None
+    account: Mapping[str, Any],
+    container: Mapping[str, Any] | None,
+    probe: ProbeResult | None,
+    *,
+    settings_read: bool = True,
 ) -> PublicAccess:
+    """The verdict from the account's settings, the container's level and the anonymous try.
+
+    ``settings_read=False`` (connection-string mode: no ARM) means allowBlobPublicAccess and the
+    network rules are unknown: a container whose level allows anonymous access may or may not be
+    public, so it is UNKNOWN unless the anonymous try succeeded; a private one is NOT_BLOCKED,
+    the worst those settings could make it.
+    """
     props = _props(account)
     acls = props.get("networkAcls")
     allow_public = props.get("allowBlobPublicAccess")
@@ -315,14 +338,21 @@ def public_access(
     # the network is a level Azure offers too (guideline (1)-2 names firewalls): an account any
     # network can reach is not "blocked at every level" even when anonymous access is off
     closed = _lower(network) == "disabled" or _lower(default_action) == "deny"
+    anonymous_level = _lower(level) in ("blob", "container")
     if probe is not None and probe.succeeded:
         verdict = PublicVerdict.PUBLIC
+    elif not settings_read:
+        verdict = PublicVerdict.UNKNOWN if anonymous_level else PublicVerdict.NOT_BLOCKED
     elif allow_public is False:
         verdict = PublicVerdict.BLOCKED if closed else PublicVerdict.NOT_BLOCKED
     elif level is None:
         verdict = PublicVerdict.UNKNOWN
-    elif _lower(level) in ("blob", "container"):
-        verdict = PublicVerdict.NOT_BLOCKED if closed else PublicVerdict.PUBLIC
+    elif anonymous_level and not closed:
+        verdict = PublicVerdict.PUBLIC
+    elif anonymous_level and probe is not None and not probe.answered:
+        # only the network rules stand between the container and the internet, and the try
+        # that would have shown whether they let us through went unanswered
+        verdict = PublicVerdict.UNKNOWN
     else:
         verdict = PublicVerdict.NOT_BLOCKED
     return PublicAccess(verdict=verdict, evidence=tuple(evidence))

@@ -2,7 +2,8 @@
 
 Per account it reads the container list and the object replication policies (bounded worker pool);
 per subscription it reads the key vault list once, and per replication destination the destination
-account once. Every read that fails becomes a gap or an UNKNOWN location, never a silent skip.
+account once. Every read that fails becomes a gap built from its row of ``reads.READS`` (what that
+read could hide) and, where it placed something, an UNKNOWN location -- never a silent skip.
 """
 
 from __future__ import annotations
@@ -20,7 +21,6 @@ from residency_audit.model import (
     Encryption,
     EncryptionTier,
     Gap,
-    Hidden,
     Location,
     Role,
 )
@@ -36,6 +36,7 @@ from .client import (
     probe_anonymous_listing,
 )
 from .permissions import ACTIONS, role_definition
+from .reads import NOT_READ_WITHOUT_ARM, READS
 from .settings import Settings, parse_settings
 
 __all__ = ["AzureProvider"]
@@ -52,6 +53,13 @@ def catalog_pair(region: str) -> tuple[str, str] | None:
 def _describe(exc: AzureApiError) -> str:
     status = f"HTTP {exc.status}" if exc.status else "no response"
     return f"{exc.code or 'error'} ({status})"
+
+
+def _failed_read(exc: AzureApiError, what: str) -> Gap:
+    """The gap a failed read leaves: its field and what it hides come from ``READS``."""
+    return READS[exc.operation].gap(
+        f"{what}: {exc.message or _describe(exc)}", exc.code or _describe(exc)
+    )
 
 
 class AzureProvider:
@@ -121,24 +129,22 @@ class AzureProvider:
         base = [nz.primary_location(account)]
         secondaries, gaps = nz.geo_secondary(account, catalog_pair)
         base.extend(secondaries)
-        key = self._key_location(scope.id, account)
+        key, key_gaps = self._key_location(scope.id, account)
         if key is not None:
             base.append(key)
+        gaps.extend(key_gaps)
         account_id = str(account.get("id", ""))
         try:
             containers = self._arm.list_containers(account_id)
         except AzureApiError as exc:
             enc, enc_gaps = nz.encryption(account, None)
-            gap = Gap(
-                field="containers",
-                reason=f"the account's containers could not be listed: {exc.message}",
-                error_code=exc.code,
-                hides=(Hidden.COPY,),
-            )
+            gap = _failed_read(exc, "the account's containers could not be listed")
+            # the containers are the buckets: those of this account are missing from the scope
             note = CoverageNote(
                 kind="account-unreadable",
                 detail=f"{account.get('name')}: containers not listed ({_describe(exc)})",
                 affects_completeness=True,
+                buckets_missing=True,
             )
             return [nz.account_bucket(scope.id, account, base, enc, [*gaps, *enc_gaps, gap]), note]
         if not containers:
@@ -152,6 +158,7 @@ class AzureProvider:
         items: list[Item] = []
         for container in containers:
             locations = list(base)
+            dest_gaps: list[Gap] = []
             name = str(container.get("name"))
             for policy in policies:
                 applies, dest_container = nz.policy_applies(policy, name)
@@ -160,10 +167,18 @@ class AzureProvider:
                     locations.extend(
                         nz.replica_locations(policy, dest, dest_container, catalog_pair)
                     )
+                    if dest.gap is not None:
+                        dest_gaps.append(dest.gap)
             enc, enc_gaps = nz.encryption(account, container)
             probe = self._probe(account, name) if self.settings.verify_anonymous else None
             public = nz.public_access(account, container, probe)
-            all_gaps = [*gaps, *enc_gaps, *([policy_gap] if policy_gap else [])]
+            all_gaps = [
+                *gaps,
+                *enc_gaps,
+                *([policy_gap] if policy_gap else []),
+                *dest_gaps,
+                *_probe_gaps(probe),
+            ]
             items.append(
                 nz.container_bucket(scope.id, account, container, locations, enc, public, all_gaps)
             )
@@ -175,12 +190,7 @@ class AzureProvider:
         try:
             listed = self._arm.list_object_replication_policies(str(account.get("id", "")))
         except AzureApiError as exc:
-            return [], Gap(
-                field="object_replication",
-                reason=f"object replication policies could not be read: {exc.message}",
-                error_code=exc.code,
-                hides=(Hidden.COPY,),
-            )
+            return [], _failed_read(exc, "object replication policies could not be read")
         return nz.outgoing_policies(account, listed), None
 
     def _destination(
@@ -209,22 +219,26 @@ class AzureProvider:
                 return nz.Destination(ref, reason=str(exc))
             except AzureApiError as exc:
                 return nz.Destination(
-                    ref, reason=f"destination account could not be read: {_describe(exc)}"
+                    ref,
+                    reason=f"destination account could not be read: {_describe(exc)}",
+                    gap=_failed_read(exc, f"replication destination {ref} could not be read"),
                 )
 
         return self._destinations.get(ref.lower(), read)
 
-    def _key_location(self, subscription: str, account: Mapping[str, Any]) -> Location | None:
+    def _key_location(
+        self, subscription: str, account: Mapping[str, Any]
+    ) -> tuple[Location | None, list[Gap]]:
         kv = nz.customer_key(account)
         if kv is None:
-            return None
+            return None, []
         uri = kv.get("keyvaulturi")
         vault = nz.vault_name(uri)
         if vault is None:
             reason = (
                 f"key vault URI {uri!r} is not a Key Vault vault (managed HSM regions not read)"
             )
-            return nz.key_location(account, None, reason)
+            return nz.key_location(account, None, reason), []
 
         def read() -> dict[str, str] | AzureApiError:
             try:
@@ -235,10 +249,13 @@ class AzureProvider:
 
         regions = self._vaults.get(subscription, read)
         if isinstance(regions, AzureApiError):
-            return nz.key_location(account, None, f"key vaults not listed: {_describe(regions)}")
+            location = nz.key_location(
+                account, None, f"key vaults not listed: {_describe(regions)}"
+            )
+            return location, [_failed_read(regions, "the subscription's key vaults not listed")]
         region = regions.get(vault) or None
         reason = f"key vault {vault!r} is not in subscription {subscription} (or not readable)"
-        return nz.key_location(account, region, None if region else reason)
+        return nz.key_location(account, region, None if region else reason), []
 
     def _probe(self, account: Mapping[str, Any], container: str) -> nz.ProbeResult:
         endpoint = self._blob_endpoint(account)
@@ -267,7 +284,7 @@ class AzureProvider:
             raise CollectionError(
                 f"cannot list containers of {scope.id}: {exc}", code=exc.code
             ) from exc
-        reason = "connection-string mode: the data plane does not say where the account is (no ARM)"
+        reason = NOT_READ_WITHOUT_ARM[0].reason
         locations = [
             Location(
                 role=Role.PRIMARY,
@@ -278,23 +295,11 @@ class AzureProvider:
                 unknown_reason=reason,
             )
         ]
-        gaps = [
-            Gap(field="location", reason=reason),
-            Gap(
-                field="object_replication", reason="not readable without ARM", hides=(Hidden.COPY,)
-            ),
-            Gap(field="encryption", reason="key source not readable without ARM"),
-            Gap(
-                field="public_access.account",
-                reason="allowBlobPublicAccess and network rules not readable without ARM",
-            ),
-        ]
+        gaps = list(NOT_READ_WITHOUT_ARM)
         try:
             sku = client.account_information().get("skuName")
         except AzureApiError as exc:
-            gaps.append(
-                Gap(field="sku", reason=exc.message, error_code=exc.code, hides=(Hidden.COPY,))
-            )
+            gaps.append(_failed_read(exc, "the account's SKU could not be read"))
         else:
             mechanism = nz.geo_mechanism(str(sku) if sku else None)
             if mechanism is not None:
@@ -324,8 +329,8 @@ class AzureProvider:
                 container,
                 locations,
                 Encryption(tier=EncryptionTier.UNKNOWN),
-                nz.public_access({}, container, probe),
-                gaps,
+                nz.public_access({}, container, probe, settings_read=False),
+                [*gaps, *_probe_gaps(probe)],
             )
 
 
@@ -334,7 +339,17 @@ def _probe_result(result: AnonymousProbe) -> nz.ProbeResult:
         return nz.ProbeResult(True, "anonymous listing succeeded (HTTP 200)")
     status = f"HTTP {result.status}" if result.status else "no response"
     code = f" {result.code}" if result.code else ""
-    return nz.ProbeResult(False, f"anonymous listing refused ({status}{code})")
+    # a refusal (401/403/404/409) answers the question; silence, throttling or a 5xx does not
+    answered = result.status is not None and result.status < 500 and result.status != 429
+    if answered:
+        return nz.ProbeResult(False, f"anonymous listing refused ({status}{code})")
+    return nz.ProbeResult(False, f"anonymous listing not answered ({status}{code})", answered=False)
+
+
+def _probe_gaps(probe: nz.ProbeResult | None) -> list[Gap]:
+    if probe is None or probe.answered:
+        return []
+    return [READS["anonymousListing"].gap(probe.detail)]
 
 
 def _connection_string_account(connection_string: str) -> str:

@@ -47,6 +47,8 @@ _KNOWN_KEYS = frozenset(
         "connection_string_env",
         "max_workers",
         "retries",
+        "connect_timeout",
+        "read_timeout",
     }
 )
 _SUBSCRIPTION_ID = re.compile(r"^[0-9A-Za-z][0-9A-Za-z-]{0,63}$")
@@ -65,6 +67,8 @@ class Settings:
     connection_string: str | None = None  # data-plane-only mode (never rendered)
     max_workers: int = 8
     retries: int | None = None  # None = the SDK's own retry policy
+    connect_timeout: float = 5.0  # seconds per attempt (the SDK's own default is 300)
+    read_timeout: float = 20.0  # seconds per attempt; a stalled read is then retried
 
     @property
     def data_plane_only(self) -> bool:
@@ -135,4 +139,6 @@ def parse_settings(raw: Mapping[str, Any]) -> Settings:
         connection_string=_connection_string(table),
         max_workers=table.integer("max_workers", 8, 1, 64),
         retries=table.integer("retries", None, 0, 20),
+        connect_timeout=table.number("connect_timeout", 5.0, high=120),
+        read_timeout=table.number("read_timeout", 20.0, high=300),
     )

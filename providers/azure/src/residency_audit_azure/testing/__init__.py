@@ -5,7 +5,17 @@ Nothing here is imported by the provider itself.
 
 from __future__ import annotations
 
-from .armstub import ArmStub, StubRequest
+from .armstub import DENIED, THROTTLED, ArmStub, Fault, StubRequest
 from .azurite import Azurite, account_key, find_azurite, run_azurite
 
-__all__ = ["ArmStub", "Azurite", "StubRequest", "account_key", "find_azurite", "run_azurite"]
+__all__ = [
+    "DENIED",
+    "THROTTLED",
+    "ArmStub",
+    "Azurite",
+    "Fault",
+    "StubRequest",
+    "account_key",
+    "find_azurite",
+    "run_azurite",
+]

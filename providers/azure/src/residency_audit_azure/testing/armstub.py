@@ -24,6 +24,11 @@ The estate is a compact JSON document (see ``fixtures/demo/azure.json``)::
                                  "objectReplicationPolicies": {...}}}]}]}
 
 Every request is recorded (:attr:`ArmStub.requests`); anything but GET is answered 405.
+
+Faults can also be injected while the stub runs, on every request a predicate accepts
+(:meth:`ArmStub.inject`): :data:`DENIED` (403 AuthorizationFailed), :data:`THROTTLED` (429
+SubscriptionRequestsThrottled, as ARM answers an exhausted read quota) or a :class:`Fault` with
+``stall`` (no answer for that long, then the connection is closed: a client read timeout).
 """
 
 from __future__ import annotations
@@ -34,13 +39,13 @@ import re
 import threading
 import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-__all__ = ["ArmStub", "StubRequest"]
+__all__ = ["DENIED", "THROTTLED", "ArmStub", "Fault", "StubRequest"]
 
 TENANT = "72f988bf-86f1-41af-91ab-2d7cd011db47"  # the tenant id used in the published examples
 _CREATED = "2023-06-01T02:42:41.7633306Z"
@@ -51,6 +56,33 @@ class StubRequest:
     method: str
     path: str
     query: str
+
+
+@dataclass(frozen=True)
+class Fault:
+    """An injected answer: an ARM error body, or (``stall`` > 0) no answer at all."""
+
+    status: int = 403
+    code: str = "AuthorizationFailed"
+    message: str = (
+        "The client 'auditor@example.com' with object id '00000000-0000-0000-0000-000000000001' "
+        "does not have authorization to perform this action or the scope is invalid."
+    )
+    retry_after: str | None = None  # the Retry-After header, in seconds
+    stall: float = 0.0  # seconds without an answer before the connection is closed
+
+
+DENIED = Fault()
+THROTTLED = Fault(
+    status=429,
+    code="SubscriptionRequestsThrottled",
+    message="Number of 'read' requests for subscription exceeded. Please try again after '0' "
+    "seconds after additional tokens are available. Refer to https://aka.ms/arm-throttling",
+    retry_after="0",  # ARM sends the wait; 0 keeps a test's retries instant
+)
+
+# (method, path) -> whether the injected fault answers this request
+FaultFilter = Callable[[str, str], bool]
 
 
 class _Estate:
@@ -284,6 +316,8 @@ class ArmStub:
         self._latency = latency  # seconds added to every response (benchmark round trip)
         self._lock = threading.Lock()
         self._requests: list[StubRequest] = []
+        self._injected: list[tuple[FaultFilter, Fault]] = []
+        self._stopping = threading.Event()  # ends every stall when the stub stops
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -303,6 +337,16 @@ class ArmStub:
         with self._lock:
             self._requests.clear()
 
+    def inject(self, applies: FaultFilter, fault: Fault) -> None:
+        """Answer every request ``applies(method, path)`` accepts with ``fault`` (every attempt,
+        so the client's retries give up) until :meth:`clear_faults`."""
+        with self._lock:
+            self._injected.append((applies, fault))
+
+    def clear_faults(self) -> None:
+        with self._lock:
+            self._injected.clear()
+
     def start(self) -> ArmStub:
         stub = self
 
@@ -318,6 +362,7 @@ class ArmStub:
 
             do_GET = do_PUT = do_POST = do_PATCH = do_DELETE = do_HEAD = _any
 
+        self._stopping.clear()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
         self._thread = threading.Thread(
@@ -327,6 +372,7 @@ class ArmStub:
         return self
 
     def stop(self) -> None:
+        self._stopping.set()
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
@@ -344,12 +390,24 @@ class ArmStub:
         parts = urlsplit(req.path)
         with self._lock:
             self._requests.append(StubRequest(req.command, parts.path, parts.query))
+            injected = next(
+                (f for applies, f in self._injected if applies(req.command, parts.path)), None
+            )
         length = int(req.headers.get("Content-Length") or 0)
         if length:
             req.rfile.read(length)
         if self._latency:
             time.sleep(self._latency)
-        if req.command != "GET":
+        headers: dict[str, str] = {}
+        if injected is not None and injected.stall > 0:
+            self._stopping.wait(injected.stall)
+            req.close_connection = True  # closed without an answer
+            return
+        if injected is not None:
+            status, body = injected.status, _error(injected.code, injected.message)
+            if injected.retry_after is not None:
+                headers["Retry-After"] = injected.retry_after
+        elif req.command != "GET":
             status, body = (
                 405,
                 _error("MethodNotAllowed", f"{req.command} is not served: read-only stub"),
@@ -361,6 +419,8 @@ class ArmStub:
         req.send_header("Content-Type", "application/json; charset=utf-8")
         req.send_header("Content-Length", str(len(data)))
         req.send_header("x-ms-request-id", str(uuid.uuid4()))
+        for name, value in headers.items():
+            req.send_header(name, value)
         if status >= 400:
             req.send_header("x-ms-failure-cause", "gateway")
         req.end_headers()

@@ -1,0 +1,85 @@
+"""Every Azure read the plugin makes: what it feeds and what its failure hides.
+
+Keyed by the operation names the client reports (``AzureApiError.operation``); the ARM ones are
+the read names of ``permissions.REQUEST_ACTIONS``, so a test can check that every request a full
+scan sends has a row here. The provider builds each failed read's gap from its row, so a gap
+records exactly what the unread answer could have shown; the README shows this table.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from residency_audit.model import Gap, Hidden
+from residency_audit.reads import ReadSpec
+
+__all__ = ["NOT_READ_WITHOUT_ARM", "READS"]
+
+READS: Mapping[str, ReadSpec] = {
+    "subscriptions.list": ReadSpec(
+        "the subscriptions to scan (not sent with an explicit `subscriptions` list)", None
+    ),
+    "storageAccounts.list": ReadSpec(
+        "every account: its region, SKU (geo-secondary), key source and key vault, "
+        "public-access and network settings, and tags (classification)",
+        None,
+    ),
+    "blobContainers.list": ReadSpec(
+        "the account's containers (the bucket unit), each one's public-access level, default "
+        "encryption scope and which object replication rules apply to it",
+        "containers",
+        (Hidden.COPY, Hidden.KEY, Hidden.PUBLIC_ACCESS),
+    ),
+    "objectReplicationPolicies.list": ReadSpec(
+        "object replication: which containers are copied to which destination account",
+        "object_replication",
+        (Hidden.COPY,),
+    ),
+    "storageAccounts.getProperties": ReadSpec(
+        "a replication destination not in the subscription's account list: its region and "
+        "geo-secondary (the replica's locations)",
+        "object_replication.destination",
+        (Hidden.COPY,),
+    ),
+    "vaults.listBySubscription": ReadSpec(
+        "the region of the key vault that holds a customer-managed key",
+        "encryption.key_vault",
+        (Hidden.KEY,),
+    ),
+    "getAccountInformation": ReadSpec(
+        "connection-string mode: the SKU, i.e. whether a geo-secondary exists",
+        "sku",
+        (Hidden.COPY,),
+    ),
+    "listContainers": ReadSpec(
+        "connection-string mode: the containers and their public-access level", None
+    ),
+    "anonymousListing": ReadSpec(
+        "`verify_anonymous`: whether an anonymous listing really works (it can only make the "
+        "verdict public; an unanswered try leaves it unknown where only the network rules "
+        "stand between the container and the internet)",
+        "public_access.anonymous_listing",
+        (Hidden.PUBLIC_ACCESS,),
+    ),
+}
+
+# Connection-string mode never reaches ARM, so what only ARM says is unread in every bucket.
+NOT_READ_WITHOUT_ARM: tuple[Gap, ...] = (
+    Gap(
+        field="location",
+        reason="connection-string mode: the data plane does not say where the account is (no ARM)",
+        hides=(Hidden.COPY,),
+    ),
+    Gap(field="object_replication", reason="not readable without ARM", hides=(Hidden.COPY,)),
+    Gap(field="encryption", reason="key source not readable without ARM", hides=(Hidden.KEY,)),
+    Gap(
+        field="public_access.account",
+        reason="allowBlobPublicAccess and network rules not readable without ARM",
+        hides=(Hidden.PUBLIC_ACCESS,),
+    ),
+    Gap(
+        field="tags",
+        reason="the account's tags are not readable without ARM",
+        hides=(Hidden.CLASSIFICATION,),
+    ),
+)

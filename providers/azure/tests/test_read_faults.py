@@ -1,0 +1,140 @@
+"""Unknown is never safe, read by read: refusing, throttling or stalling any one ARM read of a full
+scan keeps every (bucket, guideline item) pair the clean scan found, at the same or a worse
+severity -- lower only where a place became unknown and the unverified finding says so.
+
+One ARM stub serves the whole module; each case injects its fault at the HTTP level on every
+request of one read (every attempt, so the SDK's retries give up) and runs the real pipeline.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from residency_audit.model import ScopeStatus
+from residency_audit.results import ScanResult
+from residency_audit.rules.gaps import SCOPE_ITEMS
+from residency_audit.testing import lost_under_fault, scan_provider
+from residency_audit_azure.permissions import REQUEST_ACTIONS, read_for
+from residency_audit_azure.reads import READS
+from residency_audit_azure.testing import DENIED, THROTTLED, ArmStub, Fault
+
+from .conftest import estate_seed
+
+ARM_READS = tuple(dict.fromkeys(name for name, *_ in REQUEST_ACTIONS))
+READ_TIMEOUT = 0.3
+FAULTS = {
+    "denied": (DENIED, "AuthorizationFailed"),
+    "throttled": (THROTTLED, "SubscriptionRequestsThrottled"),
+    "server-busy": (
+        Fault(
+            503,
+            "ServerBusy",
+            "The server is currently unable to receive requests. Please retry your request.",
+        ),
+        "ServerBusy",
+    ),
+    "timeout": (Fault(stall=READ_TIMEOUT * 4), "ServiceResponseTimeoutError"),
+}
+# reads whose failure leaves buckets out of the inventory (the scope says so instead)
+LISTINGS = frozenset({"subscriptions.list", "storageAccounts.list", "blobContainers.list"})
+
+
+def property_estate() -> dict[str, Any]:
+    """The shared estate without its seeded faults, so the clean scan lists every container and
+    a bucket missing under a fault can only be the fault's doing."""
+    estate = copy.deepcopy(estate_seed())
+    for sub in estate["subscriptions"]:
+        for account in sub.get("accounts", []):
+            account.pop("faults", None)
+    return estate
+
+
+class Estate:
+    def __init__(self, stub: ArmStub, workdir: Path) -> None:
+        self.stub = stub
+        self.workdir = workdir
+        self.settings = {
+            "arm_endpoint": stub.url,
+            "credential": "anonymous",
+            "retries": 1,  # one retry: a transient fault is retried, a lasting one gives up
+            "connect_timeout": 1.0,
+            "read_timeout": READ_TIMEOUT,
+        }
+        self.clean = self.scan()
+        self.clean_reads = self.reads_sent()
+
+    def scan(self) -> ScanResult:
+        self.stub.clear_requests()
+        return scan_provider("azure", self.settings, self.workdir)
+
+    def reads_sent(self) -> list[str | None]:
+        return [read_for(r.method, r.path) for r in self.stub.requests]
+
+
+@pytest.fixture(scope="module")
+def estate(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Estate]:
+    with ArmStub(property_estate()) as stub:
+        yield Estate(stub, tmp_path_factory.mktemp("azure-faults"))
+
+
+def items_of(result: ScanResult) -> set[str]:
+    """The guideline items of the bucket-level findings."""
+    return {item for f in result.findings if f.resource for item in f.guideline_items}
+
+
+def test_the_clean_scan_sends_every_read_and_finds_under_every_item(estate: Estate) -> None:
+    sent = estate.clean_reads
+    assert None not in sent, "a request of the full scan has no row in REQUEST_ACTIONS"
+    assert set(sent) == set(ARM_READS)  # so no case below tests a read the scan never makes
+    assert set(ARM_READS) <= set(READS)
+    # the estate is rich enough for the property to mean something; the plugin reads no RBAC,
+    # so (2)-3 (external principals) is never judged for Azure
+    assert {"(2)-1", "(2)-2", "(1)-3", "(1)-note", "(1)-2"} <= items_of(estate.clean)
+    seeded = {
+        f"{account['name']}/{container['name']}"
+        for sub in property_estate()["subscriptions"]
+        for account in sub.get("accounts", [])
+        for container in account.get("containers", [])
+    }
+    assert {b.name for b in estate.clean.inventory.buckets} == seeded
+
+
+@pytest.mark.parametrize("fault", sorted(FAULTS))
+@pytest.mark.parametrize("read", ARM_READS)
+def test_one_failing_read_loses_nothing(estate: Estate, read: str, fault: str) -> None:
+    answer, code = FAULTS[fault]
+    estate.stub.inject(lambda method, path: read_for(method, path) == read, answer)
+    try:
+        faulted = estate.scan()
+        sent = estate.reads_sent()
+    finally:
+        estate.stub.clear_faults()
+    assert read in sent
+
+    buckets = faulted.inventory.buckets
+    assert all(g.reason.strip() for b in buckets for g in b.gaps)
+    assert all(s.error for s in faulted.inventory.scopes if s.status is ScopeStatus.FAILED)
+
+    spec = READS[read]
+    if spec.field is not None:  # a bucket-level read: its gap says what it hides, and why
+        hit = [g for b in buckets for g in b.gaps if g.field == spec.field]
+        assert hit and all(g.hides == spec.hides and g.error_code == code for g in hit)
+    if read not in LISTINGS:
+        assert {b.uid for b in buckets} == {b.uid for b in estate.clean.inventory.buckets}
+
+    if read == "subscriptions.list":
+        # nothing is listed at all: one failed scope "*" stands for every subscription
+        (scope,) = faulted.inventory.scopes
+        assert (scope.scope, scope.status) == ("*", ScopeStatus.FAILED) and code in (
+            scope.error or ""
+        )
+        (unlisted,) = [f for f in faulted.findings if f.rule_id == "scope.unlisted"]
+        assert unlisted.scope == "*" and unlisted.unverified
+        assert set(unlisted.guideline_items) == set(SCOPE_ITEMS) >= items_of(estate.clean)
+        return
+    assert lost_under_fault(estate.clean, faulted) == []
