@@ -7,7 +7,16 @@ from typing import Any
 import pytest
 
 from residency_audit.catalog import load_catalog
-from residency_audit.model import Certainty, EncryptionTier, PublicVerdict, Role
+from residency_audit.model import (
+    Certainty,
+    Classification,
+    EncryptionTier,
+    Hidden,
+    PublicVerdict,
+    Role,
+)
+from residency_audit.rules.classify import classify_with_source
+from residency_audit.rules.settings import ClassificationSettings
 from residency_audit_gcp import normalize
 from residency_audit_gcp.testing import bucket_resource, iam_policy
 
@@ -208,3 +217,44 @@ def test_unreachable_bucket_is_kept_with_unknown_location() -> None:
     assert bucket.name == "lost"
     assert bucket.locations[0].region is None
     assert bucket.gaps[0].may_hide_copy is True
+
+
+def test_unreachable_bucket_hides_its_key_access_and_labels_too() -> None:
+    """Nothing of it was read: not public-unknown only, and never "unlabelled"."""
+    bucket = normalize.unreachable_bucket("p", "projects/_/buckets/lost")
+    (gap,) = bucket.gaps
+    assert set(gap.hides) == {
+        Hidden.COPY,
+        Hidden.KEY,
+        Hidden.PUBLIC_ACCESS,
+        Hidden.CLASSIFICATION,
+    }
+    assert gap.error_code == "unreachable"
+    assert bucket.public_access.verdict is PublicVerdict.UNKNOWN
+    cls_, source = classify_with_source(bucket, ClassificationSettings())
+    assert cls_ is Classification.UNKNOWN
+    assert "tags could not be read" in source
+
+
+def test_garbled_labels_are_a_classification_gap_not_no_labels() -> None:
+    res = bucket_resource("b", "us-east1")
+    res["labels"] = ["data-classification", "public"]
+    bucket = normalize.bucket_from_resource("p", res, members, iam_policy())
+    assert [(g.field, g.hides) for g in bucket.gaps] == [("tags", (Hidden.CLASSIFICATION,))]
+    assert classify_with_source(bucket, ClassificationSettings())[0] is Classification.UNKNOWN
+
+
+def test_garbled_encryption_is_a_key_gap() -> None:
+    res = bucket_resource("b", "us-east1")
+    res["encryption"] = "projects/k/locations/asia-east2/keyRings/r/cryptoKeys/k"
+    bucket = normalize.bucket_from_resource("p", res, members, iam_policy())
+    assert bucket.encryption.tier is EncryptionTier.UNKNOWN
+    assert [(g.field, g.hides) for g in bucket.gaps] == [("encryption", (Hidden.KEY,))]
+    assert bucket.gaps[0].may_hide_copy is True  # the key could be held anywhere
+
+
+def test_iam_gap_hides_public_access_only_and_pap_still_decides() -> None:
+    res = bucket_resource("b", "us-east1", pap="enforced")
+    access, gaps = normalize.public_access(res, None, ("403", "caller lacks getIamPolicy"))
+    assert access.verdict is PublicVerdict.BLOCKED  # no IAM grant can make it public
+    assert [g.hides for g in gaps] == [(Hidden.PUBLIC_ACCESS,)]

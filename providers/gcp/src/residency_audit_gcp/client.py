@@ -5,8 +5,9 @@ failure becomes :class:`GcpApiError` carrying the HTTP status (or a short cause)
 record it as a gap or a failed scope. Only read calls exist here: ``buckets.list``,
 ``buckets.getIamPolicy``, ``projects.search``, ``folders.search``.
 
-Retries and backoff are the client libraries' own (``google.cloud.storage.retry.DEFAULT_RETRY``
-and the Resource Manager defaults); paging is followed by their iterators.
+Retries and backoff are the client libraries' own (``google.cloud.storage.retry.DEFAULT_RETRY``;
+for Resource Manager, api_core's transient-error predicate), bounded by the ``retry_deadline``
+setting, and every attempt by the ``timeout`` setting; paging is followed by their iterators.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from typing import Any, cast
 import google.auth
 import requests
 from google.api_core import exceptions as api_exceptions
+from google.api_core import retry as api_retry
 from google.auth import exceptions as auth_exceptions
 from google.auth.credentials import AnonymousCredentials, Credentials
 from google.auth.transport.requests import AuthorizedSession
@@ -66,7 +68,10 @@ def _translate(exc: Exception) -> GcpApiError:
         message = exc.message or type(exc).__name__
         return GcpApiError(code, f"{message} ({reason})" if reason else message)
     if isinstance(exc, api_exceptions.RetryError):
-        return GcpApiError("retry-exhausted", str(exc.message))
+        # say what kept failing (throttling, a timeout ...), not only that retries ran out
+        cause = exc.cause
+        last = f"; last error: {_translate(cause)}" if isinstance(cause, Exception) else ""
+        return GcpApiError("retry-exhausted", f"{exc.message}{last}")
     if isinstance(exc, auth_exceptions.GoogleAuthError):
         return GcpApiError("credentials", f"{type(exc).__name__}: {exc}")
     if isinstance(exc, requests.RequestException):
@@ -129,6 +134,7 @@ def _instrument(session: requests.Session, observer: RequestObserver | None, poo
 class BucketListing:
     items: list[dict[str, Any]]
     unreachable: list[str]  # "projects/_/buckets/NAME" the list could not return
+    stopped: GcpApiError | None = None  # a later page failed: buckets after it are missing
 
 
 class StorageReader:
@@ -141,9 +147,13 @@ class StorageReader:
         *,
         endpoint: str | None,
         pool: int,
+        timeout: float,
+        retry_deadline: float,
         observer: RequestObserver | None = None,
     ) -> None:
         self.project = project
+        self._timeout = timeout
+        self._retry = DEFAULT_RETRY.with_timeout(retry_deadline)
         session = AuthorizedSession(credentials)  # type: ignore[no-untyped-call]
         _instrument(session, observer, pool)
         options = {"api_endpoint": endpoint} if endpoint else None
@@ -156,29 +166,38 @@ class StorageReader:
         self._client._bucket_metadata_cache = None
 
     def list_buckets(self) -> BucketListing:
-        """Every bucket of the project in one paged ``buckets.list`` with ``projection=full``."""
+        """Every bucket of the project in one paged ``buckets.list`` with ``projection=full``.
+
+        The first page failing raises; a later page failing returns what was listed, with
+        ``stopped`` set (the buckets after it are missing, which the caller must say).
+        """
         items: list[dict[str, Any]] = []
         unreachable: list[str] = []
+        pages = 0
         try:
             iterator = self._client.list_buckets(
                 project=self.project,
                 projection="full",
                 return_partial_success=True,
-                retry=DEFAULT_RETRY,
+                retry=self._retry,
+                timeout=self._timeout,
             )
             for page in iterator.pages:
+                pages += 1
                 # The SDK wraps each resource; keep only the API JSON it was built from.
                 items.extend(dict(b._properties) for b in page)
                 unreachable.extend(str(u) for u in getattr(page, "unreachable", []) or [])
         except _API_ERRORS as exc:
-            raise _translate(exc) from exc
+            if not pages:
+                raise _translate(exc) from exc
+            return BucketListing(items, unreachable, stopped=_translate(exc))
         return BucketListing(items, unreachable)
 
     def get_iam_policy(self, bucket: str) -> dict[str, Any]:
         """The bucket's IAM policy, version 3 (so conditional bindings are returned, not hidden)."""
         try:
             policy = self._client.bucket(bucket).get_iam_policy(
-                requested_policy_version=3, retry=DEFAULT_RETRY
+                requested_policy_version=3, retry=self._retry, timeout=self._timeout
             )
         except _API_ERRORS as exc:
             raise _translate(exc) from exc
@@ -196,9 +215,18 @@ class ResourceManagerReader:
         credentials: Credentials,
         *,
         endpoint: str | None,
+        timeout: float,
+        retry_deadline: float,
         observer: RequestObserver | None = None,
     ) -> None:
         options = {"api_endpoint": endpoint} if endpoint else None
+        # The searches have no default retry: throttling (429) and 5xx are retried like Storage's.
+        self._call: dict[str, Any] = {
+            "timeout": timeout,
+            "retry": api_retry.Retry(
+                predicate=api_retry.if_transient_error, timeout=retry_deadline
+            ),
+        }
         self._projects = resourcemanager_v3.ProjectsClient(
             credentials=credentials, transport="rest", client_options=options
         )
@@ -215,7 +243,7 @@ class ResourceManagerReader:
         """Projects whose direct parent is ``parent`` (organizations/N or folders/N)."""
         try:
             # Several query fields are OR-ed by the API, so filter state client-side.
-            for p in self._projects.search_projects(query=f"parent:{parent}"):
+            for p in self._projects.search_projects(query=f"parent:{parent}", **self._call):
                 yield {
                     "name": p.name,
                     "projectId": p.project_id,
@@ -228,7 +256,7 @@ class ResourceManagerReader:
 
     def search_folders(self, parent: str) -> Iterator[dict[str, Any]]:
         try:
-            for f in self._folders.search_folders(query=f"parent={parent}"):
+            for f in self._folders.search_folders(query=f"parent={parent}", **self._call):
                 yield {
                     "name": f.name,
                     "displayName": f.display_name,

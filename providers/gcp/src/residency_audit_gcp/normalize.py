@@ -18,6 +18,8 @@ A dual- or multi-region bucket has no ``primary`` location: every member may hol
 so all of them carry the same role and none is singled out.
 
 The CMEK key (``encryption.defaultKmsKeyName``) adds a ``key`` location parsed from the key name.
+
+Every gap is built from its row in ``reads.READS``, so it records what the unread part hides.
 """
 
 from __future__ import annotations
@@ -32,12 +34,13 @@ from residency_audit.model import (
     Encryption,
     EncryptionTier,
     Gap,
-    Hidden,
     Location,
     PublicAccess,
     PublicVerdict,
     Role,
 )
+
+from .reads import ACL, ENCRYPTION, IAM_POLICY, LABELS, READS, UNREACHABLE
 
 __all__ = [
     "PROVIDER",
@@ -231,7 +234,7 @@ def public_access(
         grants += _iam_grants(iam_policy)
     else:
         code, message = iam_error or ("unknown", "IAM policy not read")
-        gaps.append(Gap(field="public_access.iam_policy", reason=message, error_code=code))
+        gaps.append(READS[IAM_POLICY].gap(message, code))
     if ubla is True:
         evidence.append("uniform bucket-level access on: ACLs do not apply")
     else:
@@ -242,11 +245,10 @@ def public_access(
             grants += _acl_grants(resource.get("acl"), "bucket ACL")
         else:
             gaps.append(
-                Gap(
-                    field="public_access.acl",
-                    reason="buckets.list did not return the bucket ACL "
+                READS[ACL].gap(
+                    "buckets.list did not return the bucket ACL "
                     "(projection=full needs storage.buckets.getIamPolicy)",
-                    error_code="missing",
+                    "missing",
                 )
             )
         grants += _acl_grants(resource.get("defaultObjectAcl"), "default object ACL")
@@ -268,11 +270,14 @@ def public_access(
     return PublicAccess(verdict=verdict, evidence=tuple(grants + evidence)), tuple(gaps)
 
 
-def _labels(resource: Mapping[str, Any]) -> dict[str, str]:
+def _labels(resource: Mapping[str, Any]) -> tuple[dict[str, str], Gap | None]:
+    """The labels; a ``labels`` field that is not an object is a gap, never "no labels"."""
     labels = resource.get("labels")
+    if labels is None:
+        return {}, None
     if not isinstance(labels, Mapping):
-        return {}
-    return {str(k): str(v) for k, v in labels.items()}
+        return {}, READS[LABELS].gap("the labels field is not an object", "malformed")
+    return {str(k): str(v) for k, v in labels.items()}, None
 
 
 def bucket_from_resource(
@@ -288,12 +293,17 @@ def bucket_from_resource(
     if enc.key_id:
         locations += (key_location(enc.key_id),)
     access, gaps = public_access(resource, iam_policy, iam_error)
+    tags, labels_gap = _labels(resource)
+    if labels_gap is not None:
+        gaps += (labels_gap,)
+    if enc.tier is EncryptionTier.UNKNOWN:
+        gaps += (READS[ENCRYPTION].gap(enc.detail or "encryption not readable", "malformed"),)
     return Bucket(
         provider=PROVIDER,
         scope=project,
         name=name,
         uid=bucket_uid(name),
-        tags=_labels(resource),
+        tags=tags,
         locations=locations,
         encryption=enc,
         public_access=access,
@@ -304,14 +314,16 @@ def bucket_from_resource(
 def unreachable_bucket(project: str, resource_name: str) -> Bucket:
     """A bucket ``buckets.list`` named as unreachable: known to exist, nothing else readable."""
     name = resource_name.rsplit("/", 1)[-1]
-    reason = "buckets.list reported the bucket as unreachable (its location is unavailable)"
+    reason = (
+        "buckets.list reported the bucket as unreachable (its location, key, labels and "
+        "access settings are unavailable)"
+    )
     return Bucket(
         provider=PROVIDER,
         scope=project,
         name=name,
         uid=bucket_uid(name),
         locations=(_primary(None, reason),),
-        gaps=(
-            Gap(field="location", reason=reason, error_code="unreachable", hides=(Hidden.COPY,)),
-        ),
+        public_access=PublicAccess(verdict=PublicVerdict.UNKNOWN, evidence=(reason,)),
+        gaps=(READS[UNREACHABLE].gap(reason, "unreachable"),),
     )

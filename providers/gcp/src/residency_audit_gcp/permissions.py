@@ -9,30 +9,58 @@ from __future__ import annotations
 import re
 from typing import Any
 
-__all__ = ["PERMISSIONS", "REQUESTS", "custom_role", "permissions_for"]
+__all__ = ["PERMISSIONS", "REQUESTS", "custom_role", "permissions_for", "request_name"]
 
-# (method, path pattern, permissions)
-REQUESTS: tuple[tuple[str, re.Pattern[str], tuple[str, ...]], ...] = (
+# (request name, method, path pattern, permissions); the name is the API method, and the key of
+# the request's row in ``reads.READS``
+REQUESTS: tuple[tuple[str, str, re.Pattern[str], tuple[str, ...]], ...] = (
     # buckets.list with projection=full: acl/defaultObjectAcl are returned only with getIamPolicy
     (
+        "storage.buckets.list",
         "GET",
         re.compile(r"/storage/v1/b"),
         ("storage.buckets.list", "storage.buckets.getIamPolicy"),
     ),
-    ("GET", re.compile(r"/storage/v1/b/[^/]+/iam"), ("storage.buckets.getIamPolicy",)),
-    ("GET", re.compile(r"/v3/projects:search"), ("resourcemanager.projects.get",)),
-    ("GET", re.compile(r"/v3/folders:search"), ("resourcemanager.folders.get",)),
+    (
+        "storage.buckets.getIamPolicy",
+        "GET",
+        re.compile(r"/storage/v1/b/[^/]+/iam"),
+        ("storage.buckets.getIamPolicy",),
+    ),
+    (
+        "resourcemanager.projects.search",
+        "GET",
+        re.compile(r"/v3/projects:search"),
+        ("resourcemanager.projects.get",),
+    ),
+    (
+        "resourcemanager.folders.search",
+        "GET",
+        re.compile(r"/v3/folders:search"),
+        ("resourcemanager.folders.get",),
+    ),
 )
 
-PERMISSIONS: tuple[str, ...] = tuple(sorted({p for _, _, perms in REQUESTS for p in perms}))
+PERMISSIONS: tuple[str, ...] = tuple(sorted({p for *_, perms in REQUESTS for p in perms}))
+
+
+def _row(method: str, path: str) -> tuple[str, str, re.Pattern[str], tuple[str, ...]] | None:
+    for row in REQUESTS:
+        if row[1] == method.upper() and row[2].fullmatch(path):
+            return row
+    return None
+
+
+def request_name(method: str, path: str) -> str | None:
+    """The API method one HTTP request calls; None for a request the plugin should never send."""
+    row = _row(method, path)
+    return row[0] if row else None
 
 
 def permissions_for(method: str, path: str) -> tuple[str, ...] | None:
     """The permissions one request needs; None for a request the plugin should never send."""
-    for m, pattern, perms in REQUESTS:
-        if m == method.upper() and pattern.fullmatch(path):
-            return perms
-    return None
+    row = _row(method, path)
+    return row[3] if row else None
 
 
 def custom_role() -> dict[str, Any]:

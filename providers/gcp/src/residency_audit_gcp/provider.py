@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, ClassVar
 
@@ -29,6 +29,16 @@ from .settings import GcpSettings, parse_settings
 __all__ = ["GcpProvider"]
 
 _IamResult = tuple[dict[str, Any] | None, tuple[str, str] | None]
+
+
+def _searched(
+    search: Callable[[str], Iterator[dict[str, Any]]], parent: str
+) -> tuple[list[dict[str, Any]], GcpApiError | None]:
+    """Every result of one Resource Manager search under ``parent``, or none and the error."""
+    try:
+        return list(search(parent)), None
+    except GcpApiError as exc:
+        return [], exc
 
 
 def _catalog_members(code: str) -> tuple[str, ...]:
@@ -83,36 +93,48 @@ class GcpProvider:
     def _walk(self, root: str) -> Iterator[Scope]:
         """Every ACTIVE project under ``root``, through nested folders.
 
-        The root failing means no scope can be named: CollectionError. A sub-folder failing
-        becomes a scope of its own whose listing fails, so the scan reports it as FAILED.
+        Each parent's two searches stand alone: one failing leaves the other's answer in use, and
+        the parent becomes a scope of its own whose listing fails (the scan reports it FAILED, so
+        the projects it may hide are unverified). Only the root failing both ways, when no scope
+        at all can be named, is a CollectionError.
         """
         endpoint = self.settings.resource_manager_endpoint
         reader = ResourceManagerReader(
             anonymous() if endpoint else self._load_credentials()[0],
             endpoint=endpoint,
+            timeout=self.settings.timeout,
+            retry_deadline=self.settings.retry_deadline,
             observer=self._observer,
         )
         seen: set[str] = set()
         pending = [root]
         while pending:
             parent = pending.pop(0)
-            try:
-                projects = list(reader.search_projects(parent))
-                folders = list(reader.search_folders(parent))
-            except GcpApiError as exc:
-                if parent == root:
-                    raise CollectionError(
-                        f"gcp: cannot list projects under {parent}: {exc}", code=exc.code
-                    ) from exc
-                yield Scope(
-                    self.name, parent, parent, context={"error": str(exc), "code": exc.code}
-                )
-                continue
+            projects, project_error = _searched(reader.search_projects, parent)
+            folders, folder_error = _searched(reader.search_folders, parent)
+            if project_error and folder_error and parent == root:
+                raise CollectionError(
+                    f"gcp: cannot list projects under {parent}: {project_error}",
+                    code=project_error.code,
+                ) from project_error
             for p in projects:
                 pid = p["projectId"]
                 if p["state"] == "ACTIVE" and pid not in seen:
                     seen.add(pid)
                     yield Scope(self.name, pid, p["displayName"] or pid, context={"parent": parent})
+            failures = [
+                f"{what} under {parent}: {err}"
+                for what, err in (("projects", project_error), ("folders", folder_error))
+                if err is not None
+            ]
+            if failures:
+                error = project_error or folder_error
+                yield Scope(
+                    self.name,
+                    parent,
+                    parent,
+                    context={"error": "; ".join(failures), "code": error.code if error else None},
+                )
             pending += [f["name"] for f in folders if f["state"] == "ACTIVE"]
 
     # -- buckets ---------------------------------------------------------------------------
@@ -120,7 +142,8 @@ class GcpProvider:
     def buckets(self, scope: Scope) -> Iterator[Bucket | CoverageNote]:
         if "error" in scope.context:
             raise CollectionError(
-                f"gcp: could not list the projects in {scope.id}: {scope.context['error']}",
+                f"gcp: could not search the projects and folders in {scope.id}: "
+                f"{scope.context['error']}",
                 code=scope.context.get("code"),
             )
         reader = self._storage_reader(scope.id)
@@ -139,6 +162,14 @@ class GcpProvider:
                     detail=f"{len(listing.unreachable)} bucket(s) in {scope.id} could not be read "
                     "(their location is unavailable)",
                     affects_completeness=True,
+                )
+            if listing.stopped is not None:
+                yield CoverageNote(
+                    kind="listing-stopped",
+                    detail=f"buckets.list in {scope.id} stopped after {len(listing.items)} "
+                    f"bucket(s): {listing.stopped}; the buckets after them are missing",
+                    affects_completeness=True,
+                    buckets_missing=True,
                 )
             yield from self._normalized(scope.id, reader, listing.items)
         finally:
@@ -177,6 +208,8 @@ class GcpProvider:
             anonymous() if endpoint else self._load_credentials()[0],
             endpoint=endpoint,
             pool=self.settings.max_workers,
+            timeout=self.settings.timeout,
+            retry_deadline=self.settings.retry_deadline,
             observer=self._observer,
         )
 

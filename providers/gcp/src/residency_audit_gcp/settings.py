@@ -10,9 +10,19 @@ from typing import Any
 
 from residency_audit.plugin_settings import SettingsReader
 
-__all__ = ["DEFAULT_MAX_WORKERS", "GcpSettings", "parse_settings"]
+__all__ = [
+    "DEFAULT_MAX_WORKERS",
+    "DEFAULT_RETRY_DEADLINE",
+    "DEFAULT_TIMEOUT",
+    "GcpSettings",
+    "parse_settings",
+]
 
 DEFAULT_MAX_WORKERS = 16
+# The client libraries' own defaults: 60 s per attempt (google-cloud-storage, Resource Manager)
+# and 120 s of retries in all (google.cloud.storage.retry.DEFAULT_RETRY).
+DEFAULT_TIMEOUT = 60.0
+DEFAULT_RETRY_DEADLINE = 120.0
 _MAX_WORKERS_LIMIT = 256
 # https://cloud.google.com/resource-manager/docs/creating-managing-projects (6-30 chars);
 # legacy domain-scoped ids ("example.com:proj") are allowed too.
@@ -28,6 +38,8 @@ _KNOWN_KEYS = frozenset(
         "project_endpoints",
         "resource_manager_endpoint",
         "max_workers",
+        "timeout",
+        "retry_deadline",
     }
 )
 
@@ -42,6 +54,8 @@ class GcpSettings:
     project_endpoints: Mapping[str, str] = field(default_factory=dict)  # per-project endpoint
     resource_manager_endpoint: str | None = None  # Cloud Resource Manager REST endpoint
     max_workers: int = DEFAULT_MAX_WORKERS
+    timeout: float = DEFAULT_TIMEOUT  # seconds per HTTP attempt (a stalled answer then fails)
+    retry_deadline: float = DEFAULT_RETRY_DEADLINE  # seconds of retries per read, in all
 
     def storage_endpoint(self, project: str) -> str | None:
         """The endpoint for one project: per-project override, setting, STORAGE_EMULATOR_HOST."""
@@ -109,4 +123,6 @@ def parse_settings(raw: Mapping[str, Any]) -> GcpSettings:
         project_endpoints=_endpoints(table),
         resource_manager_endpoint=table.url("resource_manager_endpoint"),
         max_workers=table.integer("max_workers", DEFAULT_MAX_WORKERS, 1, _MAX_WORKERS_LIMIT),
+        timeout=table.number("timeout", DEFAULT_TIMEOUT, high=600),
+        retry_deadline=table.number("retry_deadline", DEFAULT_RETRY_DEADLINE, high=3600),
     )

@@ -6,7 +6,14 @@ the resources exactly as written. Requires the ``test`` extra (gcp-storage-emula
 
 The emulator does not enforce IAM, so :func:`serve_emulator` can answer 403 for chosen requests
 (an IAM policy read of named buckets, or the whole bucket list) the way Cloud Storage does, while
-every other request reaches the unmodified emulator.
+every other request reaches the unmodified emulator. A ``faults`` plan goes further: it picks, per
+request, one of :data:`FAULTS` -- ``denied`` (403), ``throttled`` (429) in the API's own JSON error
+shape, or ``stall`` (no answer until the client's timeout has passed). The emulator is served by
+a threaded server, so a stalled request does not hold up the others.
+
+There is no Resource Manager emulator: :func:`serve_resource_manager` is a small fake of
+``projects:search`` and ``folders:search`` in the v3 REST shape (one item a page, so paging must be
+followed), with the same fault plan.
 """
 
 from __future__ import annotations
@@ -14,12 +21,31 @@ from __future__ import annotations
 import contextlib
 import json
 import re
-from collections.abc import Iterator, Mapping, Sequence
+import threading
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from functools import partial
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlparse
 
-__all__ = ["bucket_resource", "iam_policy", "serve_emulator", "write_seed"]
+__all__ = [
+    "FAULTS",
+    "FaultPlan",
+    "ProjectTree",
+    "bucket_resource",
+    "iam_policy",
+    "serve_emulator",
+    "serve_resource_manager",
+    "write_seed",
+]
+
+FAULTS = ("denied", "throttled", "stall")
+FaultPlan = Callable[[str, str], str | None]
+"""Called with (method, path) of each request; returns the fault to answer with, or None."""
+
+# parent -> (projects, folders); a parent mapped to None answers 403
+ProjectTree = Mapping[str, tuple[Sequence[Mapping[str, str]], Sequence[Mapping[str, str]]] | None]
 
 
 def bucket_resource(
@@ -78,21 +104,66 @@ def iam_policy(*bindings: tuple[str, Sequence[str]], version: int = 1) -> dict[s
     }
 
 
-def _forbidden(handler: Any, what: str) -> None:
-    body = json.dumps(
+def _send_json(handler: BaseHTTPRequestHandler, status: int, body: Mapping[str, Any]) -> None:
+    data = json.dumps(body).encode()
+    handler.send_response(status)
+    handler.send_header("Content-Type", "application/json")
+    handler.send_header("Content-Length", str(len(data)))
+    handler.end_headers()
+    handler.wfile.write(data)
+
+
+def _forbidden(handler: BaseHTTPRequestHandler, what: str) -> None:
+    # Cloud Storage's JSON API error shape
+    message = f"caller does not have {what} access"
+    errors = [{"message": message, "domain": "global", "reason": "forbidden"}]
+    _send_json(handler, 403, {"error": {"code": 403, "message": message, "errors": errors}})
+
+
+def _throttled(handler: BaseHTTPRequestHandler) -> None:
+    message = "The rate of requests is too high. Please reduce your request rate."
+    errors = [{"message": message, "domain": "usageLimits", "reason": "rateLimitExceeded"}]
+    _send_json(
+        handler,
+        429,
         {
             "error": {
-                "code": 403,
-                "message": f"caller does not have {what} access",
-                "errors": [{"message": f"caller does not have {what}", "reason": "forbidden"}],
+                "code": 429,
+                "message": message,
+                "errors": errors,
+                "status": "RESOURCE_EXHAUSTED",
             }
-        }
-    ).encode()
-    handler.send_response(403)
-    handler.send_header("Content-Type", "application/json")
-    handler.send_header("Content-Length", str(len(body)))
-    handler.end_headers()
-    handler.wfile.write(body)
+        },
+    )
+
+
+def _answer_fault(
+    handler: BaseHTTPRequestHandler, fault: str, stall: float, stopping: threading.Event
+) -> None:
+    if fault == "denied":
+        _forbidden(handler, "the permission for this request")
+    elif fault == "throttled":
+        _throttled(handler)
+    elif fault == "stall":
+        stopping.wait(stall)  # no answer: the client's read timeout fires first
+        handler.close_connection = True
+    else:
+        raise ValueError(f"unknown fault {fault!r}; expected one of {FAULTS}")
+
+
+@contextlib.contextmanager
+def _serving(handler: Callable[..., BaseHTTPRequestHandler]) -> Iterator[str]:
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    httpd.daemon_threads = True
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        host, port = httpd.server_address[:2]
+        yield f"http://{host!s}:{port}"
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+        thread.join(10)
 
 
 def write_seed(
@@ -128,31 +199,105 @@ def serve_emulator(
     *,
     deny_iam: Sequence[str] = (),
     deny_list: bool = False,
+    faults: FaultPlan | None = None,
+    stall: float = 5.0,
 ) -> Iterator[str]:
-    """Seed (:func:`write_seed`) and start gcp-storage-emulator on a free 127.0.0.1 port; yield
-    its URL."""
+    """Seed (:func:`write_seed`) and serve gcp-storage-emulator on a free 127.0.0.1 port; yield
+    its URL. ``faults`` answers chosen requests with a fault; a stall lasts ``stall`` seconds."""
     from gcp_storage_emulator import server as emu_server  # type: ignore[import-untyped]
 
     write_seed(data_dir, buckets, policies)
     denied = {re.escape(n) for n in deny_iam}
     iam_path = re.compile(rf"^/storage/v1/b/({'|'.join(denied)})/iam$") if denied else None
+    stopping = threading.Event()
 
     class Handler(emu_server.RequestHandler):  # type: ignore[misc]
         def do_GET(self) -> None:
             path = self.path.split("?", 1)[0]
-            if iam_path is not None and iam_path.match(path):
+            fault = faults(self.command, path) if faults is not None else None
+            if fault is not None:
+                _answer_fault(self, fault, stall, stopping)
+            elif iam_path is not None and iam_path.match(path):
                 _forbidden(self, "storage.buckets.getIamPolicy")
             elif deny_list and path == "/storage/v1/b":
                 _forbidden(self, "storage.buckets.list")
             else:
                 super().do_GET()
 
+    # The emulator's own server answers one request at a time (a stall would hold up every other
+    # request), so its request handler and storage are served by a threaded server instead.
     srv = emu_server.create_server("127.0.0.1", 0, in_memory=False, data_dir=str(data_dir))
-    srv.start()
-    try:
-        httpd = srv._api._httpd
-        httpd.RequestHandlerClass = partial(Handler, srv._storage)
-        host, port = httpd.server_address[:2]
-        yield f"http://{host}:{port}"
-    finally:
-        srv.stop()
+    with _serving(partial(Handler, srv._storage)) as url:
+        try:
+            yield url
+        finally:
+            stopping.set()  # ends every stall before the server stops
+
+
+class _ResourceManagerHandler(BaseHTTPRequestHandler):
+    tree: ProjectTree
+    received: list[tuple[str, str]]
+    faults: FaultPlan | None
+    stall: float
+    stopping: threading.Event
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+    def do_GET(self) -> None:
+        self.received.append(("GET", self.path))
+        url = urlparse(self.path)
+        fault = self.faults("GET", url.path) if self.faults is not None else None
+        if fault is not None:
+            _answer_fault(self, fault, self.stall, self.stopping)
+            return
+        qs = parse_qs(url.query)
+        query = qs.get("query", [""])[0]
+        token = int(qs.get("pageToken", ["0"])[0] or 0)
+        kind = {"/v3/projects:search": "projects", "/v3/folders:search": "folders"}.get(url.path)
+        sep = ":" if kind == "projects" else "="
+        if kind is None or not query.startswith(f"parent{sep}"):
+            _send_json(self, 400, {"error": {"code": 400, "message": f"bad request {self.path}"}})
+            return
+        parent = query.split(sep, 1)[1]
+        node = self.tree.get(parent, ([], []))
+        if node is None:
+            error = {"code": 403, "message": "Permission denied", "status": "PERMISSION_DENIED"}
+            _send_json(self, 403, {"error": error})
+            return
+        items = [dict(i, parent=parent) for i in node[0 if kind == "projects" else 1]]
+        for n, item in enumerate(items):
+            if kind == "projects":
+                item["name"] = f"projects/{1000 + n}"
+        # one item per page, so paging must be followed
+        body: dict[str, Any] = {kind: items[token : token + 1]}
+        if token + 1 < len(items):
+            body["nextPageToken"] = str(token + 1)
+        _send_json(self, 200, body)
+
+    def do_POST(self) -> None:  # anything but GET is recorded and refused
+        self.received.append(("POST", self.path))
+        _send_json(self, 405, {"error": {"code": 405, "message": "read-only fake"}})
+
+
+@contextlib.contextmanager
+def serve_resource_manager(
+    tree: ProjectTree, *, faults: FaultPlan | None = None, stall: float = 5.0
+) -> Iterator[tuple[str, list[tuple[str, str]]]]:
+    """Serve a Cloud Resource Manager v3 fake of ``tree``; yield (URL, the (method, path) list of
+    requests it received)."""
+    received: list[tuple[str, str]] = []
+    stopping = threading.Event()
+    attrs = {
+        "tree": tree,
+        "received": received,
+        "faults": staticmethod(faults) if faults is not None else None,
+        "stall": stall,
+        "stopping": stopping,
+    }
+    handler = type("Handler", (_ResourceManagerHandler,), attrs)
+    with _serving(handler) as url:
+        try:
+            yield url, received
+        finally:
+            stopping.set()

@@ -1,0 +1,73 @@
+"""Every Google Cloud read the plugin makes: what it feeds and what its failure hides.
+
+One row per request of ``permissions.REQUESTS`` (keyed by the same API method name), plus a row
+for each part of the ``buckets.list`` answer that can be missing on its own (a bucket the list
+names as unreachable, a field it leaves out or garbles). The normalizer builds every such gap
+from its row, so a gap records exactly what the unread answer could have shown; the README shows
+this table and a test keeps the two in step.
+
+The plugin does not judge principals outside the organisation (item (2)-3) per bucket: the IAM
+policy feeds the public-access verdict only, so its failure hides public access alone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from residency_audit.model import Hidden
+from residency_audit.reads import ReadSpec
+
+__all__ = [
+    "ACL",
+    "BUCKETS_LIST",
+    "ENCRYPTION",
+    "FOLDERS_SEARCH",
+    "IAM_POLICY",
+    "LABELS",
+    "PROJECTS_SEARCH",
+    "READS",
+    "UNREACHABLE",
+]
+
+BUCKETS_LIST = "storage.buckets.list"
+IAM_POLICY = "storage.buckets.getIamPolicy"
+PROJECTS_SEARCH = "resourcemanager.projects.search"
+FOLDERS_SEARCH = "resourcemanager.folders.search"
+# parts of the buckets.list answer
+UNREACHABLE = f"{BUCKETS_LIST}: unreachable bucket"
+ACL = f"{BUCKETS_LIST}: acl"
+ENCRYPTION = f"{BUCKETS_LIST}: encryption"
+LABELS = f"{BUCKETS_LIST}: labels"
+
+READS: Mapping[str, ReadSpec] = {
+    PROJECTS_SEARCH: ReadSpec("the projects under the organization or a folder (the scopes)", None),
+    FOLDERS_SEARCH: ReadSpec(
+        "the folders under the organization or a folder (walked for projects)", None
+    ),
+    BUCKETS_LIST: ReadSpec(
+        "the project's buckets, each with its location, dual-region placement, default KMS key, "
+        "labels, public access prevention, uniform access and ACLs",
+        None,
+    ),
+    UNREACHABLE: ReadSpec(
+        "a bucket the list names but cannot return: nothing of it is read",
+        "location",
+        (Hidden.COPY, Hidden.KEY, Hidden.PUBLIC_ACCESS, Hidden.CLASSIFICATION),
+    ),
+    ACL: ReadSpec(
+        "the bucket ACL, which grants access when uniform bucket-level access is off",
+        "public_access.acl",
+        (Hidden.PUBLIC_ACCESS,),
+    ),
+    ENCRYPTION: ReadSpec(
+        "the default KMS key: encryption tier and the key's location",
+        "encryption",
+        (Hidden.KEY,),
+    ),
+    LABELS: ReadSpec("the labels (classification)", "tags", (Hidden.CLASSIFICATION,)),
+    IAM_POLICY: ReadSpec(
+        "IAM bindings to allUsers/allAuthenticatedUsers (public access)",
+        "public_access.iam_policy",
+        (Hidden.PUBLIC_ACCESS,),
+    ),
+}
