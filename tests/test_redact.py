@@ -134,3 +134,25 @@ def test_tracker_errors_quote_no_secret() -> None:
         client.request("POST", "https://jira.example/rest/api/2/issue", json={})
     assert "answered 400" in str(caught.value)
     assert leaked(str(caught.value)) == []
+
+
+@pytest.mark.parametrize("as_json", [False, True])
+def test_a_tracker_echoing_our_token_near_the_cut_leaks_no_part_of_it(as_json: bool) -> None:
+    token = "TrackerApiToken0123456789abcdef"  # ours: scrubbed by value, not by pattern
+    text = "x " * (245 if as_json else 145) + token + " was refused"
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        if as_json:
+            return httpx.Response(401, json={"message": text})
+        return httpx.Response(401, text=text)
+
+    client = TrackerClient(
+        "Jira",
+        httpx.Client(transport=httpx.MockTransport(answer)),
+        RetryPolicy(attempts=1, sleep=lambda _: None),
+        secrets=(token,),
+    )
+    with pytest.raises(TicketError) as caught:
+        client.request("GET", "https://jira.example/rest/api/2/myself")
+    assert "answered 401" in str(caught.value)
+    assert token[:8] not in str(caught.value)

@@ -109,15 +109,17 @@ class TrackerClient:
             raise TicketError(self.scrub(self.describe(method, url, response)))
 
     def describe(self, method: str, url: str, response: httpx.Response) -> str:
+        """What the tracker answered, scrubbed before it is cut to length: a secret the tracker
+        echoes must not survive even in part."""
         detail = ""
         try:
             body = response.json()
         except ValueError:
             body = None
         if isinstance(body, dict):
-            detail = _json_detail(body)
+            detail = self.scrub(_json_detail(body))[:500]
         elif response.text:
-            detail = " ".join(response.text.split())[:300]
+            detail = self.scrub(" ".join(response.text.split()))[:300]
         where = f"{method} {httpx.URL(url).path or url}"
         return f"{self.name}: {where} answered {response.status_code}" + (
             f": {detail}" if detail else ""
@@ -138,4 +140,4 @@ def _json_detail(body: dict[str, Any]) -> str:
             parts.append(value)
         elif isinstance(value, dict):  # ServiceNow: {"error": {"message", "detail"}}
             parts += [str(v) for v in value.values() if v]
-    return "; ".join(" ".join(p.split()) for p in parts)[:500]
+    return "; ".join(" ".join(p.split()) for p in parts)
