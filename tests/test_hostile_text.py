@@ -18,6 +18,7 @@ from residency_audit.errors import CollectionError
 from residency_audit.model import Bucket, CoverageNote, Gap, Location, Role, Text
 from residency_audit.plaintext import clean_text
 from residency_audit.plugins import Scope
+from residency_audit.profiles import load_profile
 from residency_audit.rules import EvaluationSettings
 from residency_audit.scan import collect, evaluate_inventory
 from tests.conftest import DEMO_ESTATE
@@ -97,16 +98,9 @@ def test_plugin_text_is_cleaned_before_it_is_stored(tmp_path: Path) -> None:
     assert failed.error == "AccessDenied \ufffd\ufffd"
     ok = next(s for s in inventory.scopes if s.scope == "1")
     assert ok.name == "prod\ufffd" and ok.notes[0].detail.endswith(clean_text(CORPUS))
-    result = evaluate_inventory(
-        inventory, _profile(), EvaluationSettings(today=inventory.started.date())
-    )
+    settings = EvaluationSettings(today=inventory.started.date())
+    result = evaluate_inventory(inventory, load_profile("jp-default"), settings)
     _assert_written_and_clean(report.write_reports(result, tmp_path, formats=ALL_FORMATS))
-
-
-def _profile() -> Any:
-    from residency_audit.profiles import load_profile
-
-    return load_profile("jp-default")
 
 
 def _dirty_estate(tmp_path: Path) -> Path:
