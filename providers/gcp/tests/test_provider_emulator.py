@@ -8,6 +8,7 @@ ignores locations). The emulator does not enforce IAM, so ``serve_emulator(deny_
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
@@ -21,7 +22,10 @@ from residency_audit.model import (
     EncryptionTier,
     PublicVerdict,
     Role,
+    ScopeStatus,
 )
+from residency_audit.rules.gaps import SCOPE_ITEMS
+from residency_audit.testing import scan_provider
 from residency_audit_gcp import GcpProvider
 from residency_audit_gcp.permissions import PERMISSIONS, permissions_for
 from residency_audit_gcp.testing import bucket_resource, iam_policy, serve_emulator
@@ -241,3 +245,39 @@ def test_stopping_early_cancels_the_queued_iam_reads(emulator: Callable[..., str
     stream.close()
     iam_reads = [u for _, u in seen if "/iam" in u]
     assert len(iam_reads) < len(many) // 2
+
+
+def test_listing_pages_are_followed(emulator: Callable[..., str]) -> None:
+    three = [bucket_resource(f"b-{i}", "US-EAST1") for i in range(3)]
+    seen, observe = recorder()
+    url = emulator(three, list_page_size=1)
+    provider = GcpProvider.from_settings(
+        {"projects": ["proj-jp"], "endpoint": url}, observer=observe
+    )
+    buckets, notes = scan(provider)
+    assert sorted(buckets) == ["b-0", "b-1", "b-2"] and notes == []
+    assert sum(urlparse(u).path == "/storage/v1/b" for _, u in seen) == 3
+
+
+def test_a_listing_that_stops_part_way_keeps_its_buckets_and_says_some_are_missing(
+    emulator: Callable[..., str], tmp_path: Path
+) -> None:
+    three = [bucket_resource(f"b-{i}", "US-EAST1") for i in range(3)]
+    url = emulator(
+        three,
+        list_page_size=1,
+        faults=lambda method, path: "denied" if "pageToken=2" in path else None,
+    )
+    settings = {"projects": ["proj-jp"], "endpoint": url}
+    buckets, notes = scan(GcpProvider.from_settings(settings))
+    assert sorted(buckets) == ["b-0", "b-1"]
+    (note,) = notes
+    assert note.kind == "listing-stopped"
+    assert note.buckets_missing and note.affects_completeness
+    assert "403" in note.detail
+    # as the user sees it: the project is incomplete, and unverified for every bucket-level item
+    result = scan_provider("gcp", settings, tmp_path)
+    (scope,) = result.inventory.scopes
+    assert scope.status is ScopeStatus.INCOMPLETE and scope.bucket_count == 2
+    (unlisted,) = [f for f in result.findings if f.rule_id == "scope.unlisted"]
+    assert unlisted.unverified and set(SCOPE_ITEMS) == set(unlisted.guideline_items)

@@ -6,6 +6,7 @@ import pytest
 
 from residency_audit.errors import CollectionError
 from residency_audit_gcp import GcpProvider
+from residency_audit_gcp.testing import ProjectTree, serve_resource_manager
 
 
 def test_explicit_projects_are_the_scopes_without_any_api_call() -> None:
@@ -55,3 +56,33 @@ def test_unlistable_root_is_a_collection_error(
         list(p.scopes())
     assert err.value.code == "403"
     assert "folders/300" in str(err.value)
+
+
+def test_a_failing_folder_search_keeps_the_projects_found_and_fails_that_parent() -> None:
+    """folders/200's sub-folders cannot be searched: its own projects are still scanned, and
+    folders/200 becomes a FAILED scope (it may hide the projects of folders/210)."""
+
+    tree: ProjectTree = {
+        "organizations/100": (
+            [{"projectId": "proj-alpha", "displayName": "Alpha", "state": "ACTIVE"}],
+            [{"name": "folders/200", "state": "ACTIVE"}],
+        ),
+        "folders/200": (
+            [{"projectId": "proj-beta", "displayName": "Beta", "state": "ACTIVE"}],
+            [{"name": "folders/210", "state": "ACTIVE"}],
+        ),
+        "folders/210": ([{"projectId": "proj-delta", "displayName": "", "state": "ACTIVE"}], []),
+    }
+
+    def deny_subfolders_of_200(method: str, path: str) -> str | None:
+        folders = path.startswith("/v3/folders:search")
+        return "denied" if folders and "folders%2F200" in path else None
+
+    with serve_resource_manager(tree, faults=deny_subfolders_of_200) as (url, _):
+        p = GcpProvider.from_settings({"organization": "100", "resource_manager_endpoint": url})
+        scopes = list(p.scopes())
+        assert [s.id for s in scopes] == ["proj-alpha", "proj-beta", "folders/200"]
+        with pytest.raises(CollectionError) as err:
+            list(p.buckets(next(s for s in scopes if s.id == "folders/200")))
+    assert err.value.code == "403"
+    assert "folders under folders/200" in str(err.value)

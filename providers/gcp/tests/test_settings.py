@@ -38,6 +38,9 @@ def test_entry_point_loads_and_defaults_need_no_network(monkeypatch: pytest.Monk
         ({"project_endpoints": {"p": 3}}, "providers.gcp.project_endpoints"),
         ({"max_workers": 0}, "providers.gcp.max_workers"),
         ({"max_workers": True}, "providers.gcp.max_workers"),
+        ({"timeout": 0}, "providers.gcp.timeout"),
+        ({"timeout": "5"}, "providers.gcp.timeout"),
+        ({"retry_deadline": 7200}, "providers.gcp.retry_deadline"),
         ({"credentials_file": "/nonexistent/key.json"}, "providers.gcp.credentials_file"),
         ({"region": "asia"}, "providers.gcp.region"),
     ],
@@ -46,6 +49,13 @@ def test_invalid_settings_name_the_key(settings: dict[str, Any], key: str) -> No
     with pytest.raises(ConfigError) as err:
         GcpProvider.from_settings(settings)
     assert err.value.key == key
+
+
+def test_timeouts_default_to_the_client_libraries_own_and_can_be_shortened() -> None:
+    assert GcpProvider.from_settings({}).settings.timeout == 60
+    assert GcpProvider.from_settings({}).settings.retry_deadline == 120
+    s = GcpProvider.from_settings({"timeout": 2.5, "retry_deadline": 10}).settings
+    assert (s.timeout, s.retry_deadline) == (2.5, 10)
 
 
 def test_parent_ids_are_normalized() -> None:

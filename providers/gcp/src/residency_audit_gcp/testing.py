@@ -42,7 +42,8 @@ __all__ = [
 
 FAULTS = ("denied", "throttled", "stall")
 FaultPlan = Callable[[str, str], str | None]
-"""Called with (method, path) of each request; returns the fault to answer with, or None."""
+"""Called with (method, path with query string) of each request; returns the fault to answer
+with, or None."""
 
 # parent -> (projects, folders); a parent mapped to None answers 403
 ProjectTree = Mapping[str, tuple[Sequence[Mapping[str, str]], Sequence[Mapping[str, str]]] | None]
@@ -201,9 +202,15 @@ def serve_emulator(
     deny_list: bool = False,
     faults: FaultPlan | None = None,
     stall: float = 5.0,
+    list_page_size: int | None = None,
 ) -> Iterator[str]:
     """Seed (:func:`write_seed`) and serve gcp-storage-emulator on a free 127.0.0.1 port; yield
-    its URL. ``faults`` answers chosen requests with a fault; a stall lasts ``stall`` seconds."""
+    its URL. ``faults`` answers chosen requests with a fault; a stall lasts ``stall`` seconds.
+
+    The emulator returns every bucket in one page (it ignores ``maxResults`` and ``pageToken``);
+    with ``list_page_size`` the bucket list is answered here instead, from the same seeded
+    resources, ``list_page_size`` a page with ``nextPageToken``, so paging can be tested.
+    """
     from gcp_storage_emulator import server as emu_server  # type: ignore[import-untyped]
 
     write_seed(data_dir, buckets, policies)
@@ -214,9 +221,11 @@ def serve_emulator(
     class Handler(emu_server.RequestHandler):  # type: ignore[misc]
         def do_GET(self) -> None:
             path = self.path.split("?", 1)[0]
-            fault = faults(self.command, path) if faults is not None else None
+            fault = faults(self.command, self.path) if faults is not None else None
             if fault is not None:
                 _answer_fault(self, fault, stall, stopping)
+            elif list_page_size and path == "/storage/v1/b":
+                _send_json(self, 200, _bucket_page(self.path, buckets, list_page_size))
             elif iam_path is not None and iam_path.match(path):
                 _forbidden(self, "storage.buckets.getIamPolicy")
             elif deny_list and path == "/storage/v1/b":
@@ -234,6 +243,18 @@ def serve_emulator(
             stopping.set()  # ends every stall before the server stops
 
 
+def _bucket_page(path: str, buckets: Sequence[Mapping[str, Any]], size: int) -> dict[str, Any]:
+    """One page of ``buckets.list``: ``pageToken`` is the offset of the page."""
+    token = int(parse_qs(urlparse(path).query).get("pageToken", ["0"])[0] or 0)
+    page: dict[str, Any] = {
+        "kind": "storage#buckets",
+        "items": [dict(b) for b in buckets[token : token + size]],
+    }
+    if token + size < len(buckets):
+        page["nextPageToken"] = str(token + size)
+    return page
+
+
 class _ResourceManagerHandler(BaseHTTPRequestHandler):
     tree: ProjectTree
     received: list[tuple[str, str]]
@@ -247,7 +268,7 @@ class _ResourceManagerHandler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         self.received.append(("GET", self.path))
         url = urlparse(self.path)
-        fault = self.faults("GET", url.path) if self.faults is not None else None
+        fault = self.faults("GET", self.path) if self.faults is not None else None
         if fault is not None:
             _answer_fault(self, fault, self.stall, self.stopping)
             return
