@@ -6,14 +6,16 @@ from __future__ import annotations
 import socket
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 from azure.core.exceptions import ResourceExistsError
 from azure.storage.blob import BlobServiceClient
 
-from residency_audit.model import Bucket, PublicVerdict, Role
+from residency_audit.model import Bucket, Classification, Hidden, PublicVerdict, Role
 from residency_audit.plugins import Scope
+from residency_audit.testing import bucket_named, scan_provider
 from residency_audit_azure import AzureProvider
 from residency_audit_azure.testing import ArmStub, Azurite, account_key
 
@@ -124,8 +126,26 @@ def test_connection_string_mode_reads_the_data_plane_and_marks_the_rest_unknown(
     gaps = {g.field: g for g in reports.gaps}
     assert gaps["object_replication"].may_hide_copy
     assert {"location", "encryption", "public_access.account"} <= set(gaps)
+    # no ARM, no tags: the classification is unknown, never "no tag"
+    assert gaps["tags"].hides == (Hidden.CLASSIFICATION,)
     assert reports.uid.endswith("/tokyoblob/reports")
     assert {e.method for e in provider.request_log.entries()} == {"GET"}
+
+
+def test_connection_string_mode_grades_what_it_cannot_read_as_the_worst_it_could_be(
+    seeded: Azurite, tmp_path: Path
+) -> None:
+    result = scan_provider(
+        "azure", {"connection_string": seeded.connection_string("tokyoblob")}, tmp_path
+    )
+    web = bucket_named(result, "tokyoblob/web")
+    # no ARM: the tags are unread, so the class is unknown (graded as if sensitive), not "none"
+    assert web.classification is Classification.UNKNOWN
+    assert "tags could not be read" in (web.classification_source or "")
+    # the container allows anonymous access, and the unread account setting could forbid it
+    assert web.public_access.verdict is PublicVerdict.UNKNOWN
+    rules = {f.rule_id for f in result.findings if f.resource and f.resource.name == web.name}
+    assert "public.unknown" in rules and "gap.may-hide-copy" in rules
 
 
 @pytest.fixture

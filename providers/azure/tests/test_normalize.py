@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from residency_audit.model import EncryptionTier, PublicVerdict, Role
+from residency_audit.model import EncryptionTier, Hidden, PublicVerdict, Role
 from residency_audit_azure import normalize as nz
 
 # Trimmed from the published StorageAccountList example (account "sto8596"), wire names intact.
@@ -136,6 +136,58 @@ def test_public_access_verdicts(
     assert f"networkAcls.defaultAction={default_action or 'not returned'}" in access.evidence
 
 
+UNANSWERED = nz.ProbeResult(False, "anonymous listing not answered (no response)", answered=False)
+REFUSED = nz.ProbeResult(False, "anonymous listing refused (HTTP 403)")
+
+
+@pytest.mark.parametrize(
+    ("props", "probe", "verdict"),
+    [
+        # only the firewall stands between an anonymous container and the internet: the try
+        # that would tell went unanswered, so it is not known to hold
+        (
+            {"allowBlobPublicAccess": True, "publicNetworkAccess": "Disabled"},
+            UNANSWERED,
+            PublicVerdict.UNKNOWN,
+        ),
+        (
+            {"allowBlobPublicAccess": True, "publicNetworkAccess": "Disabled"},
+            REFUSED,
+            PublicVerdict.NOT_BLOCKED,
+        ),
+        # the settings already say public, or anonymous access is off: the try changes nothing
+        ({"allowBlobPublicAccess": True}, UNANSWERED, PublicVerdict.PUBLIC),
+        (
+            {"allowBlobPublicAccess": False, "publicNetworkAccess": "Disabled"},
+            UNANSWERED,
+            PublicVerdict.BLOCKED,
+        ),
+    ],
+)
+def test_an_unanswered_anonymous_try_leaves_the_verdict_unknown_only_where_it_decides(
+    props: dict[str, Any], probe: nz.ProbeResult, verdict: PublicVerdict
+) -> None:
+    container = {"properties": {"publicAccess": "Container"}}
+    assert nz.public_access({"properties": props}, container, probe).verdict is verdict
+
+
+@pytest.mark.parametrize(
+    ("level", "probe", "verdict"),
+    [
+        ("Container", None, PublicVerdict.UNKNOWN),  # allowBlobPublicAccess unread may forbid it
+        ("Blob", REFUSED, PublicVerdict.UNKNOWN),
+        ("Blob", nz.ProbeResult(True, "anonymous listing succeeded"), PublicVerdict.PUBLIC),
+        ("None", None, PublicVerdict.NOT_BLOCKED),  # the worst unread settings could make it
+    ],
+)
+def test_unread_account_settings_never_say_public_or_blocked_on_their_own(
+    level: str, probe: nz.ProbeResult | None, verdict: PublicVerdict
+) -> None:
+    container = {"properties": {"publicAccess": level}}
+    access = nz.public_access({}, container, probe, settings_read=False)
+    assert access.verdict is verdict
+
+
 def test_outgoing_policies_match_name_or_resource_id() -> None:
     account = {
         "name": "src",
@@ -174,10 +226,11 @@ def test_vault_name_from_uri(uri: str, name: str | None) -> None:
 def test_missing_or_unknown_key_source_is_unknown_with_a_gap() -> None:
     enc, gaps = nz.encryption({"properties": {}}, None)
     assert enc.tier is EncryptionTier.UNKNOWN and gaps[0].field == "encryption"
+    assert gaps[0].hides == (Hidden.KEY,)  # whether the key is customer-managed, and where
     enc, gaps = nz.encryption(
         {"properties": {"encryption": {"keySource": "Microsoft.Other"}}}, None
     )
-    assert enc.tier is EncryptionTier.UNKNOWN and gaps
+    assert enc.tier is EncryptionTier.UNKNOWN and [g.hides for g in gaps] == [(Hidden.KEY,)]
 
 
 def test_container_encryption_scope_is_flagged() -> None:
@@ -185,7 +238,7 @@ def test_container_encryption_scope_is_flagged() -> None:
     container = {"properties": {"defaultEncryptionScope": "cmk-scope"}}
     enc, gaps = nz.encryption(account, container)
     assert enc.detail is not None and "cmk-scope" in enc.detail
-    assert [g.field for g in gaps] == ["encryption.scope"]
+    assert [(g.field, g.hides) for g in gaps] == [("encryption.scope", (Hidden.KEY,))]
 
 
 def test_unreadable_destination_is_an_unknown_replica() -> None:

@@ -138,3 +138,19 @@ def test_one_failing_read_loses_nothing(estate: Estate, read: str, fault: str) -
         assert set(unlisted.guideline_items) == set(SCOPE_ITEMS) >= items_of(estate.clean)
         return
     assert lost_under_fault(estate.clean, faulted) == []
+
+
+def test_every_client_read_has_a_row_and_the_readme_shows_the_table() -> None:
+    import re
+
+    from residency_audit.reads import markdown_table
+    from residency_audit_azure import client
+
+    # the operation names the client puts on its errors are what the provider looks up
+    source = Path(client.__file__).read_text("utf-8")
+    operations = set(re.findall(r'_(?:translated|collect)\(\s*"([^"]+)"', source))
+    assert operations and operations | {"anonymousListing"} == set(READS)
+    assert set(ARM_READS) <= operations
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text("utf-8")
+    section = readme.split("## What each read feeds, and what its failure hides\n", 1)[1]
+    assert markdown_table(READS) in section.split("\n## ", 1)[0]

@@ -69,6 +69,8 @@ def test_assignable_scopes_follow_the_subscription_list() -> None:
         ({"max_workers": True}, "providers.azure.max_workers"),
         ({"verify_anonymous": "yes"}, "providers.azure.verify_anonymous"),
         ({"verify_timeout": 0}, "providers.azure.verify_timeout"),
+        ({"read_timeout": 0}, "providers.azure.read_timeout"),
+        ({"connect_timeout": 500}, "providers.azure.connect_timeout"),
         ({"blob_endpoint": "http://127.0.0.1:1/x"}, "providers.azure.blob_endpoint"),
         ({"subscription": []}, "providers.azure.subscription"),
     ],
@@ -98,3 +100,10 @@ def test_connection_string_from_environment(monkeypatch: pytest.MonkeyPatch) -> 
     with pytest.raises(ConfigError) as err:
         AzureProvider.from_settings({"connection_string_env": "RA_TEST_CS"})
     assert err.value.key == "providers.azure.connection_string_env"
+
+
+def test_timeouts_default_to_bounded_per_attempt_values() -> None:
+    default = parse_settings({})
+    assert (default.connect_timeout, default.read_timeout) == (5.0, 20.0)
+    tuned = parse_settings({"connect_timeout": 2, "read_timeout": 0.5})
+    assert (tuned.connect_timeout, tuned.read_timeout) == (2.0, 0.5)

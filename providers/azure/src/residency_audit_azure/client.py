@@ -290,10 +290,18 @@ def probe_anonymous_listing(
 class DataPlaneClient:
     """Connection-string mode: container listing through azure-storage-blob only (no ARM)."""
 
-    def __init__(self, connection_string: str, log: RequestLog, retries: int | None) -> None:
+    def __init__(
+        self,
+        connection_string: str,
+        log: RequestLog,
+        retries: int | None,
+        timeouts: tuple[float, float] | None = None,  # (connect, read) seconds per attempt
+    ) -> None:
         from azure.storage.blob import BlobServiceClient
 
         kwargs: dict[str, Any] = {"raw_request_hook": log}
+        if timeouts is not None:
+            kwargs["connection_timeout"], kwargs["read_timeout"] = timeouts
         if retries is not None:
             kwargs["retry_total"] = retries
         self._service = BlobServiceClient.from_connection_string(connection_string, **kwargs)

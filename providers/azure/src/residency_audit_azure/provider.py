@@ -277,7 +277,12 @@ class AzureProvider:
     # -- connection-string mode -----------------------------------------------------------------
 
     def _data_plane_buckets(self, scope: Scope, connection_string: str) -> Iterator[Item]:
-        client = DataPlaneClient(connection_string, self.request_log, self.settings.retries)
+        client = DataPlaneClient(
+            connection_string,
+            self.request_log,
+            self.settings.retries,
+            (self.settings.connect_timeout, self.settings.read_timeout),
+        )
         try:
             containers = client.list_containers()
         except AzureApiError as exc:
