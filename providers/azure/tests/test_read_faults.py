@@ -9,7 +9,7 @@ request of one read (every attempt, so the SDK's retries give up) and runs the r
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +21,7 @@ from residency_audit.rules.gaps import SCOPE_ITEMS
 from residency_audit.testing import lost_under_fault, scan_provider
 from residency_audit_azure.permissions import REQUEST_ACTIONS, read_for
 from residency_audit_azure.reads import READS
-from residency_audit_azure.testing import DENIED, THROTTLED, ArmStub, Fault
+from residency_audit_azure.testing import DENIED, THROTTLED, ArmStub, Fault, StubRequest
 
 from .conftest import estate_seed
 
@@ -104,18 +104,15 @@ def test_the_clean_scan_sends_every_read_and_finds_under_every_item(estate: Esta
     assert {b.name for b in estate.clean.inventory.buckets} == seeded
 
 
-@pytest.mark.parametrize("fault", sorted(FAULTS))
-@pytest.mark.parametrize("read", ARM_READS)
-def test_one_failing_read_loses_nothing(estate: Estate, read: str, fault: str) -> None:
-    answer, code = FAULTS[fault]
-    estate.stub.inject(lambda method, path: read_for(method, path) == read, answer)
+def scan_with(estate: Estate, applies: Callable[[StubRequest], bool], answer: Fault) -> ScanResult:
+    estate.stub.inject(applies, answer)
     try:
-        faulted = estate.scan()
-        sent = estate.reads_sent()
+        return estate.scan()
     finally:
         estate.stub.clear_faults()
-    assert read in sent
 
+
+def assert_nothing_lost(estate: Estate, faulted: ScanResult, read: str, code: str) -> None:
     buckets = faulted.inventory.buckets
     assert all(g.reason.strip() for b in buckets for g in b.gaps)
     assert all(s.error for s in faulted.inventory.scopes if s.status is ScopeStatus.FAILED)
@@ -124,20 +121,44 @@ def test_one_failing_read_loses_nothing(estate: Estate, read: str, fault: str) -
     if spec.field is not None:  # a bucket-level read: its gap says what it hides, and why
         hit = [g for b in buckets for g in b.gaps if g.field == spec.field]
         assert hit and all(g.hides == spec.hides and g.error_code == code for g in hit)
-    if read not in LISTINGS:
-        assert {b.uid for b in buckets} == {b.uid for b in estate.clean.inventory.buckets}
 
     if read == "subscriptions.list":
         # nothing is listed at all: one failed scope "*" stands for every subscription
         (scope,) = faulted.inventory.scopes
-        assert (scope.scope, scope.status) == ("*", ScopeStatus.FAILED) and code in (
-            scope.error or ""
-        )
+        assert (scope.scope, scope.status) == ("*", ScopeStatus.FAILED)
+        assert code in (scope.error or "")
         (unlisted,) = [f for f in faulted.findings if f.rule_id == "scope.unlisted"]
         assert unlisted.scope == "*" and unlisted.unverified
         assert set(unlisted.guideline_items) == set(SCOPE_ITEMS) >= items_of(estate.clean)
         return
+
+    # every bucket is still there, or its scope says that buckets are missing
+    unlisted = {f.scope for f in faulted.findings if f.rule_id == "scope.unlisted"}
+    present = {b.uid for b in buckets}
+    missing = {b.scope for b in estate.clean.inventory.buckets if b.uid not in present}
+    assert missing <= unlisted
+    if read not in LISTINGS:
+        assert not missing
     assert lost_under_fault(estate.clean, faulted) == []
+
+
+@pytest.mark.parametrize("fault", sorted(FAULTS))
+@pytest.mark.parametrize("read", ARM_READS)
+def test_one_failing_read_loses_nothing(estate: Estate, read: str, fault: str) -> None:
+    answer, code = FAULTS[fault]
+    faulted = scan_with(estate, lambda r: read_for(r.method, r.path) == read, answer)
+    assert read in estate.reads_sent()
+    assert_nothing_lost(estate, faulted, read, code)
+
+
+@pytest.mark.parametrize("read", sorted(LISTINGS))
+def test_a_listing_refused_on_its_second_page_loses_nothing(estate: Estate, read: str) -> None:
+    def second_page(request: StubRequest) -> bool:
+        return read_for(request.method, request.path) == read and "$skipToken" in request.query
+
+    faulted = scan_with(estate, second_page, DENIED)
+    assert any(second_page(r) for r in estate.stub.requests)  # the estate pages this listing
+    assert_nothing_lost(estate, faulted, read, "AuthorizationFailed")
 
 
 def test_every_client_read_has_a_row_and_the_readme_shows_the_table() -> None:

@@ -81,8 +81,8 @@ THROTTLED = Fault(
     retry_after="0",  # ARM sends the wait; 0 keeps a test's retries instant
 )
 
-# (method, path) -> whether the injected fault answers this request
-FaultFilter = Callable[[str, str], bool]
+# whether the injected fault answers this request (path without, query with the paging token)
+FaultFilter = Callable[[StubRequest], bool]
 
 
 class _Estate:
@@ -338,8 +338,8 @@ class ArmStub:
             self._requests.clear()
 
     def inject(self, applies: FaultFilter, fault: Fault) -> None:
-        """Answer every request ``applies(method, path)`` accepts with ``fault`` (every attempt,
-        so the client's retries give up) until :meth:`clear_faults`."""
+        """Answer every request ``applies`` accepts with ``fault`` (every attempt, so the
+        client's retries give up) until :meth:`clear_faults`."""
         with self._lock:
             self._injected.append((applies, fault))
 
@@ -388,11 +388,10 @@ class ArmStub:
 
     def _handle(self, req: BaseHTTPRequestHandler) -> None:
         parts = urlsplit(req.path)
+        request = StubRequest(req.command, parts.path, parts.query)
         with self._lock:
-            self._requests.append(StubRequest(req.command, parts.path, parts.query))
-            injected = next(
-                (f for applies, f in self._injected if applies(req.command, parts.path)), None
-            )
+            self._requests.append(request)
+            injected = next((f for applies, f in self._injected if applies(request)), None)
         length = int(req.headers.get("Content-Length") or 0)
         if length:
             req.rfile.read(length)
