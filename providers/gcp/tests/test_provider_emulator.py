@@ -18,6 +18,7 @@ from residency_audit.errors import CollectionError
 from residency_audit.model import (
     Bucket,
     Certainty,
+    Classification,
     CoverageNote,
     EncryptionTier,
     PublicVerdict,
@@ -281,3 +282,22 @@ def test_a_listing_that_stops_part_way_keeps_its_buckets_and_says_some_are_missi
     assert scope.status is ScopeStatus.INCOMPLETE and scope.bucket_count == 2
     (unlisted,) = [f for f in result.findings if f.rule_id == "scope.unlisted"]
     assert unlisted.unverified and set(SCOPE_ITEMS) == set(unlisted.guideline_items)
+
+
+def test_an_unreachable_bucket_is_unverified_everywhere_and_its_tags_unknown(
+    emulator: Callable[..., str], tmp_path: Path
+) -> None:
+    """buckets.list names a bucket it cannot return: the report keeps it, says its labels could
+    not be read (graded as if sensitive), and flags every item its copies or access could hit."""
+    url = emulator(ESTATE[:1], unreachable=["down"])
+    result = scan_provider("gcp", {"projects": ["proj-jp"], "endpoint": url}, tmp_path)
+    (scope,) = result.inventory.scopes
+    assert scope.status is ScopeStatus.INCOMPLETE
+    (down,) = [b for b in result.inventory.buckets if b.name == "down"]
+    assert down.classification is Classification.UNKNOWN
+    assert down.classification_source and "tags could not be read" in down.classification_source
+    findings = [f for f in result.findings if f.resource and f.resource.name == "down"]
+    assert findings and all(f.unverified for f in findings)
+    items = {item for f in findings for item in f.guideline_items}
+    assert {"(2)-1", "(2)-2", "(1)-3", "(1)-note", "(1)-2"} <= items
+    assert {"gap.may-hide-copy", "public.unknown"} <= {f.rule_id for f in findings}

@@ -203,13 +203,16 @@ def serve_emulator(
     faults: FaultPlan | None = None,
     stall: float = 5.0,
     list_page_size: int | None = None,
+    unreachable: Sequence[str] = (),
 ) -> Iterator[str]:
     """Seed (:func:`write_seed`) and serve gcp-storage-emulator on a free 127.0.0.1 port; yield
     its URL. ``faults`` answers chosen requests with a fault; a stall lasts ``stall`` seconds.
 
     The emulator returns every bucket in one page (it ignores ``maxResults`` and ``pageToken``);
     with ``list_page_size`` the bucket list is answered here instead, from the same seeded
-    resources, ``list_page_size`` a page with ``nextPageToken``, so paging can be tested.
+    resources, ``list_page_size`` a page with ``nextPageToken``, so paging can be tested. So it is
+    with ``unreachable``: bucket names the first page lists as unreachable (as Cloud Storage does
+    with ``returnPartialSuccess`` when a location is down), without their resources.
     """
     from gcp_storage_emulator import server as emu_server  # type: ignore[import-untyped]
 
@@ -224,8 +227,9 @@ def serve_emulator(
             fault = faults(self.command, self.path) if faults is not None else None
             if fault is not None:
                 _answer_fault(self, fault, stall, stopping)
-            elif list_page_size and path == "/storage/v1/b":
-                _send_json(self, 200, _bucket_page(self.path, buckets, list_page_size))
+            elif (list_page_size or unreachable) and path == "/storage/v1/b":
+                size = list_page_size or max(len(buckets), 1)
+                _send_json(self, 200, _bucket_page(self.path, buckets, size, unreachable))
             elif iam_path is not None and iam_path.match(path):
                 _forbidden(self, "storage.buckets.getIamPolicy")
             elif deny_list and path == "/storage/v1/b":
@@ -243,13 +247,17 @@ def serve_emulator(
             stopping.set()  # ends every stall before the server stops
 
 
-def _bucket_page(path: str, buckets: Sequence[Mapping[str, Any]], size: int) -> dict[str, Any]:
+def _bucket_page(
+    path: str, buckets: Sequence[Mapping[str, Any]], size: int, unreachable: Sequence[str]
+) -> dict[str, Any]:
     """One page of ``buckets.list``: ``pageToken`` is the offset of the page."""
     token = int(parse_qs(urlparse(path).query).get("pageToken", ["0"])[0] or 0)
     page: dict[str, Any] = {
         "kind": "storage#buckets",
         "items": [dict(b) for b in buckets[token : token + size]],
     }
+    if unreachable and not token:
+        page["unreachable"] = [f"projects/_/buckets/{name}" for name in unreachable]
     if token + size < len(buckets):
         page["nextPageToken"] = str(token + size)
     return page
