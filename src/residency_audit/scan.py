@@ -120,7 +120,15 @@ def _collect_scope(
         status, error = ScopeStatus.FAILED, f"internal error in provider: {type(exc).__name__}"
         log.exception("provider failed on scope %s/%s", scope.provider, scope.id)
     if status is ScopeStatus.FAILED and buckets:
-        status = ScopeStatus.INCOMPLETE  # listed part of it before failing
+        status = ScopeStatus.INCOMPLETE  # listed part of it before failing: the rest is missing
+        notes.append(
+            CoverageNote(
+                kind="listing-incomplete",
+                detail=f"the scope failed after {len(buckets)} buckets: {error}",
+                affects_completeness=True,
+                buckets_missing=True,
+            )
+        )
     result = ScopeResult(
         provider=scope.provider,
         scope=scope.id,

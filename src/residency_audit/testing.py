@@ -96,13 +96,20 @@ def lost_under_fault(clean: ScanResult, faulted: ScanResult) -> list[str]:
     for (provider, scope, uid, item), was in sorted(before.items()):
         worst_before = max(f.severity.rank for f in was)
         if uid and uid not in present:
-            cover = after.get((provider, scope, "", item), [])
-            if (provider, scope) not in failed or not any(
-                f.rule_id == "scope.unlisted" for f in cover
-            ):
+            # the scope itself failed, or the provider could not list its scopes at all ("*")
+            cover = [
+                f
+                for s in (scope, "*")
+                if (provider, s) in failed
+                for f in after.get((provider, s, "", item), [])
+                if f.rule_id == "scope.unlisted"
+            ]
+            if not cover:
                 problems.append(f"{uid} {item}: bucket missing and no scope.unlisted finding")
             continue
         now = after.get((provider, scope, uid, item), [])
+        if not now and not uid and (provider, "*") in failed:
+            now = after.get((provider, "*", "", item), [])  # the provider listed no scopes
         if not now:
             rules = sorted({f.rule_id for f in was})
             problems.append(f"{uid or scope} {item}: lost (clean scan had {rules})")

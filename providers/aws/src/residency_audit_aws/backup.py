@@ -25,6 +25,7 @@ from typing import Any
 from residency_audit.model import Certainty, Gap, Hidden, Location, Role
 
 from .normalize import PROVIDER, Failure
+from .reads import read_gap
 
 __all__ = [
     "BackupPlan",
@@ -191,11 +192,11 @@ def backup_for_bucket(
         )
         return [], [Gap(field="backup", reason=reason, hides=(Hidden.COPY,))]
     if region.error is not None:
-        gap = Gap(
-            field="backup",
-            reason=region.error.describe(f"backup:ListBackupPlans in {region.region}"),
-            error_code=region.error.code,
-            hides=(Hidden.COPY,),
+        gap = read_gap(
+            "backup",
+            "ListBackupPlans",
+            region.error,
+            label=f"backup:ListBackupPlans in {region.region}",
         )
         return [], [gap]
     locations: list[Location] = []
@@ -203,13 +204,11 @@ def backup_for_bucket(
     for plan in region.plans:
         if plan.selections_error is not None:
             gaps.append(
-                Gap(
-                    field="backup",
-                    reason=plan.selections_error.describe(
-                        f"reading the selections of backup plan {plan.name} in {plan.region}"
-                    ),
-                    error_code=plan.selections_error.code,
-                    hides=(Hidden.COPY,),
+                read_gap(
+                    "backup",
+                    "GetBackupPlan",  # or its selections: one row, the same field and hides
+                    plan.selections_error,
+                    label=f"reading the selections of backup plan {plan.name} in {plan.region}",
                 )
             )
             continue

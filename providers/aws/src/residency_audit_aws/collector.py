@@ -20,7 +20,6 @@ from residency_audit.model import (
     Bucket,
     CoverageNote,
     Gap,
-    Hidden,
     Location,
     PublicAccess,
     PublicVerdict,
@@ -37,6 +36,7 @@ from .public import (
     external_principals,
     public_access,
 )
+from .reads import READS, read_gap
 from .settings import partition_of
 
 __all__ = ["AccountScan", "list_enabled_regions"]
@@ -215,11 +215,9 @@ class AccountScan:
             try:
                 return self.account.head_bucket_region(name), None
             except AwsApiError:
-                return None, Gap(
-                    field="region",
-                    reason=f"GetBucketLocation failed: {first.code}; HeadBucket gave no region",
-                    error_code=first.code,
-                    hides=(Hidden.COPY,),
+                return None, READS["s3", "GetBucketLocation"].gap(
+                    f"GetBucketLocation failed: {first.code}; HeadBucket gave no region",
+                    first.code,
                 )
 
     # --- one bucket -----------------------------------------------------------------------------
@@ -265,14 +263,7 @@ class AccountScan:
         replication = get("GetBucketReplication")
         if isinstance(replication, Failure):
             if replication.code != "ReplicationConfigurationNotFoundError":
-                gaps.append(
-                    Gap(
-                        field="replication",
-                        reason=replication.describe("GetBucketReplication"),
-                        error_code=replication.code,
-                        hides=(Hidden.COPY,),
-                    )
-                )
+                gaps.append(read_gap("s3", "GetBucketReplication", replication))
         else:
             names = nz.destination_bucket_names(replication)
             regions = {n: self._destination(n) for n in names}
@@ -287,11 +278,11 @@ class AccountScan:
 
         if self._mrap_error is not None:
             gaps.append(
-                Gap(
-                    field="multi_region_access_points",
-                    reason=self._mrap_error.describe("s3:ListMultiRegionAccessPoints"),
-                    error_code=self._mrap_error.code,
-                    hides=(Hidden.COPY,),
+                read_gap(
+                    "s3control",
+                    "ListMultiRegionAccessPoints",
+                    self._mrap_error,
+                    label="s3:ListMultiRegionAccessPoints",
                 )
             )
         locations.extend(nz.mrap_locations(name, self._mraps.get(name, [])))
@@ -354,6 +345,7 @@ class AccountScan:
                     detail=f"account {self.ctx.account_id}: a later ListBuckets page failed "
                     f"({exc.code}); buckets after it were not scanned",
                     affects_completeness=True,
+                    buckets_missing=True,
                 )
                 return
             first = False
@@ -365,6 +357,7 @@ class AccountScan:
                     detail=f"account {self.ctx.account_id}: ListBuckets returned a full page "
                     "without a continuation token; buckets beyond it may be missing",
                     affects_completeness=True,
+                    buckets_missing=True,
                 )
 
     def run(self) -> Iterator[Bucket | CoverageNote]:

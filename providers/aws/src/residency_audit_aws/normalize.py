@@ -10,7 +10,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from residency_audit.model import Certainty, Encryption, EncryptionTier, Gap, Hidden, Location, Role
+from residency_audit.model import Certainty, Encryption, EncryptionTier, Gap, Location, Role
+
+from .reads import read_gap
 
 __all__ = [
     "PROVIDER",
@@ -76,9 +78,7 @@ def tags(response: Read) -> tuple[dict[str, str] | None, Gap | None]:
     if isinstance(response, Failure):
         if response.code == "NoSuchTagSet":
             return {}, None
-        return None, Gap(
-            field="tags", reason=response.describe("GetBucketTagging"), error_code=response.code
-        )
+        return None, read_gap("s3", "GetBucketTagging", response)
     return {str(t["Key"]): str(t.get("Value", "")) for t in response.get("TagSet", [])}, None
 
 
@@ -158,11 +158,7 @@ def encryption(
                 [],
                 [],
             )
-        gap = Gap(
-            field="encryption",
-            reason=response.describe("GetBucketEncryption"),
-            error_code=response.code,
-        )
+        gap = read_gap("s3", "GetBucketEncryption", response)
         return Encryption(tier=EncryptionTier.UNKNOWN), [], [gap]
     algorithm, key_id = encryption_rule(response)
     if algorithm is None:
@@ -205,12 +201,12 @@ def encryption(
     if _is_aws_managed_alias(key_id):
         enc = Encryption(tier=EncryptionTier.PROVIDER_MANAGED, key_id=key_id, detail=label)
         return enc, locations, []
-    gap = Gap(
-        field="encryption.key",
-        reason=failure.describe("kms:DescribeKey")
-        + "; customer- or AWS-managed and multi-Region replicas unknown",
-        error_code=failure.code,
-        hides=(Hidden.COPY,),  # a multi-Region key's replicas would be hidden
+    gap = read_gap(
+        "kms",
+        "DescribeKey",
+        failure,
+        label="kms:DescribeKey",
+        note="; customer- or AWS-managed and multi-Region replicas unknown",
     )
     return Encryption(tier=EncryptionTier.UNKNOWN, key_id=key_id, detail=label), locations, [gap]
 

@@ -15,6 +15,7 @@ from typing import Any
 from residency_audit.model import Gap, PublicAccess, PublicVerdict
 
 from .normalize import Failure, Read
+from .reads import READS, read_gap
 
 __all__ = [
     "ACCOUNT_BLOCK_EVIDENCE",
@@ -39,13 +40,9 @@ def _block(response: Read, level: str, gaps: list[Gap]) -> dict[str, bool | None
     if isinstance(response, Failure):
         if response.code == "NoSuchPublicAccessBlockConfiguration":
             return dict.fromkeys(_FLAGS, False)
-        gaps.append(
-            Gap(
-                field=f"public_access.{level}_block",
-                reason=response.describe(f"GetPublicAccessBlock ({level})"),
-                error_code=response.code,
-            )
-        )
+        service = "s3control" if level == "account" else "s3"
+        label = f"GetPublicAccessBlock ({level})"
+        gaps.append(read_gap(service, "GetPublicAccessBlock", response, label=label))
         return dict.fromkeys(_FLAGS, None)
     config = response.get("PublicAccessBlockConfiguration", {})
     return {flag: bool(config.get(flag, False)) for flag in _FLAGS}
@@ -79,8 +76,8 @@ def _neutralised(public: bool | None, blocked: bool | None) -> bool | None:
     return True
 
 
-def _gap(field: str, failure: Failure, operation: str, gaps: list[Gap]) -> None:
-    gaps.append(Gap(field=field, reason=failure.describe(operation), error_code=failure.code))
+def _gap(failure: Failure, operation: str, gaps: list[Gap]) -> None:
+    gaps.append(read_gap("s3", operation, failure))
 
 
 def public_access(
@@ -103,7 +100,7 @@ def public_access(
     if isinstance(policy_status, Failure):
         policy_public = False if policy_status.code in _NOT_SET else None
         if policy_public is None:
-            _gap("public_access.policy_status", policy_status, "GetBucketPolicyStatus", gaps)
+            _gap(policy_status, "GetBucketPolicyStatus", gaps)
         else:
             evidence.append("no bucket policy")
     else:
@@ -114,7 +111,7 @@ def public_access(
     if isinstance(ownership, Failure):
         acls_disabled = False if ownership.code in _NOT_SET else None
         if acls_disabled is None:
-            _gap("public_access.ownership", ownership, "GetBucketOwnershipControls", gaps)
+            _gap(ownership, "GetBucketOwnershipControls", gaps)
     else:
         rules = ownership.get("OwnershipControls", {}).get("Rules", [])
         settings = [r.get("ObjectOwnership") for r in rules]
@@ -124,7 +121,7 @@ def public_access(
     acl_public: bool | None
     if isinstance(acl, Failure):
         acl_public = None
-        _gap("public_access.acl", acl, "GetBucketAcl", gaps)
+        _gap(acl, "GetBucketAcl", gaps)
     else:
         public_grants = [
             f"ACL grants {g.get('Permission')} to {_PUBLIC_GROUPS[g['Grantee']['URI']]}"
@@ -189,16 +186,11 @@ def external_principals(
     if isinstance(policy, Failure):
         if policy.code == "NoSuchBucketPolicy":
             return (), None
-        gap = Gap(
-            field="external_principals",
-            reason=policy.describe("GetBucketPolicy"),
-            error_code=policy.code,
-        )
-        return (), gap
+        return (), read_gap("s3", "GetBucketPolicy", policy)
     try:
         document = json.loads(str(policy.get("Policy", "{}")))
     except json.JSONDecodeError:
-        return (), Gap(field="external_principals", reason="bucket policy is not valid JSON")
+        return (), READS["s3", "GetBucketPolicy"].gap("bucket policy is not valid JSON")
     statements = document.get("Statement", [])
     if isinstance(statements, Mapping):
         statements = [statements]

@@ -1,0 +1,110 @@
+"""Every AWS read the plugin makes: what it feeds and what its failure hides.
+
+One row per operation of ``permissions.OPERATIONS`` (a test keeps the two tables in step and the
+README shows this one). The collector builds each failed read's gap from its row, so a gap records
+exactly what the unread answer could have shown.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+from residency_audit.model import Gap, Hidden
+from residency_audit.reads import ReadSpec
+
+if TYPE_CHECKING:  # normalize builds gaps from this table; importing it here would be circular
+    from .normalize import Failure
+
+__all__ = ["READS", "read_gap"]
+
+_COPY = (Hidden.COPY,)
+_KEY = (Hidden.KEY,)
+_PUBLIC = (Hidden.PUBLIC_ACCESS,)
+
+READS: Mapping[tuple[str, str], ReadSpec] = {
+    ("sts", "GetCallerIdentity"): ReadSpec("the account the credentials belong to", None),
+    ("sts", "AssumeRole"): ReadSpec("the audit role in each member account", None),
+    ("organizations", "ListAccounts"): ReadSpec(
+        "the organisation's accounts: the scopes, and who counts as external", None
+    ),
+    ("ec2", "DescribeRegions"): ReadSpec(
+        "the enabled regions, whose AWS Backup plans are read up front (without it, each "
+        "bucket's own region is read)",
+        None,
+    ),
+    ("s3", "ListBuckets"): ReadSpec("the account's buckets (and their regions)", None),
+    ("s3", "GetBucketLocation"): ReadSpec(
+        "the bucket's region (primary location; where aws/s3 and key ids resolve; which "
+        "region's backup plans apply) and each replication destination's region; HeadBucket "
+        "is tried next",
+        "region",
+        (Hidden.COPY, Hidden.KEY),
+    ),
+    ("s3", "HeadBucket"): ReadSpec(
+        "a bucket's region when GetBucketLocation is refused (S3 sends it even with 403)",
+        "region",
+        (Hidden.COPY, Hidden.KEY),
+    ),
+    ("s3", "GetBucketTagging"): ReadSpec(
+        "the classification tags, and AWS Backup selections by tag",
+        "tags",
+        (Hidden.CLASSIFICATION,),
+    ),
+    ("s3", "GetBucketEncryption"): ReadSpec(
+        "the encryption tier and the KMS key, whose region (and replicas) are key locations",
+        "encryption",
+        _KEY,
+    ),
+    ("kms", "DescribeKey"): ReadSpec(
+        "whether the key is customer-managed, and a multi-Region key's replica regions",
+        "encryption.key",
+        _KEY,
+    ),
+    ("s3", "GetBucketReplication"): ReadSpec(
+        "replication destinations and replica keys", "replication", (Hidden.COPY, Hidden.KEY)
+    ),
+    ("s3control", "ListMultiRegionAccessPoints"): ReadSpec(
+        "the other member buckets of the bucket's Multi-Region Access Points",
+        "multi_region_access_points",
+        _COPY,
+    ),
+    ("backup", "ListBackupPlans"): ReadSpec("AWS Backup copy destinations", "backup", _COPY),
+    ("backup", "GetBackupPlan"): ReadSpec("AWS Backup copy destinations", "backup", _COPY),
+    ("backup", "ListBackupSelections"): ReadSpec(
+        "which buckets a backup plan protects", "backup", _COPY
+    ),
+    ("backup", "GetBackupSelection"): ReadSpec(
+        "which buckets a backup plan protects", "backup", _COPY
+    ),
+    ("s3control", "GetPublicAccessBlock"): ReadSpec(
+        "account-level Block Public Access", "public_access.account_block", _PUBLIC
+    ),
+    ("s3", "GetPublicAccessBlock"): ReadSpec(
+        "bucket-level Block Public Access", "public_access.bucket_block", _PUBLIC
+    ),
+    ("s3", "GetBucketPolicyStatus"): ReadSpec(
+        "whether the bucket policy makes the bucket public", "public_access.policy_status", _PUBLIC
+    ),
+    ("s3", "GetBucketAcl"): ReadSpec("ACL grants to everyone", "public_access.acl", _PUBLIC),
+    ("s3", "GetBucketOwnershipControls"): ReadSpec(
+        "whether ACLs are disabled (BucketOwnerEnforced)", "public_access.ownership", _PUBLIC
+    ),
+    ("s3", "GetBucketPolicy"): ReadSpec(
+        "principals outside the organisation granted access (and, when there is no policy, "
+        "that no policy makes the bucket public)",
+        "external_principals",
+        (Hidden.EXTERNAL_ACCESS,),
+    ),
+}
+
+
+def read_gap(
+    service: str, operation: str, failure: Failure, *, note: str = "", label: str = ""
+) -> Gap:
+    """The gap a failed read leaves: its row's field and what it hides, with the API error.
+
+    ``label`` names the call in the reason (default: the operation); ``note`` is appended.
+    """
+    reason = failure.describe(label or operation) + note
+    return READS[service, operation].gap(reason, failure.code)
