@@ -14,6 +14,7 @@ from residency_audit.model import (
     Bucket,
     CoverageNote,
     EncryptionTier,
+    Hidden,
     Location,
     PublicVerdict,
     Role,
@@ -139,6 +140,12 @@ def test_object_replication_destinations_and_their_secondaries(result: Any) -> N
     assert unknown.region is None
     assert unknown.unknown_reason is not None and "ResourceNotFound" in unknown.unknown_reason
     assert unknown.target == "deletedreplica/x"
+    (gap,) = buckets["tokyolrs/c2"].gaps  # the destination read failed: it may hide a copy
+    assert (gap.field, gap.error_code, gap.hides) == (
+        "object_replication.destination",
+        "ResourceNotFound",
+        (Hidden.COPY,),
+    )
 
     assert roles(buckets["tokyolrs/c3"], Role.REPLICA) == []  # no rule for c3
     # the destination lists the same policy as incoming: it is not a copy *from* sggrs
@@ -169,19 +176,25 @@ def test_account_whose_containers_are_forbidden_is_reported_not_skipped(result: 
     denied = buckets["denied/*"]
     assert denied.uid.endswith("/storageAccounts/denied")
     (gap,) = [g for g in denied.gaps if g.field == "containers"]
-    assert gap.error_code == "AuthorizationFailed" and gap.may_hide_copy
+    assert gap.error_code == "AuthorizationFailed"
+    # the containers' copies, encryption scopes and public-access levels are all unread
+    assert gap.hides == (Hidden.COPY, Hidden.KEY, Hidden.PUBLIC_ACCESS)
+    # allowBlobPublicAccess=false: whatever the unread levels say, no container is public
+    assert denied.public_access.verdict is PublicVerdict.NOT_BLOCKED
     # what the account-level read did give is still reported
     assert [loc.region for loc in denied.locations] == ["japaneast", "japanwest"]
-    assert any(n.kind == "account-unreadable" and n.affects_completeness for n in notes)
+    (note,) = [n for n in notes if n.kind == "account-unreadable"]
+    # the account's containers are buckets the scan does not have
+    assert note.affects_completeness and note.buckets_missing
 
 
 def test_unreadable_object_replication_is_a_gap_that_may_hide_a_copy(result: Any) -> None:
     buckets, _, _ = result
     (gap,) = buckets["ornoread/stuff"].gaps
-    assert (gap.field, gap.error_code, gap.may_hide_copy) == (
+    assert (gap.field, gap.error_code, gap.hides) == (
         "object_replication",
         "AuthorizationFailed",
-        True,
+        (Hidden.COPY,),
     )
 
 
