@@ -86,3 +86,25 @@ def test_a_failing_folder_search_keeps_the_projects_found_and_fails_that_parent(
             list(p.buckets(next(s for s in scopes if s.id == "folders/200")))
     assert err.value.code == "403"
     assert "folders under folders/200" in str(err.value)
+
+
+def test_a_project_search_failing_on_a_later_page_keeps_the_earlier_pages() -> None:
+    tree: ProjectTree = {
+        "folders/200": (
+            [
+                {"projectId": "proj-beta", "displayName": "Beta", "state": "ACTIVE"},
+                {"projectId": "proj-gamma", "displayName": "Gamma", "state": "ACTIVE"},
+            ],
+            [],
+        ),
+    }
+
+    def deny_second_page(method: str, path: str) -> str | None:
+        projects = path.startswith("/v3/projects:search")
+        return "throttled" if projects and "pageToken=1" in path else None
+
+    with serve_resource_manager(tree, faults=deny_second_page) as (url, _):
+        p = GcpProvider.from_settings(
+            {"folder": "200", "resource_manager_endpoint": url, "retry_deadline": 0.5}
+        )
+        assert [s.id for s in p.scopes()] == ["proj-beta", "folders/200"]

@@ -34,11 +34,15 @@ _IamResult = tuple[dict[str, Any] | None, tuple[str, str] | None]
 def _searched(
     search: Callable[[str], Iterator[dict[str, Any]]], parent: str
 ) -> tuple[list[dict[str, Any]], GcpApiError | None]:
-    """Every result of one Resource Manager search under ``parent``, or none and the error."""
+    """The results of one Resource Manager search under ``parent``, and the error that stopped it
+    (the pages before a failing one are kept)."""
+    found: list[dict[str, Any]] = []
     try:
-        return list(search(parent)), None
+        for item in search(parent):
+            found.append(item)
     except GcpApiError as exc:
-        return [], exc
+        return found, exc
+    return found, None
 
 
 def _catalog_members(code: str) -> tuple[str, ...]:
