@@ -68,6 +68,14 @@ def roundup() -> Iterator[str]:
     if not admin.exists():
         pytest.skip("roundup is not installed (pip install roundup)")
     home = _tracker_home()
+    try:
+        yield from _serve(admin, home)
+    finally:
+        shutil.rmtree(home, ignore_errors=True)  # also when the install itself failed
+
+
+def _serve(admin: Path, home: Path) -> Iterator[str]:
+    """Install a tracker under ``home``, run its server, yield its URL, stop it."""
     port = _free_port()
     url = f"http://127.0.0.1:{port}/tr"
     tracker = home / "tr"
@@ -116,7 +124,6 @@ def roundup() -> Iterator[str]:
         proc.terminate()
         proc.wait(timeout=10)
         log.close()
-        shutil.rmtree(home, ignore_errors=True)
 
 
 def _issues(url: str) -> list[dict[str, Any]]:
