@@ -200,7 +200,8 @@ def _coverage(inventory: Inventory) -> Coverage:
             for loc in locations
         ),
         unclassified_buckets=sum(
-            b.classification in (None, Classification.UNCLASSIFIED) for b in inventory.buckets
+            b.classification in (None, Classification.UNCLASSIFIED, Classification.UNKNOWN)
+            for b in inventory.buckets
         ),
         complete=inventory.complete,
     )

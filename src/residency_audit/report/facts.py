@@ -33,8 +33,9 @@ def effective_certainty(loc: Location) -> Certainty:
 
 
 def is_unclassified(bucket: Bucket) -> bool:
-    # None means the evaluate stage did not classify it: never treat that as classified.
-    return bucket.classification in (None, Classification.UNCLASSIFIED)
+    # None means the evaluate stage did not classify it: never treat that as classified; UNKNOWN
+    # means its tags could not be read.
+    return bucket.classification in (None, Classification.UNCLASSIFIED, Classification.UNKNOWN)
 
 
 def finding_sort_key(f: Finding) -> tuple[int, str, str, str, str, str]:
