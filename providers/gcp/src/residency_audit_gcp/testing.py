@@ -156,7 +156,8 @@ def _answer_fault(
 def _serving(handler: Callable[..., BaseHTTPRequestHandler]) -> Iterator[str]:
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     httpd.daemon_threads = True
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    # a short poll, so stopping a server takes milliseconds, not half a second
+    thread = threading.Thread(target=httpd.serve_forever, args=(0.02,), daemon=True)
     thread.start()
     try:
         host, port = httpd.server_address[:2]
