@@ -159,6 +159,16 @@ def test_a_listing_refused_on_its_second_page_loses_nothing(estate: Estate, read
     faulted = scan_with(estate, second_page, DENIED)
     assert any(second_page(r) for r in estate.stub.requests)  # the estate pages this listing
     assert_nothing_lost(estate, faulted, read, "AuthorizationFailed")
+    # what the first page listed is still scanned (page size 2)
+    names = {b.name for b in faulted.inventory.buckets}
+    assert FIRST_PAGE_KEPT[read] <= names
+
+
+FIRST_PAGE_KEPT = {
+    "subscriptions.list": set(),  # scopes are all or nothing: the scan needs the whole list
+    "storageAccounts.list": {"hkgrs/ledger", "hkgrs/site", "sggrs/replica-c1"},
+    "blobContainers.list": {"tokyolrs/c1", "tokyolrs/c2", "tokyolrs/*"},
+}
 
 
 def test_every_client_read_has_a_row_and_the_readme_shows_the_table() -> None:

@@ -31,6 +31,7 @@ __all__ = [
     "ArmClient",
     "AzureApiError",
     "DataPlaneClient",
+    "ListingInterrupted",
     "ReadOnlyViolation",
     "RecordedRequest",
     "RequestLog",
@@ -53,6 +54,14 @@ class AzureApiError(Exception):
         self.code = mask_secrets(code) if code else code
         self.message = mask_secrets(message)[:_MAX_MESSAGE]
         super().__init__(f"{operation}: {code or status or 'error'}: {self.message}")
+
+
+class ListingInterrupted(AzureApiError):
+    """A paged listing failed after some pages: ``items`` holds what was listed before."""
+
+    def __init__(self, cause: AzureApiError, items: list[dict[str, Any]]) -> None:
+        super().__init__(cause.operation, cause.status, cause.code, cause.message)
+        self.items = items
 
 
 class ReadOnlyViolation(RuntimeError):
@@ -216,8 +225,18 @@ class ArmClient:
 
     @staticmethod
     def _collect(operation: str, call: Callable[[], Iterable[Any]]) -> list[dict[str, Any]]:
-        with _translated(operation):
-            return [dict(item.as_dict()) for item in call()]
+        """Every page; a failure after the first page keeps what was listed (ListingInterrupted),
+        so the caller can report those and say that the rest is missing."""
+        items: list[dict[str, Any]] = []
+        try:
+            with _translated(operation):
+                for item in call():
+                    items.append(dict(item.as_dict()))
+        except AzureApiError as exc:
+            if items:
+                raise ListingInterrupted(exc, items) from exc
+            raise
+        return items
 
     def list_subscriptions(self) -> list[dict[str, Any]]:
         client = self._client("subscriptions", "")

@@ -32,6 +32,7 @@ from .client import (
     ArmClient,
     AzureApiError,
     DataPlaneClient,
+    ListingInterrupted,
     RequestLog,
     probe_anonymous_listing,
 )
@@ -110,6 +111,15 @@ class AzureProvider:
             return
         try:
             accounts = self._arm.list_accounts(scope.id)
+        except ListingInterrupted as exc:  # the accounts of the first pages are still reported
+            accounts = exc.items
+            yield CoverageNote(
+                kind="accounts-partly-listed",
+                detail=f"storage accounts listed only in part ({_describe(exc)}): "
+                f"{len(accounts)} read, the rest missing",
+                affects_completeness=True,
+                buckets_missing=True,
+            )
         except AzureApiError as exc:
             raise CollectionError(
                 f"cannot list storage accounts in subscription {scope.id}: {exc}", code=exc.code
@@ -137,16 +147,24 @@ class AzureProvider:
         try:
             containers = self._arm.list_containers(account_id)
         except AzureApiError as exc:
+            listed = exc.items if isinstance(exc, ListingInterrupted) else []
             enc, enc_gaps = nz.encryption(account, None)
             gap = _failed_read(exc, "the account's containers could not be listed")
-            # the containers are the buckets: those of this account are missing from the scope
+            # the containers are the buckets: the unlisted ones are missing from the scope, and
+            # one stand-in bucket carries what the account itself says about them
+            how = f"{len(listed)} listed, the rest not" if listed else "not listed"
             note = CoverageNote(
                 kind="account-unreadable",
-                detail=f"{account.get('name')}: containers not listed ({_describe(exc)})",
+                detail=f"{account.get('name')}: containers {how} ({_describe(exc)})",
                 affects_completeness=True,
                 buckets_missing=True,
             )
-            return [nz.account_bucket(scope.id, account, base, enc, [*gaps, *enc_gaps, gap]), note]
+            stand_in = nz.account_bucket(scope.id, account, base, enc, [*gaps, *enc_gaps, gap])
+            return [
+                *self._container_items(scope, account, listed, base, gaps, index),
+                stand_in,
+                note,
+            ]
         if not containers:
             return [
                 CoverageNote(
@@ -154,6 +172,19 @@ class AzureProvider:
                     detail=f"{account.get('name')}: no blob containers (other services not read)",
                 )
             ]
+        return self._container_items(scope, account, containers, base, gaps, index)
+
+    def _container_items(
+        self,
+        scope: Scope,
+        account: Mapping[str, Any],
+        containers: Sequence[Mapping[str, Any]],
+        base: Sequence[Location],
+        gaps: Sequence[Gap],
+        index: Mapping[str, Mapping[str, Any]],
+    ) -> list[Item]:
+        if not containers:
+            return []
         policies, policy_gap = self._outgoing_policies(account)
         items: list[Item] = []
         for container in containers:
@@ -190,7 +221,10 @@ class AzureProvider:
         try:
             listed = self._arm.list_object_replication_policies(str(account.get("id", "")))
         except AzureApiError as exc:
-            return [], _failed_read(exc, "object replication policies could not be read")
+            # the policies of the pages that were read still place copies; the gap says more may
+            listed = exc.items if isinstance(exc, ListingInterrupted) else []
+            gap = _failed_read(exc, "object replication policies could not be read")
+            return nz.outgoing_policies(account, listed), gap
         return nz.outgoing_policies(account, listed), None
 
     def _destination(
