@@ -183,6 +183,7 @@ class ProxiedRequest:
     path: str
     headers: Mapping[str, str]
     service: str  # from the SigV4 credential scope ("s3", "sts"...), "" when unsigned
+    body: bytes = b""
 
 
 def _service(headers: Mapping[str, str]) -> str:
@@ -359,7 +360,7 @@ class FaultProxy:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else b""
                 headers = {k.lower(): v for k, v in self.headers.items()}
-                request = ProxiedRequest(self.command, self.path, headers, _service(headers))
+                request = ProxiedRequest(self.command, self.path, headers, _service(headers), body)
                 planted = proxy._echo(request) if proxy._echo is not None else None
                 if planted is not None:
                     proxy._count("echoed")
