@@ -121,35 +121,46 @@ def _forbidden(handler: BaseHTTPRequestHandler, what: str) -> None:
     _send_json(handler, 403, {"error": {"code": 403, "message": message, "errors": errors}})
 
 
-def _throttled(handler: BaseHTTPRequestHandler) -> None:
-    message = "The rate of requests is too high. Please reduce your request rate."
-    errors = [{"message": message, "domain": "usageLimits", "reason": "rateLimitExceeded"}]
-    _send_json(
-        handler,
+# fault -> (HTTP status, Cloud Storage JSON API error, google.rpc error of the v3 REST APIs)
+_FAULT_ERRORS: Mapping[str, tuple[int, dict[str, Any], dict[str, Any]]] = {
+    "denied": (
+        403,
+        {
+            "message": "caller does not have the permission for this request",
+            "errors": [{"domain": "global", "reason": "forbidden"}],
+        },
+        {"message": "The caller does not have permission", "status": "PERMISSION_DENIED"},
+    ),
+    "throttled": (
         429,
         {
-            "error": {
-                "code": 429,
-                "message": message,
-                "errors": errors,
-                "status": "RESOURCE_EXHAUSTED",
-            }
+            "message": "The rate of requests is too high. Please reduce your request rate.",
+            "errors": [{"domain": "usageLimits", "reason": "rateLimitExceeded"}],
         },
-    )
+        {"message": "Quota exceeded for read requests per minute", "status": "RESOURCE_EXHAUSTED"},
+    ),
+}
 
 
 def _answer_fault(
-    handler: BaseHTTPRequestHandler, fault: str, stall: float, stopping: threading.Event
+    handler: BaseHTTPRequestHandler,
+    fault: str,
+    stall: float,
+    stopping: threading.Event,
+    *,
+    rpc: bool = False,
 ) -> None:
-    if fault == "denied":
-        _forbidden(handler, "the permission for this request")
-    elif fault == "throttled":
-        _throttled(handler)
-    elif fault == "stall":
+    """Answer with ``fault``, its error body shaped as Cloud Storage's JSON API sends it (or, with
+    ``rpc``, as the v3 REST APIs such as Resource Manager do)."""
+    if fault == "stall":
         stopping.wait(stall)  # no answer: the client's read timeout fires first
         handler.close_connection = True
-    else:
+        return
+    if fault not in _FAULT_ERRORS:
         raise ValueError(f"unknown fault {fault!r}; expected one of {FAULTS}")
+    status, storage_error, rpc_error = _FAULT_ERRORS[fault]
+    error = rpc_error if rpc else storage_error
+    _send_json(handler, status, {"error": {"code": status, **error}})
 
 
 @contextlib.contextmanager
@@ -279,7 +290,7 @@ class _ResourceManagerHandler(BaseHTTPRequestHandler):
         url = urlparse(self.path)
         fault = self.faults("GET", self.path) if self.faults is not None else None
         if fault is not None:
-            _answer_fault(self, fault, self.stall, self.stopping)
+            _answer_fault(self, fault, self.stall, self.stopping, rpc=True)
             return
         qs = parse_qs(url.query)
         query = qs.get("query", [""])[0]
