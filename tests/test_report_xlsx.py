@@ -9,6 +9,7 @@ import openpyxl
 import pytest
 
 from residency_audit import report
+from residency_audit.report.labels import Labels
 from tests.report_builders import CSV_TRIGGERS, HOSTILE, build_result, demo_result
 
 
@@ -88,3 +89,15 @@ def test_workbook_summary_and_history(tmp_path: Path) -> None:
     assert sum(r["Bucket"] == "cad-archive" for r in locations) == 3
     hk = next(r for r in locations if r["Region"] == "ap-east-1" and r["Bucket"] == "cad-archive")
     assert hk["Country"] == "HK Hong Kong" and hk["Catalog verified"] == "Yes"
+
+
+@pytest.mark.parametrize(
+    ("lang", "hidden"), [("ja", "コピーの保管場所"), ("en", "where copies are kept")]
+)
+def test_gaps_say_what_they_leave_unknown(tmp_path: Path, lang: str, hidden: str) -> None:
+    result = build_result()
+    html = report.render_html(result, lang)
+    assert f'<span class="tx" lang="{lang}">{hidden}</span></span></td>' in html  # coverage table
+    gaps = _open(tmp_path, lang)["gaps"]
+    column = [c.value for c in gaps[1]].index(Labels(lang)("col.hides")) + 1
+    assert hidden in [gaps.cell(r, column).value for r in range(2, gaps.max_row + 1)]

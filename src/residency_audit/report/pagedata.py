@@ -95,7 +95,7 @@ def _bucket(b: Bucket, s: StringTable) -> dict[str, Any]:
             "ext": list(b.external_principals),
             "loc": locations,
             "gaps": [
-                [s(g.field), s(g.reason), g.error_code, 1 if g.may_hide_copy else 0] for g in b.gaps
+                [s(g.field), s(g.reason), g.error_code, [h.value for h in g.hides]] for g in b.gaps
             ],
         }
     )

@@ -22,7 +22,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from ..model import Bucket, Finding, Location
+from ..model import Bucket, Finding, Gap, Location
 from ..results import ScanResult
 from . import view
 from .countries import country_name
@@ -215,10 +215,15 @@ def _locations(buckets: list[Bucket], t: Labels, lang: str) -> pd.DataFrame:
     return _frame(header, rows)
 
 
+def _hides(t: Labels, gap: Gap) -> str:
+    sep = "、" if t.lang == "ja" else ", "
+    return sep.join(t("hides." + h.value) for h in gap.hides)
+
+
 def _gaps(result: ScanResult, buckets: list[Bucket], t: Labels) -> pd.DataFrame:
     header = [
         t("col.provider"), t("filter.scope"), t("col.bucket"), t("bucket.uid"), t("col.field"),
-        t("col.reason"), t("col.error_code"), t("badge.may_hide_copy"),
+        t("col.reason"), t("col.error_code"), t("col.hides"),
     ]  # fmt: skip
     rows: list[list[Any]] = []
     for s in sorted(result.inventory.scopes, key=lambda s: (s.provider, s.scope)):
@@ -234,7 +239,7 @@ def _gaps(result: ScanResult, buckets: list[Bucket], t: Labels) -> pd.DataFrame:
     for b in buckets:
         rows += [
             [b.provider, b.scope, b.name, b.uid, g.field, g.reason, g.error_code or "",
-             _yes(t, g.may_hide_copy)]
+             _hides(t, g)]
             for g in b.gaps
         ]  # fmt: skip
     return _frame(header, rows)

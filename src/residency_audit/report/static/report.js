@@ -494,7 +494,7 @@
       b.gaps.forEach(function (g) {
         var item = put(el("li"), code(s(g[0])), ": " + s(g[1]));
         if (g[2]) { put(item, " (", code(g[2]), ")"); }
-        if (g[3]) { put(item, " ", badge("unverified", t("badge.may_hide_copy"))); }
+        (g[3] || []).forEach(function (h) { put(item, " ", badge("unverified", t("hides." + h))); });
         gl.appendChild(item);
       });
       card.appendChild(gl);
