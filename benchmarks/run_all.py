@@ -14,6 +14,7 @@ QUICK = {
     "bench_gcp.py": ["--n", "200"],
     "bench_azure.py": ["--n", "200"],
     "bench_report.py": ["--buckets", "500"],
+    "bench_faults.py": ["--n", "40", "--read-timeout", "2", "--stall", "5"],
 }
 
 
