@@ -7,8 +7,8 @@ the network and the service misbehave::
         settings = {"endpoint_url": proxy.url, ...}
 
 A share ``rate`` of requests (those ``applies`` accepts) is answered with one of ``faults``, drawn
-at random from a seeded generator (or, with ``every=N``, every Nth such request, for tests that
-need to know which attempt fails): ``slowdown`` (503 SlowDown), ``internal`` (500 InternalError),
+at random from a seeded generator (or, with ``every=N``, the 1st, N+1th, 2N+1th... such request,
+for tests that need to know which attempt fails): ``slowdown`` (503 SlowDown), ``internal`` (500 InternalError),
 ``denied`` (403 AccessDenied), ``reset`` (the connection is reset without an answer) or ``stall``
 (no answer for ``stall`` seconds, then the connection is closed). Error bodies are shaped like the
 AWS protocol the request used (S3 REST-XML, query XML, EC2 XML, JSON), so botocore parses them as
