@@ -22,7 +22,9 @@ EmulatorFactory = Callable[..., str]
 
 @pytest.fixture
 def emulator(tmp_path: Path) -> Iterator[EmulatorFactory]:
-    """Start a seeded emulator: ``emulator(buckets, policies=None, deny_iam=(), deny_list=False)``.
+    """Start a seeded emulator: ``emulator(buckets, policies=None, **kw)`` with the keywords of
+    ``serve_emulator`` (``deny_iam``, ``deny_list``, ``faults``, ``list_page_size``,
+    ``unreachable``).
 
     Each call is a separate emulator (one per project: the emulator does not scope by project).
     """
