@@ -8,11 +8,11 @@ the network and the service misbehave::
 
 A share ``rate`` of requests (those ``applies`` accepts) is answered with one of ``faults``, drawn
 at random from a seeded generator (or, with ``every=N``, the 1st, N+1th, 2N+1th... such request,
-for tests that need to know which attempt fails): ``slowdown`` (503 SlowDown), ``internal`` (500 InternalError),
-``denied`` (403 AccessDenied), ``reset`` (the connection is reset without an answer) or ``stall``
-(no answer for ``stall`` seconds, then the connection is closed). Error bodies are shaped like the
-AWS protocol the request used (S3 REST-XML, query XML, EC2 XML, JSON), so botocore parses them as
-it parses the real thing.
+for tests that need to know which attempt fails): ``slowdown`` (503 SlowDown), ``internal``
+(500 InternalError), ``denied`` (403 AccessDenied), ``reset`` (the connection is reset without an
+answer) or ``stall`` (no answer for ``stall`` seconds, then the connection is closed). Error
+bodies are shaped like the AWS protocol the request used (S3 REST-XML, query XML, EC2 XML, JSON),
+so botocore parses them as it parses the real thing.
 
 ``echo`` turns it into an echoing endpoint: called with each request, it may return a text that is
 sent back as an AccessDenied whose message quotes it (planted secrets, the request's own
@@ -31,6 +31,7 @@ import random
 import re
 import socket
 import struct
+import sys
 import threading
 from collections import Counter
 from collections.abc import Callable, Collection, Mapping
@@ -215,6 +216,15 @@ def _error_body(service: str, code: str, message: str) -> tuple[str, bytes, dict
     return "application/xml", f'<?xml version="1.0" encoding="UTF-8"?>{xml}'.encode(), {}
 
 
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        # a client that gave up (its read timeout, a reset we injected) is part of the game
+        if not isinstance(sys.exc_info()[1], ConnectionError | TimeoutError):
+            super().handle_error(request, client_address)  # type: ignore[arg-type]
+
+
 class FaultProxy:
     """A threaded HTTP/1.1 proxy on 127.0.0.1 in front of a loopback ``upstream``."""
 
@@ -248,8 +258,7 @@ class FaultProxy:
         self._lock = threading.Lock()
         self._stopping = threading.Event()
         self.counts: Counter[str] = Counter()  # "forwarded", "echoed" and each fault's name
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
-        self._server.daemon_threads = True
+        self._server = _Server(("127.0.0.1", 0), self._handler_class())
         self._thread: threading.Thread | None = None
 
     @property
