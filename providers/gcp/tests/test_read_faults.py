@@ -1,12 +1,13 @@
 """Refusing any one read loses nothing: the property test for every request a full scan makes.
 
 One organization scan of a rich estate (a Hong Kong bucket, a key held in Hong Kong, a dual-region
-across a border, public buckets, a sensitive label, two projects in nested folders) runs against
-gcp-storage-emulator and the Resource Manager fake; its requests are recorded. Then, for each
-request kind it sent and each fault -- denied (403), throttled (429 on every attempt, so retries
-give up) and a stall past the client's timeout -- the same scan runs with every such request
-failing, and must keep every (bucket, guideline item) pair of the clean scan at the same or a worse
-severity, except where a place became unknown (``residency_audit.testing.lost_under_fault``).
+across a border, public buckets, sensitive and public labels, an unreachable bucket, two projects
+in nested folders) runs against gcp-storage-emulator and the Resource Manager fake; its requests
+are recorded. Then, for each request kind it sent and each fault -- denied (403), throttled (429)
+and unavailable (503) on every attempt, so retries give up, and a stall past the client's timeout
+-- the same scan runs with every such request failing. It must keep every (bucket, guideline item)
+pair of the clean scan at the same or a worse severity, except where a place became unknown
+(``residency_audit.testing.lost_under_fault``).
 """
 
 from __future__ import annotations
@@ -77,7 +78,7 @@ REQUEST_KINDS = (
     "resourcemanager.projects.search",
     "resourcemanager.folders.search",
 )
-CAUSE = {"denied": "403", "throttled": "429", "stall": "ReadTimeout"}
+CAUSE = {"denied": "403", "throttled": "429", "unavailable": "503", "stall": "ReadTimeout"}
 TIMEOUT = 0.4  # seconds per attempt; a stall lasts longer
 RETRY_DEADLINE = 0.8
 

@@ -7,9 +7,9 @@ the resources exactly as written. Requires the ``test`` extra (gcp-storage-emula
 The emulator does not enforce IAM, so :func:`serve_emulator` can answer 403 for chosen requests
 (an IAM policy read of named buckets, or the whole bucket list) the way Cloud Storage does, while
 every other request reaches the unmodified emulator. A ``faults`` plan goes further: it picks, per
-request, one of :data:`FAULTS` -- ``denied`` (403), ``throttled`` (429) in the API's own JSON error
-shape, or ``stall`` (no answer until the client's timeout has passed). The emulator is served by
-a threaded server, so a stalled request does not hold up the others.
+request, one of :data:`FAULTS` -- ``denied`` (403), ``throttled`` (429), ``unavailable`` (503) in
+the API's own JSON error shape, or ``stall`` (no answer until the client's timeout has passed).
+The emulator is served by a threaded server, so a stalled request does not hold up the others.
 
 There is no Resource Manager emulator: :func:`serve_resource_manager` is a small fake of
 ``projects:search`` and ``folders:search`` in the v3 REST shape (one item a page, so paging must be
@@ -40,7 +40,7 @@ __all__ = [
     "write_seed",
 ]
 
-FAULTS = ("denied", "throttled", "stall")
+FAULTS = ("denied", "throttled", "unavailable", "stall")
 FaultPlan = Callable[[str, str], str | None]
 """Called with (method, path with query string) of each request; returns the fault to answer
 with, or None."""
@@ -138,6 +138,14 @@ _FAULT_ERRORS: Mapping[str, tuple[int, dict[str, Any], dict[str, Any]]] = {
             "errors": [{"domain": "usageLimits", "reason": "rateLimitExceeded"}],
         },
         {"message": "Quota exceeded for read requests per minute", "status": "RESOURCE_EXHAUSTED"},
+    ),
+    "unavailable": (
+        503,
+        {
+            "message": "We encountered an internal error. Please try again.",
+            "errors": [{"domain": "global", "reason": "backendError"}],
+        },
+        {"message": "The service is currently unavailable.", "status": "UNAVAILABLE"},
     ),
 }
 
