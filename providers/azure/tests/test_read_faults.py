@@ -26,7 +26,7 @@ from residency_audit_azure.testing import DENIED, THROTTLED, ArmStub, Fault, Stu
 from .conftest import estate_seed
 
 ARM_READS = tuple(dict.fromkeys(name for name, *_ in REQUEST_ACTIONS))
-READ_TIMEOUT = 0.3
+READ_TIMEOUT = 1.0  # long enough that a loaded machine does not time out clean reads
 FAULTS = {
     "denied": (DENIED, "AuthorizationFailed"),
     "throttled": (THROTTLED, "SubscriptionRequestsThrottled"),
