@@ -116,6 +116,19 @@ def test_scope_listing_failure_is_a_failed_scope_not_an_empty_one() -> None:
     assert not inv.complete
 
 
+def test_a_plugin_bug_while_listing_scopes_fails_that_provider_only() -> None:
+    class Broken(FakeCloud):
+        def scopes(self) -> Iterable[Scope]:
+            raise KeyError("projects")  # e.g. a garbled listing answer the plugin did not expect
+
+    inv = collect({"broken": Broken({}), "fake": FakeCloud({"1": "ok"})})
+    assert [(s.provider, s.scope, s.status) for s in inv.scopes] == [
+        ("broken", "*", ScopeStatus.FAILED),
+        ("aws", "1", ScopeStatus.COMPLETE),  # FakeCloud names its scopes aws
+    ]
+    assert "internal error" in (inv.scopes[0].error or "")
+
+
 def test_scopes_run_concurrently_within_the_bound() -> None:
     cloud = FakeCloud({str(i): "ok" for i in range(8)}, delay=0.05)
     inv = collect({"fake": cloud}, max_workers=3)

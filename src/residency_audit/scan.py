@@ -163,6 +163,13 @@ def collect(
             )
             log.warning("provider %s could not list its scopes: %s", name, error)
             continue
+        except Exception as exc:  # a plugin bug must not lose the other providers; it is reported
+            error = f"internal error in provider while listing scopes: {type(exc).__name__}"
+            failed.append(
+                ScopeResult(provider=name, scope="*", status=ScopeStatus.FAILED, error=error)
+            )
+            log.exception("provider %s failed while listing its scopes", name)
+            continue
         if progress:
             progress.scopes_found(name, len(scopes))
         work.extend((provider, scope) for scope in scopes)
