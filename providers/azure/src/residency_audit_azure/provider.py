@@ -37,7 +37,7 @@ from .client import (
     probe_anonymous_listing,
 )
 from .permissions import ACTIONS, role_definition
-from .reads import NOT_READ_WITHOUT_ARM, READS
+from .reads import NO_ARM_LOCATION, NOT_READ_WITHOUT_ARM, READS
 from .settings import Settings, parse_settings
 
 __all__ = ["AzureProvider"]
@@ -323,7 +323,6 @@ class AzureProvider:
             raise CollectionError(
                 f"cannot list containers of {scope.id}: {exc}", code=exc.code
             ) from exc
-        reason = NOT_READ_WITHOUT_ARM[0].reason
         locations = [
             Location(
                 role=Role.PRIMARY,
@@ -331,7 +330,7 @@ class AzureProvider:
                 region=None,
                 mechanism="storage-account",
                 target=scope.id,
-                unknown_reason=reason,
+                unknown_reason=NO_ARM_LOCATION,
             )
         ]
         gaps = list(NOT_READ_WITHOUT_ARM)

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from residency_audit.model import Gap, Hidden
 from residency_audit.reads import ReadSpec
 
-__all__ = ["NOT_READ_WITHOUT_ARM", "READS"]
+__all__ = ["NOT_READ_WITHOUT_ARM", "NO_ARM_LOCATION", "READS"]
 
 READS: Mapping[str, ReadSpec] = {
     "subscriptions.list": ReadSpec(
@@ -64,12 +64,11 @@ READS: Mapping[str, ReadSpec] = {
 }
 
 # Connection-string mode never reaches ARM, so what only ARM says is unread in every bucket.
+NO_ARM_LOCATION = (
+    "connection-string mode: the data plane does not say where the account is (no ARM)"
+)
 NOT_READ_WITHOUT_ARM: tuple[Gap, ...] = (
-    Gap(
-        field="location",
-        reason="connection-string mode: the data plane does not say where the account is (no ARM)",
-        hides=(Hidden.COPY,),
-    ),
+    Gap(field="location", reason=NO_ARM_LOCATION, hides=(Hidden.COPY,)),
     Gap(field="object_replication", reason="not readable without ARM", hides=(Hidden.COPY,)),
     Gap(field="encryption", reason="key source not readable without ARM", hides=(Hidden.KEY,)),
     Gap(
