@@ -9,8 +9,10 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from azure.core.exceptions import ResourceExistsError
+from azure.storage.blob import BlobServiceClient
 
-from residency_audit_azure.testing import ArmStub, Azurite, find_azurite, run_azurite
+from residency_audit_azure.testing import ArmStub, Azurite, account_key, find_azurite, run_azurite
 
 REPO = Path(__file__).resolve().parents[3]
 SUB = "3b4c2a57-1f9e-4d8a-9c6b-0a1e2f3d4c5b"
@@ -192,6 +194,20 @@ def stub_settings(arm_stub: ArmStub) -> Callable[..., dict[str, Any]]:
         return {"arm_endpoint": arm_stub.url, "credential": "anonymous", "retries": 0, **extra}
 
     return make
+
+
+def seed(azurite: Azurite, account: str, levels: dict[str, str | None]) -> None:
+    """Containers at the given public-access levels, each with one blob (idempotent)."""
+    service = BlobServiceClient(
+        azurite.endpoint(account),
+        credential={"account_name": account, "account_key": account_key(account)},
+    )
+    for name, level in levels.items():
+        try:
+            container = service.create_container(name, public_access=level)
+        except ResourceExistsError:
+            continue
+        container.upload_blob("readme.txt", b"hello")
 
 
 @pytest.fixture(scope="session")

@@ -10,32 +10,19 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from azure.core.exceptions import ResourceExistsError
-from azure.storage.blob import BlobServiceClient
 
 from residency_audit.model import Bucket, Classification, Hidden, PublicVerdict, Role
 from residency_audit.plugins import Scope
 from residency_audit.testing import bucket_named, scan_provider
 from residency_audit_azure import AzureProvider
-from residency_audit_azure.testing import ArmStub, Azurite, account_key
+from residency_audit_azure.testing import ArmStub, Azurite
+
+from .conftest import seed
 
 pytestmark = pytest.mark.emulator
 
 SUB = "0f0e0d0c-0b0a-4909-8807-060504030201"
 LEVELS = {"private": None, "blobpub": "blob", "contpub": "container"}
-
-
-def seed(azurite: Azurite, account: str, levels: dict[str, str | None]) -> None:
-    service = BlobServiceClient(
-        azurite.endpoint(account),
-        credential={"account_name": account, "account_key": account_key(account)},
-    )
-    for name, level in levels.items():
-        try:
-            container = service.create_container(name, public_access=level)
-        except ResourceExistsError:
-            continue
-        container.upload_blob("readme.txt", b"hello")
 
 
 @pytest.fixture(scope="module")

@@ -179,7 +179,9 @@ def test_every_client_read_has_a_row_and_the_readme_shows_the_table() -> None:
 
     # the operation names the client puts on its errors are what the provider looks up
     source = Path(client.__file__).read_text("utf-8")
-    operations = set(re.findall(r'_(?:translated|collect)\(\s*"([^"]+)"', source))
+    operations = set(
+        re.findall(r'_(?:translated|storage_translated|collect)\(\s*"([^"]+)"', source)
+    )
     assert operations and operations | {"anonymousListing"} == set(READS)
     assert set(ARM_READS) <= operations
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text("utf-8")

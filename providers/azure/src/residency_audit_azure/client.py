@@ -126,6 +126,33 @@ def _translated(operation: str) -> Iterator[None]:
         raise AzureApiError(operation, None, "WriteRefused", str(exc)) from exc
 
 
+def _answer_behind(exc: TypeError) -> HttpResponseError | None:
+    """The HTTP error azure-storage-blob was handling when its own error handling failed.
+
+    Its ``process_storage_error`` raises TypeError on an XML error body without ``<Message>``
+    (a gateway's answer, say): that is still a failed read with a status, not a crash.
+    """
+    seen = exc.__context__
+    while seen is not None:
+        if isinstance(seen, HttpResponseError):
+            return seen
+        seen = seen.__context__
+    return None
+
+
+@contextlib.contextmanager
+def _storage_translated(operation: str) -> Iterator[None]:
+    """``_translated`` for the data plane (see ``_answer_behind``)."""
+    with _translated(operation):
+        try:
+            yield
+        except TypeError as exc:
+            answer = _answer_behind(exc)
+            if answer is None:
+                raise
+            raise _api_error(operation, answer) from exc
+
+
 def _code(value: Any) -> str | None:
     """Storage error codes arrive as str-enums; render the wire value, not the enum's repr."""
     if value is None:
@@ -303,6 +330,11 @@ def probe_anonymous_listing(
         return AnonymousProbe(False, exc.status_code, _code(getattr(exc, "error_code", None)))
     except AzureError as exc:
         return AnonymousProbe(False, None, type(exc).__name__)
+    except TypeError as exc:
+        answer = _answer_behind(exc)
+        if answer is None:
+            raise
+        return AnonymousProbe(False, answer.status_code, None)
     return AnonymousProbe(True, 200)
 
 
@@ -330,12 +362,12 @@ class DataPlaneClient:
         return str(self._service.url)
 
     def account_information(self) -> dict[str, Any]:
-        with _translated("getAccountInformation"):
+        with _storage_translated("getAccountInformation"):
             info: Mapping[str, Any] = self._service.get_account_information()
         return {"skuName": info.get("sku_name"), "accountKind": info.get("account_kind")}
 
     def list_containers(self) -> list[dict[str, Any]]:
-        with _translated("listContainers"):
+        with _storage_translated("listContainers"):
             items = list(self._service.list_containers())
         # Same wire names as ARM's ListContainerItem; the data plane's level is lower-case.
         return [
