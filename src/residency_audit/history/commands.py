@@ -114,6 +114,7 @@ def list_command(db: str, limit: int | None, fmt: str) -> None:
         "RESOLVED",
         "SUPPRESSED",
         "COVERAGE",
+        "REPORTS",
     )
     rows = [
         (
@@ -125,6 +126,8 @@ def list_command(db: str, limit: int | None, fmt: str) -> None:
             str(s.resolved),
             str(s.suppressed),
             "complete" if s.complete else "INCOMPLETE",
+            # a run stopped before its reports were swapped in: not counted as shown to anyone
+            "delivered" if s.delivered else "NOT DELIVERED",
         )
         for s in scans
     ]
@@ -136,7 +139,8 @@ def list_command(db: str, limit: int | None, fmt: str) -> None:
 @_db_option
 @_format_option
 def show_command(scan: str, db: str, fmt: str) -> None:
-    """Show one scan: SCAN is an id, a unique prefix, `latest` or `latest~N`.
+    """Show one scan: SCAN is an id, a unique prefix, `latest` or `latest~N` (`latest` counts
+    only scans whose reports were delivered).
 
     With --format json this prints the scan's findings.json as recorded.
     """
@@ -154,7 +158,8 @@ def show_command(scan: str, db: str, fmt: str) -> None:
 @_db_option
 @_format_option
 def diff_command(scan_a: str | None, scan_b: str | None, db: str, fmt: str) -> None:
-    """What changed between two scans (default: the last two; with one, SCAN_A to the latest)."""
+    """What changed between two scans (default: the last two delivered; with one, SCAN_A to the
+    latest delivered)."""
     with _open(db) as store:
         b = store.resolve_id(scan_b or "latest")
         a = store.resolve_id(scan_a) if scan_a else store.earlier_scan(b)
