@@ -468,14 +468,9 @@ class ArmStub:
     def _fault(fault: Mapping[str, Any] | None) -> tuple[int, Any] | None:
         if not fault:
             return None
-        code = fault.get("code", "AuthorizationFailed")
-        message = fault.get(
-            "message",
-            "The client 'auditor@example.com' with object id "
-            "'00000000-0000-0000-0000-000000000001' does not have authorization to perform "
-            "this action or the scope is invalid.",
-        )
-        return int(fault.get("status", 403)), _error(code, message)
+        code = fault.get("code", DENIED.code)
+        message = fault.get("message", DENIED.message)
+        return int(fault.get("status", DENIED.status)), _error(code, message)
 
     def _page(
         self, path: str, items: list[dict[str, Any]], query: Mapping[str, list[str]]
