@@ -65,7 +65,7 @@ class AwsApiError(Exception):
         self.message = _plain(mask_secrets(message))[:_MAX_MESSAGE]
         self.status = status
         self.bucket_region = bucket_region  # x-amz-bucket-region, which S3 sends even on 403
-        super().__init__(f"{service}:{operation} failed: {code}: {self.message}")
+        super().__init__(f"{service}:{operation} failed: {self.code}: {self.message}")
 
 
 def _plain(message: str) -> str:
@@ -135,10 +135,6 @@ class _AnsweredCallsRefill(standard.RetryQuotaChecker):
         if http_response.status_code >= 300 and self._retryable.is_retryable(answer):
             return  # ended on a transient failure: what it took stays taken
         self._units.release(context.get(_RETRY_SPENT, _NO_RETRY_REFILL))
-
-    @property
-    def available(self) -> int:
-        return int(self._units.available_capacity)
 
 
 def _install_retry_quota(client: Any, capacity: int) -> _AnsweredCallsRefill:
