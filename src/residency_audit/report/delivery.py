@@ -52,7 +52,6 @@ def prepare_output_dir(output_dir: Path, report_names: Iterable[str]) -> Path:
     output_dir = Path(output_dir)
     try:
         output_dir.mkdir(parents=True, exist_ok=True)
-        (output_dir / SETS_DIR).mkdir(exist_ok=True)
     except FileExistsError:
         raise InputError(f"output directory {output_dir} is not a directory") from None
     except OSError as exc:
@@ -60,14 +59,14 @@ def prepare_output_dir(output_dir: Path, report_names: Iterable[str]) -> Path:
         raise InputError(
             f"cannot create output directory {output_dir}: {exc.strerror or exc}"
         ) from None
-    for where in (output_dir, output_dir / SETS_DIR):
-        try:
-            with tempfile.TemporaryFile(dir=where):
-                pass
-        except OSError as exc:
-            raise InputError(
-                f"output directory {where} is not writable: {exc.strerror or exc}"
-            ) from None
+    try:
+        with tempfile.NamedTemporaryFile(dir=output_dir, prefix=".probe-"):
+            pass
+        (output_dir / SETS_DIR).mkdir(exist_ok=True)
+    except OSError as exc:
+        raise InputError(
+            f"output directory {output_dir} is not writable: {exc.strerror or exc}"
+        ) from None
     names = frozenset(report_names)
     _remove_leftovers(output_dir, names)
     _adopt_plain_files(output_dir, names)
