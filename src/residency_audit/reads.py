@@ -21,12 +21,14 @@ class ReadSpec:
     """One read: what it feeds and, when it fails, the gap it leaves.
 
     ``field`` is None for scope-level reads (listing accounts, projects, buckets): their failure
-    fails or narrows the scope (a collection error or a coverage note), not one bucket.
+    fails or cuts short the scope (a ``scope.unlisted`` finding), or, with ``fails_scope=False``,
+    only narrows how the scope is read (a coverage note).
     """
 
     feeds: str  # what the answer feeds, in a few words (documentation)
     field: str | None
     hides: tuple[Hidden, ...] = ()
+    fails_scope: bool = True  # scope-level reads only
 
     def gap(self, reason: str, error_code: str | None = None) -> Gap:
         if self.field is None:
@@ -41,7 +43,14 @@ def markdown_table(reads: Mapping[str, ReadSpec]) -> str:
         "|---|---|---|---|",
     ]
     for name, spec in reads.items():
-        field = f"`{spec.field}`" if spec.field else "scope (collection error / coverage note)"
-        hidden = ", ".join(f"`{h.value}`" for h in spec.hides) or "nothing"
+        if spec.field is not None:
+            field = f"`{spec.field}`"
+        else:
+            field = "none: the scope fails" if spec.fails_scope else "none: a coverage note"
+        hidden = ", ".join(f"`{h.value}`" for h in spec.hides) or (
+            "every bucket of the scope (`scope.unlisted`)"
+            if spec.field is None and spec.fails_scope
+            else "nothing"
+        )
         rows.append(f"| `{name}` | {spec.feeds} | {field} | {hidden} |")
     return "\n".join(rows)

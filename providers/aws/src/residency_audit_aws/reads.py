@@ -32,6 +32,7 @@ READS: Mapping[tuple[str, str], ReadSpec] = {
         "the enabled regions, whose AWS Backup plans are read up front (without it, each "
         "bucket's own region is read)",
         None,
+        fails_scope=False,
     ),
     ("s3", "ListBuckets"): ReadSpec("the account's buckets (and their regions)", None),
     ("s3", "GetBucketLocation"): ReadSpec(
