@@ -141,3 +141,4 @@ def test_revision_0004_converts_a_0003_history_and_back(
             "bucket-a": FindingState.REOPENED,
             "bucket-b": FindingState.PERSISTING,
         }
+        assert documents(store) == 4  # the converted documents are the ones a new scan names

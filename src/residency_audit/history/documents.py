@@ -2,16 +2,18 @@
 
 A 5,000-bucket estate scanned daily is mostly unchanged from one scan to the next; storing each
 scan's full copy grew the history by ~57 MB a scan. Rows now name their document by the SHA-256 of
-its canonical JSON (sorted keys, no whitespace), so an unchanged bucket or finding costs one
-reference. The per-scan parts of a finding (state, first/last seen, suppression) stay in its row;
-the per-fingerprint history (``finding_history``) refers to its last occurrence the same way.
+its JSON as pydantic serialises it (compact, fields in model order: the same content gives the same
+text for one version of the model), so an unchanged bucket or finding costs one reference. A
+changed model may store an unchanged bucket once more; two different contents never share. The
+per-scan parts of a finding (state, first/last seen, suppression) stay in its row; the
+per-fingerprint history (``finding_history``) refers to its last occurrence the same way.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import Connection, delete, select
@@ -25,42 +27,45 @@ __all__ = [
     "DocumentBatch",
     "digest",
     "drop_unreferenced",
-    "finding_document",
+    "finding_json",
 ]
 
 # what differs between scans for the same finding; kept in scan_findings' own columns
 FINDING_ANNOTATIONS = frozenset({"state", "first_seen", "last_seen", "suppression"})
 
 
-def digest(data: Mapping[str, Any]) -> str:
-    canonical = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+def digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def finding_document(finding: Finding) -> dict[str, Any]:
-    return finding.model_dump(mode="json", exclude=set(FINDING_ANNOTATIONS))
+def finding_json(finding: Finding) -> str:
+    """The finding without what differs between scans (kept in its row's own columns)."""
+    return finding.model_dump_json(exclude=set(FINDING_ANNOTATIONS))
 
 
 class DocumentBatch:
     """Documents one transaction refers to; :meth:`save` inserts the ones not yet stored."""
 
     def __init__(self) -> None:
-        self._pending: dict[str, dict[str, Any]] = {}
+        self._pending: dict[str, str] = {}
 
-    def add(self, data: dict[str, Any]) -> str:
-        key = digest(data)
-        self._pending.setdefault(key, data)
+    def add(self, text: str) -> str:
+        """Take a model's JSON (``model_dump_json()``); return the digest that names it."""
+        key = digest(text)
+        self._pending.setdefault(key, text)
         return key
 
     def save(self, conn: Connection) -> None:
         wanted = sorted(self._pending)
         stored: set[str] = set()
         for i in range(0, len(wanted), CHUNK):
-            chunk = wanted[i : i + CHUNK]
-            stored.update(
-                conn.scalars(select(JsonDocument.digest).where(JsonDocument.digest.in_(chunk)))
+            query = select(JsonDocument.digest).where(
+                JsonDocument.digest.in_(wanted[i : i + CHUNK])
             )
-        rows = ({"digest": k, "data": self._pending[k]} for k in wanted if k not in stored)
+            stored.update(conn.scalars(query))
+        rows = (
+            {"digest": k, "data": json.loads(self._pending[k])} for k in wanted if k not in stored
+        )
         insert_many(conn, JsonDocument, rows)
         self._pending.clear()
 

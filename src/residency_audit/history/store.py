@@ -24,7 +24,7 @@ from ..model import Bucket, Finding, FindingState, Inventory, ScopeResult
 from ..results import ScanMeta, ScanResult
 from . import engine as _engine
 from .diff import ScanDiff, diff_findings
-from .documents import DocumentBatch, drop_unreferenced, finding_document, load_documents
+from .documents import DocumentBatch, drop_unreferenced, finding_json, load_documents
 from .errors import HistoryError, HistoryInputError, ScanNotFoundError
 from .models import (
     FindingHistory,
@@ -309,7 +309,7 @@ class HistoryStore:
                 "scope": b.scope,
                 "uid": b.uid,
                 "name": b.name,
-                "data_digest": documents.add(b.model_dump(mode="json")),
+                "data_digest": documents.add(b.model_dump_json()),
             }
             for b in result.inventory.buckets
         )
@@ -318,7 +318,7 @@ class HistoryStore:
         for resolved, findings in ((False, result.findings), (True, result.resolved)):
             rows = []
             for f in findings:
-                digests[f.fingerprint] = documents.add(finding_document(f))
+                digests[f.fingerprint] = documents.add(finding_json(f))
                 rows.append(
                     finding_row(seq, f, resolved=resolved, data_digest=digests[f.fingerprint])
                 )
@@ -353,7 +353,7 @@ class HistoryStore:
                 return digests[t.fingerprint]
             # only after another scan was delivered meanwhile: a track this scan did not store
             assert t.finding is not None, t.fingerprint
-            return documents.add(finding_document(t.finding))
+            return documents.add(finding_json(t.finding))
 
         rows = [track_row(t, last_occurrence(t)) for t in tracks]
         documents.save(conn)

@@ -122,8 +122,10 @@ _findings_v4 = sa.table(
 
 
 def _digest(data: Any) -> str:
-    canonical = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+    # compact, keys in stored order: for rows the same model version wrote, the text pydantic's
+    # model_dump_json gives, so the next scan refers to these documents instead of adding copies
+    text = json.dumps(data, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def _key(table: Any) -> Any:
