@@ -72,7 +72,8 @@ def sync_command(
         raise click.UsageError(f"{config_path}: no tracker configured under [tickets]")
     out_dir = config.output_dir()
     url = db or config.history_url(out_dir)
-    report = report_url or config.tickets.report_url or str((out_dir / "report.html").resolve())
+    # absolute(), not resolve(): report.html is a link into the current report set
+    report = report_url or config.tickets.report_url or str((out_dir / "report.html").absolute())
     try:
         with HistoryStore.open(url, create=False) as store:
             result = store.get_scan(scan_ref)
