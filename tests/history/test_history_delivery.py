@@ -142,3 +142,19 @@ def test_revision_0004_converts_a_0003_history_and_back(
             "bucket-b": FindingState.PERSISTING,
         }
         assert documents(store) == 4  # the converted documents are the ones a new scan names
+
+
+def test_prune_keeps_the_last_delivered_scans_whatever_was_killed_after_them(
+    db_url: str, finding: MakeF, result: MakeR
+) -> None:
+    a = finding("bucket-a")
+    with HistoryStore.open(db_url) as store:
+        store.record(result("scan-1", [a], started=day(0)))
+        store.record(result("scan-2", [a], started=day(1)))
+        store.begin(result("scan-3", [a], started=day(2)))  # killed before delivery
+        assert store.prune(keep=1) == ["scan-1"]
+        assert [(s.id, s.delivered) for s in store.list_scans()] == [
+            ("scan-3", False),
+            ("scan-2", True),
+        ]
+        assert store.resolve_id("latest") == "scan-2"

@@ -501,7 +501,11 @@ class HistoryStore:
         older_than: timedelta | None = None,
         now: datetime | None = None,
     ) -> list[str]:
-        """Delete old scans (the per-fingerprint first/last seen survive); returns their ids."""
+        """Delete old scans (the per-fingerprint first/last seen survive); returns their ids.
+
+        ``keep`` counts delivered scans: the newest ``keep`` of them stay, with every scan after
+        the oldest of those, so runs that were killed never push out the last delivered scan.
+        """
         if (keep is None) == (older_than is None):
             raise HistoryInputError("prune needs exactly one of keep or older_than")
         if keep is not None and keep < 1:
@@ -510,7 +514,18 @@ class HistoryStore:
         with self._write("pruning the history") as conn:
             query = select(ScanRow.seq, ScanRow.id).order_by(ScanRow.seq.desc())
             if keep is not None:
-                doomed = conn.execute(query.offset(keep)).all()
+                oldest_kept = conn.scalar(
+                    select(ScanRow.seq)
+                    .where(ScanRow.delivered.is_(True))
+                    .order_by(ScanRow.seq.desc())
+                    .offset(keep - 1)
+                    .limit(1)
+                )
+                doomed = (
+                    []
+                    if oldest_kept is None
+                    else conn.execute(query.where(ScanRow.seq < oldest_kept)).all()
+                )
             else:
                 assert older_than is not None
                 doomed = conn.execute(query.where(ScanRow.started < now - older_than)).all()
