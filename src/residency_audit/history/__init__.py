@@ -9,6 +9,14 @@ Typical use (what ``scan --history URL --suppressions FILE --fail-on high --new-
         result = store.record(result, suppressions=sups)
     exit_1 = fails(result, Severity.HIGH, new_only=True)
 
+What the CLI does, so that the history never counts a scan whose reports nobody received::
+
+    with HistoryStore.open(url) as store:
+        pending = store.begin(result, suppressions=sups)   # recorded, not delivered
+    write_reports(pending.result, out_dir)                  # swapped in as one set
+    with HistoryStore.open(url) as store:
+        store.deliver(pending)                              # now it counts
+
 Without a history store, :func:`apply_suppressions` still marks suppressed and stale entries.
 """
 
