@@ -15,6 +15,7 @@ QUICK = {
     "bench_azure.py": ["--n", "200"],
     "bench_report.py": ["--buckets", "500"],
     "bench_faults.py": ["--n", "40", "--read-timeout", "2", "--stall", "5"],
+    "bench_history_size.py": ["--buckets", "500"],
 }
 
 
