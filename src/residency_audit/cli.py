@@ -200,10 +200,15 @@ def scan(
     """Collect every configured provider, evaluate, and write the reports."""
     from .config import load_config
     from .progress import progress_display
-    from .scan import resolve_profile, run_scan
+    from .scan import build_providers, resolve_profile, run_scan
 
     config = load_config(config_path)
-    chosen = resolve_profile(profile, None) if profile else None
+    chosen = (
+        resolve_profile(profile, None, key="--profile")
+        if profile
+        else resolve_profile(config.profile, config.base_dir, source=config.source)
+    )
+    providers = build_providers(config)  # every config error before anything is written
     out_dir = config.output_dir(output)
     history = None if no_history else (history_url or config.history_url(out_dir))
     supp_path = suppressions or (
@@ -215,7 +220,7 @@ def scan(
     formats = config.output.formats
     _prepare_output(out_dir)  # before collection: a bad directory costs nothing
     with progress_display(enabled=not quiet) as progress:
-        result = run_scan(config, progress=progress, profile=chosen)
+        result = run_scan(config, progress=progress, profile=chosen, providers=providers)
     history_failed = None
     plan_text = None
     pending = None

@@ -77,7 +77,10 @@ class FixtureProvider:
         if path and not Path(path).is_file():
             # said here, before any scope is collected; the scan adds the config file's name
             raise ConfigError(f"no inventory file at {path}", key="providers.fixture.path")
-        return cls(Path(path) if path else None)
+        provider = cls(Path(path) if path else None)
+        if path:
+            provider._load()  # a local file: a malformed one is bad input, found before the scan
+        return provider
 
     def _load(self) -> Inventory:
         if self._path is None:

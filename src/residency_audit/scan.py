@@ -20,7 +20,7 @@ from typing import Any, Protocol
 from . import __version__
 from .catalog import load_catalog
 from .config import Config
-from .errors import CollectionError, ConfigError
+from .errors import CollectionError, ConfigError, InputError
 from .model import (
     Bucket,
     Classification,
@@ -163,6 +163,8 @@ def collect(
             )
             log.warning("provider %s could not list its scopes: %s", name, error)
             continue
+        except InputError:
+            raise  # bad input (e.g. a malformed fixture inventory): exit 2, not a scan gap
         except Exception as exc:  # a plugin bug must not lose the other providers; it is reported
             error = f"internal error in provider while listing scopes: {type(exc).__name__}"
             failed.append(
@@ -308,9 +310,14 @@ def run_scan(
     *,
     progress: ProgressSink | None = None,
     profile: Profile | None = None,
+    providers: Mapping[str, Provider] | None = None,
 ) -> ScanResult:
-    """Load, collect, resolve and evaluate. Raises ConfigError before any cloud call."""
+    """Load, collect, resolve and evaluate. Raises ConfigError before any cloud call.
+
+    ``providers`` already built (``build_providers``) lets a caller find configuration errors
+    before it prepares anything else, such as the output directory.
+    """
     profile = profile or resolve_profile(config.profile, config.base_dir, source=config.source)
-    built = build_providers(config)
+    built = providers if providers is not None else build_providers(config)
     inventory = collect(built, max_workers=config.scan.max_workers, progress=progress)
     return evaluate_inventory(inventory, profile, settings_from_config(config))
