@@ -40,7 +40,8 @@ _SIGNATURE = re.compile(r"Signature=([0-9a-f]{64})")
 
 
 class Echo:
-    """Answers the first reads of each kind with the corpus, one entry a read, in turn."""
+    """Answers the first bucket and backup reads with the corpus, one entry a read, in turn, and
+    refuses the first AssumeRole of each scan (a failed scope, in the reports and the logs)."""
 
     def __init__(self) -> None:
         self.kinds = sorted(PLANTED_SECRETS)
@@ -63,7 +64,7 @@ class Echo:
             if assume_role:
                 if self.role_refused:
                     return None
-                # one member account's scope fails: its error reaches the log
+                # one member account's scope fails: a scope error, logged
                 self.role_refused, kind = True, "sts-token-header"
             elif self.sent >= 2 * len(self.kinds):
                 return None  # the rest of the scan runs normally
