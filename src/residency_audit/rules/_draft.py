@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from ..model import Bucket, FindingLocation, Severity, Text
 
-__all__ = ["Draft"]
+__all__ = ["Draft", "bucket_draft"]
 
 
 @dataclass(frozen=True)
@@ -23,3 +23,30 @@ class Draft:
     unverified: bool = False
     cmk_mitigable: bool = False  # only (1)-3 findings; never (2)-x
     subject: str | None = None  # extra identity for the fingerprint (gap field, attestation item)
+
+
+def bucket_draft(
+    bucket: Bucket,
+    rule_id: str,
+    items: tuple[str, ...],
+    severity: Severity,
+    message: Text,
+    remediation: Text,
+    *,
+    unverified: bool = False,
+    subject: str | None = None,
+) -> Draft:
+    """A finding about the bucket as a whole (not one of its locations)."""
+    return Draft(
+        rule_id=rule_id,
+        items=items,
+        base_severity=severity,
+        provider=bucket.provider,
+        scope=bucket.scope,
+        bucket=bucket,
+        location=None,
+        message=message,
+        remediation=remediation,
+        unverified=unverified,
+        subject=subject,
+    )

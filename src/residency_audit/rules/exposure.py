@@ -4,39 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ..model import Bucket, PublicVerdict, Severity, Text
-from ._draft import Draft
+from ..model import Bucket, PublicVerdict, Severity
+from ._draft import Draft, bucket_draft
 from ._text import GUIDELINE_2_ACTION, both, concat, join_en, join_ja, then
 from .gaps import gap_text
 
 __all__ = ["external_principal_drafts", "public_access_drafts"]
-
-
-def _bucket_draft(
-    bucket: Bucket,
-    rule_id: str,
-    item: str,
-    severity: Severity,
-    message: Text,
-    remediation: Text,
-    *,
-    unverified: bool = False,
-    subject: str | None = None,
-) -> Draft:
-    return Draft(
-        rule_id=rule_id,
-        items=(item,),
-        base_severity=severity,
-        provider=bucket.provider,
-        scope=bucket.scope,
-        bucket=bucket,
-        location=None,
-        message=message,
-        remediation=remediation,
-        unverified=unverified,
-        subject=subject,
-    )
-
 
 _BLOCK_EVERYWHERE = both(
     "事業者が提供するすべての段階で公開アクセスを遮断してください（S3 のパブリックアクセスブロック"
@@ -66,10 +39,10 @@ def public_access_drafts(bucket: Bucket) -> Iterator[Draft]:
         f" (evidence: {join_en(evidence)})" if evidence else " (no evidence recorded)",
     )
     if verdict is PublicVerdict.PUBLIC:
-        yield _bucket_draft(
+        yield bucket_draft(
             bucket,
             "public.public",
-            "(1)-2",
+            ("(1)-2",),
             Severity.HIGH,
             both(
                 f"バケット「{bucket.name}」は公開アクセスが可能な状態です{ev.ja}。第三者が情報を"
@@ -88,10 +61,10 @@ def public_access_drafts(bucket: Bucket) -> Iterator[Draft]:
             ),
         )
     elif verdict is PublicVerdict.NOT_BLOCKED:
-        yield _bucket_draft(
+        yield bucket_draft(
             bucket,
             "public.not-blocked",
-            "(1)-2",
+            ("(1)-2",),
             Severity.MEDIUM,
             both(
                 f"バケット「{bucket.name}」は現在公開されていませんが、事業者が提供するすべての"
@@ -104,10 +77,10 @@ def public_access_drafts(bucket: Bucket) -> Iterator[Draft]:
             _BLOCK_EVERYWHERE,
         )
     else:
-        yield _bucket_draft(
+        yield bucket_draft(
             bucket,
             "public.unknown",
-            "(1)-2",
+            ("(1)-2",),
             Severity.HIGH,  # graded as if public: it cannot be shown not to be
             both(
                 f"バケット「{bucket.name}」の公開アクセスの設定を確認できませんでした{ev.ja}。"
@@ -134,10 +107,10 @@ def external_principal_drafts(bucket: Bucket) -> Iterator[Draft]:
     principals = tuple(sorted(set(bucket.external_principals)))
     if not principals:
         return
-    yield _bucket_draft(
+    yield bucket_draft(
         bucket,
         "access.external-principal",
-        "(2)-3",
+        ("(2)-3",),
         Severity.HIGH,
         both(
             f"バケット「{bucket.name}」は組織外のプリンシパル {join_ja(principals)} にアクセスを"

@@ -15,8 +15,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 
-from ..model import Bucket, Gap, Hidden, Inventory, ScopeStatus, Severity, Text
-from ._draft import Draft
+from ..model import Bucket, Gap, Hidden, Inventory, ScopeStatus, Severity
+from ._draft import Draft, bucket_draft
 from ._text import GUIDELINE_2_ACTION, both, join_en, join_ja, then
 
 __all__ = [
@@ -62,29 +62,6 @@ def _by_field(gaps: list[Gap]) -> dict[str, list[Gap]]:
     return dict(sorted(by_field.items()))
 
 
-def _draft(
-    bucket: Bucket,
-    rule_id: str,
-    items: tuple[str, ...],
-    message: Text,
-    remediation: Text,
-    subject: str,
-) -> Draft:
-    return Draft(
-        rule_id=rule_id,
-        items=items,
-        base_severity=Severity.HIGH,
-        provider=bucket.provider,
-        scope=bucket.scope,
-        bucket=bucket,
-        location=None,
-        message=message,
-        remediation=remediation,
-        unverified=True,
-        subject=subject,
-    )
-
-
 def location_gap_drafts(bucket: Bucket) -> Iterator[Draft]:
     """One unverified finding per unread field that could hide a copy or a key location."""
     for field, gaps in _by_field(hides(bucket, Hidden.COPY, Hidden.KEY)).items():
@@ -95,10 +72,11 @@ def location_gap_drafts(bucket: Bucket) -> Iterator[Draft]:
             if key_only
             else both("データのコピーが置かれている場所", "where copies of the data are kept")
         )
-        yield _draft(
+        yield bucket_draft(
             bucket,
             "gap.may-hide-copy",
             LOCATION_ITEMS,
+            Severity.HIGH,
             both(
                 f"バケット「{bucket.name}」の設定 {field} を読み取れませんでした（{details}）。"
                 f"この設定が示す{what.ja}を確認できないため、その国・地域が懸念国・地域 (2)-1、"
@@ -118,6 +96,7 @@ def location_gap_drafts(bucket: Bucket) -> Iterator[Draft]:
                 ),
                 GUIDELINE_2_ACTION,
             ),
+            unverified=True,
             subject=field,
         )
 
@@ -126,10 +105,11 @@ def external_access_gap_drafts(bucket: Bucket) -> Iterator[Draft]:
     """(2)-3 unverified: the settings that name who else has access could not be read."""
     for field, gaps in _by_field(hides(bucket, Hidden.EXTERNAL_ACCESS)).items():
         details = join_en(dict.fromkeys(gap_text(g) for g in gaps))
-        yield _draft(
+        yield bucket_draft(
             bucket,
             "access.unknown",
             ("(2)-3",),
+            Severity.HIGH,
             both(
                 f"バケット「{bucket.name}」のアクセス許可の設定 {field} を読み取れませんでした"
                 f"（{details}）。組織外のプリンシパルにアクセスが許可されていないことを確認できない"
@@ -144,6 +124,7 @@ def external_access_gap_drafts(bucket: Bucket) -> Iterator[Draft]:
                 f"Grant the scanning identity read access to {field}, scan again and check "
                 "that no principal outside the organisation has access.",
             ),
+            unverified=True,
             subject=field,
         )
 
