@@ -82,8 +82,7 @@ class Recorder:
         return session
 
 
-@pytest.fixture
-def aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
+def fake_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
     """Fake credentials; nothing from the developer's own AWS config leaks in."""
     for name in (
         "AWS_PROFILE",
@@ -99,6 +98,11 @@ def aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AWS_CONFIG_FILE", "/nonexistent/aws-config")
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/aws-credentials")
     monkeypatch.setenv("MOTO_EC2_LOAD_DEFAULT_AMIS", "false")  # we only ask EC2 for regions
+
+
+@pytest.fixture
+def aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    fake_credentials(monkeypatch)
 
 
 @pytest.fixture

@@ -33,7 +33,8 @@ from residency_audit_aws import AwsProvider
 from residency_audit_aws.permissions import OPERATIONS
 from residency_audit_aws.reads import READS
 
-from .conftest import Recorder
+from .conftest import Recorder, fake_credentials
+from .test_aws_moto import make_bucket
 
 REGIONS = ["us-east-1", "ap-northeast-1", "ap-east-1", "ap-southeast-1", "eu-west-1"]
 SETTINGS = {"max_attempts": 1, "regions": REGIONS}
@@ -41,15 +42,9 @@ PARTNER = "999988887777"  # an account outside the scanned one
 
 
 def _bucket(name: str, region: str, tags: dict[str, str] | None = None, **kwargs: Any) -> None:
-    config = (
-        {}
-        if region == "us-east-1"
-        else {"CreateBucketConfiguration": {"LocationConstraint": region}}
-    )
-    client = boto3.client("s3", region_name=region)
-    client.create_bucket(Bucket=name, **config, **kwargs)
+    make_bucket(name, region, **kwargs)
     if tags:
-        client.put_bucket_tagging(
+        boto3.client("s3").put_bucket_tagging(
             Bucket=name, Tagging={"TagSet": [{"Key": k, "Value": v} for k, v in tags.items()]}
         )
 
@@ -191,13 +186,7 @@ def estate() -> Iterator[tuple[ScanResult, set[tuple[str, str]]]]:
     from moto import mock_aws
 
     with pytest.MonkeyPatch.context() as mp:
-        for name in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_ENDPOINT_URL", "AWS_SESSION_TOKEN"):
-            mp.delenv(name, raising=False)
-        mp.setenv("AWS_ACCESS_KEY_ID", "AKIAFAKEFAKEFAKEFAKE")
-        mp.setenv("AWS_SECRET_ACCESS_KEY", "fake-secret-not-real")
-        mp.setenv("AWS_DEFAULT_REGION", "us-east-1")
-        mp.setenv("AWS_CONFIG_FILE", "/nonexistent/aws-config")
-        mp.setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/aws-credentials")
+        fake_credentials(mp)
         with mock_aws():
             _seed()
             recorder = Recorder()
