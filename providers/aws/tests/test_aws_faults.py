@@ -100,6 +100,48 @@ def test_a_stalled_read_is_retried_after_the_read_timeout(moto_url: str) -> None
     assert elapsed < 5  # one 1 s timeout and a retry, not the 30 s stall
 
 
+def _scan_all(proxy: FaultProxy, **settings: object) -> dict[str, Bucket]:
+    provider = AwsProvider.from_settings(
+        {"endpoint_url": proxy.url, "regions": ["us-east-1"], **settings}
+    )
+    return {
+        b.name: b for s in provider.scopes() for b in provider.buckets(s) if isinstance(b, Bucket)
+    }
+
+
+def test_a_bucket_read_that_stalls_costs_the_short_timeout_and_is_read_again_at_the_end(
+    moto_url: str,
+) -> None:
+    stalled: list[str] = []
+
+    def first_tag_read(request: ProxiedRequest) -> bool:
+        if request.path.endswith("?tagging") and not stalled:
+            stalled.append(request.path)
+            return True
+        return False
+
+    with FaultProxy(moto_url, every=1, faults=("stall",), stall=30, applies=first_tag_read) as p:
+        start = time.monotonic()
+        # one attempt a call, so only the final pass can read what the stall cut off
+        buckets = _scan_all(p, max_attempts=1, bucket_read_timeout=0.5, read_timeout=20)
+        elapsed = time.monotonic() - start
+        assert p.counts["stall"] == 1
+    assert list(buckets) == ["quota-probe"]
+    assert buckets["quota-probe"].gaps == ()  # the tags were read on the final pass
+    assert elapsed < 10  # half a second for the stall, not read_timeout or the 30 s stall
+
+
+def test_a_read_that_keeps_failing_transiently_is_a_gap_after_the_final_pass(
+    moto_url: str, no_backoff: None
+) -> None:
+    tags = lambda request: request.path.endswith("?tagging")  # noqa: E731
+    with FaultProxy(moto_url, every=1, faults=("slowdown",), applies=tags) as proxy:
+        buckets = _scan_all(proxy, max_attempts=2)
+        assert proxy.counts["slowdown"] == 6  # 1 + 2 retries on each of the two passes
+    [gap] = buckets["quota-probe"].gaps
+    assert (gap.field, gap.error_code) == ("tags", "SlowDown")
+
+
 def test_a_reset_connection_is_retried(moto_url: str, no_backoff: None) -> None:
     with FaultProxy(moto_url, every=2, faults=("reset",)) as proxy:
         account = _account(proxy.url)
@@ -130,18 +172,22 @@ def test_at_20_percent_faults_every_bucket_is_read_in_full(moto_url: str, no_bac
 
 
 def test_timeouts_and_quota_are_settings() -> None:
-    settings = parse_settings({"connect_timeout": 2, "read_timeout": 7.5, "retry_quota": 2000})
-    assert (settings.connect_timeout, settings.read_timeout, settings.retry_quota) == (
-        2.0,
-        7.5,
-        2000,
+    settings = parse_settings(
+        {"connect_timeout": 2, "read_timeout": 7.5, "bucket_read_timeout": 1, "retry_quota": 2000}
     )
+    assert (
+        settings.connect_timeout,
+        settings.read_timeout,
+        settings.bucket_read_timeout,
+        settings.retry_quota,
+    ) == (2.0, 7.5, 1.0, 2000)
     defaults = parse_settings({})
-    assert (defaults.connect_timeout, defaults.read_timeout, defaults.retry_quota) == (
-        5.0,
-        20.0,
-        500,
-    )
+    assert (
+        defaults.connect_timeout,
+        defaults.read_timeout,
+        defaults.bucket_read_timeout,
+        defaults.retry_quota,
+    ) == (5.0, 20.0, 2.0, 500)
     with pytest.raises(ConfigError, match=r"providers\.aws\.read_timeout"):
         parse_settings({"read_timeout": 0})
     with pytest.raises(ConfigError, match=r"providers\.aws\.retry_quota"):

@@ -7,6 +7,8 @@ for every failure, carrying the API's error code. It refuses any operation that 
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 import os
 import re
 import sys
@@ -41,6 +43,27 @@ _MAX_MESSAGE = 300
 _HEAD = re.compile(r"(?is)<(title|head|script|style)\b.*?</\1>")
 _TAG = re.compile(r"<[^>]*>")
 _ACCOUNT_HOST = re.compile(r"^(https?://)\d{12}\.")
+
+
+# What botocore's standard retry mode treats as transient (retries/standard.py: throttling and
+# transient error codes, 5xx and 429 statuses, connection and timeout errors by class name): a read
+# that still ends on one of these may answer if asked again later.
+TRANSIENT_CODES = frozenset(
+    {
+        "RequestTimeout", "RequestTimeoutException", "PriorRequestNotComplete", "Throttling",
+        "ThrottlingException", "ThrottledException", "RequestThrottledException",
+        "TooManyRequestsException", "ProvisionedThroughputExceededException",
+        "TransactionInProgressException", "RequestLimitExceeded", "BandwidthLimitExceeded",
+        "LimitExceededException", "RequestThrottled", "SlowDown", "EC2ThrottledException",
+        "InternalError", "ServiceUnavailable", "500", "502", "503", "504", "429",
+        "ReadTimeoutError", "ConnectTimeoutError", "EndpointConnectionError",
+        "ConnectionClosedError", "ProxyConnectionError", "HTTPClientError",
+    }
+)  # fmt: skip
+
+
+def is_transient(code: str | None) -> bool:
+    return code in TRANSIENT_CODES
 
 
 class AwsApiError(Exception):
@@ -193,6 +216,18 @@ class AwsAccount:
         )
         self._clients: dict[tuple[str, str], Any] = {}
         self._lock = threading.Lock()
+
+    @property
+    def read_timeout(self) -> float:
+        return self._settings.read_timeout
+
+    def with_read_timeout(self, seconds: float) -> AwsAccount:
+        """The same account with another read timeout: clients of its own, the same session,
+        client lock and request-rate limiter (so the per-account cap still holds exactly)."""
+        sibling = copy.copy(self)
+        sibling._settings = dataclasses.replace(self._settings, read_timeout=seconds)
+        sibling._clients = {}
+        return sibling
 
     def _config(self, service: str) -> Config:
         # Connection pool sized to the worker pools (per-bucket workers + regional prefetch).

@@ -1,16 +1,21 @@
 """Scanning one account: list its buckets and read every setting that says where copies live.
 
-Per-bucket reads run on a bounded worker pool; results stream out in listing order with at most
-``2 * max_workers`` buckets in flight, so memory stays bounded however many buckets there are.
-Account-wide facts (Block Public Access, Multi-Region Access Points, each region's backup plans)
-and lookups many buckets share (KMS keys, destination bucket regions) are read once and cached.
+Per-bucket reads run on a bounded worker pool; results stream out as they finish with at most
+``2 * max_workers`` buckets in flight, so memory stays bounded however many buckets there are and
+one slow bucket does not hold the others back. Account-wide facts (Block Public Access,
+Multi-Region Access Points, each region's backup plans) and lookups many buckets share (KMS keys,
+destination bucket regions) are read once and cached.
+
+Two passes: per-bucket reads first run with the short ``bucket_read_timeout``, so a stalled read
+costs seconds before botocore retries it. A bucket some read of which still ended on a transient
+failure (throttling, 5xx, a reset, a timeout) is held back and read again, once, at the end of the
+account with the full ``read_timeout`` and fresh caches; what that pass reads is what is reported.
 """
 
 from __future__ import annotations
 
-from collections import deque
 from collections.abc import Callable, Iterator, Mapping
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,7 +33,7 @@ from residency_audit.model import (
 
 from . import normalize as nz
 from .backup import RegionBackup, backup_for_bucket, plan_from_responses
-from .client import AwsAccount, AwsApiError
+from .client import AwsAccount, AwsApiError, is_transient
 from .normalize import DestinationRegion, Failure, Read
 from .public import (
     ACCOUNT_BLOCK_EVIDENCE,
@@ -77,12 +82,19 @@ class ScanContext:
     arn_partition: str  # partition as it appears in ARNs
     known_accounts: frozenset[str]  # the organisation's accounts (or just this one)
     max_workers: int
+    bucket_read_timeout: float | None = None  # first-pass read timeout of per-bucket reads
 
 
 class AccountScan:
-    def __init__(self, account: AwsAccount, context: ScanContext) -> None:
-        self.account = account
+    def __init__(
+        self, account: AwsAccount, context: ScanContext, *, reader: AwsAccount | None = None
+    ) -> None:
+        self.account = account  # listings, account-level reads and region backup plans
         self.ctx = context
+        quick = context.bucket_read_timeout
+        if reader is None and quick is not None and quick < account.read_timeout:
+            reader = account.with_read_timeout(quick)
+        self.reader = reader or account  # per-bucket reads
         self.home = account.partition.home_region
         self._keys: Once[tuple[str, str], Read] = Once()
         self._destinations: Once[str, DestinationRegion] = Once()
@@ -185,17 +197,17 @@ class AccountScan:
 
     def _describe_key(self, key: tuple[str, str]) -> Read:
         region, key_id = key
-        return _read(lambda: self.account.call("kms", region, "DescribeKey", KeyId=key_id))
+        return _read(lambda: self.reader.call("kms", region, "DescribeKey", KeyId=key_id))
 
     def _destination_region(self, name: str) -> DestinationRegion:
         try:
-            response = self.account.call("s3", self.home, "GetBucketLocation", Bucket=name)
+            response = self.reader.call("s3", self.home, "GetBucketLocation", Bucket=name)
             return DestinationRegion(nz.primary_region(response.get("LocationConstraint")))
         except AwsApiError as first:
             if first.code == "NoSuchBucket":
                 return DestinationRegion(None, "destination bucket does not exist (NoSuchBucket)")
             try:
-                return DestinationRegion(self.account.head_bucket_region(name))
+                return DestinationRegion(self.reader.head_bucket_region(name))
             except AwsApiError as second:
                 if second.code in ("404", "NoSuchBucket", "NotFound"):
                     return DestinationRegion(
@@ -205,15 +217,16 @@ class AccountScan:
                     None,
                     f"destination region unreadable: GetBucketLocation {first.code}, "
                     f"HeadBucket {second.code}",
+                    transient=is_transient(first.code) or is_transient(second.code),
                 )
 
     def _own_region(self, name: str) -> tuple[str | None, Gap | None]:
         try:
-            response = self.account.call("s3", self.home, "GetBucketLocation", Bucket=name)
+            response = self.reader.call("s3", self.home, "GetBucketLocation", Bucket=name)
             return nz.primary_region(response.get("LocationConstraint"), self.home), None
         except AwsApiError as first:
             try:
-                return self.account.head_bucket_region(name), None
+                return self.reader.head_bucket_region(name), None
             except AwsApiError:
                 return None, READS["s3", "GetBucketLocation"].gap(
                     f"GetBucketLocation failed: {first.code}; HeadBucket gave no region",
@@ -223,6 +236,10 @@ class AccountScan:
     # --- one bucket -----------------------------------------------------------------------------
 
     def bucket(self, listed: Mapping[str, Any]) -> Bucket:
+        return self._bucket(listed)[0]
+
+    def _bucket(self, listed: Mapping[str, Any]) -> tuple[Bucket, bool]:
+        """The bucket, and whether a read of it ended on a transient failure."""
         name = str(listed["Name"])
         arn = nz.bucket_arn(self.ctx.arn_partition, name)
         gaps: list[Gap] = []
@@ -233,7 +250,7 @@ class AccountScan:
         at = region or self.home
 
         def get(operation: str) -> Read:
-            return _read(lambda: self.account.call("s3", at, operation, Bucket=name))
+            return _read(lambda: self.reader.call("s3", at, operation, Bucket=name))
 
         locations: list[Location] = [
             Location(
@@ -260,6 +277,7 @@ class AccountScan:
         locations.extend(key_locations)
         gaps.extend(enc_gaps)
 
+        regions: dict[str, DestinationRegion] = {}
         replication = get("GetBucketReplication")
         if isinstance(replication, Failure):
             if replication.code != "ReplicationConfigurationNotFoundError":
@@ -304,7 +322,7 @@ class AccountScan:
             )
             gaps.extend(public_gaps)
 
-        return Bucket(
+        bucket = Bucket(
             provider=nz.PROVIDER,
             scope=self.ctx.account_id,
             name=name,
@@ -316,6 +334,10 @@ class AccountScan:
             gaps=tuple(dict.fromkeys(gaps)),
             external_principals=principals,
         )
+        transient = any(is_transient(g.error_code) for g in gaps) or any(
+            d.transient for d in regions.values()
+        )
+        return bucket, transient
 
     # --- the whole account ----------------------------------------------------------------------
 
@@ -364,6 +386,7 @@ class AccountScan:
         regions, notes = self._regions()
         yield from notes
         workers = self.ctx.max_workers
+        retry: list[Mapping[str, Any]] = []  # buckets to read again in the final pass
         with (
             ThreadPoolExecutor(workers, thread_name_prefix="aws-bucket") as pool,
             ThreadPoolExecutor(min(workers, 8), thread_name_prefix="aws-region") as prefetch,
@@ -373,21 +396,39 @@ class AccountScan:
             for region in regions:
                 prefetch.submit(self._region_backup_once, region)
             self._read_account_level()
-            window: deque[Future[Bucket]] = deque()
+            pending: set[Future[tuple[Mapping[str, Any], Bucket, bool]]] = set()
+
+            def settle(
+                done: set[Future[tuple[Mapping[str, Any], Bucket, bool]]],
+            ) -> Iterator[Bucket]:
+                for future in done:
+                    listed, bucket, transient = future.result()
+                    if transient:
+                        retry.append(listed)
+                    else:
+                        yield bucket
+
             try:
                 for item in self._listing():
                     if isinstance(item, CoverageNote):
                         yield item
                         continue
-                    window.append(pool.submit(self.bucket, item))
-                    if len(window) >= 2 * workers:
-                        yield window.popleft().result()
-                while window:
-                    yield window.popleft().result()
+                    pending.add(pool.submit(self._first_pass, item))
+                    if len(pending) >= 2 * workers:
+                        done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                        yield from settle(done)
+                while pending:
+                    done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                    yield from settle(done)
             finally:
-                for future in window:
+                for future in pending:
                     future.cancel()
-        for backup in self._backup.values():
+            final = self._final_pass(pool, retry) if retry else None
+            if final is not None:
+                yield from final[0]
+        # a region the final pass read again is reported as that pass found it
+        backups = {b.region: b for b in self._backup.values()} | (final[1] if final else {})
+        for backup in backups.values():
             if backup.error is not None:
                 yield CoverageNote(
                     kind="backup-unreadable",
@@ -395,3 +436,16 @@ class AccountScan:
                     + backup.error.describe("backup:ListBackupPlans"),
                     affects_completeness=True,
                 )
+
+    def _first_pass(self, listed: Mapping[str, Any]) -> tuple[Mapping[str, Any], Bucket, bool]:
+        return (listed, *self._bucket(listed))
+
+    def _final_pass(
+        self, pool: ThreadPoolExecutor, listed: list[Mapping[str, Any]]
+    ) -> tuple[list[Bucket], dict[str, RegionBackup]]:
+        """Read the held-back buckets again with the full read timeout and fresh caches (a
+        cached lookup may hold the transient failure); account-level facts are read again too."""
+        patient = AccountScan(self.account, self.ctx, reader=self.account)
+        patient._read_account_level()
+        buckets = list(pool.map(patient.bucket, listed))
+        return buckets, {b.region: b for b in patient._backup.values()}

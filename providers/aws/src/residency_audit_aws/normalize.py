@@ -54,6 +54,7 @@ Read = Mapping[str, Any] | Failure
 class DestinationRegion:
     region: str | None
     unknown_reason: str | None = None
+    transient: bool = False  # unread because of a transient failure: worth asking again
 
 
 def primary_region(location_constraint: str | None, default: str = "us-east-1") -> str:

@@ -146,6 +146,7 @@ class AwsProvider:
             arn_partition=str(scope.context.get("arn_partition", "aws")),
             known_accounts=frozenset(scope.context.get("known", {scope.id})),
             max_workers=self.settings.max_workers,
+            bucket_read_timeout=self.settings.bucket_read_timeout,
         )
         yield from AccountScan(account, context).run()
 

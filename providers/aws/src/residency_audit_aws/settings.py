@@ -58,6 +58,7 @@ _TOP_KEYS = _PARTITION_KEYS | {
     "retry_quota",
     "connect_timeout",
     "read_timeout",
+    "bucket_read_timeout",
 }
 
 
@@ -88,6 +89,10 @@ class AwsSettings:
     retry_quota: int = 500  # botocore's per-client capacity; refilled by answered calls
     connect_timeout: float = 5.0  # seconds per attempt
     read_timeout: float = 20.0  # seconds per attempt; a stalled read is then retried
+    # per-bucket configuration reads on the first pass: a read stalled past this is retried at
+    # once, and a bucket whose reads still failed transiently is read again at the end with
+    # read_timeout (collector.py), so a stall costs seconds, not read_timeout
+    bucket_read_timeout: float = 2.0
 
     @property
     def organization(self) -> bool:
@@ -188,4 +193,5 @@ def parse_settings(raw: Mapping[str, Any]) -> AwsSettings:
         retry_quota=top.integer("retry_quota", 500, 14, 1_000_000),
         connect_timeout=top.number("connect_timeout", 5.0, high=120),
         read_timeout=top.number("read_timeout", 20.0, high=300),
+        bucket_read_timeout=top.number("bucket_read_timeout", 2.0, high=300),
     )
