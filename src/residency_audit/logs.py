@@ -65,7 +65,7 @@ class JsonFormatter(logging.Formatter):
             "time": datetime.fromtimestamp(record.created, UTC).isoformat(),
             "level": record.levelname.lower(),
             "logger": record.name,
-            "message": mask_secrets(record.getMessage()),
+            "message": record.getMessage(),  # masked by SecretFilter, which every handler has
         }
         if record.exc_info and record.exc_info[0] is not None:
             doc["error"] = mask_secrets(f"{record.exc_info[0].__name__}: {record.exc_info[1]}")

@@ -25,7 +25,9 @@ from .model import (
     Bucket,
     Classification,
     CoverageNote,
+    Gap,
     Inventory,
+    Location,
     ScopeResult,
     ScopeStatus,
 )
@@ -82,16 +84,29 @@ def build_providers(config: Config) -> dict[str, Provider]:
     return providers
 
 
+def _plugin_text(text: str) -> str:
+    """Text a plugin or cloud API wrote (an error message): secrets masked, then made safe to
+    store (see plaintext)."""
+    return clean_text(mask_secrets(text))
+
+
 def _masked(bucket: Bucket) -> Bucket:
     """Gap reasons and unknown-location reasons quote cloud API error text: mask any secret in
-    them here, once for every plugin, before they reach a log, a report or a ticket."""
-    gaps = tuple(g.model_copy(update={"reason": mask_secrets(g.reason)}) for g in bucket.gaps)
-    locations = tuple(
-        loc.model_copy(update={"unknown_reason": mask_secrets(loc.unknown_reason)})
-        if loc.unknown_reason
-        else loc
-        for loc in bucket.locations
-    )
+    them here, once for every plugin, before they reach a log, a report or a ticket. Only what
+    changes is copied: nearly every bucket has nothing to mask."""
+
+    def gap(g: Gap) -> Gap:
+        reason = mask_secrets(g.reason)
+        return g if reason == g.reason else g.model_copy(update={"reason": reason})
+
+    def location(loc: Location) -> Location:
+        reason = mask_secrets(loc.unknown_reason) if loc.unknown_reason else None
+        if reason == loc.unknown_reason:
+            return loc
+        return loc.model_copy(update={"unknown_reason": reason})
+
+    gaps = tuple(gap(g) for g in bucket.gaps)
+    locations = tuple(location(loc) for loc in bucket.locations)
     if gaps == bucket.gaps and locations == bucket.locations:
         return bucket
     return bucket.model_copy(update={"gaps": gaps, "locations": locations})
@@ -114,7 +129,7 @@ def _collect_scope(
                 if progress:
                     progress.bucket_collected(scope.provider, scope.id)
     except CollectionError as exc:
-        status, error = ScopeStatus.FAILED, clean_text(mask_secrets(str(exc)))
+        status, error = ScopeStatus.FAILED, _plugin_text(str(exc))
         log.warning("scope %s/%s could not be collected: %s", scope.provider, scope.id, error)
     except Exception as exc:  # a plugin bug must not lose the other scopes; it is reported
         status, error = ScopeStatus.FAILED, f"internal error in provider: {type(exc).__name__}"
@@ -157,7 +172,7 @@ def collect(
         try:
             scopes = list(provider.scopes())
         except CollectionError as exc:
-            error = clean_text(mask_secrets(str(exc)))
+            error = _plugin_text(str(exc))
             failed.append(
                 ScopeResult(provider=name, scope="*", status=ScopeStatus.FAILED, error=error)
             )
