@@ -47,6 +47,7 @@ __all__ = [
     "FaultProxy",
     "ProxiedRequest",
     "fragment",
+    "leaked_secrets",
     "planted_secret_values",
 ]
 
@@ -168,6 +169,11 @@ def planted_secret_values() -> dict[str, str]:
         "secret access key": _SECRET_KEY,
     }
     return {fragment(value): name for name, value in values.items()}
+
+
+def leaked_secrets(text: str) -> list[str]:
+    """The names of the corpus secrets (:func:`planted_secret_values`) that ``text`` contains."""
+    return [name for value, name in planted_secret_values().items() if value in text]
 
 
 def fragment(secret: str) -> str:
