@@ -356,7 +356,7 @@ def evaluate(
 ) -> None:
     """Re-evaluate a saved inventory.json offline (no cloud calls)."""
     from .config import load_config
-    from .fixture_provider import load_inventory
+    from .inventory_file import load_inventory
     from .rules import EvaluationSettings
     from .scan import evaluate_inventory, resolve_profile, settings_from_config
 

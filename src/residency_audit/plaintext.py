@@ -5,7 +5,7 @@ lone surrogate (``'\\udc80'``, e.g. bytes decoded with ``surrogateescape``) cann
 UTF-8, so it would stop every report and the history; a control character can rewrite a terminal
 line, break an XML-based format or hide text in a spreadsheet. Each becomes U+FFFD REPLACEMENT
 CHARACTER, once, where text enters: plugin output in :mod:`residency_audit.scan`, inventory files
-in :func:`residency_audit.fixture_provider.load_inventory`. TAB, LF and CR stay: multi-line error
+in :func:`residency_audit.inventory_file.load_inventory`. TAB, LF and CR stay: multi-line error
 texts are ordinary, and every writer quotes or escapes them.
 """
 

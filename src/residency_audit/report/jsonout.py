@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from ..inventory_file import load_inventory
 from ..plaintext import encodable
 from ..results import ScanResult
 
@@ -33,10 +34,8 @@ def load_result(findings_path: Path, inventory_path: Path) -> ScanResult:
     """Read a written findings.json + inventory.json pair back into a :class:`ScanResult`.
 
     Pydantic validates both files, so a malformed or foreign file fails naming the bad key. The
-    inventory is read as ``evaluate`` reads it (``fixture_provider.load_inventory``).
+    inventory is read as ``evaluate`` reads it (``inventory_file.load_inventory``).
     """
-    from ..fixture_provider import load_inventory
-
     findings: dict[str, Any] = json.loads(Path(findings_path).read_text(encoding="utf-8"))
     inventory = load_inventory(Path(inventory_path))
     return ScanResult.model_validate({**findings, "inventory": inventory})
