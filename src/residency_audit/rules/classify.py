@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ..model import Bucket, Classification, Hidden, Inventory
+from .gaps import hides
 from .settings import ClassificationSettings
 
 __all__ = ["apply_classification", "classify", "classify_with_source"]
@@ -16,7 +17,7 @@ def classify_with_source(
     Tags that could not be read make the class UNKNOWN (graded as if sensitive): "no tag" would
     be a claim the scan cannot make.
     """
-    unread = [g for g in bucket.gaps if Hidden.CLASSIFICATION in g.hides]
+    unread = hides(bucket, Hidden.CLASSIFICATION)
     if unread and settings.keys:
         reason = "; ".join(dict.fromkeys(g.reason for g in unread))
         return Classification.UNKNOWN, f"tags could not be read ({reason})"

@@ -41,8 +41,8 @@ HIDDEN_ITEMS: Mapping[Hidden, tuple[str, ...]] = {
     Hidden.CLASSIFICATION: (),  # not an item: it grades every finding of the bucket
 }
 
-# A scope that could not be listed hides every bucket in it, and so every bucket-level item.
-SCOPE_ITEMS = ("(2)-1", "(2)-2", "(1)-3", "(1)-note", "(1)-2", "(2)-3")
+# A scope that could not be listed hides every bucket in it: everything a bucket's reads can hide.
+SCOPE_ITEMS = tuple(dict.fromkeys(item for items in HIDDEN_ITEMS.values() for item in items))
 
 
 def hides(bucket: Bucket, *what: Hidden) -> list[Gap]:
