@@ -52,9 +52,9 @@ def upgrade() -> None:
     with op.batch_alter_table("scan_findings") as batch:
         batch.add_column(sa.Column("suppression", sa.JSON(), nullable=True))
     conn = op.get_bind()
-    _move_to_documents(conn, _buckets_v3, strip=False)
-    _move_to_documents(conn, _findings_v3, strip=True)
-    _move_to_documents(conn, _history_v3, strip=True)
+    _move_to_documents(conn, _buckets, strip=False)
+    _move_to_documents(conn, _findings, strip=True)
+    _move_to_documents(conn, _history, strip=True)
     for name in _WITH_DOCUMENTS:
         with op.batch_alter_table(name) as batch:
             batch.alter_column("data_digest", existing_type=sa.String(64), nullable=False)
@@ -66,9 +66,9 @@ def downgrade() -> None:
         with op.batch_alter_table(name) as batch:
             batch.add_column(sa.Column("data", sa.JSON(), nullable=True))
     conn = op.get_bind()
-    _restore_copies(conn, _buckets_v4, annotate=False)
-    _restore_copies(conn, _findings_v4, annotate=True)
-    _restore_copies(conn, _history_v4, annotate=False)
+    _restore_copies(conn, _buckets, annotate=False)
+    _restore_copies(conn, _findings, annotate=True)
+    _restore_copies(conn, _history, annotate=False)
     for name in _WITH_DOCUMENTS:
         with op.batch_alter_table(name) as batch:
             batch.drop_column("data_digest")
@@ -88,32 +88,22 @@ _scans = sa.table(
 _documents = sa.table(
     "json_documents", sa.column("digest", sa.String()), sa.column("data", sa.JSON())
 )
-_buckets_v3 = sa.table(
-    "scan_buckets",
-    sa.column("row_id", sa.Integer()),
-    sa.column("data", sa.JSON()),
-    sa.column("data_digest", sa.String()),
-)
-_findings_v3 = sa.table(
+
+
+def _with_documents(
+    name: str, key: sa.ColumnClause[Any], *columns: sa.ColumnClause[Any]
+) -> sa.TableClause:
+    """A table whose rows keep their JSON in ``data`` (0003) or by ``data_digest`` (0004)."""
+    return sa.table(
+        name, key, sa.column("data", sa.JSON()), sa.column("data_digest", sa.String()), *columns
+    )
+
+
+_buckets = _with_documents("scan_buckets", sa.column("row_id", sa.Integer()))
+_history = _with_documents("finding_history", sa.column("fingerprint", sa.String()))
+_findings = _with_documents(
     "scan_findings",
     sa.column("row_id", sa.Integer()),
-    sa.column("data", sa.JSON()),
-    sa.column("data_digest", sa.String()),
-    sa.column("suppression", sa.JSON()),
-)
-_history_v3 = sa.table(
-    "finding_history",
-    sa.column("fingerprint", sa.String()),
-    sa.column("data", sa.JSON()),
-    sa.column("data_digest", sa.String()),
-)
-_buckets_v4 = _buckets_v3
-_history_v4 = _history_v3
-_findings_v4 = sa.table(
-    "scan_findings",
-    sa.column("row_id", sa.Integer()),
-    sa.column("data", sa.JSON()),
-    sa.column("data_digest", sa.String()),
     sa.column("suppression", sa.JSON()),
     sa.column("state", sa.String()),
     sa.column("first_seen", UTCDateTime()),
