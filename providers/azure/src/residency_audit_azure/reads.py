@@ -69,7 +69,7 @@ NO_ARM_LOCATION = (
 )
 NOT_READ_WITHOUT_ARM: tuple[Gap, ...] = (
     Gap(field="location", reason=NO_ARM_LOCATION, hides=(Hidden.COPY,)),
-    Gap(field="object_replication", reason="not readable without ARM", hides=(Hidden.COPY,)),
+    READS["objectReplicationPolicies.list"].gap("not readable without ARM"),
     Gap(field="encryption", reason="key source not readable without ARM", hides=(Hidden.KEY,)),
     Gap(
         field="public_access.account",
