@@ -346,13 +346,12 @@ class DataPlaneClient:
         connection_string: str,
         log: RequestLog,
         retries: int | None,
-        timeouts: tuple[float, float] | None = None,  # (connect, read) seconds per attempt
+        timeouts: tuple[float, float],  # (connect, read) seconds per attempt
     ) -> None:
         from azure.storage.blob import BlobServiceClient
 
         kwargs: dict[str, Any] = {"raw_request_hook": log}
-        if timeouts is not None:
-            kwargs["connection_timeout"], kwargs["read_timeout"] = timeouts
+        kwargs["connection_timeout"], kwargs["read_timeout"] = timeouts
         if retries is not None:
             kwargs["retry_total"] = retries
         self._service = BlobServiceClient.from_connection_string(connection_string, **kwargs)
