@@ -46,7 +46,7 @@ from .rows import (
     track,
     track_row,
 )
-from .states import Track, annotate
+from .states import Outcome, Track, annotate
 from .suppressions import Suppressions
 
 __all__ = ["HistoryStore", "PendingScan", "ScanSummary"]
@@ -174,14 +174,7 @@ class HistoryStore:
         scan = result.scan
         if conn.scalar(select(ScanRow.seq).where(ScanRow.id == scan.id)) is not None:
             raise HistoryError(f"scan {scan.id} is already recorded in {self.url}")
-        tracks = self._tracks(conn, {f.fingerprint for f in result.findings})
-        outcome = annotate(
-            result,
-            tracks,
-            seen_at=as_utc(scan.started),
-            today=now.date(),
-            suppressions=suppressions,
-        )
+        tracks, outcome = self._annotate(conn, result, suppressions, now)
         annotated = result.model_copy(
             update={
                 "findings": outcome.findings,
@@ -214,13 +207,8 @@ class HistoryStore:
         if self._last_delivered(conn) != pending.result.previous_scan_id:
             # another scan was delivered meanwhile: move the history on from where it is now
             # (this scan's rows keep the states its reports show)
-            now_tracks = self._tracks(conn, {f.fingerprint for f in pending.result.findings})
-            outcome = annotate(
-                pending.result,
-                now_tracks,
-                seen_at=as_utc(pending.result.scan.started),
-                today=pending.now.date(),
-                suppressions=pending.suppressions,
+            now_tracks, outcome = self._annotate(
+                conn, pending.result, pending.suppressions, pending.now
             )
             tracks, known = tuple(outcome.tracks.values()), frozenset(now_tracks)
         self._save_tracks(conn, tracks, set(known), pending.digests)
@@ -229,6 +217,24 @@ class HistoryStore:
             .where(ScanRow.id == scan_id)
             .values(delivered=True, delivered_at=datetime.now(UTC))
         )
+
+    def _annotate(
+        self,
+        conn: Connection,
+        result: ScanResult,
+        suppressions: Suppressions | None,
+        now: datetime,
+    ) -> tuple[dict[str, Track], Outcome]:
+        """The finding history as it stands, and ``result``'s findings judged against it."""
+        tracks = self._tracks(conn, {f.fingerprint for f in result.findings})
+        outcome = annotate(
+            result,
+            tracks,
+            seen_at=as_utc(result.scan.started),
+            today=now.date(),
+            suppressions=suppressions,
+        )
+        return tracks, outcome
 
     def _last_delivered(self, conn: Connection) -> str | None:
         return conn.scalar(
