@@ -311,8 +311,7 @@ class _ResourceManagerHandler(BaseHTTPRequestHandler):
         parent = query.split(sep, 1)[1]
         node = self.tree.get(parent, ([], []))
         if node is None:
-            error = {"code": 403, "message": "Permission denied", "status": "PERMISSION_DENIED"}
-            _send_json(self, 403, {"error": error})
+            _answer_fault(self, "denied", self.stall, self.stopping, rpc=True)
             return
         items = [dict(i, parent=parent) for i in node[0 if kind == "projects" else 1]]
         for n, item in enumerate(items):
