@@ -396,13 +396,13 @@ class AccountScan:
             for region in regions:
                 prefetch.submit(self._region_backup_once, region)
             self._read_account_level()
-            pending: set[Future[tuple[Mapping[str, Any], Bucket, bool]]] = set()
+            pending: dict[Future[tuple[Bucket, bool]], Mapping[str, Any]] = {}
 
-            def settle(
-                done: set[Future[tuple[Mapping[str, Any], Bucket, bool]]],
-            ) -> Iterator[Bucket]:
+            def finished() -> Iterator[Bucket]:
+                done, _ = wait(pending, return_when=FIRST_COMPLETED)
                 for future in done:
-                    listed, bucket, transient = future.result()
+                    listed = pending.pop(future)
+                    bucket, transient = future.result()
                     if transient:
                         retry.append(listed)
                     else:
@@ -413,21 +413,23 @@ class AccountScan:
                     if isinstance(item, CoverageNote):
                         yield item
                         continue
-                    pending.add(pool.submit(self._first_pass, item))
+                    pending[pool.submit(self._bucket, item)] = item
                     if len(pending) >= 2 * workers:
-                        done, pending = wait(pending, return_when=FIRST_COMPLETED)
-                        yield from settle(done)
+                        yield from finished()
                 while pending:
-                    done, pending = wait(pending, return_when=FIRST_COMPLETED)
-                    yield from settle(done)
+                    yield from finished()
             finally:
                 for future in pending:
                     future.cancel()
-            final = self._final_pass(pool, retry) if retry else None
-            if final is not None:
-                yield from final[0]
-        # a region the final pass read again is reported as that pass found it
-        backups = {b.region: b for b in self._backup.values()} | (final[1] if final else {})
+            # The final pass: the held-back buckets again, with the full read timeout and fresh
+            # caches (a cached lookup may hold the transient failure); account-level facts too.
+            patient = AccountScan(self.account, self.ctx, reader=self.account) if retry else None
+            if patient is not None:
+                patient._read_account_level()
+                yield from pool.map(patient.bucket, retry)
+        backups = {b.region: b for b in self._backup.values()}
+        if patient is not None:  # a region read again is reported as the final pass found it
+            backups |= {b.region: b for b in patient._backup.values()}
         for backup in backups.values():
             if backup.error is not None:
                 yield CoverageNote(
@@ -436,16 +438,3 @@ class AccountScan:
                     + backup.error.describe("backup:ListBackupPlans"),
                     affects_completeness=True,
                 )
-
-    def _first_pass(self, listed: Mapping[str, Any]) -> tuple[Mapping[str, Any], Bucket, bool]:
-        return (listed, *self._bucket(listed))
-
-    def _final_pass(
-        self, pool: ThreadPoolExecutor, listed: list[Mapping[str, Any]]
-    ) -> tuple[list[Bucket], dict[str, RegionBackup]]:
-        """Read the held-back buckets again with the full read timeout and fresh caches (a
-        cached lookup may hold the transient failure); account-level facts are read again too."""
-        patient = AccountScan(self.account, self.ctx, reader=self.account)
-        patient._read_account_level()
-        buckets = list(pool.map(patient.bucket, listed))
-        return buckets, {b.region: b for b in patient._backup.values()}
