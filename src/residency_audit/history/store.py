@@ -15,10 +15,12 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from types import TracebackType
+from typing import TypeVar
 
-from sqlalchemy import Connection, Engine, bindparam, delete, func, insert, select, update
+from sqlalchemy import Connection, Engine, Select, bindparam, delete, func, insert, select, update
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import InstrumentedAttribute
 
 from ..model import Bucket, Finding, FindingState, Inventory, ScopeResult
 from ..results import ScanMeta, ScanResult
@@ -53,6 +55,18 @@ __all__ = ["HistoryStore", "PendingScan", "ScanSummary"]
 
 _SCANS = ScanRow.__table__
 _HISTORY = FindingHistory.__table__
+T = TypeVar("T")
+
+
+def _delivered_back(column: InstrumentedAttribute[T], back: int) -> Select[T]:
+    """``column`` of the delivered scan ``back`` places before the newest delivered one."""
+    return (
+        select(column)
+        .where(ScanRow.delivered.is_(True))
+        .order_by(ScanRow.seq.desc())
+        .offset(back)
+        .limit(1)
+    )
 
 
 @dataclass(frozen=True)
@@ -237,12 +251,7 @@ class HistoryStore:
         return tracks, outcome
 
     def _last_delivered(self, conn: Connection) -> str | None:
-        return conn.scalar(
-            select(ScanRow.id)
-            .where(ScanRow.delivered.is_(True))
-            .order_by(ScanRow.seq.desc())
-            .limit(1)
-        )
+        return conn.scalar(_delivered_back(ScanRow.id, 0))
 
     def _tracks(self, conn: Connection, present: set[str]) -> dict[str, Track]:
         """Every open track and the tracks of ``present``; only an open track absent from
@@ -394,13 +403,7 @@ class HistoryStore:
                 back = ref.partition("~")[2]
                 if back and not back.isdigit():
                     raise ScanNotFoundError(f"bad scan reference {ref!r} (use latest~N)")
-                found = conn.scalar(
-                    select(ScanRow.id)
-                    .where(ScanRow.delivered.is_(True))
-                    .order_by(ScanRow.seq.desc())
-                    .offset(int(back or 0))
-                    .limit(1)
-                )
+                found = conn.scalar(_delivered_back(ScanRow.id, int(back or 0)))
                 if found is None:
                     raise ScanNotFoundError(f"no scan {ref} in {self.url}")
                 return found
@@ -520,13 +523,7 @@ class HistoryStore:
         with self._write("pruning the history") as conn:
             query = select(ScanRow.seq, ScanRow.id).order_by(ScanRow.seq.desc())
             if keep is not None:
-                oldest_kept = conn.scalar(
-                    select(ScanRow.seq)
-                    .where(ScanRow.delivered.is_(True))
-                    .order_by(ScanRow.seq.desc())
-                    .offset(keep - 1)
-                    .limit(1)
-                )
+                oldest_kept = conn.scalar(_delivered_back(ScanRow.seq, keep - 1))
                 doomed = (
                     []
                     if oldest_kept is None
