@@ -22,10 +22,10 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
-from residency_audit.model import Certainty, Gap, Hidden, Location, Role
+from residency_audit.model import Certainty, Gap, Location, Role
 
 from .normalize import PROVIDER, Failure
-from .reads import read_gap
+from .reads import READS, read_gap
 
 __all__ = [
     "BackupPlan",
@@ -176,6 +176,10 @@ def plan_locations(plan: BackupPlan, partition: str, certainty: Certainty) -> li
     return locations
 
 
+# a backup setting that could not be evaluated (not a failed read) leaves the same gap as one
+_BACKUP = READS["backup", "ListBackupPlans"]
+
+
 def backup_for_bucket(
     arn: str,
     tags: Mapping[str, str] | None,
@@ -190,7 +194,7 @@ def backup_for_bucket(
             if bucket_region is None
             else f"backup plans in {bucket_region} were not read"
         )
-        return [], [Gap(field="backup", reason=reason, hides=(Hidden.COPY,))]
+        return [], [_BACKUP.gap(reason)]
     if region.error is not None:
         gap = read_gap(
             "backup",
@@ -224,9 +228,7 @@ def backup_for_bucket(
                 if tags is None
                 else "uses a selection condition this tool cannot evaluate"
             )
-            gaps.append(
-                Gap(field="backup", reason=f"backup plan {plan.name} {why}", hides=(Hidden.COPY,))
-            )
+            gaps.append(_BACKUP.gap(f"backup plan {plan.name} {why}"))
     return locations, gaps
 
 

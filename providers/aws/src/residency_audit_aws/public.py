@@ -76,10 +76,6 @@ def _neutralised(public: bool | None, blocked: bool | None) -> bool | None:
     return True
 
 
-def _gap(failure: Failure, operation: str, gaps: list[Gap]) -> None:
-    gaps.append(read_gap("s3", operation, failure))
-
-
 def public_access(
     account_block: Read,
     bucket_block: Read,
@@ -100,7 +96,7 @@ def public_access(
     if isinstance(policy_status, Failure):
         policy_public = False if policy_status.code in _NOT_SET else None
         if policy_public is None:
-            _gap(policy_status, "GetBucketPolicyStatus", gaps)
+            gaps.append(read_gap("s3", "GetBucketPolicyStatus", policy_status))
         else:
             evidence.append("no bucket policy")
     else:
@@ -111,7 +107,7 @@ def public_access(
     if isinstance(ownership, Failure):
         acls_disabled = False if ownership.code in _NOT_SET else None
         if acls_disabled is None:
-            _gap(ownership, "GetBucketOwnershipControls", gaps)
+            gaps.append(read_gap("s3", "GetBucketOwnershipControls", ownership))
     else:
         rules = ownership.get("OwnershipControls", {}).get("Rules", [])
         settings = [r.get("ObjectOwnership") for r in rules]
@@ -121,7 +117,7 @@ def public_access(
     acl_public: bool | None
     if isinstance(acl, Failure):
         acl_public = None
-        _gap(acl, "GetBucketAcl", gaps)
+        gaps.append(read_gap("s3", "GetBucketAcl", acl))
     else:
         public_grants = [
             f"ACL grants {g.get('Permission')} to {_PUBLIC_GROUPS[g['Grantee']['URI']]}"
