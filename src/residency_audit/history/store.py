@@ -10,6 +10,7 @@ that ``--new-only``, ``history diff`` and the next scan's states all ignore.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from collections.abc import Set as AbstractSet
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -225,7 +226,7 @@ class HistoryStore:
                 conn, pending.result, pending.suppressions, pending.now
             )
             tracks, known = tuple(outcome.tracks.values()), frozenset(now_tracks)
-        self._save_tracks(conn, tracks, set(known), pending.digests)
+        self._save_tracks(conn, tracks, known, pending.digests)
         conn.execute(
             update(ScanRow)
             .where(ScanRow.id == scan_id)
@@ -359,7 +360,11 @@ class HistoryStore:
         insert_many(conn, ScanSuppression, rows)
 
     def _save_tracks(
-        self, conn: Connection, tracks: Iterable[Track], known: set[str], digests: dict[str, str]
+        self,
+        conn: Connection,
+        tracks: Iterable[Track],
+        known: AbstractSet[str],
+        digests: dict[str, str],
     ) -> None:
         documents = DocumentBatch()
 
