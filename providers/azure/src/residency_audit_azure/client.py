@@ -53,7 +53,7 @@ class AzureApiError(Exception):
         # connection string (AccountKey=) or a bearer token must not survive even in part
         self.code = mask_secrets(code) if code else code
         self.message = mask_secrets(message)[:_MAX_MESSAGE]
-        super().__init__(f"{operation}: {code or status or 'error'}: {self.message}")
+        super().__init__(f"{operation}: {self.code or status or 'error'}: {self.message}")
 
 
 class ListingInterrupted(AzureApiError):
