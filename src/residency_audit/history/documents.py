@@ -13,10 +13,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
-from sqlalchemy import Connection, delete, select
+from sqlalchemy import Connection, Row, delete, select
+from sqlalchemy.orm import InstrumentedAttribute
 
 from ..model import Finding
 from .models import FindingHistory, JsonDocument, ScanBucket, ScanFinding
@@ -57,12 +58,7 @@ class DocumentBatch:
 
     def save(self, conn: Connection) -> None:
         wanted = sorted(self._pending)
-        stored: set[str] = set()
-        for i in range(0, len(wanted), CHUNK):
-            query = select(JsonDocument.digest).where(
-                JsonDocument.digest.in_(wanted[i : i + CHUNK])
-            )
-            stored.update(conn.scalars(query))
+        stored = {r.digest for r in _stored(conn, wanted, JsonDocument.digest)}
         rows = (
             {"digest": k, "data": json.loads(self._pending[k])} for k in wanted if k not in stored
         )
@@ -71,14 +67,18 @@ class DocumentBatch:
 
 
 def load_documents(conn: Connection, digests: Iterable[str]) -> dict[str, dict[str, Any]]:
+    rows = _stored(conn, digests, JsonDocument.digest, JsonDocument.data)
+    return {r.digest: r.data for r in rows}
+
+
+def _stored(
+    conn: Connection, digests: Iterable[str], *columns: InstrumentedAttribute[Any]
+) -> Iterator[Row[Any]]:
+    """``columns`` of the stored documents among ``digests``, a chunk of digests per query."""
     wanted = sorted(set(digests))
-    found: dict[str, dict[str, Any]] = {}
     for i in range(0, len(wanted), CHUNK):
-        query = select(JsonDocument.digest, JsonDocument.data).where(
-            JsonDocument.digest.in_(wanted[i : i + CHUNK])
-        )
-        found.update({key: data for key, data in conn.execute(query)})
-    return found
+        chunk = wanted[i : i + CHUNK]
+        yield from conn.execute(select(*columns).where(JsonDocument.digest.in_(chunk)))
 
 
 def drop_unreferenced(conn: Connection) -> None:
