@@ -13,9 +13,9 @@ import stat
 import tempfile
 from pathlib import Path
 
-__all__ = ["atomic_write_bytes", "atomic_write_text", "fsync_directory"]
+__all__ = ["NEW_FILE_MODE", "atomic_write_bytes", "atomic_write_text", "fsync_directory"]
 
-_NEW_FILE_MODE = 0o644  # reports are meant to be read by the compliance team, like any output file
+NEW_FILE_MODE = 0o644  # reports are meant to be read by the compliance team, like any output file
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
@@ -25,7 +25,7 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
     try:
         mode = stat.S_IMODE(path.stat().st_mode)
     except FileNotFoundError:
-        mode = _NEW_FILE_MODE
+        mode = NEW_FILE_MODE
     fd, tmp_name = tempfile.mkstemp(dir=directory, prefix=f".{path.name}.", suffix=".tmp")
     tmp = Path(tmp_name)
     try:

@@ -32,7 +32,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from ..errors import InputError
-from .atomic import fsync_directory
+from .atomic import NEW_FILE_MODE, fsync_directory
 
 __all__ = ["SETS_DIR", "ReportSet", "prepare_output_dir"]
 
@@ -40,7 +40,6 @@ SETS_DIR = ".report-sets"
 _CURRENT = "current"
 _OWNED = re.compile(r"^(?:set|current\.new)-(?P<pid>\d+)-[0-9a-f]+$")
 _SPARE_LINK = re.compile(r"^(?P<pid>\d+)-[0-9a-f]+\.tmp$")
-_FILE_MODE = 0o644  # reports are meant to be read by the compliance team, like any output file
 
 
 def prepare_output_dir(output_dir: Path, report_names: Iterable[str]) -> Path:
@@ -104,7 +103,7 @@ class ReportSet:
             handle.write(content)
             handle.flush()
             os.fsync(handle.fileno())
-        os.chmod(path, _FILE_MODE)
+        os.chmod(path, NEW_FILE_MODE)
         self._names.append(name)
 
     def deliver(self) -> list[Path]:
