@@ -83,7 +83,7 @@ class ReportSet:
         self.output_dir = Path(output_dir)
         self._sets = self.output_dir / SETS_DIR
         self._sets.mkdir(parents=True, exist_ok=True)
-        self.name = f"set-{os.getpid()}-{secrets.token_hex(4)}"
+        self.name = f"set-{_owned_tag()}"
         self.directory = self._sets / self.name
         self.directory.mkdir()
         self._names: list[str] = []
@@ -126,6 +126,12 @@ class ReportSet:
         return [self.output_dir / name for name in self._names]
 
 
+def _owned_tag() -> str:
+    """``<pid>-<random>``: names what this process writes, so a later run knows when its
+    writer is gone (``_OWNED``, ``_SPARE_LINK``)."""
+    return f"{os.getpid()}-{secrets.token_hex(4)}"
+
+
 def _link_target(name: str) -> str:
     return f"{SETS_DIR}/{_CURRENT}/{name}"  # relative: the output directory can be moved
 
@@ -138,7 +144,7 @@ def _ensure_link(output_dir: Path, name: str) -> None:
     path = output_dir / name
     if path.is_symlink() and _is_report_link(path):
         return
-    spare = output_dir / f".{name}.link-{os.getpid()}-{secrets.token_hex(4)}.tmp"
+    spare = output_dir / f".{name}.link-{_owned_tag()}.tmp"
     os.symlink(_link_target(name), spare)
     os.replace(spare, path)  # atomic, also over a plain file of an older version
 
@@ -151,7 +157,7 @@ def _current_target(sets: Path) -> str | None:
 
 
 def _point_current_at(sets: Path, set_name: str) -> None:
-    spare = sets / f"current.new-{os.getpid()}-{secrets.token_hex(4)}"
+    spare = sets / f"current.new-{_owned_tag()}"
     os.symlink(set_name, spare)
     os.replace(spare, sets / _CURRENT)
     fsync_directory(sets)
@@ -212,7 +218,7 @@ def _adopt_plain_files(output_dir: Path, names: frozenset[str]) -> None:
         return
     target = _current_target(sets)
     if target is None:
-        target = f"set-{os.getpid()}-{secrets.token_hex(4)}"
+        target = f"set-{_owned_tag()}"
         (sets / target).mkdir()
     for name in plain:
         adopted = sets / target / name
