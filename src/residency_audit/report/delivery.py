@@ -152,7 +152,7 @@ def _ensure_link(output_dir: Path, name: str) -> None:
 def _current_target(sets: Path) -> str | None:
     try:
         return os.readlink(sets / _CURRENT)
-    except (FileNotFoundError, OSError):
+    except OSError:  # none yet (FileNotFoundError), or not a link
         return None
 
 
