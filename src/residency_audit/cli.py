@@ -217,7 +217,6 @@ def scan(
     if (new_only or tickets_mode) and not history:
         raise InputError("--new-only and tickets need a scan history (drop --no-history)")
     supp = _load_suppressions(supp_path)
-    formats = config.output.formats
     _prepare_output(out_dir)  # before collection: a bad directory costs nothing
     with progress_display(enabled=not quiet) as progress:
         result = run_scan(config, progress=progress, profile=chosen, providers=providers)
@@ -232,7 +231,7 @@ def scan(
         from .history import apply_suppressions
 
         result = apply_suppressions(result, supp)
-    written = _write(result, out_dir, lang or config.output.lang, formats)
+    written = _write(result, out_dir, lang or config.output.lang, config.output.formats)
     if pending is not None and history is not None:
         # only now, with the reports swapped in, may the history count them as shown
         history_failed = _mark_delivered(history, pending) or history_failed
@@ -368,10 +367,9 @@ def evaluate(
         from datetime import UTC, datetime
 
         settings = EvaluationSettings(today=datetime.now(UTC).date())
-    formats = ("json", "csv", "html")
     _prepare_output(output)
     result = evaluate_inventory(inv, chosen, settings)
-    written = _write(result, output, lang, formats)
+    written = _write(result, output, lang, ("json", "csv", "html"))
     if not quiet:
         click.echo(_summary_line(result, written), err=True)
     sys.exit(_exit_code(result, Severity(fail_on)))
