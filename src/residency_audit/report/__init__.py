@@ -59,9 +59,14 @@ OUTPUT_FILES: dict[str, tuple[tuple[str, _Renderer], ...]] = {
 }
 
 
+def _outputs(formats: Collection[str]) -> list[tuple[str, _Renderer]]:
+    """(file name, renderer) of the given formats, in writing order."""
+    return [output for fmt in FORMATS if fmt in formats for output in OUTPUT_FILES[fmt]]
+
+
 def report_names(formats: Collection[str]) -> list[str]:
     """The file names the given formats write, in writing order."""
-    return [name for fmt in FORMATS if fmt in formats for name, _ in OUTPUT_FILES[fmt]]
+    return [name for name, _ in _outputs(formats)]
 
 
 def write_reports(
@@ -83,8 +88,6 @@ def write_reports(
         raise ValueError(f"unknown report format(s) {unknown}; choose from {FORMATS}")
     output_dir = prepare_output_dir(Path(output_dir), report_names(FORMATS))
     with ReportSet(output_dir) as staged:
-        for fmt in FORMATS:
-            if fmt in formats:
-                for name, render in OUTPUT_FILES[fmt]:
-                    staged.add(name, render(result, lang))
+        for name, render in _outputs(formats):
+            staged.add(name, render(result, lang))
         return staged.deliver()
