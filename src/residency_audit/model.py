@@ -34,6 +34,7 @@ __all__ = [
     "Hidden",
     "Inventory",
     "Location",
+    "Namespace",
     "PublicAccess",
     "PublicVerdict",
     "Role",
@@ -57,6 +58,14 @@ class Role(StrEnum):
     GEO_SECONDARY = "geo-secondary"  # provider-managed geo-redundant secondary
     MULTI_REGION_MEMBER = "multi-region-member"  # dual-/multi-region member
     KEY = "key"  # where the encryption key lives
+
+
+class Namespace(StrEnum):
+    """Which of a provider's location namespaces a code belongs to (docs/catalog.md)."""
+
+    REGION = "region"  # storage regions, GCS dual-/multi-regions, and zones of a region
+    KMS = "kms"  # Cloud KMS key locations: their own names (global, nam-eur-asia1, eur5 ...)
+    EDGE_ZONE = "edge-zone"  # Azure Edge Zones (an account's extendedLocation)
 
 
 class Certainty(StrEnum):
@@ -96,6 +105,7 @@ class CountryResolution(_Frozen):
     source: str = ""
     note: str = ""
     note_ja: str = ""  # the same note for Japanese reports (plugin and API texts stay as given)
+    unmapped: bool = False  # True where the code is not in the catalog at all (coverage names it)
 
     @property
     def known(self) -> bool:
@@ -108,6 +118,7 @@ class Location(_Frozen):
     role: Role
     provider: str  # whose region catalog names this region (aws / gcp / azure)
     region: str | None  # the provider's location code; None = could not be determined
+    namespace: Namespace = Namespace.REGION  # which catalog namespace ``region`` is a code of
     mechanism: str  # what put the copy there, e.g. "s3-replication", "aws-backup-copy", "grs"
     target: str | None = None  # destination bucket / vault / account / key id, where known
     certainty: Certainty = Certainty.CONFIRMED

@@ -4,6 +4,11 @@ The data ships inside the package (``catalog/data/*.csv``), copied from the proj
 each row's ``source``. Resolution never guesses: an unmapped code, a row without a country, a GCS
 configurable dual-region placeholder and the Cloud KMS ``global`` location all resolve to UNKNOWN
 (no countries) with a note saying why.
+
+Codes live in namespaces (``model.Namespace``): ``region`` (storage regions, GCS dual- and
+multi-regions; a GCS zone such as ``us-central1-a`` resolves to its region), ``kms`` (Cloud KMS
+locations: their own multi-region names, plus every single region of the provider) and
+``edge-zone`` (Azure Edge Zones).
 """
 
 from __future__ import annotations
@@ -16,11 +21,15 @@ from collections.abc import Iterable, Mapping
 from importlib import resources
 
 from residency_audit.catalog.entries import AzurePair, RegionEntry, normalise_code
-from residency_audit.model import Certainty, CountryResolution, Inventory, Location
+from residency_audit.model import Certainty, CountryResolution, Inventory, Location, Namespace
 
 __all__ = ["Catalog", "CatalogDataError", "iso_countries", "load_catalog"]
 
 _ISO2 = re.compile(r"^[A-Z]{2}$")
+# A GCS zonal location (Rapid buckets, locationType "zone"): the region and a one-letter zone.
+_GCP_ZONE = re.compile(r"^(?P<region>[a-z]+-[a-z]+\d+)-(?P<zone>[a-z])$")
+_NAMESPACES = frozenset(n.value for n in Namespace)
+_Key = tuple[str, str, str]  # (provider, namespace, normalised code)
 
 
 class CatalogDataError(ValueError):
@@ -37,27 +46,29 @@ class Catalog:
         countries: Mapping[str, str] | None = None,
     ) -> None:
         self._entries: list[RegionEntry] = list(entries)
-        self._by_key: dict[tuple[str, str], RegionEntry] = {}
+        self._by_key: dict[_Key, RegionEntry] = {}
         for e in self._entries:
             _check_entry(e, countries)
-            key = (e.provider, normalise_code(e.provider, e.code))
+            key = _key(e.provider, e.code, e.namespace)
             if key in self._by_key:
-                raise CatalogDataError(f"duplicate catalog code {e.provider}:{e.code}")
+                raise CatalogDataError(
+                    f"duplicate catalog code {e.provider}:{e.code} in namespace {e.namespace}"
+                )
             self._by_key[key] = e
         # Azure APIs and users also give display names ("East Asia"); index them too.
         for e in self._entries:
             if e.provider == "azure" and e.display_name:
-                self._by_key.setdefault(("azure", normalise_code("azure", e.display_name)), e)
+                self._by_key.setdefault(_key("azure", e.display_name, e.namespace), e)
         for e in self._entries:
             for m in e.members:
-                if (e.provider, normalise_code(e.provider, m)) not in self._by_key:
+                if _key(e.provider, m, Namespace.REGION) not in self._by_key:
                     raise CatalogDataError(
                         f"{e.provider}:{e.code}: member {m} is not in the catalog"
                     )
         self._pairs: dict[str, AzurePair] = {}
         for p in pairs:
             for code in (p.region, p.secondary):
-                if code and ("azure", normalise_code("azure", code)) not in self._by_key:
+                if code and _key("azure", code, Namespace.REGION) not in self._by_key:
                     raise CatalogDataError(f"azure pair {p.region}: {code} is not in the catalog")
             if not p.source:
                 raise CatalogDataError(f"azure pair {p.region}: no source")
@@ -65,11 +76,39 @@ class Catalog:
 
     # -- lookup -----------------------------------------------------------------------------
 
-    def lookup(self, provider: str, code: str) -> RegionEntry | None:
-        """The entry for a provider's location string, or None when the code is unmapped."""
-        return self._by_key.get((provider.lower(), normalise_code(provider.lower(), code)))
+    def lookup(
+        self, provider: str, code: str, namespace: str = Namespace.REGION
+    ) -> RegionEntry | None:
+        """The entry for a provider's location string, or None when the code is unmapped.
 
-    def entries(self, provider: str | None = None, country: str | None = None) -> list[RegionEntry]:
+        In the ``kms`` namespace a single region of the provider (``asia-northeast1``) is found
+        among the regions; multi-region names (``asia``, ``nam4``) only among the KMS rows, which
+        are not the GCS dual-region rows of the same spelling. A GCS zone resolves through
+        :meth:`zone_region`, not here.
+        """
+        entry = self._by_key.get(_key(provider, code, namespace))
+        if entry is None and namespace == Namespace.KMS:
+            region = self._by_key.get(_key(provider, code, Namespace.REGION))
+            if region is not None and region.location_type == "region":
+                return region
+        return entry
+
+    def zone_region(self, provider: str, code: str) -> RegionEntry | None:
+        """The region entry of a GCS zonal location (``us-central1-a``); None otherwise."""
+        if provider.lower() != "gcp":
+            return None
+        m = _GCP_ZONE.match(normalise_code("gcp", code))
+        if m is None:
+            return None
+        region = self._by_key.get(_key("gcp", m["region"], Namespace.REGION))
+        return region if region is not None and region.location_type == "region" else None
+
+    def entries(
+        self,
+        provider: str | None = None,
+        country: str | None = None,
+        namespace: str | None = None,
+    ) -> list[RegionEntry]:
         """Entries in catalog order; ``country`` also matches candidate countries."""
         cc = country.upper() if country else None
         return [
@@ -77,6 +116,7 @@ class Catalog:
             for e in self._entries
             if (provider is None or e.provider == provider.lower())
             and (cc is None or cc in e.countries)
+            and (namespace is None or e.namespace == namespace)
         ]
 
     def dual_region_members(self, provider: str, code: str) -> tuple[str, ...]:
@@ -109,23 +149,34 @@ class Catalog:
                 note=reason or "region could not be determined",
                 note_ja=reason or "リージョンを特定できませんでした",
             )
-        entry = self.lookup(location.provider, location.region)
+        namespace = location.namespace
+        entry = self.lookup(location.provider, location.region, namespace)
+        en: list[str | None] = []
+        ja: list[str | None] = []
+        if entry is None and namespace == Namespace.REGION:
+            entry = self.zone_region(location.provider, location.region)
+            if entry is not None:
+                en.append(f"{location.region} is a zone of {entry.code}: the region's country")
+                ja.append(
+                    f"{location.region} は {entry.code} のゾーンです（国・地域はリージョンのもの）"
+                )
         if entry is None:
+            where = "" if namespace == Namespace.REGION else f" in the {namespace} namespace"
+            where_ja = "" if namespace == Namespace.REGION else f"（{namespace} の名前空間）"
             return CountryResolution(
                 certainty=certainty,
+                unmapped=True,
                 note=_join(
                     f"unmapped region code {location.region!r} for provider "
-                    f"{location.provider!r}: not in the catalog, country unknown",
+                    f"{location.provider!r}{where}: not in the catalog, country unknown",
                     reason,
                 ),
                 note_ja=_join(
-                    f"リージョンコード '{location.region}'（{location.provider}）はカタログに"
-                    "ないため、国・地域は不明です",
+                    f"リージョンコード '{location.region}'（{location.provider}）{where_ja}は"
+                    "カタログにないため、国・地域は不明です",
                     reason,
                 ),
             )
-        en: list[str | None] = []
-        ja: list[str | None] = []
         if entry.provider == "aws" and location.region.strip().lower() == "eu":
             en.append("legacy S3 location 'EU' is eu-west-1")
             ja.append("S3 の旧ロケーション 'EU' は eu-west-1 です")
@@ -184,12 +235,19 @@ class Catalog:
         return inventory.model_copy(update={"buckets": buckets})
 
 
+def _key(provider: str, code: str, namespace: str) -> _Key:
+    p = provider.lower()
+    return (p, str(namespace), normalise_code(p, code))
+
+
 def _join(*parts: str | None) -> str:
     return "; ".join(p for p in parts if p)
 
 
 def _check_entry(e: RegionEntry, countries: Mapping[str, str] | None) -> None:
     where = f"{e.provider}:{e.code}"
+    if e.namespace not in _NAMESPACES:
+        raise CatalogDataError(f"{where}: unknown namespace {e.namespace!r}")
     if not e.source.strip():
         raise CatalogDataError(f"{where}: no source")
     for cc in e.countries:
@@ -239,6 +297,7 @@ def load_catalog() -> Catalog:
             notes=r["notes"],
             source=r["source"],
             unverified=r["unverified"].strip(),
+            namespace=(r.get("namespace") or "").strip() or Namespace.REGION.value,
         )
         for r in _read_csv("regions.csv")
     ]
