@@ -138,9 +138,13 @@ def _summary_line(result: ScanResult, written: Sequence[Path]) -> str:
             + ([f"{unverified} finding{'s' * (unverified > 1)} UNVERIFIED"] if unverified else [])
         )
     where = written[0].parent if written else "-"
+    # a region newer than the shipped catalog: its copies are UNKNOWN, and the admin should know why
+    unmapped = ", ".join(f"{u.provider}:{u.code}" for u in cov.unmapped_codes)
     return (
         f"{cov.buckets} buckets in {cov.scopes_total} scopes ({status}); "
-        f"{len(result.findings)} findings: {by_sev}; reports in {where}"
+        f"{len(result.findings)} findings: {by_sev}; "
+        + (f"location codes not in the catalog: {unmapped}; " if unmapped else "")
+        + f"reports in {where}"
     )
 
 

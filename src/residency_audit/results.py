@@ -15,13 +15,24 @@ from .model import Finding, Inventory
 from .profiles.model import Weakening
 from .rules.settings import Attestation
 
-__all__ = ["FINDINGS_SCHEMA", "Coverage", "ProfileRef", "ScanMeta", "ScanResult"]
+__all__ = ["FINDINGS_SCHEMA", "Coverage", "ProfileRef", "ScanMeta", "ScanResult", "UnmappedCode"]
 
 FINDINGS_SCHEMA = "residency-audit/findings/v1"
 
 
 class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class UnmappedCode(_Frozen):
+    """A location code the catalog does not know (a region newer than the shipped catalog, say),
+    and where the scan saw it: its locations resolve to UNKNOWN, and this names the code."""
+
+    provider: str
+    namespace: str
+    code: str
+    locations: int  # how many locations carry the code
+    seen_at: tuple[str, ...]  # the first few, "bucket uid (role)"
 
 
 class Coverage(_Frozen):
@@ -36,6 +47,7 @@ class Coverage(_Frozen):
     locations_unverified: int  # resolved from a catalog row marked UNVERIFIED
     unclassified_buckets: int
     complete: bool
+    unmapped_codes: tuple[UnmappedCode, ...] = ()
 
 
 class ProfileRef(_Frozen):

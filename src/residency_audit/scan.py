@@ -36,7 +36,7 @@ from .plugins import Provider, Scope, load_provider_class
 from .profiles import load_profile
 from .profiles.model import Profile, Tier
 from .redact import mask_secrets
-from .results import Coverage, ProfileRef, ScanMeta, ScanResult
+from .results import Coverage, ProfileRef, ScanMeta, ScanResult, UnmappedCode
 from .rules import EvaluationSettings, apply_classification, evaluate
 
 __all__ = [
@@ -207,6 +207,29 @@ def collect(
     )
 
 
+_SEEN_AT_MAX = 5
+
+
+def _unmapped_codes(inventory: Inventory) -> tuple[UnmappedCode, ...]:
+    """Every code the catalog does not know, with the count and the first places it was seen."""
+    seen: dict[tuple[str, str, str], list[str]] = {}
+    for b in inventory.buckets:
+        for loc in b.locations:
+            if loc.region is not None and loc.resolution is not None and loc.resolution.unmapped:
+                key = (loc.provider, loc.namespace.value, loc.region)
+                seen.setdefault(key, []).append(f"{b.uid} ({loc.role.value})")
+    return tuple(
+        UnmappedCode(
+            provider=provider,
+            namespace=namespace,
+            code=code,
+            locations=len(where),
+            seen_at=tuple(where[:_SEEN_AT_MAX]),
+        )
+        for (provider, namespace, code), where in sorted(seen.items())
+    )
+
+
 def _coverage(inventory: Inventory) -> Coverage:
     scopes = inventory.scopes
     locations = [loc for b in inventory.buckets for loc in b.locations]
@@ -228,6 +251,7 @@ def _coverage(inventory: Inventory) -> Coverage:
             for b in inventory.buckets
         ),
         complete=inventory.complete,
+        unmapped_codes=_unmapped_codes(inventory),
     )
 
 

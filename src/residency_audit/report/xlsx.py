@@ -103,6 +103,10 @@ def _summary(result: ScanResult, t: Labels) -> pd.DataFrame:
         [t("coverage.locations"), cov.locations],
         [t("coverage.locations_unknown_long"), cov.locations_unknown],
         [t("coverage.locations_unverified_long"), cov.locations_unverified],
+        [
+            t("coverage.unmapped_codes_heading"),
+            ", ".join(f"{u.provider}:{u.code}" for u in cov.unmapped_codes) or t("none"),
+        ],
         [t("coverage.unclassified"), cov.unclassified_buckets],
     ]
     rows += [
