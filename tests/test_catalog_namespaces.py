@@ -1,0 +1,119 @@
+"""Location codes live in namespaces: a Cloud KMS location is not the GCS location of the same
+spelling, a GCS zone is its region, an Azure Edge Zone is its own code. Built on small hand-made
+catalogs so the rules are proved apart from the shipped data (tests/test_catalog_data.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+from residency_audit.catalog import Catalog, CatalogDataError, RegionEntry
+from residency_audit.model import Certainty, Location, Namespace, Role
+
+
+def _row(code: str, countries: str, *, namespace: str = "region", **kw: object) -> RegionEntry:
+    fields: dict[str, object] = {
+        "provider": "gcp",
+        "code": code,
+        "display_name": "",
+        "city": "",
+        "countries": tuple(countries.split(";")) if countries else (),
+        "cloud": "gcp",
+        "location_type": "region",
+        "members": (),
+        "candidates": False,
+        "verified": True,
+        "notes": "",
+        "source": "test",
+        "namespace": namespace,
+    }
+    fields.update(kw)
+    return RegionEntry(**fields)  # type: ignore[arg-type]
+
+
+CATALOG = Catalog(
+    [
+        _row("us-central1", "US"),
+        _row("europe-west4", "NL"),
+        _row("asia-east1", "TW"),
+        _row("NAM4", "US", location_type="dual-region"),
+        _row("nam-eur-asia1", "US;NL;TW", namespace="kms", location_type="multi-region"),
+        _row("global", "US;NL;TW", namespace="kms", location_type="global", candidates=True),
+    ]
+)
+
+
+def _resolve(code: str, namespace: Namespace = Namespace.REGION, role: Role = Role.KEY) -> Location:
+    loc = Location(role=role, provider="gcp", region=code, namespace=namespace, mechanism="m")
+    return loc.model_copy(update={"resolution": CATALOG.resolve(loc)})
+
+
+def test_a_kms_location_resolves_from_its_own_namespace() -> None:
+    res = _resolve("nam-eur-asia1", Namespace.KMS).resolution
+    assert res is not None and res.countries == ("US", "NL", "TW")
+    # the same spelling in the storage namespace is not a KMS location
+    unmapped = _resolve("nam-eur-asia1").resolution
+    assert unmapped is not None and unmapped.countries == () and unmapped.unmapped
+
+
+def test_kms_global_is_possible_over_every_candidate() -> None:
+    res = _resolve("global", Namespace.KMS).resolution
+    assert res is not None
+    assert res.countries == ("US", "NL", "TW") and res.certainty is Certainty.POSSIBLE
+
+
+def test_a_single_region_is_a_kms_location_too_but_a_gcs_dual_region_is_not() -> None:
+    single = _resolve("us-central1", Namespace.KMS).resolution
+    assert single is not None and single.countries == ("US",)
+    dual = _resolve("nam4", Namespace.KMS).resolution
+    assert dual is not None and dual.countries == () and dual.unmapped
+    assert "kms namespace" in dual.note
+
+
+def test_a_gcs_zone_resolves_to_its_region_and_says_so() -> None:
+    res = _resolve("us-central1-a", role=Role.PRIMARY).resolution
+    assert res is not None and res.countries == ("US",) and not res.unmapped
+    assert "zone of us-central1" in res.note and "us-central1" in res.note_ja
+    # a zone of a region the catalog lacks, and a zone-like code of no region, stay unknown
+    for code in ("us-central9-a", "us-central1-ab"):
+        res = _resolve(code, role=Role.PRIMARY).resolution
+        assert res is not None and res.countries == () and res.unmapped, code
+
+
+def test_an_edge_zone_code_is_found_only_in_its_namespace() -> None:
+    cat = Catalog(
+        [
+            _row("westus", "US", provider="azure"),
+            _row(
+                "losangeles",
+                "US",
+                provider="azure",
+                namespace="edge-zone",
+                location_type="edge-zone",
+            ),
+        ]
+    )
+    loc = Location(role=Role.PRIMARY, provider="azure", region="losangeles", mechanism="m")
+    assert cat.resolve(loc).unmapped
+    edge = loc.model_copy(update={"namespace": Namespace.EDGE_ZONE})
+    assert cat.resolve(edge).countries == ("US",)
+
+
+def test_the_same_code_may_appear_once_per_namespace_only() -> None:
+    Catalog([_row("asia", "JP"), _row("asia", "JP", namespace="kms")])
+    with pytest.raises(CatalogDataError, match="duplicate catalog code gcp:ASIA in namespace kms"):
+        Catalog([_row("asia", "JP", namespace="kms"), _row("ASIA", "JP", namespace="kms")])
+    with pytest.raises(CatalogDataError, match="unknown namespace"):
+        Catalog([_row("asia", "JP", namespace="keys")])
+
+
+def test_inventories_written_before_namespaces_load_as_storage_regions() -> None:
+    loc = Location.model_validate(
+        {"role": "primary", "provider": "gcp", "region": "us-central1", "mechanism": "m"}
+    )
+    assert loc.namespace is Namespace.REGION
+    assert (
+        Location.model_validate_json(
+            loc.model_copy(update={"namespace": Namespace.KMS}).model_dump_json()
+        ).namespace
+        is Namespace.KMS
+    )
