@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from residency_audit.model import Certainty, EncryptionTier, PublicVerdict, Role
+from residency_audit.model import Certainty, EncryptionTier, Hidden, PublicVerdict, Role
 from residency_audit_aws import normalize as nz
 from residency_audit_aws.backup import Match, selection_matches
 from residency_audit_aws.normalize import DestinationRegion, Failure
@@ -106,6 +106,55 @@ def test_unreadable_encryption_is_unknown_never_none() -> None:
     enc, _, gaps = nz.encryption(Failure("AccessDenied"), None, "us-east-1")
     assert enc.tier is EncryptionTier.UNKNOWN
     assert gaps[0].error_code == "AccessDenied"
+
+
+@pytest.mark.parametrize(
+    "response",
+    [
+        Failure("ServerSideEncryptionConfigurationNotFoundError"),
+        # a configuration whose rule has no default (BucketKeyEnabled only)
+        {"ServerSideEncryptionConfiguration": {"Rules": [{"BucketKeyEnabled": True}]}},
+    ],
+)
+def test_no_default_encryption_is_sse_s3_for_new_objects_not_none(
+    response: nz.Read,
+) -> None:
+    enc, locations, gaps = nz.encryption(response, None, "ap-northeast-1")
+    assert enc.tier is EncryptionTier.PROVIDER_MANAGED
+    assert enc.detail is not None
+    assert "2023-01-05" in enc.detail and "may be unencrypted" in enc.detail
+    assert (locations, gaps) == ([], [])
+
+
+@pytest.mark.parametrize(
+    ("algorithm", "label"), [("aws:fsx", "SSE-FSX"), ("aws:backup", "AWS Backup")]
+)
+def test_service_encryption_is_named_with_no_invented_key_location(
+    algorithm: str, label: str
+) -> None:
+    enc, locations, gaps = nz.encryption(_sse(algorithm), None, "eu-west-1")
+    assert enc.tier is EncryptionTier.PROVIDER_MANAGED
+    assert enc.detail is not None and enc.detail.startswith(f"{label} ({algorithm})")
+    assert "KMS" not in enc.detail.split(":")[0]  # not reported as SSE-KMS
+    assert locations == []  # no aws/s3 key made up in the bucket's region
+    [gap] = gaps
+    assert gap.hides == (Hidden.KEY,) and "does not say where" in gap.reason
+
+
+def test_service_encryption_key_named_by_arn_is_a_key_location() -> None:
+    _, locations, gaps = nz.encryption(_sse("aws:fsx", KEY), None, "ap-northeast-1")
+    assert [(loc.role, loc.region, loc.target) for loc in locations] == [
+        (Role.KEY, "eu-west-1", KEY)
+    ]
+    assert gaps == []
+
+
+def test_unknown_algorithm_is_unknown_with_a_gap_naming_it() -> None:
+    enc, locations, gaps = nz.encryption(_sse("aws:quantum"), None, "eu-west-1")
+    assert enc.tier is EncryptionTier.UNKNOWN
+    assert locations == []
+    [gap] = gaps
+    assert gap.hides == (Hidden.KEY,) and "aws:quantum" in gap.reason
 
 
 def test_replication_rules_become_replicas_with_region_or_reason() -> None:

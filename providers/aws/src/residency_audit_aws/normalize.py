@@ -12,10 +12,11 @@ from typing import Any
 
 from residency_audit.model import Certainty, Encryption, EncryptionTier, Gap, Location, Role
 
-from .reads import read_gap
+from .reads import READS, read_gap
 
 __all__ = [
     "PROVIDER",
+    "SSE_S3_BY_DEFAULT",
     "DestinationRegion",
     "Failure",
     "Read",
@@ -143,6 +144,51 @@ def key_locations(
     return locations
 
 
+# S3 has applied SSE-S3 to every new object since 2023-01-05, so a bucket without a default
+# encryption configuration still encrypts what is written now; objects written before that date
+# were stored as they were uploaded. ("Starting January 5, 2023, all new object uploads to Amazon
+# S3 are automatically encrypted": https://docs.aws.amazon.com/AmazonS3/latest/userguide/
+# UsingServerSideEncryption.html, and its Default encryption FAQ, default-encryption-faq.html)
+SSE_S3_BY_DEFAULT = (
+    "SSE-S3 (applied by S3 to new objects since 2023-01-05); objects written before "
+    "2023-01-05 may be unencrypted"
+)
+# What each SSEAlgorithm of the service model (botocore s3 service-2.json, enum
+# ServerSideEncryption) means, for the values that are not KMS. aws:fsx: S3 access points attached
+# to an Amazon FSx file system, which FSx always encrypts at rest with the file system's KMS key
+# (FSx for OpenZFS user guide, "Server-side encryption with Amazon FSx (SSE-FSX)"). aws:backup:
+# data held by AWS Backup, encrypted with the backup vault's KMS key (AWS Backup developer guide,
+# "Encryption for backups in AWS Backup"). Neither response names the key.
+_SERVICE_ENCRYPTION = {
+    "aws:fsx": ("SSE-FSX", "Amazon FSx encrypts the file system at rest with its KMS key"),
+    "aws:backup": ("AWS Backup", "AWS Backup encrypts with the backup vault's KMS key"),
+}
+_KMS = {"aws:kms": "SSE-KMS", "aws:kms:dsse": "DSSE-KMS"}
+
+
+def _service_encryption(
+    algorithm: str, key_id: str | None
+) -> tuple[Encryption, list[Location], list[Gap]]:
+    """aws:fsx / aws:backup: encrypted by that service; a key location only where named."""
+    label, meaning = _SERVICE_ENCRYPTION[algorithm]
+    enc = Encryption(
+        tier=EncryptionTier.PROVIDER_MANAGED,
+        key_id=key_id,
+        detail=f"{label} ({algorithm}): {meaning}",
+    )
+    region = arn_region(key_id) if key_id else None
+    if region and key_id:
+        loc = Location(
+            role=Role.KEY, provider=PROVIDER, region=region, mechanism=algorithm, target=key_id
+        )
+        return enc, [loc], []
+    reason = (
+        f"SSEAlgorithm {algorithm}: the response does not say where the {label} key is held, "
+        "nor whether it is customer-managed"
+    )
+    return enc, [], [READS["s3", "GetBucketEncryption"].gap(reason)]
+
+
 def encryption(
     response: Read,
     key: Read | None,
@@ -155,18 +201,29 @@ def encryption(
     if isinstance(response, Failure):
         if response.code == "ServerSideEncryptionConfigurationNotFoundError":
             return (
-                Encryption(tier=EncryptionTier.NONE, detail="no default encryption configured"),
+                Encryption(tier=EncryptionTier.PROVIDER_MANAGED, detail=SSE_S3_BY_DEFAULT),
                 [],
                 [],
             )
         gap = read_gap("s3", "GetBucketEncryption", response)
         return Encryption(tier=EncryptionTier.UNKNOWN), [], [gap]
     algorithm, key_id = encryption_rule(response)
-    if algorithm is None:
-        return Encryption(tier=EncryptionTier.NONE, detail="no default encryption rule"), [], []
+    if algorithm is None:  # a configuration without a default rule (e.g. BucketKeyEnabled only)
+        return Encryption(tier=EncryptionTier.PROVIDER_MANAGED, detail=SSE_S3_BY_DEFAULT), [], []
     if algorithm == "AES256":
         return Encryption(tier=EncryptionTier.PROVIDER_MANAGED, detail="SSE-S3"), [], []
-    label = "DSSE-KMS" if algorithm == "aws:kms:dsse" else "SSE-KMS"
+    if algorithm in _SERVICE_ENCRYPTION:
+        return _service_encryption(algorithm, key_id)
+    if algorithm not in _KMS:
+        gap = READS["s3", "GetBucketEncryption"].gap(
+            f"SSEAlgorithm {algorithm!r} is not one S3 documents: encryption and key unknown"
+        )
+        return (
+            Encryption(tier=EncryptionTier.UNKNOWN, detail=f"SSEAlgorithm {algorithm}"),
+            [],
+            [gap],
+        )
+    label = _KMS[algorithm]
     mechanism = label.lower()
     if not key_id:
         # No key named: S3 uses the AWS managed key aws/s3 in the bucket's region.
