@@ -14,21 +14,24 @@ import functools
 import json
 import logging
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 import click
 
 from . import __version__
-from .errors import InputError
+from .errors import CollectionError, InputError
 from .logs import configure_logging
 from .model import Severity
 from .results import ScanResult
 
 if TYPE_CHECKING:
+    from .catalog.drift import CheckResult, SkippedSource, UnreadSource
+    from .catalog.listing import ListedRegion, RegionListing
     from .config import Config
     from .history import PendingScan, Suppressions
+    from .plugins import Provider
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -380,15 +383,25 @@ def evaluate(
 
 
 @cli.command()
-@click.option("--provider", type=click.Choice(["aws", "gcp", "azure"]), help="Only this provider.")
+@click.option(
+    "--provider",
+    type=click.Choice(["aws", "gcp", "azure"], case_sensitive=False),
+    help="Only this provider.",
+)
 @click.option("--country", help="Only locations in this ISO 3166-1 alpha-2 country.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @_guard
 def regions(provider: str | None, country: str | None, as_json: bool) -> None:
     """List the jurisdiction catalog: every location code, its country and source."""
-    from .catalog import load_catalog
+    from .catalog import iso_countries, load_catalog
 
-    rows = load_catalog().entries(provider=provider, country=country.upper() if country else None)
+    cc = country.strip().upper() if country is not None else None
+    if cc is not None and cc not in iso_countries():
+        # an empty table would read as "no location there"; a typo is not an answer
+        raise InputError(
+            f"--country {country!r} is not an ISO 3166-1 alpha-2 country code (e.g. JP, HK, GB)"
+        )
+    rows = load_catalog().entries(provider=provider, country=cc)
     if as_json:
         click.echo(json.dumps([_entry_dict(r) for r in rows], ensure_ascii=False, indent=2))
         return
@@ -424,6 +437,179 @@ def _entry_dict(entry: Any) -> dict[str, Any]:
     from dataclasses import asdict
 
     return asdict(entry)
+
+
+@cli.group("catalog")
+def catalog_group() -> None:
+    """The jurisdiction catalog: is it in step with the providers' own region lists?"""
+
+
+@catalog_group.command("check")
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Scan config: also compare with each configured provider's live region list.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@_guard
+def catalog_check(config_path: Path | None, as_json: bool) -> None:
+    """Compare the shipped catalog with the installed SDKs' region data and, with --config, the
+    providers' live lists. Exit 0 in step, 1 drift, 3 a source could not be (fully) read."""
+    from .catalog import load_catalog
+    from .catalog.drift import check
+
+    providers: Mapping[str, Provider] = {}
+    if config_path is not None:
+        from .config import load_config
+        from .scan import build_providers
+
+        providers = build_providers(load_config(config_path))  # config errors first: exit 2
+    listings, unread, skipped = _region_listings(providers)
+    result = check(listings, load_catalog(), unread, skipped)
+    if as_json:
+        click.echo(json.dumps(result.as_dict(), ensure_ascii=False, indent=2))
+    else:
+        _print_check(result)
+    sys.exit(EXIT_FINDINGS if result.drift else EXIT_INCOMPLETE if result.incomplete else EXIT_OK)
+
+
+def _region_listings(
+    providers: Mapping[str, Provider],
+) -> tuple[list[RegionListing], list[UnreadSource], list[SkippedSource]]:
+    """Every plugin's installed-SDK listing, then each configured provider's live one. A plugin
+    that fails is a source that could not be read, never a silent omission."""
+    from .catalog.drift import SkippedSource, UnreadSource
+    from .catalog.listing import RegionListing
+    from .plugins import available_providers, load_provider_class
+
+    listings: list[RegionListing] = []
+    unread: list[UnreadSource] = []
+    skipped: list[SkippedSource] = []
+
+    def read(name: str, source: str, hook: Callable[[], Sequence[RegionListing]] | None) -> None:
+        if hook is None:
+            skipped.append(SkippedSource(name, source, "the plugin offers no region listing"))
+            return
+        try:
+            got = list(hook())
+            if not all(isinstance(item, RegionListing) for item in got):
+                raise TypeError("the plugin's region listing is not a sequence of RegionListing")
+            listings.extend(_clean_listing(item) for item in got)
+        except CollectionError as exc:
+            unread.append(UnreadSource(name, source, _api_text(str(exc))))
+        except Exception as exc:  # a plugin bug must not hide the other sources; it is reported
+            log.exception("provider %s failed to list its regions (%s)", name, source)
+            unread.append(UnreadSource(name, source, f"internal error in provider: {exc!r}"))
+
+    for name in available_providers():
+        try:
+            cls: Any = load_provider_class(name)
+        except Exception as exc:  # an installed plugin that does not load is a source unread
+            unread.append(UnreadSource(name, "installed SDK", _api_text(f"not loaded: {exc}")))
+            continue
+        read(name, "installed SDK", getattr(cls, "sdk_region_listings", None))
+    for name, provider in providers.items():
+        read(name, "live", getattr(provider, "live_region_listings", None))
+    return listings, unread, skipped
+
+
+def _api_text(text: str) -> str:
+    from .plaintext import clean_text
+    from .redact import mask_secrets
+
+    return clean_text(mask_secrets(text))
+
+
+def _clean_listing(listing: RegionListing) -> RegionListing:
+    """A listing's text came from an SDK or an API: no control characters reach the terminal."""
+    from dataclasses import replace
+
+    from .plaintext import clean_text
+
+    def region(r: ListedRegion) -> ListedRegion:
+        return replace(
+            r,
+            code=clean_text(r.code),
+            cloud=clean_text(r.cloud),
+            display_name=clean_text(r.display_name),
+            physical_location=clean_text(r.physical_location),
+            paired_region=clean_text(r.paired_region) if r.paired_region else r.paired_region,
+        )
+
+    return replace(
+        listing,
+        source=clean_text(listing.source),
+        regions=tuple(region(r) for r in listing.regions),
+        problems=tuple(_api_text(p) for p in listing.problems),
+    )
+
+
+def _print_check(result: CheckResult) -> None:
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    console = Console(soft_wrap=True, highlight=False)
+    for item in result.listings:
+        kind = "live" if item.live else "installed SDK"
+        status = "DRIFT" if item.drift else "INCOMPLETE" if item.incomplete else "in step"
+        console.print(
+            Text(
+                f"{item.provider} · {item.source} ({kind}): {item.compared} codes listed, {status}"
+            )
+        )
+        rows: list[tuple[str, str, str, str]] = []
+        for n in item.new_regions:
+            said = [n.cloud, n.display_name, n.physical_location]
+            said += [f"pair {n.paired_region}"] if n.paired_region else []
+            rows.append(("new region", n.code, "-", " · ".join(s for s in said if s)))
+        for label, diffs in (
+            ("changed pair", item.changed_pairs),
+            ("changed cloud", item.changed_clouds),
+            ("changed location", item.changed_locations),
+        ):
+            rows += [(label, d.code, d.catalog or "(none)", d.listed or "(none)") for d in diffs]
+        by_cloud: dict[str, list[str]] = {}
+        for nl in item.not_listed:
+            by_cloud.setdefault(nl.cloud, []).append(nl.code)
+        rows += [
+            ("not listed (info)", ", ".join(codes), cloud, "not listed")
+            for cloud, codes in by_cloud.items()
+        ]
+        rows += [("could not read", "-", "-", p) for p in item.problems]
+        if rows:
+            table = Table("change", "code", "catalog", "source says")
+            table.columns[1].overflow = "fold"
+            for row in rows:
+                table.add_row(*(Text(cell) for cell in row))
+            console.print(table)
+    for u in result.unread:
+        console.print(Text(f"could not read: {u.provider} ({u.source}): {u.reason}"))
+    for s in result.skipped:
+        console.print(Text(f"not checked: {s.provider} ({s.source}): {s.reason}"))
+    console.print(Text(_check_summary(result)))
+
+
+def _check_summary(result: CheckResult) -> str:
+    counts = [
+        (sum(len(i.new_regions) for i in result.listings), "new region"),
+        (sum(len(i.changed_pairs) for i in result.listings), "changed pair"),
+        (sum(len(i.changed_clouds) for i in result.listings), "changed cloud"),
+        (sum(len(i.changed_locations) for i in result.listings), "changed location"),
+    ]
+    found = ", ".join(f"{n} {label}{'s' * (n > 1)}" for n, label in counts if n)
+    sources = f"{len(result.listings)} source{'s' * (len(result.listings) != 1)} compared"
+    if result.drift:
+        head = f"catalog DRIFT: {found}"
+    elif result.in_step:
+        head = "catalog in step"
+    elif not result.listings and not result.unread:
+        head = "INCOMPLETE: no installed or configured provider offers a region listing"
+    else:
+        head = "INCOMPLETE: no drift in what could be read"
+    unread = sum(1 for i in result.listings if i.incomplete) + len(result.unread)
+    return f"{head} ({sources}" + (f", {unread} not fully read" if unread else "") + ")"
 
 
 @cli.group()
