@@ -47,6 +47,7 @@ def _azure_listing(catalog: Catalog, cloud: str = "azure") -> RegionListing:
         regions.append(
             ListedRegion(
                 code=e.code,
+                cloud="azure",  # as the plugin says it for every cloud (gives_cloud is False)
                 display_name=e.display_name,
                 physical_location=e.city,
                 paired_region=pair.secondary if pair else None,
@@ -157,6 +158,16 @@ def test_a_public_cloud_subscription_says_nothing_about_the_china_and_government
     catalog = load_catalog()
     item = compare(_without(_azure_listing(catalog), "eastasia"), catalog)
     assert {(n.code, n.cloud) for n in item.not_listed} == {("eastasia", "azure")}
+
+
+def test_a_china_cloud_subscription_is_compared_with_the_china_cloud_rows_only() -> None:
+    catalog = load_catalog()
+    china = _azure_listing(catalog, cloud="azure-china")
+    assert len(china.regions) >= 2
+    gone = china.regions[0].code
+    item = compare(_without(china, gone), catalog)
+    assert [(n.code, n.cloud) for n in item.not_listed] == [(gone, "azure-china")]
+    assert not item.drift
 
 
 def test_problems_and_unread_sources_make_the_check_incomplete_not_in_step() -> None:

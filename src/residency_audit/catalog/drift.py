@@ -189,8 +189,9 @@ def compare(listing: RegionListing, catalog: Catalog) -> ListingDrift:
                 covered.add((region.cloud, region.namespace))
             continue
         seen.add((entry.namespace, normalise_code(provider, entry.code)))
-        covered.add((region.cloud or entry.cloud, region.namespace))
-        if listing.gives_cloud and region.cloud and region.cloud != entry.cloud:
+        own_cloud = listing.gives_cloud and bool(region.cloud)  # else the catalog's says more
+        covered.add((region.cloud if own_cloud else entry.cloud, region.namespace))
+        if own_cloud and region.cloud != entry.cloud:
             clouds.append(Difference(entry.code, entry.cloud, region.cloud))
         if (
             region.physical_location
