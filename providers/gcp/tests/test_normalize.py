@@ -10,8 +10,10 @@ from residency_audit.catalog import load_catalog
 from residency_audit.model import (
     Certainty,
     Classification,
+    CountryResolution,
     EncryptionTier,
     Hidden,
+    Namespace,
     PublicVerdict,
     Role,
 )
@@ -99,6 +101,56 @@ def test_asia_multi_region_resolves_to_every_candidate_including_hk() -> None:
     assert resolution.certainty is Certainty.POSSIBLE
 
 
+# Zonal (Rapid) buckets. The resource shapes follow Google's own client code:
+# googleapis/google-cloud-go storage/bucket_metadata_cache_test.go
+# (6366395466c50007211a906d142399a81e0ae668, Apache-2.0) reads location "US-CENTRAL1-A" with
+# locationType "zone"; its storage/integration_test.go creates a zonal bucket with the region as
+# Location and the zone ("us-west4-a") as the one CustomPlacementConfig.DataLocations entry.
+@pytest.mark.parametrize(
+    ("location", "data_locations", "zone", "country"),
+    [
+        ("US-CENTRAL1-A", None, "us-central1-a", "US"),
+        ("US-WEST4", ["US-WEST4-A"], "us-west4-a", "US"),
+        ("ASIA-NORTHEAST1-B", None, "asia-northeast1-b", "JP"),
+    ],
+)
+def test_zonal_bucket_is_primary_in_its_zone_and_resolves_to_the_region_country(
+    location: str, data_locations: list[str] | None, zone: str, country: str
+) -> None:
+    res = bucket_resource("rapid", location, location_type="zone", data_locations=data_locations)
+    res["storageClass"] = "RAPID"
+    (loc,) = normalize.bucket_locations(res, members)
+    assert (loc.role, loc.region, loc.mechanism) == (Role.PRIMARY, zone, "gcs-zonal-bucket")
+    assert loc.unknown_reason is None
+    resolution = load_catalog().resolve(loc)
+    assert resolution.countries == (country,) and resolution.certainty is Certainty.CONFIRMED
+
+
+def test_zonal_bucket_in_a_zone_of_an_unknown_region_is_unmapped() -> None:
+    res = bucket_resource("rapid", "MARS-NORTH1-A", location_type="zone")
+    (loc,) = normalize.bucket_locations(res, members)
+    resolution = load_catalog().resolve(loc)
+    assert resolution.unmapped and not resolution.known
+
+
+def test_unrecognised_location_type_is_unknown_with_the_type_and_code() -> None:
+    res = bucket_resource("b", "US-CENTRAL1", location_type="quad-region")
+    (loc,) = normalize.bucket_locations(res, members)
+    assert loc.region is None
+    assert loc.unknown_reason and "quad-region" in loc.unknown_reason
+    assert "US-CENTRAL1" in loc.unknown_reason
+    assert not load_catalog().resolve(loc).known
+
+
+def test_legacy_bucket_policy_only_field_stands_in_for_uniform_access() -> None:
+    # answers recorded before the rename carry only iamConfiguration.bucketPolicyOnly
+    res = bucket_resource("b", "us-east1", ubla=True)
+    del res["iamConfiguration"]["uniformBucketLevelAccess"]
+    access, gaps = normalize.public_access(res, iam_policy())
+    assert (access.verdict, gaps) == (PublicVerdict.NOT_BLOCKED, ())
+    assert any("uniform bucket-level access on" in e for e in access.evidence)
+
+
 def test_missing_location_is_unknown_not_dropped() -> None:
     res = bucket_resource("b", "US")
     del res["location"]
@@ -106,18 +158,8 @@ def test_missing_location_is_unknown_not_dropped() -> None:
     assert loc.region is None and loc.unknown_reason
 
 
-@pytest.mark.parametrize(
-    ("loc", "region", "certainty"),
-    [
-        ("asia-east2", "asia-east2", Certainty.CONFIRMED),
-        ("asia", "asia", Certainty.POSSIBLE),
-        ("europe", "europe", Certainty.POSSIBLE),
-        ("global", "global", Certainty.CONFIRMED),
-    ],
-)
-def test_cmek_key_location_parsed_from_key_name(
-    loc: str, region: str, certainty: Certainty
-) -> None:
+@pytest.mark.parametrize("loc", ["asia-east2", "asia", "europe", "global", "nam-eur-asia1"])
+def test_cmek_key_location_is_a_kms_location_as_cloud_kms_spells_it(loc: str) -> None:
     key = f"projects/kms-proj/locations/{loc}/keyRings/ring/cryptoKeys/key"
     bucket = normalize.bucket_from_resource(
         "p", bucket_resource("b", "asia-northeast1", kms_key=key), members, iam_policy()
@@ -125,13 +167,24 @@ def test_cmek_key_location_parsed_from_key_name(
     assert bucket.encryption.tier is EncryptionTier.CUSTOMER_MANAGED
     assert bucket.encryption.key_id == key
     key_loc = next(loc for loc in bucket.locations if loc.role is Role.KEY)
-    assert (key_loc.region, key_loc.certainty, key_loc.target) == (region, certainty, key)
-    assert load_catalog().resolve(key_loc).known is (loc != "global")
+    # the plugin does not judge the location: the catalog's kms namespace does
+    assert (key_loc.region, key_loc.namespace, key_loc.target) == (loc, Namespace.KMS, key)
+    assert key_loc.unknown_reason is None
 
 
-def test_asia_key_expands_like_a_bucket_location() -> None:
-    key_loc = normalize.key_location("projects/p/locations/asia/keyRings/r/cryptoKeys/k")
-    assert "HK" in load_catalog().resolve(key_loc).countries
+def _key_resolution(loc: str) -> CountryResolution:
+    key = normalize.key_location(f"projects/p/locations/{loc}/keyRings/r/cryptoKeys/k")
+    return load_catalog().resolve(key)
+
+
+def test_regional_kms_key_resolves_to_the_region_country() -> None:
+    res = _key_resolution("asia-northeast1")
+    assert (res.countries, res.certainty, res.unmapped) == (("JP",), Certainty.CONFIRMED, False)
+
+
+def test_unknown_kms_location_is_unmapped_never_guessed() -> None:
+    res = _key_resolution("mars-north1")
+    assert res.unmapped and res.countries == () and not res.known
 
 
 def test_malformed_key_name_is_unknown_key_location() -> None:

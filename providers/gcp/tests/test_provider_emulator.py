@@ -14,6 +14,7 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
+from residency_audit.catalog import load_catalog
 from residency_audit.errors import CollectionError
 from residency_audit.model import (
     Bucket,
@@ -54,6 +55,8 @@ ESTATE = [
         "public-acl", "US-EAST1", ubla=False, acl=[{"entity": "allUsers", "role": "READER"}]
     ),
     bucket_resource("no-iam", "US-EAST1"),
+    # a Rapid zonal bucket as buckets.list returns it (see test_normalize for the shape's source)
+    bucket_resource("rapid-zonal", "US-CENTRAL1-A", location_type="zone"),
 ]
 POLICIES = {
     "public-iam": iam_policy(("roles/storage.objectViewer", ["allUsers"]), version=3),
@@ -118,6 +121,8 @@ def test_locations_as_a_user_sees_them(estate: Any) -> None:
     assert locs(b["eu-multi"]) == [(mrm, "EU", p)]
     assert locs(b["us-multi"]) == [(mrm, "US", c)]
     assert locs(b["cmek"]) == [(Role.PRIMARY, "asia-northeast1", c), (Role.KEY, "asia-east2", c)]
+    assert locs(b["rapid-zonal"]) == [(Role.PRIMARY, "us-central1-a", c)]
+    assert load_catalog().resolve(b["rapid-zonal"].locations[0]).countries == ("US",)
 
 
 def test_encryption_and_labels(estate: Any) -> None:

@@ -13,11 +13,20 @@ Location rules (the bucket resource is the only source; nothing is assumed):
 * multi-region ``US``/``EU``/``ASIA``: one ``multi-region-member`` location with that code;
   ``possible`` for ``ASIA`` and ``EU`` (Google does not disclose the countries; the catalog expands
   the candidates), ``confirmed`` for ``US``.
+* zonal bucket (Rapid, ``locationType: zone``): the zone (``us-central1-a``) is the ``primary``
+  location; the catalog resolves a zone to its region's country. Google's own client tests show
+  the zone as ``location`` (``US-CENTRAL1-A``); buckets are created with the region as ``location``
+  and the zone as the one ``customPlacementConfig.dataLocations`` entry, which wins when present.
+* any other ``locationType`` is not guessed at: the location is UNKNOWN with the type and the code
+  in its reason.
 
 A dual- or multi-region bucket has no ``primary`` location: every member may hold every object,
 so all of them carry the same role and none is singled out.
 
-The CMEK key (``encryption.defaultKmsKeyName``) adds a ``key`` location parsed from the key name.
+The CMEK key (``encryption.defaultKmsKeyName``) adds a ``key`` location parsed from the key name,
+in the catalog's ``kms`` namespace: Cloud KMS has its own location names (``global``, ``europe``,
+``nam-eur-asia1``), which are not the GCS codes of the same spelling, and the catalog says which
+countries each one stands for and how sure that is.
 
 Every gap is built from its row in ``reads.READS``, so it records what the unread part hides.
 """
@@ -35,6 +44,7 @@ from residency_audit.model import (
     EncryptionTier,
     Gap,
     Location,
+    Namespace,
     PublicAccess,
     PublicVerdict,
     Role,
@@ -57,8 +67,8 @@ PROVIDER = "gcp"
 MembersOf = Callable[[str], Sequence[str]]
 
 _MULTI_REGIONS = frozenset({"ASIA", "EU", "US"})
-# Multi-region codes whose member countries Google does not disclose (bucket and KMS spellings).
-_UNDISCLOSED = frozenset({"ASIA", "EU", "EUROPE"})
+# Bucket multi-regions whose member countries Google does not disclose.
+_UNDISCLOSED = frozenset({"ASIA", "EU"})
 _PUBLIC_MEMBERS = frozenset({"allUsers", "allAuthenticatedUsers"})
 _KEY_NAME = re.compile(
     r"^projects/[^/]+/locations/(?P<loc>[^/]+)/keyRings/[^/]+/cryptoKeys/[^/]+"
@@ -123,6 +133,21 @@ def _predefined(code: str, members_of: MembersOf) -> tuple[Location, ...]:
     )
 
 
+def _zonal(code: str, data_locations: Any) -> Location:
+    """A Rapid bucket's zone: the one ``dataLocations`` entry when given, else ``location``."""
+    zone = code
+    if (
+        isinstance(data_locations, list)
+        and len(data_locations) == 1
+        and isinstance(data_locations[0], str)
+        and data_locations[0].strip()
+    ):
+        zone = data_locations[0].strip()
+    return Location(
+        role=Role.PRIMARY, provider=PROVIDER, region=zone.lower(), mechanism="gcs-zonal-bucket"
+    )
+
+
 def bucket_locations(resource: Mapping[str, Any], members_of: MembersOf) -> tuple[Location, ...]:
     """Every location that holds the bucket's data, from its JSON API resource."""
     raw = resource.get("location")
@@ -132,6 +157,14 @@ def bucket_locations(resource: Mapping[str, Any], members_of: MembersOf) -> tupl
     if not isinstance(raw, str) or not raw.strip():
         return (_primary(None, "the bucket resource has no location"),)
     code = raw.strip().upper()
+    if ltype == "zone":  # before dataLocations: a zonal bucket's one entry is its zone
+        return (_zonal(code, data_locations),)
+    if ltype not in ("", "region", "dual-region", "multi-region"):
+        reason = (
+            f"unrecognised locationType {ltype!r} (location {code}): "
+            "where its data is held cannot be read from it"
+        )
+        return (_primary(None, reason),)
     if data_locations is not None or (ltype == "dual-region" and code in _MULTI_REGIONS):
         return _configurable(code, data_locations)
     if ltype == "dual-region":
@@ -145,15 +178,16 @@ def bucket_locations(resource: Mapping[str, Any], members_of: MembersOf) -> tupl
         )
     if not ltype and members_of(code):  # locationType missing: recognise a dual-region code
         return _predefined(code, members_of)
-    reason = None if ltype in ("region", "") else f"unrecognised locationType {ltype!r}"
-    return (_primary(code.lower(), reason),)
+    return (_primary(code.lower(), None),)
 
 
 def key_location(key_name: str) -> Location:
     """Where a Cloud KMS key lives, from ``projects/P/locations/LOC/keyRings/R/cryptoKeys/K``.
 
     ``LOC`` is passed through as Cloud KMS spells it (``asia-northeast1``, ``asia``, ``europe``,
-    ``nam4``, ``global``); the catalog resolves it like a bucket location.
+    ``nam4``, ``global``) in the ``kms`` namespace; the catalog says which countries it covers and
+    marks undisclosed ones (``global``, ``asia``) possible. A location the catalog does not know is
+    resolved as unmapped, never guessed here.
     """
     m = _KEY_NAME.match(key_name.strip())
     if m is None:
@@ -161,23 +195,18 @@ def key_location(key_name: str) -> Location:
             role=Role.KEY,
             provider=PROVIDER,
             region=None,
+            namespace=Namespace.KMS,
             mechanism="cloud-kms",
             target=key_name,
             unknown_reason="the KMS key name does not have the projects/*/locations/* form",
         )
-    loc = m["loc"].lower()
     return Location(
         role=Role.KEY,
         provider=PROVIDER,
-        region=loc,
+        region=m["loc"].lower(),
+        namespace=Namespace.KMS,
         mechanism="cloud-kms",
         target=key_name,
-        certainty=Certainty.POSSIBLE if loc.upper() in _UNDISCLOSED else Certainty.CONFIRMED,
-        unknown_reason=(
-            "Cloud KMS 'global' keys do not say where the key material is held"
-            if loc == "global"
-            else None
-        ),
     )
 
 
@@ -213,6 +242,20 @@ def _acl_grants(entries: Any, what: str) -> list[str]:
     ]
 
 
+def _uniform_access(cfg: Mapping[str, Any]) -> Any:
+    """``uniformBucketLevelAccess.enabled``; older answers carry only ``bucketPolicyOnly``.
+
+    Bucket Policy Only is the feature's former name, and the API fills both fields with the
+    same setting (JSON API Bucket resource reference), so the old field stands in when the new
+    one is absent (cloud-custodian and policy-library recordings of 2019-2021 have only it).
+    """
+    for field in ("uniformBucketLevelAccess", "bucketPolicyOnly"):
+        value = cfg.get(field)
+        if isinstance(value, Mapping) and "enabled" in value:
+            return value.get("enabled")
+    return None
+
+
 def public_access(
     resource: Mapping[str, Any],
     iam_policy: Mapping[str, Any] | None,
@@ -225,8 +268,7 @@ def public_access(
     cfg = resource.get("iamConfiguration")
     cfg = cfg if isinstance(cfg, Mapping) else {}
     pap = cfg.get("publicAccessPrevention")
-    ubla_cfg = cfg.get("uniformBucketLevelAccess")
-    ubla = ubla_cfg.get("enabled") if isinstance(ubla_cfg, Mapping) else None
+    ubla = _uniform_access(cfg)
     evidence: list[str] = []
     grants: list[str] = []
     gaps: list[Gap] = []
