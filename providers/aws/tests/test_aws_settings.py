@@ -7,13 +7,17 @@ import subprocess
 import sys
 from typing import Any
 
+import boto3
 import pytest
+from botocore.loaders import Loader
 
 from residency_audit.errors import ConfigError
 from residency_audit.plugins import Provider, load_provider_class
 from residency_audit_aws import AwsProvider
+from residency_audit_aws.client import AwsAccount
 from residency_audit_aws.permissions import OPERATIONS, required_permissions
 from residency_audit_aws.ratelimit import RateLimiter
+from residency_audit_aws.settings import partition_of
 
 
 def test_defaults_build_without_any_network_call(recorder: Any) -> None:
@@ -59,6 +63,16 @@ def test_defaults_build_without_any_network_call(recorder: Any) -> None:
             {"partitions": {"aws": {"regions": ["us-gov-west-1"]}}},
             "providers.aws.partitions.aws.regions",
         ),
+        # the European Sovereign Cloud is its own partition, not a region of aws
+        ({"regions": ["eusc-de-east-1"]}, "providers.aws.regions"),
+        (
+            {"partitions": {"aws": {"regions": ["eu-central-1", "eusc-de-east-1"]}}},
+            "providers.aws.partitions.aws.regions",
+        ),
+        (
+            {"partitions": {"aws-iso-b": {"regions": ["us-iso-east-1"]}}},
+            "providers.aws.partitions.aws-iso-b.regions",
+        ),
     ],
 )
 def test_invalid_settings_name_their_key(settings: dict[str, Any], key: str) -> None:
@@ -82,7 +96,8 @@ def test_partitions_inherit_top_level_values_and_override_them() -> None:
         "audit-2026",
         frozenset({"111122223333"}),
     )
-    assert (cn.profile, cn.organization, cn.home_region) == ("china", False, "cn-north-1")
+    # botocore's implicitGlobalRegion of aws-cn, where its Organizations endpoint is
+    assert (cn.profile, cn.organization, cn.home_region) == ("china", False, "cn-northwest-1")
 
 
 def test_a_top_level_region_list_gives_each_partition_only_its_own_regions() -> None:
@@ -140,3 +155,62 @@ def test_rate_limiter_spaces_requests_to_the_cap() -> None:
         limiter.acquire()
     # burst of 2, then one request every 0.5 s
     assert now[0] == pytest.approx(1.5)
+
+
+# Each partition's home region and region names, as botocore's partitions.json gives them
+# (botocore 1.44.8: outputs.implicitGlobalRegion and regionRegex of each partition).
+SOVEREIGN = {
+    "aws-iso": ("us-iso-east-1", "us-iso-west-1"),
+    "aws-iso-b": ("us-isob-east-1", "us-isob-west-1"),
+    "aws-iso-e": ("eu-isoe-west-1", "eu-isoe-west-1"),
+    "aws-iso-f": ("us-isof-south-1", "us-isof-east-1"),
+    "aws-eusc": ("eusc-de-east-1", "eusc-de-east-1"),
+}
+
+
+@pytest.mark.parametrize(("region", "partition"), [
+    ("eusc-de-east-1", "aws-eusc"),
+    ("eusc-de-west-9", "aws-eusc"),  # not in botocore yet: its regionRegex claims it
+    ("us-iso-east-1", "aws-iso"),
+    ("us-isob-east-1", "aws-iso-b"),
+    ("eu-isoe-west-1", "aws-iso-e"),
+    ("us-isof-south-1", "aws-iso-f"),
+    ("us-gov-east-1", "aws-us-gov"),
+    ("cn-north-1", "aws-cn"),
+    ("eu-central-1", "aws"),
+    ("me-west-1", "aws"),
+])  # fmt: skip
+def test_partition_of_follows_botocore(region: str, partition: str) -> None:
+    assert partition_of(region) == partition
+
+
+def test_a_config_naming_the_sovereign_partitions_builds_each_with_its_own_credentials(
+    recorder: Any,
+) -> None:
+    provider = AwsProvider.from_settings(
+        {
+            "regions": ["us-east-1", *(regions[1] for regions in SOVEREIGN.values())],
+            "partitions": {name: {"profile": f"p-{name}"} for name in ["aws", *SOVEREIGN]},
+        },
+        session_factory=recorder,
+    )
+    got = {p.name: (p.profile, p.home_region, p.regions) for p in provider.settings.partitions}
+    assert got["aws"] == ("p-aws", "us-east-1", ("us-east-1",))
+    for name, (home, region) in SOVEREIGN.items():
+        assert got[name] == (f"p-{name}", home, (region,))
+    assert recorder.calls == []
+
+
+@pytest.mark.parametrize("name", sorted(SOVEREIGN))
+def test_clients_of_a_sovereign_partition_go_to_its_own_endpoints(name: str) -> None:
+    home, region = SOVEREIGN[name]
+    provider = AwsProvider.from_settings({"partitions": {name: {}}})
+    [settings] = provider.settings.partitions
+    session = boto3.Session(aws_access_key_id="AKIAEXAMPLE", aws_secret_access_key="x")
+    account = AwsAccount(session, settings, provider.settings)
+    dns = {
+        p["id"]: p["outputs"]["dnsSuffix"] for p in Loader().load_data("partitions")["partitions"]
+    }
+    for service, where in (("s3", region), ("sts", home), ("s3control", home)):
+        url = account.client(service, where).meta.endpoint_url
+        assert url.endswith("." + dns[name]) and where in url, (service, url)

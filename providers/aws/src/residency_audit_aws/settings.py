@@ -13,28 +13,21 @@ from typing import Any
 
 from residency_audit.plugin_settings import SettingsReader
 
+from .partitions import partition, partition_of
+from .partitions import partitions as known_partitions
+
 __all__ = [
     "DEFAULT_ROLE_NAME",
-    "PARTITIONS",
     "AwsSettings",
     "PartitionSettings",
     "parse_settings",
     "partition_of",
 ]
 
-# Home region of each partition: where global/control-plane calls (STS, Organizations, S3 Control)
-# go, and the region whose endpoint lists the partition's regions.
-PARTITIONS: dict[str, str] = {
-    "aws": "us-east-1",
-    "aws-cn": "cn-north-1",
-    "aws-us-gov": "us-gov-west-1",
-}
 DEFAULT_ROLE_NAME = "ResidencyAuditReadOnly"
-# Region-name prefixes of the partitions other than ``aws`` (botocore's endpoint data agrees).
-_PARTITION_PREFIXES = (("cn-", "aws-cn"), ("us-gov-", "aws-us-gov"))
 
 _ACCOUNT = re.compile(r"^\d{12}$")
-_REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d+$")
+_REGION = re.compile(r"^[a-z]{2,}(-[a-z]+)+-\d+$")
 _ROLE = re.compile(r"^[\w+=,.@/-]{1,64}$")
 # keys a [providers.aws.partitions.<name>] table may override
 _PARTITION_KEYS = frozenset(
@@ -64,7 +57,7 @@ _TOP_KEYS = _PARTITION_KEYS | {
 
 @dataclass(frozen=True)
 class PartitionSettings:
-    name: str  # aws / aws-cn / aws-us-gov
+    name: str  # a botocore partition: aws, aws-cn, aws-us-gov, aws-iso*, aws-eusc ...
     profile: str | None
     regions: tuple[str, ...] | None  # None = every region enabled for the account
     organization: bool
@@ -76,7 +69,9 @@ class PartitionSettings:
 
     @property
     def home_region(self) -> str:
-        return PARTITIONS[self.name]
+        """Where global/control-plane calls (STS, Organizations, S3 Control) go: botocore's
+        ``implicitGlobalRegion`` of the partition."""
+        return partition(self.name).home_region
 
 
 @dataclass(frozen=True)
@@ -99,14 +94,12 @@ class AwsSettings:
         return any(p.organization for p in self.partitions)
 
 
-def partition_of(region: str) -> str:
-    """The partition a region belongs to; a partition's credentials work in no other."""
-    return next((p for prefix, p in _PARTITION_PREFIXES if region.startswith(prefix)), "aws")
-
-
 _ACCOUNTS = "12-digit account ids (as strings)"
 _REGIONS = "region codes like 'ap-northeast-1'"
-_PARTITIONS_TABLE = "must be a table of partitions (aws, aws-cn, aws-us-gov)"
+
+
+def _partitions_table() -> str:
+    return f"must be a table of partitions ({', '.join(known_partitions())})"
 
 
 def _accounts(table: SettingsReader, name: str) -> frozenset[str]:
@@ -163,18 +156,18 @@ def parse_settings(raw: Mapping[str, Any]) -> AwsSettings:
     an error in an inherited value is named under the partition that uses it.
     """
     top = SettingsReader(raw, "providers.aws", _TOP_KEYS)
-    tables = top.table("partitions", message=_PARTITIONS_TABLE)
+    tables = top.table("partitions", message=_partitions_table())
     partitions: list[PartitionSettings] = []
     if tables is None:
         partitions.append(_partition("aws", top))
     else:
         if not tables.raw:
-            raise top.error("partitions", _PARTITIONS_TABLE)
+            raise top.error("partitions", _partitions_table())
         inherited = {k: v for k, v in raw.items() if k in _PARTITION_KEYS}
         for name in tables.raw:
-            if name not in PARTITIONS:
+            if name not in known_partitions():
                 raise tables.error(
-                    name, f"unknown partition (expected one of {', '.join(PARTITIONS)})"
+                    name, f"unknown partition (expected one of {', '.join(known_partitions())})"
                 )
             own = tables.table(name)
             overrides = own.raw if own is not None else {}
