@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -24,6 +25,11 @@ MISSING_DEST = (
 )
 
 
+LOCATIONS_EXAMPLE = (
+    Path(__file__).parent / "data" / "real" / "GetLocationsWithExtendedLocations.json"
+)
+
+
 def estate_seed() -> dict[str, Any]:
     """Accounts that cover every mapping rule; page_size 2 forces nextLink paging everywhere."""
     return {
@@ -32,7 +38,54 @@ def estate_seed() -> dict[str, Any]:
             {
                 "subscriptionId": SUB,
                 "displayName": "jp-prod",
-                "vaults": [{"name": "jpkeys", "resourceGroup": "rg-keys", "location": "japanwest"}],
+                "locations": json.loads(LOCATIONS_EXAMPLE.read_text("utf-8")),
+                "vaults": [
+                    {"name": "jpkeys", "resourceGroup": "rg-keys", "location": "japanwest"},
+                    {"name": "sgkeys", "location": "southeastasia"},
+                    {"name": "brkeys", "location": "brazilsouth"},
+                ],
+                "managedHsms": [
+                    # multi-region: properties.regions names both regions
+                    {
+                        "name": "jphsm",
+                        "location": "japaneast",
+                        "regions": [
+                            {
+                                "name": "japaneast",
+                                "isPrimary": True,
+                                "provisioningState": "Succeeded",
+                            },
+                            {
+                                "name": "eastasia",
+                                "isPrimary": False,
+                                "provisioningState": "Succeeded",
+                            },
+                        ],
+                    },
+                    # no regions in the listing: read through managedHSMs/{name}/regions
+                    {
+                        "name": "sghsm",
+                        "location": "southeastasia",
+                        "regionList": [
+                            {
+                                "name": "southeastasia",
+                                "isPrimary": True,
+                                "provisioningState": "Succeeded",
+                            },
+                            {
+                                "name": "australiaeast",
+                                "isPrimary": False,
+                                "provisioningState": "Succeeded",
+                            },
+                        ],
+                    },
+                    # its region list is refused
+                    {
+                        "name": "lockedhsm",
+                        "location": "japanwest",
+                        "faults": {"regions": {"status": 403, "code": "AuthorizationFailed"}},
+                    },
+                ],
                 "accounts": [
                     {
                         "name": "hkgrs",
@@ -141,6 +194,96 @@ def estate_seed() -> dict[str, Any]:
                                 "code": "AuthorizationFailed",
                             }
                         },
+                    },
+                    {
+                        "name": "cmksg",
+                        "location": "japaneast",
+                        "sku": "Standard_LRS",
+                        "properties": {
+                            "encryption": {
+                                "keySource": "Microsoft.Keyvault",
+                                "keyvaultproperties": {
+                                    "keyvaulturi": "https://sgkeys.vault.azure.net",
+                                    "keyname": "k",
+                                },
+                            }
+                        },
+                        "containers": [{"name": "vault-sg"}],
+                    },
+                    {
+                        "name": "cmkbr",
+                        "location": "japaneast",
+                        "sku": "Standard_LRS",
+                        "properties": {
+                            "encryption": {
+                                "keySource": "Microsoft.Keyvault",
+                                "keyvaultproperties": {
+                                    "keyvaulturi": "https://brkeys.vault.azure.net",
+                                    "keyname": "k",
+                                },
+                            }
+                        },
+                        "containers": [{"name": "vault-br"}],
+                    },
+                    {
+                        "name": "hsmmulti",
+                        "location": "japaneast",
+                        "sku": "Standard_LRS",
+                        "properties": {
+                            "encryption": {
+                                "keySource": "Microsoft.Keyvault",
+                                "keyvaultproperties": {
+                                    "keyvaulturi": "https://jphsm.managedhsm.azure.net",
+                                    "keyname": "k",
+                                },
+                            }
+                        },
+                        "containers": [{"name": "hsm-multi"}],
+                    },
+                    {
+                        "name": "hsmlisted",
+                        "location": "japaneast",
+                        "sku": "Standard_LRS",
+                        "properties": {
+                            "encryption": {
+                                "keySource": "Microsoft.Keyvault",
+                                "keyvaultproperties": {
+                                    "keyvaulturi": "https://sghsm.managedhsm.azure.net/",
+                                    "keyname": "k",
+                                },
+                            }
+                        },
+                        "containers": [{"name": "hsm-listed"}],
+                    },
+                    {
+                        "name": "hsmlocked",
+                        "location": "japaneast",
+                        "sku": "Standard_LRS",
+                        "properties": {
+                            "encryption": {
+                                "keySource": "Microsoft.Keyvault",
+                                "keyvaultproperties": {
+                                    "keyvaulturi": "https://lockedhsm.managedhsm.azure.net",
+                                    "keyname": "k",
+                                },
+                            }
+                        },
+                        "containers": [{"name": "hsm-locked"}],
+                    },
+                    {
+                        "name": "hsmgone",
+                        "location": "japaneast",
+                        "sku": "Standard_LRS",
+                        "properties": {
+                            "encryption": {
+                                "keySource": "Microsoft.Keyvault",
+                                "keyvaultproperties": {
+                                    "keyvaulturi": "https://otherhsm.managedhsm.azure.net",
+                                    "keyname": "k",
+                                },
+                            }
+                        },
+                        "containers": [{"name": "hsm-gone"}],
                     },
                     {"name": "emptyacct", "location": "japaneast", "sku": "Standard_LRS"},
                 ],

@@ -160,8 +160,24 @@ def test_customer_managed_key_location(result: Any) -> None:
         cmk.encryption.detail is not None
         and "infrastructure encryption on" in cmk.encryption.detail
     )
-    (key,) = roles(cmk, Role.KEY)
-    assert (key.region, key.mechanism) == ("japanwest", "key-vault")
+    # the vault is in Japan West; Key Vault keeps a copy in its pair, Japan East
+    key, pair_copy = roles(cmk, Role.KEY)
+    assert (key.region, key.mechanism, key.derived) == ("japanwest", "key-vault", False)
+    assert (pair_copy.region, pair_copy.mechanism, pair_copy.derived) == (
+        "japaneast",
+        "key-vault-paired-replication",
+        True,
+    )
+    assert "disaster-recovery-guidance" in (pair_copy.unknown_reason or "")
+
+    # a vault in Southeast Asia also puts the key in East Asia (Hong Kong)
+    sg = buckets["cmksg/vault-sg"]
+    assert [(k.region, k.derived) for k in roles(sg, Role.KEY)] == [
+        ("southeastasia", False),
+        ("eastasia", True),
+    ]
+    # Brazil South is documented as not replicated across regions: no pair copy
+    assert [k.region for k in roles(buckets["cmkbr/vault-br"], Role.KEY)] == ["brazilsouth"]
 
     (elsewhere,) = roles(buckets["cmkelsewhere/data"], Role.KEY)
     assert elsewhere.region is None and "othervault" in (elsewhere.unknown_reason or "")
@@ -221,7 +237,7 @@ def test_public_access_settings_and_tags(result: Any, ids: SimpleNamespace) -> N
 def test_every_container_is_listed_across_pages(result: Any) -> None:
     buckets, _, _ = result
     assert {"tokyolrs/c1", "tokyolrs/c2", "tokyolrs/c3"} <= set(buckets)
-    assert len(buckets) == 12
+    assert len(buckets) == 18
 
 
 def test_output_does_not_depend_on_worker_count(

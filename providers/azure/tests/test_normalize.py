@@ -110,7 +110,9 @@ def test_missing_sku_is_a_gap_that_may_hide_a_copy() -> None:
         (False, "None", "Disabled", "Allow", None, PublicVerdict.BLOCKED),
         (True, "Container", "Enabled", "Allow", None, PublicVerdict.PUBLIC),
         (True, "Blob", "Enabled", "Allow", None, PublicVerdict.PUBLIC),
-        (None, "Blob", None, None, None, PublicVerdict.PUBLIC),  # absent is not "blocked"
+        # absent: the default of API 2026-09-01 (false) forbids anonymous access, but an open
+        # network still leaves it "not blocked", never "blocked"
+        (None, "Blob", None, None, None, PublicVerdict.NOT_BLOCKED),
         (True, "Container", "Disabled", "Allow", None, PublicVerdict.NOT_BLOCKED),
         (True, "Container", "Enabled", "Deny", None, PublicVerdict.NOT_BLOCKED),
         (True, "None", "Enabled", "Allow", None, PublicVerdict.NOT_BLOCKED),
@@ -223,8 +225,13 @@ def test_vault_name_from_uri(uri: str, name: str | None) -> None:
     assert nz.vault_name(uri) == name
 
 
-def test_missing_or_unknown_key_source_is_unknown_with_a_gap() -> None:
+def test_missing_encryption_block_is_provider_managed_an_unknown_key_source_is_not() -> None:
+    # Azure Storage always encrypts at rest, with Microsoft-managed keys unless a customer key
+    # is configured: no block means no customer key
     enc, gaps = nz.encryption({"properties": {}}, None)
+    assert enc.tier is EncryptionTier.PROVIDER_MANAGED and gaps == []
+    assert enc.detail is not None and "storage-service-encryption" in enc.detail
+    enc, gaps = nz.encryption({"properties": {"encryption": {"services": {}}}}, None)
     assert enc.tier is EncryptionTier.UNKNOWN and gaps[0].field == "encryption"
     assert gaps[0].hides == (Hidden.KEY,)  # whether the key is customer-managed, and where
     enc, gaps = nz.encryption(

@@ -33,6 +33,7 @@ def test_full_scan_sends_only_reads_and_exactly_the_role_actions(
 ) -> None:
     provider = AzureProvider.from_settings(stub_settings())
     assert full_scan(provider) == [ids.sub_denied, ids.sub_unregistered]
+    assert provider.live_region_listings()  # `catalog check`'s reads belong to the role too
 
     seen = arm_stub.requests
     assert seen, "the stub recorded nothing"

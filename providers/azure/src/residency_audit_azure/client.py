@@ -298,6 +298,33 @@ class ArmClient:
         client = self._client("keyvault", subscription)
         return self._collect("vaults.listBySubscription", client.vaults.list_by_subscription)
 
+    def list_managed_hsms(self, subscription: str) -> list[dict[str, Any]]:
+        client = self._client("keyvault", subscription)
+        return self._collect(
+            "managedHsms.listBySubscription", client.managed_hsms.list_by_subscription
+        )
+
+    def list_managed_hsm_regions(self, pool_id: str) -> list[dict[str, Any]]:
+        """``/subscriptions/S/resourceGroups/G/providers/Microsoft.KeyVault/managedHSMs/N``."""
+        parts = pool_id.strip("/").split("/")
+        if len(parts) != 8 or parts[6].lower() != "managedhsms":
+            raise ValueError(f"not a Managed HSM resource id: {pool_id!r}")
+        client = self._client("keyvault", parts[1])
+        return self._collect(
+            "mhsmRegions.listByResource",
+            lambda: client.mhsm_regions.list_by_resource(parts[3], parts[7]),
+        )
+
+    def list_locations(self, subscription: str) -> list[dict[str, Any]]:
+        """Subscriptions - List Locations, Edge Zones included."""
+        client = self._client("subscriptions", "")
+        return self._collect(
+            "subscriptions.listLocations",
+            lambda: client.subscriptions.list_locations(
+                subscription, include_extended_locations=True
+            ),
+        )
+
 
 @dataclass(frozen=True)
 class AnonymousProbe:

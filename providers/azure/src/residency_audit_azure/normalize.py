@@ -13,31 +13,38 @@ from urllib.parse import urlsplit
 
 from residency_audit.model import (
     Bucket,
+    Certainty,
     Encryption,
     EncryptionTier,
     Gap,
     Hidden,
     Location,
+    Namespace,
     PublicAccess,
     PublicVerdict,
     Role,
 )
 
 __all__ = [
+    "ALLOW_BLOB_PUBLIC_ACCESS_DEFAULT",
     "PROVIDER",
+    "STORAGE_API_VERSION",
+    "STORAGE_ENCRYPTION_DOC",
     "Destination",
     "PairLookup",
     "ProbeResult",
     "account_bucket",
     "container_bucket",
+    "conversion_secondary",
+    "conversion_target",
     "customer_key",
     "encryption",
     "geo_mechanism",
     "geo_secondary",
-    "key_location",
     "outgoing_policies",
     "policy_applies",
     "primary_location",
+    "primary_locations",
     "public_access",
     "replica_locations",
     "vault_name",
@@ -47,6 +54,16 @@ PROVIDER = "azure"
 # Returns (secondary region, source) from the published pair table, or None.
 PairLookup = Callable[[str], "tuple[str, str] | None"]
 _ACCOUNT_SCOPE_KEY = "$account-encryption-key"
+# The api-version azure-mgmt-storage 25.3 requests (its _configuration.py default; a test checks
+# the installed SDK still sends it). Its StorageAccountProperties.allowBlobPublicAccess description,
+# generated from azure-rest-api-specs specification/storage/resource-manager/Microsoft.Storage
+# (stable/2026-09-01), reads "The default interpretation is false for this property": an account
+# that does not return the field forbids anonymous access.
+STORAGE_API_VERSION = "2026-09-01"
+ALLOW_BLOB_PUBLIC_ACCESS_DEFAULT = False
+STORAGE_ENCRYPTION_DOC = (
+    "https://learn.microsoft.com/azure/storage/common/storage-service-encryption"
+)
 
 
 def _props(obj: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -80,6 +97,81 @@ def primary_location(account: Mapping[str, Any]) -> Location:
         if region
         else "the account returned neither primaryLocation nor location",
     )
+
+
+def primary_locations(account: Mapping[str, Any]) -> list[Location]:
+    """The account's region, or -- for an account in an Edge Zone (``extendedLocation``) -- the
+    zone that holds the data, with the parent region kept visible as a *possible* primary: Azure
+    names the region the zone hangs off as the account's ``location``, and only the zone row of
+    the catalog can say the zone is in the same country."""
+    primary = primary_location(account)
+    ext = account.get("extendedLocation")
+    if not isinstance(ext, Mapping) or _lower(ext.get("type")) != "edgezone":
+        return [primary]
+    zone = str(ext.get("name") or "") or None
+    return [
+        Location(
+            role=Role.PRIMARY,
+            provider=PROVIDER,
+            region=zone,
+            namespace=Namespace.EDGE_ZONE,
+            mechanism="edge-zone",
+            target=account.get("name"),
+            unknown_reason=None if zone else "extendedLocation of type EdgeZone without a name",
+        ),
+        primary.model_copy(
+            update={
+                "mechanism": "edge-zone-parent-region",
+                "certainty": Certainty.POSSIBLE,
+                "unknown_reason": _join(
+                    f"parent region of Edge Zone {zone}: the account's location",
+                    primary.unknown_reason,
+                ),
+            }
+        ),
+    ]
+
+
+def _join(*parts: str | None) -> str:
+    return "; ".join(p for p in parts if p)
+
+
+def conversion_target(account: Mapping[str, Any]) -> str | None:
+    """The SKU a redundancy conversion in progress is converting to, else None."""
+    status = _props(account).get("storageAccountSkuConversionStatus")
+    if not isinstance(status, Mapping) or _lower(status.get("skuConversionStatus")) != "inprogress":
+        return None
+    target = status.get("targetSkuName")
+    return str(target) if target else None
+
+
+def conversion_secondary(account: Mapping[str, Any], pair: PairLookup) -> list[Location]:
+    """A conversion in progress to a geo-redundant SKU: the future secondary, as *possible*.
+
+    Nothing is added when the account is already geo-redundant (its secondary is reported)."""
+    target = conversion_target(account)
+    mechanism = geo_mechanism(target)
+    sku = account.get("sku")
+    current = geo_mechanism(sku.get("name") if isinstance(sku, Mapping) else None)
+    if mechanism is None or current is not None or _props(account).get("secondaryLocation"):
+        return []
+    primary = _props(account).get("primaryLocation") or account.get("location")
+    found = pair(primary) if primary else None
+    note = f"redundancy conversion to {target} in progress: the secondary it will add"
+    return [
+        Location(
+            role=Role.GEO_SECONDARY,
+            provider=PROVIDER,
+            region=found[0] if found else None,
+            mechanism=mechanism,
+            target=account.get("name"),
+            certainty=Certainty.POSSIBLE,
+            derived=found is not None,
+            unknown_reason=f"{note}, from the region pair table ({found[1]})"
+            if found
+            else f"{note}; {primary or 'the primary region'} has no published pair",
+        )
+    ]
 
 
 def geo_secondary(
@@ -235,6 +327,15 @@ def encryption(
     account: Mapping[str, Any], container: Mapping[str, Any] | None
 ) -> tuple[Encryption, list[Gap]]:
     enc = _props(account).get("encryption")
+    if enc is None:
+        # Azure Storage encrypts all data at rest with Microsoft-managed keys unless a customer
+        # key is configured (STORAGE_ENCRYPTION_DOC); an account without the block has none
+        return Encryption(
+            tier=EncryptionTier.PROVIDER_MANAGED,
+            detail="encryption not returned: Azure Storage encrypts all data at rest; "
+            "Microsoft-managed keys unless a customer key is configured "
+            f"({STORAGE_ENCRYPTION_DOC})",
+        ), []
     if not isinstance(enc, Mapping) or not enc.get("keySource"):
         return Encryption(tier=EncryptionTier.UNKNOWN), [
             Gap(
@@ -282,23 +383,6 @@ def encryption(
     return Encryption(tier=tier, key_id=key_id, detail="; ".join(details) or None), gaps
 
 
-def key_location(
-    account: Mapping[str, Any], vault_region: str | None, reason: str | None
-) -> Location | None:
-    """Where a customer-managed key lives; None when Microsoft manages the key."""
-    kv = customer_key(account)
-    if kv is None:
-        return None
-    return Location(
-        role=Role.KEY,
-        provider=PROVIDER,
-        region=vault_region,
-        mechanism="key-vault",
-        target=kv.get("keyvaulturi"),
-        unknown_reason=None if vault_region else (reason or "the key vault could not be read"),
-    )
-
-
 @dataclass(frozen=True)
 class ProbeResult:
     succeeded: bool
@@ -323,11 +407,17 @@ def public_access(
     props = _props(account)
     acls = props.get("networkAcls")
     allow_public = props.get("allowBlobPublicAccess")
+    shown_allow = _show(allow_public)
+    if allow_public is None and settings_read:
+        allow_public = ALLOW_BLOB_PUBLIC_ACCESS_DEFAULT
+        shown_allow = (
+            f"not returned; default {str(allow_public).lower()} in API {STORAGE_API_VERSION}"
+        )
     network = props.get("publicNetworkAccess")
     default_action = acls.get("defaultAction") if isinstance(acls, Mapping) else None
     level = _props(container).get("publicAccess") if container is not None else None
     evidence = [
-        f"allowBlobPublicAccess={_show(allow_public)}",
+        f"allowBlobPublicAccess={shown_allow}",
         f"container publicAccess={_show(level)}",
         f"publicNetworkAccess={_show(network)}",
         f"networkAcls.defaultAction={_show(default_action)}",

@@ -64,6 +64,28 @@ REQUEST_ACTIONS: tuple[tuple[str, str, re.Pattern[str], str], ...] = (
         re.compile(rf"^/subscriptions/{_SEG}/providers/Microsoft\.KeyVault/vaults$", re.I),
         "Microsoft.KeyVault/vaults/read",
     ),
+    (
+        "managedHsms.listBySubscription",
+        "GET",
+        re.compile(rf"^/subscriptions/{_SEG}/providers/Microsoft\.KeyVault/managedHSMs$", re.I),
+        "Microsoft.KeyVault/managedHSMs/read",
+    ),
+    (
+        "mhsmRegions.listByResource",
+        "GET",
+        re.compile(
+            rf"^/subscriptions/{_SEG}/resourceGroups/{_SEG}/providers/Microsoft\.KeyVault/"
+            rf"managedHSMs/{_SEG}/regions$",
+            re.I,
+        ),
+        "Microsoft.KeyVault/managedHSMs/read",
+    ),
+    (
+        "subscriptions.listLocations",
+        "GET",
+        re.compile(rf"^/subscriptions/{_SEG}/locations$", re.I),
+        "Microsoft.Resources/subscriptions/locations/read",
+    ),
 )
 
 ACTIONS: tuple[str, ...] = tuple(dict.fromkeys(action for *_, action in REQUEST_ACTIONS))
@@ -99,8 +121,9 @@ def role_definition(subscriptions: Sequence[str]) -> dict[str, Any]:
         "Name": "residency-audit reader",
         "IsCustom": True,
         "Description": (
-            "Read-only: lists subscriptions, storage accounts, blob containers, object "
-            "replication policies and key vaults so residency-audit can locate every copy."
+            "Read-only: lists subscriptions and their locations, storage accounts, blob "
+            "containers, object replication policies, key vaults and Managed HSM pools so "
+            "residency-audit can locate every copy."
         ),
         "Actions": list(ACTIONS),
         "NotActions": [],

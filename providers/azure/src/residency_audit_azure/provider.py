@@ -13,6 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any, ClassVar
 
 from residency_audit.catalog import load_catalog
+from residency_audit.catalog.listing import ListedRegion, RegionListing
 from residency_audit.errors import CollectionError
 from residency_audit.memo import Once
 from residency_audit.model import (
@@ -26,6 +27,7 @@ from residency_audit.model import (
 )
 from residency_audit.plugins import Scope
 
+from . import keys
 from . import normalize as nz
 from .client import (
     AnonymousProbe,
@@ -51,6 +53,23 @@ def catalog_pair(region: str) -> tuple[str, str] | None:
     return None if pair is None else (str(pair.secondary), str(pair.source))
 
 
+def vault_pair_status(region: str) -> keys.PairStatus:
+    """The catalog's pair for a vault region. A region the catalog lacks, or whose row is
+    unverified, has an unknown pair status (never taken as unpaired)."""
+    catalog = load_catalog()
+    entry = catalog.lookup("azure", region)
+    if entry is None:
+        return keys.PairStatus(None, False, reason=f"{region!r} is not in the region catalog")
+    pair = catalog.azure_geo_pair(region)
+    if pair is not None:
+        return keys.PairStatus(str(pair.secondary), True, str(pair.source))
+    if not entry.verified:
+        return keys.PairStatus(
+            None, False, reason=f"the catalog row is unverified ({entry.unverified})"
+        )
+    return keys.PairStatus(None, True)
+
+
 def _describe(exc: AzureApiError) -> str:
     status = f"HTTP {exc.status}" if exc.status else "no response"
     return f"{exc.code or 'error'} ({status})"
@@ -72,6 +91,9 @@ class AzureProvider:
         self._arm = ArmClient(settings, self.request_log)
         # subscription -> {vault name: region} | AzureApiError
         self._vaults: Once[str, dict[str, str] | AzureApiError] = Once()
+        # subscription -> {pool name: pool} | AzureApiError; pool id -> its regions | error
+        self._hsms: Once[str, dict[str, Mapping[str, Any]] | AzureApiError] = Once()
+        self._hsm_regions: Once[str, list[dict[str, Any]] | AzureApiError] = Once()
         self._destinations: Once[str, nz.Destination] = Once()  # destination ref -> account
 
     @classmethod
@@ -136,12 +158,12 @@ class AzureProvider:
     def _account_items(
         self, scope: Scope, account: Mapping[str, Any], index: Mapping[str, Mapping[str, Any]]
     ) -> list[Item]:
-        base = [nz.primary_location(account)]
+        base = nz.primary_locations(account)
         secondaries, gaps = nz.geo_secondary(account, catalog_pair)
         base.extend(secondaries)
-        key, key_gaps = self._key_location(scope.id, account)
-        if key is not None:
-            base.append(key)
+        base.extend(nz.conversion_secondary(account, catalog_pair))
+        key_locations, key_gaps = self._key_locations(scope.id, account)
+        base.extend(key_locations)
         gaps.extend(key_gaps)
         account_id = str(account.get("id", ""))
         try:
@@ -260,19 +282,21 @@ class AzureProvider:
 
         return self._destinations.get(ref.lower(), read)
 
-    def _key_location(
+    def _key_locations(
         self, subscription: str, account: Mapping[str, Any]
-    ) -> tuple[Location | None, list[Gap]]:
+    ) -> tuple[list[Location], list[Gap]]:
         kv = nz.customer_key(account)
         if kv is None:
-            return None, []
+            return [], []
         uri = kv.get("keyvaulturi")
+        target = str(uri) if uri else None
+        hsm = keys.managed_hsm_name(uri)
+        if hsm is not None:
+            return self._hsm_key_locations(subscription, hsm, target)
         vault = nz.vault_name(uri)
         if vault is None:
-            reason = (
-                f"key vault URI {uri!r} is not a Key Vault vault (managed HSM regions not read)"
-            )
-            return nz.key_location(account, None, reason), []
+            reason = f"key vault URI {uri!r} names neither a vault nor a Managed HSM"
+            return keys.vault_key_locations(target, None, reason, vault_pair_status), []
 
         def read() -> dict[str, str] | AzureApiError:
             try:
@@ -283,13 +307,94 @@ class AzureProvider:
 
         regions = self._vaults.get(subscription, read)
         if isinstance(regions, AzureApiError):
-            location = nz.key_location(
-                account, None, f"key vaults not listed: {_describe(regions)}"
-            )
-            return location, [_failed_read(regions, "the subscription's key vaults not listed")]
+            reason = f"key vaults not listed: {_describe(regions)}"
+            return keys.vault_key_locations(target, None, reason, vault_pair_status), [
+                _failed_read(regions, "the subscription's key vaults not listed")
+            ]
         region = regions.get(vault) or None
         reason = f"key vault {vault!r} is not in subscription {subscription} (or not readable)"
-        return nz.key_location(account, region, None if region else reason), []
+        return keys.vault_key_locations(target, region, reason, vault_pair_status), []
+
+    def _hsm_key_locations(
+        self, subscription: str, hsm: str, target: str | None
+    ) -> tuple[list[Location], list[Gap]]:
+        def read() -> dict[str, Mapping[str, Any]] | AzureApiError:
+            try:
+                pools = self._arm.list_managed_hsms(subscription)
+            except AzureApiError as exc:
+                return exc
+            return {str(p.get("name", "")).lower(): p for p in pools}
+
+        pools = self._hsms.get(subscription, read)
+        if isinstance(pools, AzureApiError):
+            reason = f"Managed HSM pools not listed: {_describe(pools)}"
+            return keys.managed_hsm_key_locations(target, None, None, reason), [
+                _failed_read(pools, "the subscription's Managed HSM pools not listed")
+            ]
+        pool = pools.get(hsm)
+        if pool is None:
+            reason = f"Managed HSM {hsm!r} is not in subscription {subscription} (or not readable)"
+            return keys.managed_hsm_key_locations(target, None, None, reason), []
+        listed = (pool.get("properties") or {}).get("regions")
+        if isinstance(listed, list):
+            return keys.managed_hsm_key_locations(target, pool, listed, None), []
+        pool_id = str(pool.get("id", ""))
+
+        def read_regions() -> list[dict[str, Any]] | AzureApiError:
+            try:
+                return self._arm.list_managed_hsm_regions(pool_id)
+            except ValueError as exc:
+                return AzureApiError("mhsmRegions.listByResource", None, "BadId", str(exc))
+            except AzureApiError as exc:
+                return exc
+
+        regions = self._hsm_regions.get(pool_id.lower(), read_regions)
+        if isinstance(regions, AzureApiError):
+            reason = f"replication regions of {hsm!r} not read: {_describe(regions)}"
+            return keys.managed_hsm_key_locations(target, pool, None, reason), [
+                _failed_read(regions, f"replication regions of Managed HSM {hsm!r} not read")
+            ]
+        return keys.managed_hsm_key_locations(target, pool, regions, None), []
+
+    # -- catalog check hook ---------------------------------------------------------------------
+
+    def live_region_listings(self) -> list[RegionListing]:
+        """Subscriptions - List Locations for each subscription: the physical regions (and Edge
+        Zones) with their physical location and pair. One unreadable subscription is a problem
+        of the listing; none readable raises CollectionError."""
+        if self.settings.connection_string is not None:
+            raise CollectionError("connection-string mode cannot list Azure locations (no ARM)")
+        listings: list[RegionListing] = []
+        problems: list[str] = []
+        for scope in self.scopes():
+            try:
+                locations = self._arm.list_locations(scope.id)
+            except AzureApiError as exc:
+                problems.append(f"subscription {scope.id}: locations not listed ({_describe(exc)})")
+                continue
+            listings.append(
+                RegionListing(
+                    provider=self.name,
+                    source=f"Azure Subscriptions - List Locations (subscription {scope.id})",
+                    regions=tuple(_listed(loc) for loc in locations if _physical(loc)),
+                    live=True,
+                    gives_pairs=True,
+                )
+            )
+        if not listings:
+            detail = "; ".join(problems)
+            raise CollectionError(f"no subscription's locations could be listed: {detail}")
+        if problems:
+            first = listings[0]
+            listings[0] = RegionListing(
+                provider=first.provider,
+                source=first.source,
+                regions=first.regions,
+                live=True,
+                gives_pairs=True,
+                problems=tuple(problems),
+            )
+        return listings
 
     def _probe(self, account: Mapping[str, Any], container: str) -> nz.ProbeResult:
         endpoint = self._blob_endpoint(account)
@@ -370,6 +475,26 @@ class AzureProvider:
                 nz.public_access({}, container, probe, settings_read=False),
                 [*gaps, *_probe_gaps(probe)],
             )
+
+
+def _physical(location: Mapping[str, Any]) -> bool:
+    metadata = location.get("metadata")
+    return isinstance(metadata, Mapping) and metadata.get("regionType") == "Physical"
+
+
+def _listed(location: Mapping[str, Any]) -> ListedRegion:
+    metadata = location.get("metadata") or {}
+    pairs = metadata.get("pairedRegion") or []
+    paired = pairs[0].get("name") if pairs and isinstance(pairs[0], Mapping) else None
+    edge = str(location.get("type", "")).lower() == "edgezone"
+    return ListedRegion(
+        code=str(location.get("name", "")),
+        cloud="azure",
+        display_name=str(location.get("displayName") or ""),
+        physical_location=str(metadata.get("physicalLocation") or ""),
+        paired_region=str(paired) if paired else None,
+        namespace="edge-zone" if edge else "region",
+    )
 
 
 def _probe_result(result: AnonymousProbe) -> nz.ProbeResult:

@@ -42,9 +42,27 @@ READS: Mapping[str, ReadSpec] = {
         (Hidden.COPY,),
     ),
     "vaults.listBySubscription": ReadSpec(
-        "the region of the key vault that holds a customer-managed key",
+        "the region of the key vault that holds a customer-managed key (and so its paired "
+        "region, where Key Vault keeps a copy)",
         "encryption.key_vault",
         (Hidden.KEY,),
+    ),
+    "managedHsms.listBySubscription": ReadSpec(
+        "the Managed HSM pool that holds a customer-managed key: its region and the regions it "
+        "is replicated to (`properties.regions`)",
+        "encryption.managed_hsm",
+        (Hidden.KEY,),
+    ),
+    "mhsmRegions.listByResource": ReadSpec(
+        "a Managed HSM pool's replication regions when the pool listing does not return them",
+        "encryption.managed_hsm.regions",
+        (Hidden.KEY,),
+    ),
+    "subscriptions.listLocations": ReadSpec(
+        "`catalog check` only: the regions Azure lists for the subscription, with physical "
+        "location and pair (a failure is a problem of that listing, never of a scan)",
+        None,
+        fails_scope=False,
     ),
     "getAccountInformation": ReadSpec(
         "connection-string mode: the SKU, i.e. whether a geo-secondary exists",

@@ -4,17 +4,23 @@ Azurite has no management plane, so this stdlib ``ThreadingHTTPServer`` serves t
 reads the plugin makes, driven through the *unmodified* Azure SDK clients. Response bodies follow
 the examples in Azure's published REST API specifications (azure-rest-api-specs, Microsoft.Storage
 ``StorageAccountList`` / ``StorageAccountGetProperties`` / ``BlobContainersList`` /
-``StorageAccountListObjectReplicationPolicies``; Microsoft.KeyVault ``listVaultBySubscription``;
-Microsoft.Resources ``GetSubscriptions``): wire names such as ``properties.networkAcls``,
-``nextLink`` paging, and ``{"error": {"code", "message"}}`` bodies on failure.
+``StorageAccountListObjectReplicationPolicies``; Microsoft.KeyVault ``listVaultBySubscription``,
+``ManagedHsm_ListBySubscription``, ``ManagedHsm_ListRegionsByResource``; Microsoft.Resources
+``GetSubscriptions``, ``GetLocationsWithExtendedLocations``): wire names such as
+``properties.networkAcls``, ``nextLink`` paging, and ``{"error": {"code", "message"}}`` bodies on
+failure.
 
 The estate is a compact JSON document (see ``fixtures/demo/azure.json``)::
 
     {"page_size": 2,
      "faults": {"subscriptions": {"status": 403, "code": "AuthorizationFailed"}},
      "subscriptions": [{"subscriptionId": "...", "displayName": "...",
-        "faults": {"storageAccounts": {...}, "vaults": {...}},
+        "faults": {"storageAccounts": {...}, "vaults": {...}, "managedHsms": {...},
+                   "locations": {...}},
         "vaults": [{"name": "kv", "resourceGroup": "rg", "location": "japaneast"}],
+        "managedHsms": [{"name": "hsm", "location": "japaneast", "regions": [...],
+                         "regionList": [...], "faults": {"regions": {...}}}],
+        "locations": [... List Locations entries, as returned ...],
         "accounts": [{"name": "acct", "resourceGroup": "rg", "location": "eastasia",
                       "sku": "Standard_GRS", "kind": "StorageV2", "tags": {...},
                       "properties": {... wire properties merged over the defaults ...},
@@ -99,12 +105,23 @@ class _Estate:
         self.containers: dict[str, list[dict[str, Any]]] = {}  # account id -> container bodies
         self.policies: dict[str, list[dict[str, Any]]] = {}  # account id -> policy bodies
         self.vaults: dict[str, list[dict[str, Any]]] = {}  # sub -> vault bodies
+        self.hsms: dict[str, list[dict[str, Any]]] = {}  # sub -> Managed HSM pool bodies
+        self.hsm_regions: dict[str, list[dict[str, Any]]] = {}  # pool id -> region list
+        self.hsm_faults: dict[str, dict[str, Any]] = {}  # pool id -> {"regions": fault}
+        self.locations: dict[str, list[dict[str, Any]]] = {}  # sub -> List Locations body
         for sub in seed.get("subscriptions", []):
             sub_id = str(sub["subscriptionId"])
             self.subscriptions.append(_subscription_body(sub))
             self.sub_faults[sub_id.lower()] = dict(sub.get("faults", {}))
             self.accounts[sub_id.lower()] = []
             self.vaults[sub_id.lower()] = [_vault_body(sub_id, v) for v in sub.get("vaults", [])]
+            self.locations[sub_id.lower()] = [copy.deepcopy(x) for x in sub.get("locations", [])]
+            self.hsms[sub_id.lower()] = []
+            for hsm in sub.get("managedHsms", []):
+                body = _hsm_body(sub_id, hsm)
+                self.hsms[sub_id.lower()].append(body)
+                self.hsm_regions[body["id"].lower()] = list(hsm.get("regionList", []))
+                self.hsm_faults[body["id"].lower()] = dict(hsm.get("faults", {}))
             for acc in sub.get("accounts", []):
                 body = _account_body(sub_id, acc, blob_endpoint)
                 key = body["id"].lower()
@@ -185,6 +202,32 @@ def _vault_body(sub_id: str, vault: Mapping[str, Any]) -> dict[str, Any]:
             "provisioningState": "Succeeded",
             "publicNetworkAccess": "Enabled",
         },
+    }
+
+
+def _hsm_body(sub_id: str, hsm: Mapping[str, Any]) -> dict[str, Any]:
+    """A pool as ManagedHsm_ListBySubscription.json (Microsoft.KeyVault 2024-11-01) shows it;
+    ``regions`` (multi-region replication) only when the seed gives it."""
+    name, group = hsm["name"], hsm.get("resourceGroup", "hsm-group")
+    props: dict[str, Any] = {
+        "tenantId": TENANT,
+        "enableSoftDelete": True,
+        "softDeleteRetentionInDays": 90,
+        "enablePurgeProtection": False,
+        "hsmUri": f"https://{name}.managedhsm.azure.net",
+        "provisioningState": "Succeeded",
+        "statusMessage": "ManagedHsm is functional.",
+    }
+    if "regions" in hsm:
+        props["regions"] = hsm["regions"]
+    return {
+        "id": f"{_group_id(sub_id, group)}/providers/Microsoft.KeyVault/managedHSMs/{name}",
+        "name": name,
+        "type": "Microsoft.KeyVault/managedHSMs",
+        "location": hsm["location"],
+        "sku": {"family": "B", "name": "Standard_B1"},
+        "tags": {},
+        "properties": props,
     }
 
 
@@ -296,6 +339,16 @@ _ROUTES = (
         re.compile(_SUB + r"/providers/Microsoft\.Storage/storageAccounts/?$", re.I),
     ),
     ("vaults", re.compile(_SUB + r"/providers/Microsoft\.KeyVault/vaults/?$", re.I)),
+    ("managedHsms", re.compile(_SUB + r"/providers/Microsoft\.KeyVault/managedHSMs/?$", re.I)),
+    (
+        "hsmRegions",
+        re.compile(
+            _SUB + r"/resourceGroups/[^/]+/providers/Microsoft\.KeyVault/managedHSMs/[^/]+"
+            r"/regions/?$",
+            re.I,
+        ),
+    ),
+    ("locations", re.compile(_SUB + r"/locations/?$", re.I)),
     ("get", re.compile(_ACC + r"/?$", re.I)),
     ("containers", re.compile(_ACC + r"/blobServices/default/containers/?$", re.I)),
     ("objectReplicationPolicies", re.compile(_ACC + r"/objectReplicationPolicies/?$", re.I)),
@@ -442,10 +495,21 @@ class ArmStub:
                     "SubscriptionNotFound",
                     f"The subscription '{groups['sub']}' could not be found.",
                 )
-            if kind in ("storageAccounts", "vaults"):
+            if kind in ("storageAccounts", "vaults", "managedHsms", "locations"):
                 fault = self._fault(es.sub_faults[sub].get(kind))
-                items = es.accounts[sub] if kind == "storageAccounts" else es.vaults[sub]
-                return fault or self._page(path, items, query)
+                lists = {
+                    "storageAccounts": es.accounts,
+                    "vaults": es.vaults,
+                    "managedHsms": es.hsms,
+                    "locations": es.locations,
+                }
+                return fault or self._page(path, lists[kind][sub], query)
+            if kind == "hsmRegions":
+                pool = path.rstrip("/").rsplit("/regions", 1)[0].lower()
+                if pool not in es.hsm_regions:
+                    return 404, _error("ResourceNotFound", f"Managed HSM {pool} not found")
+                fault = self._fault(es.hsm_faults[pool].get("regions"))
+                return fault or self._page(path, es.hsm_regions[pool], query)
             account_id = path.split("/blobServices")[0].split("/objectReplicationPolicies")[0]
             key = account_id.rstrip("/").lower()
             if key not in es.account_by_id:

@@ -1,0 +1,163 @@
+"""Pure functions: where a customer-managed key lives, including the copies Azure makes of it.
+
+Key Vault (https://learn.microsoft.com/azure/key-vault/general/disaster-recovery-guidance, source
+MicrosoftDocs/azure-security-docs@0253045958adf551765d35cfa7600038c0bf222f
+articles/key-vault/general/disaster-recovery-guidance.md; and "Reliability in Azure Key Vault",
+MicrosoftDocs/reliability-docs@56e16ee09a9bb392f03c4393d6e4cb2435d137ce
+articles/reliability/reliability-key-vault.md) says: for most regions that are paired with another
+region, a vault's contents are replicated within the region *and* to the paired region; Brazil
+South, Brazil Southeast, West US 3 and every region without a pair are not replicated across
+regions (they use zone-redundant storage in the region). So a key in a vault is a ``key``
+location in the vault's region and, derived from the region pair table, one in the pair's region.
+
+Managed HSM pools do not follow that model: a pool lives in its ``location`` and, with multi-region
+replication, in each region its ``properties.regions`` (or the ``managedHSMs/{name}/regions`` list)
+names; each is a ``key`` location.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+from residency_audit.model import Location, Role
+
+__all__ = [
+    "KEY_VAULT_DOC",
+    "NO_CROSS_REGION_COPY",
+    "PairStatus",
+    "PairStatusLookup",
+    "managed_hsm_key_locations",
+    "managed_hsm_name",
+    "vault_key_locations",
+]
+
+PROVIDER = "azure"
+KEY_VAULT_DOC = "https://learn.microsoft.com/azure/key-vault/general/disaster-recovery-guidance"
+# The regions the Key Vault documentation names as not replicated across regions (besides every
+# region without a pair, which the pair table gives).
+NO_CROSS_REGION_COPY = frozenset({"brazilsouth", "brazilsoutheast", "westus3"})
+
+
+@dataclass(frozen=True)
+class PairStatus:
+    """What the region pair table says about one region."""
+
+    secondary: str | None  # the paired region; None = no pair, or unknown (see ``known``)
+    known: bool  # False: the catalog cannot say whether the region has a pair
+    source: str = ""  # the pair table row's source
+    reason: str = ""  # why the status is unknown
+
+
+PairStatusLookup = Callable[[str], PairStatus]
+
+
+def managed_hsm_name(key_uri: str | None) -> str | None:
+    """``https://myhsm.managedhsm.azure.net/keys/k`` -> ``myhsm``; None for anything else."""
+    if not key_uri:
+        return None
+    host = urlsplit(key_uri if "//" in key_uri else f"https://{key_uri}").hostname
+    if not host or ".managedhsm." not in host:
+        return None
+    return host.split(".", 1)[0].lower()
+
+
+def _key(region: str | None, mechanism: str, target: str | None, **extra: Any) -> Location:
+    return Location(
+        role=Role.KEY,
+        provider=PROVIDER,
+        region=region,
+        mechanism=mechanism,
+        target=target,
+        **extra,
+    )
+
+
+def vault_key_locations(
+    target: str | None,
+    vault_region: str | None,
+    reason: str | None,
+    pair: PairStatusLookup,
+) -> list[Location]:
+    """The vault's region and the copy Key Vault keeps in its paired region."""
+    if not vault_region:
+        return [_key(None, "key-vault", target, unknown_reason=reason or "vault not read")]
+    locations = [_key(vault_region, "key-vault", target)]
+    code = vault_region.replace(" ", "").lower()
+    if code in NO_CROSS_REGION_COPY:
+        return locations  # documented as not replicated across regions
+    status = pair(vault_region)
+    if status.secondary:
+        locations.append(
+            _key(
+                status.secondary,
+                "key-vault-paired-replication",
+                target,
+                derived=True,
+                unknown_reason=(
+                    f"Key Vault replicates a vault's contents to its paired region "
+                    f"({KEY_VAULT_DOC}); the pair of {vault_region} from the region pair table "
+                    f"({status.source})"
+                ),
+            )
+        )
+    elif not status.known:
+        locations.append(
+            _key(
+                None,
+                "key-vault-paired-replication",
+                target,
+                unknown_reason=(
+                    f"Key Vault replicates a vault's contents to its paired region "
+                    f"({KEY_VAULT_DOC}), but whether {vault_region} has a pair is unknown: "
+                    f"{status.reason}"
+                ),
+            )
+        )
+    return locations
+
+
+def managed_hsm_key_locations(
+    target: str | None,
+    pool: Mapping[str, Any] | None,
+    regions: Sequence[Mapping[str, Any]] | None,
+    reason: str | None,
+) -> list[Location]:
+    """The pool's region (primary) and each region it is extended to.
+
+    ``pool`` None: the pool was not found or not read (``reason``). ``regions`` None: its region
+    list could not be read, so an extended region may hold the key (a location of unknown region).
+    """
+    if pool is None:
+        return [_key(None, "managed-hsm", target, unknown_reason=reason or "pool not read")]
+    home = str(pool.get("location") or "") or None
+    locations = [
+        _key(
+            home,
+            "managed-hsm",
+            target,
+            unknown_reason=None if home else "the Managed HSM pool returned no location",
+        )
+    ]
+    if regions is None:
+        locations.append(
+            _key(
+                None,
+                "managed-hsm-multi-region",
+                target,
+                unknown_reason=reason or "the pool's replication regions could not be read",
+            )
+        )
+        return locations
+    seen = {(home or "").lower()}
+    for entry in regions:
+        name = str(entry.get("name") or "")
+        if not name or name.lower() in seen:
+            continue
+        seen.add(name.lower())
+        state = entry.get("provisioningState")
+        note = f"multi-region replication (provisioningState {state})" if state else None
+        locations.append(_key(name, "managed-hsm-multi-region", target, unknown_reason=note))
+    return locations
