@@ -246,3 +246,32 @@ def test_output_does_not_depend_on_worker_count(
     one, _, _ = scan(stub_settings(max_workers=1), ids.sub)
     many, _, _ = scan(stub_settings(max_workers=16), ids.sub)
     assert list(one) == list(many) and one == many
+
+
+def test_managed_hsm_keys_are_placed_in_every_region_of_the_pool(result: Any) -> None:
+    buckets, _, _ = result
+
+    def keys_of(name: str) -> list[tuple[str | None, str]]:
+        return [(k.region, k.mechanism) for k in roles(buckets[name], Role.KEY)]
+
+    # multi-region replication named in the pool listing's properties.regions
+    assert keys_of("hsmmulti/hsm-multi") == [
+        ("japaneast", "managed-hsm"),
+        ("eastasia", "managed-hsm-multi-region"),
+    ]
+    # not in the listing: read through managedHSMs/{name}/regions
+    assert keys_of("hsmlisted/hsm-listed") == [
+        ("southeastasia", "managed-hsm"),
+        ("australiaeast", "managed-hsm-multi-region"),
+    ]
+    # the region list refused: the home region, an unknown key place and a gap that says so
+    locked = buckets["hsmlocked/hsm-locked"]
+    assert keys_of("hsmlocked/hsm-locked") == [
+        ("japanwest", "managed-hsm"),
+        (None, "managed-hsm-multi-region"),
+    ]
+    (gap,) = [g for g in locked.gaps if g.field == "encryption.managed_hsm.regions"]
+    assert gap.hides == (Hidden.KEY,) and gap.error_code == "AuthorizationFailed"
+    # a pool the subscription does not hold: unknown, with the reason
+    (gone,) = roles(buckets["hsmgone/hsm-gone"], Role.KEY)
+    assert gone.region is None and "otherhsm" in (gone.unknown_reason or "")

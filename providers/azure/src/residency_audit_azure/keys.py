@@ -29,8 +29,9 @@ __all__ = [
     "NO_CROSS_REGION_COPY",
     "PairStatus",
     "PairStatusLookup",
+    "find_pool",
+    "managed_hsm_host",
     "managed_hsm_key_locations",
-    "managed_hsm_name",
     "vault_key_locations",
 ]
 
@@ -54,14 +55,28 @@ class PairStatus:
 PairStatusLookup = Callable[[str], PairStatus]
 
 
-def managed_hsm_name(key_uri: str | None) -> str | None:
-    """``https://myhsm.managedhsm.azure.net/keys/k`` -> ``myhsm``; None for anything else."""
+def managed_hsm_host(key_uri: str | None) -> str | None:
+    """``https://myhsm.managedhsm.azure.net/keys/k`` -> ``myhsm.managedhsm.azure.net``; None for
+    anything but a Managed HSM URI. Pools are matched on their ``hsmUri`` host, then on the first
+    label as the pool name (the published examples also show ``westus.hsm1.managedhsm...``)."""
     if not key_uri:
         return None
     host = urlsplit(key_uri if "//" in key_uri else f"https://{key_uri}").hostname
     if not host or ".managedhsm." not in host:
         return None
-    return host.split(".", 1)[0].lower()
+    return host.lower()
+
+
+def find_pool(pools: Sequence[Mapping[str, Any]], key_uri: str | None) -> Mapping[str, Any] | None:
+    """The pool whose ``hsmUri`` host is the key URI's, else the one named by its first label."""
+    host = managed_hsm_host(key_uri)
+    if host is None:
+        return None
+    for pool in pools:
+        if managed_hsm_host(str((pool.get("properties") or {}).get("hsmUri") or "")) == host:
+            return pool
+    name = host.split(".", 1)[0]
+    return next((p for p in pools if str(p.get("name", "")).lower() == name), None)
 
 
 def _key(region: str | None, mechanism: str, target: str | None, **extra: Any) -> Location:

@@ -92,7 +92,7 @@ class AzureProvider:
         # subscription -> {vault name: region} | AzureApiError
         self._vaults: Once[str, dict[str, str] | AzureApiError] = Once()
         # subscription -> {pool name: pool} | AzureApiError; pool id -> its regions | error
-        self._hsms: Once[str, dict[str, Mapping[str, Any]] | AzureApiError] = Once()
+        self._hsms: Once[str, list[dict[str, Any]] | AzureApiError] = Once()
         self._hsm_regions: Once[str, list[dict[str, Any]] | AzureApiError] = Once()
         self._destinations: Once[str, nz.Destination] = Once()  # destination ref -> account
 
@@ -290,7 +290,7 @@ class AzureProvider:
             return [], []
         uri = kv.get("keyvaulturi")
         target = str(uri) if uri else None
-        hsm = keys.managed_hsm_name(uri)
+        hsm = keys.managed_hsm_host(uri)
         if hsm is not None:
             return self._hsm_key_locations(subscription, hsm, target)
         vault = nz.vault_name(uri)
@@ -318,12 +318,11 @@ class AzureProvider:
     def _hsm_key_locations(
         self, subscription: str, hsm: str, target: str | None
     ) -> tuple[list[Location], list[Gap]]:
-        def read() -> dict[str, Mapping[str, Any]] | AzureApiError:
+        def read() -> list[dict[str, Any]] | AzureApiError:
             try:
-                pools = self._arm.list_managed_hsms(subscription)
+                return self._arm.list_managed_hsms(subscription)
             except AzureApiError as exc:
                 return exc
-            return {str(p.get("name", "")).lower(): p for p in pools}
 
         pools = self._hsms.get(subscription, read)
         if isinstance(pools, AzureApiError):
@@ -331,7 +330,7 @@ class AzureProvider:
             return keys.managed_hsm_key_locations(target, None, None, reason), [
                 _failed_read(pools, "the subscription's Managed HSM pools not listed")
             ]
-        pool = pools.get(hsm)
+        pool = keys.find_pool(pools, target)
         if pool is None:
             reason = f"Managed HSM {hsm!r} is not in subscription {subscription} (or not readable)"
             return keys.managed_hsm_key_locations(target, None, None, reason), []
