@@ -212,3 +212,49 @@ def test_list_locations_gives_regions_pairs_and_edge_zones(arm_stub: ArmStub) ->
     )
     assert by_code["microsoftlosangeles1"].namespace == "edge-zone"
     assert by_code["microsoftlosangeles1"].paired_region is None
+
+
+def test_edge_zone_and_paired_key_survive_the_whole_pipeline(tmp_path: Path) -> None:
+    from residency_audit.testing import scan_provider
+
+    sub = "00000000-0000-0000-0000-000000000000"
+    estate = {
+        "subscriptions": [
+            {
+                "subscriptionId": sub,
+                "vaults": [{"name": "sgkeys", "location": "southeastasia"}],
+                "accounts": [
+                    {
+                        "name": "sto4445",
+                        "location": "eastus",
+                        "sku": "Standard_LRS",
+                        # as StorageAccountCreate.json returns it
+                        "extendedLocation": {"name": "losangeles001", "type": "EdgeZone"},
+                        "properties": {
+                            "encryption": {
+                                "keySource": "Microsoft.Keyvault",
+                                "keyvaultproperties": {
+                                    "keyvaulturi": "https://sgkeys.vault.azure.net",
+                                    "keyname": "k",
+                                },
+                            }
+                        },
+                        "containers": [{"name": "c"}],
+                    }
+                ],
+            }
+        ]
+    }
+    with ArmStub(estate) as stub:
+        result = scan_provider(
+            "azure",
+            {"arm_endpoint": stub.url, "credential": "anonymous", "retries": 0},
+            tmp_path,
+        )
+    (bucket,) = result.inventory.buckets
+    places = {(loc.role, loc.region): loc for loc in bucket.locations}
+    assert places[(Role.PRIMARY, "losangeles001")].namespace is Namespace.EDGE_ZONE
+    assert places[(Role.PRIMARY, "eastus")].certainty is Certainty.POSSIBLE
+    hk = places[(Role.KEY, "eastasia")]
+    assert hk.derived and hk.resolution is not None and hk.resolution.countries == ("HK",)
+    assert places[(Role.KEY, "southeastasia")].resolution.countries == ("SG",)  # type: ignore[union-attr]

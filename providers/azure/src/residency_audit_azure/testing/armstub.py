@@ -289,6 +289,8 @@ def _account_body(sub_id: str, acc: Mapping[str, Any], blob_endpoint: str | None
         "tags": acc.get("tags", {}),
         "properties": props,
     }
+    if "extendedLocation" in acc:  # an Edge Zone account, as StorageAccountCreate.json shows it
+        body["extendedLocation"] = dict(acc["extendedLocation"])
     if props["encryption"].get("keySource") == "Microsoft.Keyvault":
         body["identity"] = {
             "principalId": str(uuid.uuid5(uuid.NAMESPACE_DNS, name)),
