@@ -419,6 +419,8 @@ def test_full_scan_reads_only_what_the_policy_grants_and_lists_disabled_regions(
     # moto cannot list backup selections, so GetBackupSelection is never reached here; its
     # mapping is exercised by the Stubber tests.
     needed |= {"backup:GetBackupSelection", "sts:AssumeRole"}
+    # read by `catalog check`, not by a scan (test_aws_live_regions.py records them)
+    needed |= {"account:ListRegions", "ssm:GetParametersByPath", "ssm:GetParameters"}
     assert granted == needed
     assert not any("*" in action for action in granted)
     assert [s["Resource"] for s in statements if s["Action"] == ["sts:AssumeRole"]] == [

@@ -43,6 +43,11 @@ OPERATIONS: Mapping[tuple[str, str], str | None] = {
     ("backup", "ListBackupSelections"): "backup:ListBackupSelections",
     ("backup", "GetBackupSelection"): "backup:GetBackupSelection",
     ("kms", "DescribeKey"): "kms:DescribeKey",
+    # `catalog check` only: the partition's regions, as the account and the public SSM
+    # parameters /aws/service/global-infrastructure/regions list them
+    ("account", "ListRegions"): "account:ListRegions",
+    ("ssm", "GetParametersByPath"): "ssm:GetParametersByPath",
+    ("ssm", "GetParameters"): "ssm:GetParameters",
 }
 
 # The one non-read call: taking the audit role in each member account. It changes nothing in the

@@ -8,11 +8,12 @@ from typing import Any, ClassVar
 
 import boto3
 
+from residency_audit.catalog.listing import RegionListing
 from residency_audit.errors import CollectionError
 from residency_audit.model import Bucket, CoverageNote
 from residency_audit.plugins import Scope
 
-from . import permissions
+from . import live_regions, partitions, permissions
 from .client import AwsAccount, AwsApiError, SessionFactory, assume_role_account, base_account
 from .collector import AccountScan, ScanContext
 from .settings import AwsSettings, PartitionSettings, parse_settings
@@ -149,6 +150,30 @@ class AwsProvider:
             bucket_read_timeout=self.settings.bucket_read_timeout,
         )
         yield from AccountScan(account, context).run()
+
+    # --- region listings for `residency-audit catalog check` ---------------------------------
+
+    @classmethod
+    def sdk_region_listings(cls) -> list[RegionListing]:
+        """Every region of every partition in the installed botocore: no network, no credentials."""
+        return partitions.sdk_region_listings()
+
+    def live_region_listings(self) -> list[RegionListing]:
+        """Each configured partition's regions as its account and its public SSM parameters list
+        them. A partition or read that fails is named in ``problems``; CollectionError when no
+        list at all could be read."""
+        listings: list[RegionListing] = []
+        for partition in self.settings.partitions:
+            try:
+                base = self._base(partition)
+            except CollectionError as exc:
+                listings.append(live_regions.unread_partition(partition.name, [str(exc)]))
+                continue
+            listings.extend(live_regions.partition_listings(base))
+        if not any(listing.regions for listing in listings):
+            problems = [p for listing in listings for p in listing.problems]
+            raise CollectionError("aws: no region list could be read: " + "; ".join(problems))
+        return listings
 
     # --- permissions ----------------------------------------------------------------------------
 

@@ -91,6 +91,25 @@ READS: Mapping[tuple[str, str], ReadSpec] = {
     ("s3", "GetBucketOwnershipControls"): ReadSpec(
         "whether ACLs are disabled (BucketOwnerEnforced)", "public_access.ownership", _PUBLIC
     ),
+    # `catalog check` only; a failure is named in the check's problems, the other list stays
+    ("account", "ListRegions"): ReadSpec(
+        "catalog check: the partition's regions, every opt-in status (disabled ones exist too); "
+        "a failure is one of the check's problems",
+        None,
+        fails_scope=False,
+    ),
+    ("ssm", "GetParametersByPath"): ReadSpec(
+        "catalog check: the regions the public SSM parameters "
+        "/aws/service/global-infrastructure/regions list; a failure is one of the check's problems",
+        None,
+        fails_scope=False,
+    ),
+    ("ssm", "GetParameters"): ReadSpec(
+        "catalog check: each listed region's name (its longName parameter); a failure is one of "
+        "the check's problems",
+        None,
+        fails_scope=False,
+    ),
     ("s3", "GetBucketPolicy"): ReadSpec(
         "principals outside the organisation granted access (and, when there is no policy, "
         "that no policy makes the bucket public)",
