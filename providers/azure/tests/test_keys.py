@@ -53,3 +53,17 @@ def test_installed_sdk_requests_the_api_version_the_defaults_are_read_for() -> N
 
     client = StorageManagementClient(credential=object(), subscription_id="s")  # type: ignore[arg-type]
     assert client._config.api_version == nz.STORAGE_API_VERSION
+
+
+def test_a_region_without_a_pair_row_is_never_taken_as_unpaired() -> None:
+    """Every Azure region of the catalog: a region the pair table has no row for gets a key copy
+    of unknown region (the vault may replicate to a pair nobody has written down yet)."""
+    catalog = load_catalog()
+    for entry in catalog.entries(provider="azure", namespace="region"):
+        locs = keys.vault_key_locations("t", entry.code, None, vault_pair_status)
+        row = catalog.azure_pair_row(entry.code)
+        if row is None:
+            assert [loc.region for loc in locs] == [entry.code, None], entry.code
+            assert "pair table has no row" in (locs[1].unknown_reason or "")
+        elif entry.code in keys.NO_CROSS_REGION_COPY or (row.verified and not row.secondary):
+            assert [loc.region for loc in locs] == [entry.code], entry.code

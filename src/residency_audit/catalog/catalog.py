@@ -137,6 +137,11 @@ class Catalog:
             return None
         return pair
 
+    def azure_pair_row(self, region: str) -> AzurePair | None:
+        """The pair table's row for a region, with or without a secondary; None when the table
+        has no row for it (so "unpaired" and "not in the table" stay apart)."""
+        return self._pairs.get(normalise_code("azure", region))
+
     # -- resolution -------------------------------------------------------------------------
 
     def resolve(self, location: Location) -> CountryResolution:

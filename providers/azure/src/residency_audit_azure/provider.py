@@ -60,14 +60,14 @@ def vault_pair_status(region: str) -> keys.PairStatus:
     entry = catalog.lookup("azure", region)
     if entry is None:
         return keys.PairStatus(None, False, reason=f"{region!r} is not in the region catalog")
-    pair = catalog.azure_geo_pair(region)
-    if pair is not None:
-        return keys.PairStatus(str(pair.secondary), True, str(pair.source))
-    if not entry.verified:
-        return keys.PairStatus(
-            None, False, reason=f"the catalog row is unverified ({entry.unverified})"
-        )
-    return keys.PairStatus(None, True)
+    row = catalog.azure_pair_row(region)
+    if row is None:
+        return keys.PairStatus(None, False, reason=f"the pair table has no row for {region!r}")
+    if not row.verified:
+        return keys.PairStatus(None, False, reason=f"the pair row is unverified ({row.notes})")
+    if row.secondary:
+        return keys.PairStatus(str(row.secondary), True, str(row.source))
+    return keys.PairStatus(None, True, str(row.source))
 
 
 def _describe(exc: AzureApiError) -> str:
