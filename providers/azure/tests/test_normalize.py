@@ -111,8 +111,14 @@ def test_missing_sku_is_a_gap_that_may_hide_a_copy() -> None:
         (True, "Container", "Enabled", "Allow", None, PublicVerdict.PUBLIC),
         (True, "Blob", "Enabled", "Allow", None, PublicVerdict.PUBLIC),
         # absent: the default of API 2026-09-01 (false) forbids anonymous access, but an open
-        # network still leaves it "not blocked", never "blocked"
-        (None, "Blob", None, None, None, PublicVerdict.NOT_BLOCKED),
+        # network still leaves it "not blocked", never "blocked" ...
+        (None, "None", None, None, None, PublicVerdict.NOT_BLOCKED),
+        (None, "None", "Disabled", None, None, PublicVerdict.BLOCKED),
+        # ... and a default alone never clears a container that admits anonymous reads (older
+        # API versions read a missing field as true): unknown until an anonymous try is refused
+        (None, "Blob", None, None, None, PublicVerdict.UNKNOWN),
+        (None, "Blob", None, None, False, PublicVerdict.NOT_BLOCKED),
+        (None, "Container", None, None, True, PublicVerdict.PUBLIC),
         (True, "Container", "Disabled", "Allow", None, PublicVerdict.NOT_BLOCKED),
         (True, "Container", "Enabled", "Deny", None, PublicVerdict.NOT_BLOCKED),
         (True, "None", "Enabled", "Allow", None, PublicVerdict.NOT_BLOCKED),

@@ -66,9 +66,12 @@ def test_cmk_account_in_a_staging_region_is_customer_managed_and_its_places_unkn
     for loc in (primary, secondary):
         res = load_catalog().resolve(loc)
         assert res.unmapped and res.countries == ()
-    # no allowBlobPublicAccess: API 2026-09-01's default (false) forbids anonymous access
-    public = nz.public_access(account, {"properties": {"publicAccess": "Container"}}, None)
+    # no allowBlobPublicAccess: API 2026-09-01's default (false) forbids anonymous access, but
+    # that default alone does not clear a Container-level container until an anonymous try fails
+    public = nz.public_access(account, {"properties": {"publicAccess": "None"}}, None)
     assert public.verdict is PublicVerdict.NOT_BLOCKED
+    open_level = nz.public_access(account, {"properties": {"publicAccess": "Container"}}, None)
+    assert open_level.verdict is PublicVerdict.UNKNOWN
     assert "allowBlobPublicAccess=not returned; default false in API 2026-09-01" in (
         public.evidence
     )
@@ -135,8 +138,11 @@ def test_policies_without_rules_copy_every_container_to_an_unread_destination() 
 @pytest.mark.parametrize(
     ("account_file", "verdicts"),
     [
-        # allowBlobPublicAccess not returned (default false): the Container-level one is not public
-        ("StorageAccountGetProperties.json", [PublicVerdict.NOT_BLOCKED] * 2),
+        # allowBlobPublicAccess not returned (default false in the API we request, true in older
+        # ones): the Container-level one is unknown without an anonymous try, the private one
+        # is not public
+        ("StorageAccountGetProperties.json", [PublicVerdict.UNKNOWN, PublicVerdict.NOT_BLOCKED]),
+        # allowBlobPublicAccess false, stated: neither container is public
         ("StorageAccountCreate.json", [PublicVerdict.NOT_BLOCKED] * 2),
     ],
 )

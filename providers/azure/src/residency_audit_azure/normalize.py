@@ -58,7 +58,10 @@ _ACCOUNT_SCOPE_KEY = "$account-encryption-key"
 # the installed SDK still sends it). Its StorageAccountProperties.allowBlobPublicAccess description,
 # generated from azure-rest-api-specs specification/storage/resource-manager/Microsoft.Storage
 # (stable/2026-09-01), reads "The default interpretation is false for this property": an account
-# that does not return the field forbids anonymous access.
+# that does not return the field forbids anonymous access. Older API versions documented the
+# opposite ("The default interpretation is true for this property"; e.g. the StorageAccount model of
+# Az.Compute's storage helpers), and accounts from then may still omit the field: so the default
+# never clears a container whose own level admits anonymous reads (``public_access``).
 STORAGE_API_VERSION = "2026-09-01"
 ALLOW_BLOB_PUBLIC_ACCESS_DEFAULT = False
 STORAGE_ENCRYPTION_DOC = (
@@ -408,7 +411,8 @@ def public_access(
     acls = props.get("networkAcls")
     allow_public = props.get("allowBlobPublicAccess")
     shown_allow = _show(allow_public)
-    if allow_public is None and settings_read:
+    defaulted = allow_public is None and settings_read
+    if defaulted:
         allow_public = ALLOW_BLOB_PUBLIC_ACCESS_DEFAULT
         shown_allow = (
             f"not returned; default {str(allow_public).lower()} in API {STORAGE_API_VERSION}"
@@ -433,6 +437,10 @@ def public_access(
         verdict = PublicVerdict.PUBLIC
     elif not settings_read:
         verdict = PublicVerdict.UNKNOWN if anonymous_level else PublicVerdict.NOT_BLOCKED
+    elif defaulted and anonymous_level and not closed and (probe is None or not probe.answered):
+        # the container admits anonymous reads and only a default (which older API versions
+        # read the other way) says the account forbids them; no anonymous try was refused
+        verdict = PublicVerdict.UNKNOWN
     elif allow_public is False:
         verdict = PublicVerdict.BLOCKED if closed else PublicVerdict.NOT_BLOCKED
     elif level is None:
