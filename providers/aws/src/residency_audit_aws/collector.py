@@ -279,13 +279,12 @@ class AccountScan:
 
         regions: dict[str, DestinationRegion] = {}
         replication = get("GetBucketReplication")
-        if isinstance(replication, Failure):
-            if replication.code != "ReplicationConfigurationNotFoundError":
-                gaps.append(read_gap("s3", "GetBucketReplication", replication))
-        else:
+        if isinstance(replication, Mapping):
             names = nz.destination_bucket_names(replication)
             regions = {n: self._destination(n) for n in names}
-            locations.extend(nz.replication_locations(replication, regions))
+        replica_locations, replica_gaps = nz.replication(replication, regions)
+        locations.extend(replica_locations)
+        gaps.extend(replica_gaps)
 
         backup = self._region_backup_once(region) if region else None
         backup_locations, backup_gaps = backup_for_bucket(

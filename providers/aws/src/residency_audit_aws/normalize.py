@@ -30,6 +30,7 @@ __all__ = [
     "mrap_locations",
     "mrap_members",
     "primary_region",
+    "replication",
     "replication_locations",
     "tags",
 ]
@@ -282,12 +283,29 @@ def destination_bucket_names(response: Mapping[str, Any]) -> list[str]:
     return list(dict.fromkeys(n for n in names if n))
 
 
+def replication(
+    response: Read, regions: Mapping[str, DestinationRegion]
+) -> tuple[list[Location], list[Gap]]:
+    """GetBucketReplication -> replica locations, or a gap when it could not be read.
+
+    ReplicationConfigurationNotFoundError is S3's answer for a bucket with no replication: no
+    copy, and nothing hidden.
+    """
+    if isinstance(response, Failure):
+        if response.code == "ReplicationConfigurationNotFoundError":
+            return [], []
+        return [], [read_gap("s3", "GetBucketReplication", response)]
+    return replication_locations(response, regions), []
+
+
 def replication_locations(
     response: Mapping[str, Any], regions: Mapping[str, DestinationRegion]
 ) -> list[Location]:
     """GetBucketReplication -> one replica location per rule destination (+ replica KMS keys).
 
-    A disabled rule still counts as POSSIBLE: objects it replicated earlier stay in the destination.
+    A disabled rule replicates nothing new, but S3 does not delete what it copied while the rule
+    was enabled: the destination stays a POSSIBLE replica. A rule's V1 ``Prefix`` or V2 ``Filter``
+    narrows which objects are copied, not where, so every rule counts whatever its filter.
     """
     locations: list[Location] = []
     for rule in response.get("ReplicationConfiguration", {}).get("Rules", []):
