@@ -11,7 +11,7 @@ from residency_audit.catalog import (
     iso_countries,
     load_catalog,
 )
-from residency_audit.model import Bucket, Certainty, Inventory, Location, Role
+from residency_audit.model import Bucket, Certainty, Inventory, Location, Namespace, Role
 
 
 @pytest.fixture(scope="module")
@@ -100,10 +100,15 @@ def test_row_without_country_is_unknown(cat: Catalog) -> None:
     assert "no country" in res.note
 
 
-def test_gcp_kms_global_is_unknown_with_a_clear_note(cat: Catalog) -> None:
-    res = cat.resolve(Location(role=Role.KEY, provider="gcp", region="global", mechanism="cmek"))
-    assert not res.known
-    assert "global" in res.note and "cannot be determined" in res.note
+def test_gcp_kms_global_is_possible_over_every_gcp_region_country(cat: Catalog) -> None:
+    key = Location(
+        role=Role.KEY, provider="gcp", region="global", mechanism="cmek", namespace=Namespace.KMS
+    )
+    res = cat.resolve(key)
+    assert res.certainty is Certainty.POSSIBLE
+    assert {"JP", "HK", "TW", "US", "DE"} <= set(res.countries)
+    # "global" is a Cloud KMS location only: a bucket location of that spelling is unmapped
+    assert cat.resolve(loc("gcp", "global")).unmapped
 
 
 # -- GCS multi- and dual-regions ---------------------------------------------------------
@@ -216,8 +221,8 @@ def test_unverified_rows_resolve_unverified_with_reason(cat: Catalog) -> None:
     assert unverified
     for e in unverified:
         assert e.unverified
-        res = cat.resolve(loc(e.provider, e.code))
-        assert res.verified is False
+        res = cat.resolve(loc(e.provider, e.code, namespace=Namespace(e.namespace)))
+        assert res.verified is False, (e.provider, e.namespace, e.code)
         assert e.unverified in res.note
 
 
