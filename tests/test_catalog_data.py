@@ -181,8 +181,13 @@ def test_edge_zone_resolves_in_the_edge_zone_namespace_only(
     assert resolve(cat, "azure", zone).unmapped  # not a region
 
 
-def test_edge_zone_known_only_by_name_is_flagged(cat: Catalog) -> None:
-    res = resolve(cat, "azure", "losangeles001", Namespace.EDGE_ZONE)
+@pytest.mark.parametrize(
+    "zone", ["losangeles001", "microsoftlosangeles1", "microsoftrrdclab1", "attdetroit1"]
+)
+def test_edge_zone_whose_listing_gives_no_geography_is_flagged(cat: Catalog, zone: str) -> None:
+    # Microsoft's examples name these zones (a storage account's extendedLocation.name, List
+    # Locations with extended locations) without metadata.geography
+    res = resolve(cat, "azure", zone, Namespace.EDGE_ZONE)
     assert res.countries == ("US",) and res.verified is False
 
 
