@@ -25,9 +25,10 @@ from residency_audit.model import (
     PublicVerdict,
     Role,
     ScopeStatus,
+    Severity,
 )
 from residency_audit.rules.gaps import SCOPE_ITEMS
-from residency_audit.testing import scan_provider
+from residency_audit.testing import finding_summary, scan_provider
 from residency_audit_gcp import GcpProvider
 from residency_audit_gcp.permissions import PERMISSIONS, permissions_for
 from residency_audit_gcp.testing import bucket_resource, iam_policy, serve_emulator
@@ -306,3 +307,31 @@ def test_an_unreachable_bucket_is_unverified_everywhere_and_its_tags_unknown(
     items = {item for f in findings for item in f.guideline_items}
     assert {"(2)-1", "(2)-2", "(1)-3", "(1)-note", "(1)-2"} <= items
     assert {"gap.may-hide-copy", "public.unknown"} <= {f.rule_id for f in findings}
+
+
+def test_a_global_kms_key_is_flagged_as_possibly_in_hong_kong(
+    emulator: Callable[..., str], tmp_path: Path
+) -> None:
+    """Scan to findings: a Tokyo bucket whose key is in Cloud KMS 'global' may have the key in HK
+    (possible, so high rather than critical); a key in Tokyo and a Rapid bucket in a Tokyo zone
+    raise nothing under the Japanese default profile."""
+    key = "projects/kms-proj/locations/{}/keyRings/ring/cryptoKeys/k"
+    buckets = [
+        bucket_resource(
+            "global-key", "ASIA-NORTHEAST1", pap="enforced", kms_key=key.format("global")
+        ),
+        bucket_resource(
+            "tokyo-key", "ASIA-NORTHEAST1", pap="enforced", kms_key=key.format("asia-northeast1")
+        ),
+        bucket_resource("rapid-tokyo", "ASIA-NORTHEAST1-A", location_type="zone", pap="enforced"),
+    ]
+    url = emulator(buckets, {b["name"]: iam_policy() for b in buckets})
+    result = scan_provider("gcp", {"projects": ["proj-jp"], "endpoint": url}, tmp_path)
+    mine = [f for f in result.findings if f.resource and f.resource.name == "global-key"]
+    hk = [f.location for f in mine if f.location and f.location.country == "HK"]
+    assert hk and {(loc.role, loc.certainty) for loc in hk} == {(Role.KEY, Certainty.POSSIBLE)}
+    assert {f.severity for f in mine if f.location in hk} == {Severity.HIGH}
+    # a key that may sit in a country of concern is no encryption mitigation
+    assert "encryption.no-customer-key" in {f.rule_id for f in mine}
+    assert finding_summary(result, "tokyo-key") == set()
+    assert finding_summary(result, "rapid-tokyo") == set()
