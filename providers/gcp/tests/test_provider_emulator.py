@@ -58,6 +58,10 @@ ESTATE = [
     bucket_resource("no-iam", "US-EAST1"),
     # a Rapid zonal bucket as buckets.list returns it (see test_normalize for the shape's source)
     bucket_resource("rapid-zonal", "US-CENTRAL1-A", location_type="zone"),
+    # ... and as created: the region as location, the zone as the one data location
+    bucket_resource(
+        "rapid-placed", "US-WEST4", location_type="zone", data_locations=["US-WEST4-A"]
+    ),
 ]
 POLICIES = {
     "public-iam": iam_policy(("roles/storage.objectViewer", ["allUsers"]), version=3),
@@ -123,6 +127,7 @@ def test_locations_as_a_user_sees_them(estate: Any) -> None:
     assert locs(b["us-multi"]) == [(mrm, "US", c)]
     assert locs(b["cmek"]) == [(Role.PRIMARY, "asia-northeast1", c), (Role.KEY, "asia-east2", c)]
     assert locs(b["rapid-zonal"]) == [(Role.PRIMARY, "us-central1-a", c)]
+    assert locs(b["rapid-placed"]) == [(Role.PRIMARY, "us-west4-a", c)]  # not a dual-region
     assert load_catalog().resolve(b["rapid-zonal"].locations[0]).countries == ("US",)
 
 
