@@ -1,9 +1,10 @@
 """The jurisdiction catalog: every region of AWS, GCP and Azure, with its country and source.
 
 The data ships inside the package (``catalog/data/*.csv``), copied from the project's reference with
-each row's ``source``. Resolution never guesses: an unmapped code, a row without a country, a GCS
-configurable dual-region placeholder and the Cloud KMS ``global`` location all resolve to UNKNOWN
-(no countries) with a note saying why.
+each row's ``source``. Resolution never guesses: an unmapped code (flagged ``unmapped``), a row
+without a country and a GCS configurable dual-region placeholder resolve to UNKNOWN (no countries)
+with a note saying why; a location that does not disclose its countries (GCS ``ASIA``, Cloud KMS
+``global``) resolves to every candidate, each POSSIBLE.
 
 Codes live in namespaces (``model.Namespace``): ``region`` (storage regions, GCS dual- and
 multi-regions; a GCS zone such as ``us-central1-a`` resolves to its region), ``kms`` (Cloud KMS
