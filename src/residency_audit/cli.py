@@ -556,7 +556,7 @@ def _print_check(result: CheckResult) -> None:
         status = "DRIFT" if item.drift else "INCOMPLETE" if item.incomplete else "in step"
         console.print(
             Text(
-                f"{item.provider} · {item.source} ({kind}): {item.compared} codes listed, {status}"
+                f"{item.provider} · {item.source} ({kind}): {item.compared} code{'s' * (item.compared != 1)} listed, {status}"
             )
         )
         rows: list[tuple[str, str, str, str]] = []
