@@ -554,11 +554,8 @@ def _print_check(result: CheckResult) -> None:
     for item in result.listings:
         kind = "live" if item.live else "installed SDK"
         status = "DRIFT" if item.drift else "INCOMPLETE" if item.incomplete else "in step"
-        console.print(
-            Text(
-                f"{item.provider} · {item.source} ({kind}): {item.compared} code{'s' * (item.compared != 1)} listed, {status}"
-            )
-        )
+        codes = f"{item.compared} code{'s' * (item.compared != 1)}"
+        console.print(Text(f"{item.provider} · {item.source} ({kind}): {codes} listed, {status}"))
         rows: list[tuple[str, str, str, str]] = []
         for n in item.new_regions:
             said = [n.cloud, n.display_name, n.physical_location]
