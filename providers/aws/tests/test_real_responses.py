@@ -1,11 +1,13 @@
-"""Real AWS responses (Cloud Custodian's recordings, ``data/real/``) through the plugin's pure
-functions, with what a compliance officer reads off each: the locations, their countries in the
-shipped catalog, the encryption tier, the public-access verdict and the gaps.
+"""Real AWS responses (Cloud Custodian's recordings and LocalStack's snapshots of real AWS,
+``data/real/``) through the plugin's pure functions, with what a compliance officer reads off
+each: the locations, their countries in the shipped catalog, the encryption tier, the
+public-access verdict and the gaps.
 
 Custodian recorded these in us-east-1 (its key ARNs say so); a replication response names the
 destination bucket but not its region, which the collector asks GetBucketLocation for (covered on
 moto in ``test_aws_moto.py``) -- here, with only the recorded response, the destination's region
-and country stay unknown, with the reason.
+and country stay unknown, with the reason. LocalStack's snapshots replace the region with a
+placeholder, so a test gives the bucket's region itself.
 """
 
 from __future__ import annotations
@@ -29,8 +31,17 @@ CATALOG = load_catalog()
 
 
 def _read(name: str) -> Read:
-    """A placebo file as the collector would hold it: the parsed answer, or the API error."""
-    data: dict[str, Any] = json.loads((DATA / name).read_text("utf-8"))["data"]
+    """A recorded file as the collector would hold it: the parsed answer, or the API error.
+
+    A placebo file holds it under ``data``; a LocalStack snapshot under its test's
+    ``recorded-content``, keyed by the snapshot key the file is named after.
+    """
+    raw = json.loads((DATA / name).read_text("utf-8"))
+    if name.endswith(".snapshot.json"):
+        [entry] = raw.values()
+        data: dict[str, Any] = dict(entry["recorded-content"][name.split(".")[1]])
+    else:
+        data = raw["data"]
     if "Error" in data:
         return Failure(str(data["Error"]["Code"]), str(data["Error"].get("Message", "")))
     data.pop("ResponseMetadata", None)
@@ -174,6 +185,60 @@ def test_the_aws_managed_key_named_explicitly_is_provider_managed(name: str) -> 
     assert [_countries(k) for k in keys] == [("US",)] and gaps == []
 
 
+# An S3 Bucket Key (BucketKeyEnabled) is a short-lived bucket-level key S3 gets from the KMS key to
+# make fewer KMS calls: the KMS key, and so where the key material lives, stays the same. The
+# flag concerns SSE-KMS only (ServerSideEncryptionRule.BucketKeyEnabled in the S3 API reference;
+# "Reducing the cost of SSE-KMS with Amazon S3 Bucket Keys", S3 user guide bucket-key.html).
+
+
+def test_bucket_key_on_sse_s3_is_still_sse_s3_with_no_key_location() -> None:
+    enc, keys, gaps = _encryption(
+        "test_s3_bucket_encryption_bucket_key.s3.GetBucketEncryption_2.json"
+    )
+    assert (enc.tier, enc.detail, keys, gaps) == (EncryptionTier.PROVIDER_MANAGED, "SSE-S3", [], [])
+
+
+def test_bucket_key_on_an_aws_managed_key_of_another_service_keeps_that_keys_us_region() -> None:
+    # the bucket's default key is the account's aws/sns key (DescribeKey: "Default master key that
+    # protects my SNS data", KeyManager AWS): AWS-managed, in us-east-1
+    enc, keys, gaps = _encryption(
+        "test_s3_enable_bucket_encryption_kms.s3.GetBucketEncryption_2.json",
+        "test_s3_enable_bucket_encryption_kms.kms.DescribeKey_1.json",
+    )
+    arn = "arn:aws:kms:us-east-1:644160558196:key/2192ecc0-3991-4dac-b479-cc08bda8a4de"
+    assert (enc.tier, enc.key_id) == (EncryptionTier.PROVIDER_MANAGED, arn)
+    assert [(k.role, k.region, k.target, k.derived) for k in keys] == [
+        (Role.KEY, "us-east-1", arn, False)
+    ]
+    assert [_countries(k) for k in keys] == [("US",)] and gaps == []
+
+
+def test_bucket_key_on_a_key_arn_without_describe_key_places_the_key_but_not_its_manager() -> None:
+    # the ARN says where the key is; only DescribeKey says whose it is
+    enc, keys, gaps = _encryption("test_s3_bucket_key_enabled.s3.GetBucketEncryption_2.json")
+    arn = "arn:aws:kms:us-east-1:644160558196:key/845ab6f1-744c-4edc-b702-efae6836818a"
+    assert (enc.tier, enc.key_id) == (EncryptionTier.UNKNOWN, arn)
+    assert [(k.region, k.target) for k in keys] == [("us-east-1", arn)]
+    assert [_countries(k) for k in keys] == [("US",)]
+    [gap] = gaps
+    assert (gap.field, gap.hides) == ("encryption.key", (Hidden.KEY,))
+
+
+def test_bucket_key_on_sse_kms_without_a_key_is_aws_s3_wherever_the_bucket_is() -> None:
+    # LocalStack's snapshot of AWS's answer after PutBucketEncryption of aws:kms with no key; the
+    # response names no region, so the aws/s3 key is placed in the bucket's: here a Frankfurt one
+    enc, keys, gaps = nz.encryption(
+        _read("test_s3_bucket_encryption_sse_kms_aws_managed_key.get-bucket-enc.snapshot.json"),
+        None,
+        "eu-central-1",
+    )
+    assert (enc.tier, enc.key_id) == (EncryptionTier.PROVIDER_MANAGED, "alias/aws/s3")
+    assert [(k.region, k.target, k.derived) for k in keys] == [
+        ("eu-central-1", "alias/aws/s3", True)
+    ]
+    assert [_countries(k) for k in keys] == [("DE",)] and gaps == []
+
+
 # --- Block Public Access, ACLs, ownership ----------------------------------------------------
 
 NO_ACCOUNT_BLOCK = (
@@ -292,5 +357,14 @@ def test_every_recorded_file_names_its_repository_path_commit_and_licence() -> N
     assert len(files) >= 10
     assert set(rows) == files
     for name, (repo, path, _, licence) in rows.items():
-        assert (repo, licence) == ("cloud-custodian/cloud-custodian", "Apache-2.0")
-        assert path.startswith("tests/data/placebo/") and path.endswith(name.split(".", 1)[1])
+        assert licence == "Apache-2.0"
+        if name.endswith(".snapshot.json"):
+            # the LocalStack test the file is named after lives in the snapshot's module
+            assert repo == "localstack/localstack"
+            assert path.startswith("tests/aws/") and path.endswith(".snapshot.json")
+            [test] = json.loads((DATA / name).read_text("utf-8"))
+            assert test.startswith(path.removesuffix(".snapshot.json") + ".py::")
+            assert test.endswith("::" + name.split(".")[0])
+        else:
+            assert repo == "cloud-custodian/cloud-custodian"
+            assert path.startswith("tests/data/placebo/") and path.endswith(name.split(".", 1)[1])
