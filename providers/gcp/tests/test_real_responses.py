@@ -1,11 +1,13 @@
 """Real recorded Cloud Storage and Cloud KMS answers, nobody here wrote, through ``normalize``.
 
 ``data/real/`` holds each answer as published (recordings keep their body, not their HTTP
-headers), with a sibling ``<name>.source.json`` naming the repository, path, commit and licence:
-cloud-custodian's GCP flight recordings, Cloud Asset Inventory exports from policy-library, and a
-python-storage unit-test API response. A bucket's IAM policy is paired with it only where the same
-recording read it; elsewhere the policy counts as not read, as the plugin would report it.
-Expectations are written from what each answer means for a compliance officer.
+headers), with a sibling ``<name>.source.json`` naming the repository, path, commit, licence and
+kind: ``recording`` (captured from the live API by its publisher: cloud-custodian's GCP flights,
+gcpdiag's curl dumps, Config Connector's real-GCP ``_http.log``) or ``fixture`` (test data the
+publisher wrote or edited: policy-library's Cloud Asset Inventory exports, a python-storage
+unit-test API response). A bucket's IAM policy is paired with it only where the same source read
+it; elsewhere the policy counts as not read, as the plugin would report it. Expectations are
+written from what each answer means for a compliance officer.
 """
 
 from __future__ import annotations
@@ -65,6 +67,7 @@ class Expect:
     evidence: str | None = None  # a fact the verdict must name
     key_location: str | None = None  # the kms location of the CMEK key
     never: set[str] = field(default_factory=set)  # countries the data must not resolve to
+    pap: str | None = None  # the public access prevention setting the evidence must report
 
 
 @dataclass(frozen=True)
@@ -75,6 +78,7 @@ class Case:
 
 
 US = {"US"}
+ACL_GAP = ("public_access.acl",)
 PM, CM = EncryptionTier.PROVIDER_MANAGED, EncryptionTier.CUSTOMER_MANAGED
 C, P = Certainty.CONFIRMED, Certainty.POSSIBLE
 IAM_GAP = ("public_access.iam_policy",)
@@ -263,6 +267,77 @@ CASES = [
             gaps=("public_access.iam_policy", "public_access.acl"),
         ),
     ),
+    # Config Connector's real-GCP log: a predefined dual-region answered with its code only
+    Case(
+        # EUR5 names no regions: the pair comes from the catalog, and it puts data in the UK
+        "kcc-bucket-get-eur5-dual-region",
+        Expect(
+            "storagebucket-${uniqueId}",
+            [(MRM, "europe-west1", C), (MRM, "europe-west2", C)],
+            {"BE", "GB"},
+            PM,
+            PublicVerdict.UNKNOWN,
+            gaps=IAM_GAP,  # uniform access on: no ACL to read
+            evidence="uniform bucket-level access on",
+            never={"DE", "FR", "NL", "IE", "US"},
+            pap="inherited",
+        ),
+    ),
+    # gcpdiag's curl dumps of a real test project: buckets.list and one bucket's IAM policy
+    Case(
+        # only project roles in IAM, but uniform access off and the list carries no ACL
+        "gcpdiag-buckets-list-us-inherited",
+        Expect(
+            "gcpdiag-gcs1bucket-aaaa",
+            [(MRM, "US", C)],
+            US,
+            PM,
+            PublicVerdict.UNKNOWN,
+            gaps=ACL_GAP,
+            pap="inherited",
+        ),
+        iam_file="gcpdiag-iam-gcs1bucket-project-only",
+    ),
+    Case(
+        "gcpdiag-buckets-list-us-inherited",
+        Expect(
+            "gcpdiag-gcs1bucket-labels-aaaa",
+            [(MRM, "US", C)],
+            US,
+            PM,
+            PublicVerdict.UNKNOWN,
+            gaps=IAM_GAP + ACL_GAP,
+            pap="inherited",
+        ),
+    ),
+    Case(
+        # a regional bucket, uniform access on: only the unread IAM policy keeps it unknown
+        "c7n-bucket-get-us-central1-inherited",
+        Expect(
+            "cfb-gcuvtiqb",
+            [(Role.PRIMARY, "us-central1", C)],
+            US,
+            PM,
+            PublicVerdict.UNKNOWN,
+            gaps=IAM_GAP,
+            evidence="uniform bucket-level access on",
+            pap="inherited",
+        ),
+    ),
+    Case(
+        # inherited prevention did not stop objectAdmin for allAuthenticatedUsers being granted
+        "c7n-buckets-list-us-inherited-full",
+        Expect(
+            "c7n-iam-matched-test-x7r2k",
+            [(MRM, "US", C)],
+            US,
+            PM,
+            PublicVerdict.PUBLIC,
+            evidence="IAM: roles/storage.objectAdmin granted to allAuthenticatedUsers",
+            pap="inherited",
+        ),
+        iam_file="c7n-iam-matched-allauthenticatedusers",
+    ),
 ]
 KEY_FILES = {
     # recorded cryptoKeys.list answers: every key name is a key location as Cloud KMS spells it
@@ -307,6 +382,11 @@ def test_recorded_bucket_reads_as_it_means(case: Case) -> None:
     assert sorted(g.field for g in bucket.gaps) == sorted(want.gaps)
     if want.evidence:
         assert any(want.evidence in e for e in bucket.public_access.evidence)
+    if want.pap:
+        assert any(
+            e.startswith(f"public access prevention: {want.pap}")
+            for e in bucket.public_access.evidence
+        )
 
 
 def test_a_public_access_gap_never_reads_as_not_public() -> None:
@@ -341,6 +421,7 @@ def test_every_data_file_names_its_source_and_is_expected_on() -> None:
         assert source["repository"].count("/") == 1, name
         assert source["path"] and source["licence"] in {"Apache-2.0", "MIT"}, name
         assert len(source["commit"]) == 40 and int(source["commit"], 16) >= 0, name
+        assert source["kind"] in {"recording", "fixture"}, name
     assert {n for n in names if n.endswith(".source")} == {f"{n}.source" for n in data}
     used = {c.resource_file for c in CASES} | {c.iam_file for c in CASES if c.iam_file}
     assert used | set(KEY_FILES) == data
