@@ -1,6 +1,8 @@
-"""Real responses nobody here wrote: the azure-rest-api-specs examples in ``data/real`` (MIT; see
-``SOURCES.md``) through the plugin's pure functions, asserting what a compliance officer reads --
-the places (role, region, derived / possible), their countries, the tier, the verdict, the gaps.
+"""Real responses nobody here wrote, in ``data/real`` (see ``SOURCES.md``): azure-rest-api-specs
+examples (MIT) and responses that the Azure CLI, .NET SDK and PowerShell test suites and Cloud
+Custodian recorded against real subscriptions (MIT / Apache-2.0), through the plugin's pure
+functions, asserting what a compliance officer reads -- the places (role, region, derived /
+possible), their countries, the tier, the verdict, the gaps.
 """
 
 from __future__ import annotations
@@ -37,18 +39,30 @@ def countries(loc: Location) -> tuple[str, ...]:
     return load_catalog().resolve(loc).countries
 
 
+# the licence of each repository a response comes from (each one's LICENSE file)
+LICENCES = {
+    "Azure/azure-rest-api-specs": "MIT",
+    "Azure/azure-cli": "MIT",
+    "Azure/azure-sdk-for-net": "MIT",
+    "Azure/azure-powershell": "Apache-2.0",
+    "cloud-custodian/cloud-custodian": "Apache-2.0",
+}
+
+
 def test_every_recorded_response_names_its_source() -> None:
     rows = {}
     for line in (REAL / "SOURCES.md").read_text("utf-8").splitlines():
         cells = [c.strip() for c in line.strip().strip("|").split("|")]
-        if len(cells) == 5 and cells[0].endswith(".json"):
+        if len(cells) == 6 and cells[0].endswith(".json"):
             rows[cells[0]] = cells
     files = sorted(p.name for p in REAL.glob("*.json"))
     assert len(files) >= 10
     assert sorted(rows) == files
-    for name, repo, path, commit, licence in rows.values():
-        assert repo == "Azure/azure-rest-api-specs" and path.endswith("/" + name)
-        assert re.fullmatch(r"[0-9a-f]{40}", commit) and licence == "MIT"
+    for name, repo, path, commit, licence, response in rows.values():
+        # an example keeps its file name; one response of a recording is named after it
+        assert path.endswith("/" + name) or name.startswith(Path(path).stem + ".")
+        assert re.fullmatch(r"[0-9a-f]{40}", commit) and licence == LICENCES[repo]
+        assert response
 
 
 def test_cmk_account_in_a_staging_region_is_customer_managed_and_its_places_unknown() -> None:
@@ -264,3 +278,215 @@ def test_edge_zone_and_paired_key_survive_the_whole_pipeline(tmp_path: Path) -> 
     hk = places[(Role.KEY, "eastasia")]
     assert hk.derived and hk.resolution is not None and hk.resolution.countries == ("HK",)
     assert places[(Role.KEY, "southeastasia")].resolution.countries == ("SG",)  # type: ignore[union-attr]
+
+
+# --- responses recorded against real subscriptions -------------------------------------------
+
+
+def account_places(account: Any) -> tuple[list[Location], list[Any]]:
+    """The account-level places, composed as the provider composes them for every container."""
+    places = nz.primary_locations(account)
+    secondaries, gaps = nz.geo_secondary(account, catalog_pair)
+    return [*places, *secondaries, *nz.conversion_secondary(account, catalog_pair)], gaps
+
+
+PRIVATE = {"properties": {"publicAccess": "None"}}
+BLOB_LEVEL = {"properties": {"publicAccess": "Blob"}}
+
+
+@pytest.mark.parametrize(
+    ("account_file", "sku"),
+    [
+        ("test_storage_account_sku.gzrs.json", "Standard_GZRS"),
+        ("TestNewSetAzureStorageAccountRAGZRS.account.json", "Standard_RAGZRS"),
+    ],
+)
+def test_geo_zone_redundant_account_keeps_a_copy_in_the_returned_secondary(
+    account_file: str, sku: str
+) -> None:
+    account = load(account_file)
+    assert account["sku"]["name"] == sku
+    (primary, secondary), gaps = account_places(account)
+    assert gaps == []
+    assert (primary.role, primary.region, countries(primary)) == (
+        Role.PRIMARY,
+        "eastus2euap",
+        ("US",),
+    )
+    # the copy is where Azure says, not derived: the pair table has no row for a canary region
+    assert (secondary.role, secondary.mechanism, secondary.region, secondary.derived) == (
+        Role.GEO_SECONDARY,
+        "gzrs",
+        "centraluseuap",
+        False,
+    )
+    assert countries(secondary) == ("US",) and catalog_pair("eastus2euap") is None
+    # without secondaryLocation the same SKU still shows a copy, of unknown region, never none
+    props = {k: v for k, v in account["properties"].items() if k != "secondaryLocation"}
+    (unstated,), _ = nz.geo_secondary({**account, "properties": props}, catalog_pair)
+    assert unstated.region is None and "no published pair" in (unstated.unknown_reason or "")
+    enc, enc_gaps = nz.encryption(account, None)
+    assert enc.tier is EncryptionTier.PROVIDER_MANAGED and enc_gaps == []
+    # allowBlobPublicAccess not returned (API 2021-01-01 / 2021-08-01), open network
+    assert nz.public_access(account, PRIVATE, None).verdict is PublicVerdict.NOT_BLOCKED
+    assert nz.public_access(account, BLOB_LEVEL, None).verdict is PublicVerdict.UNKNOWN
+
+
+def test_zone_redundant_account_stays_in_its_region() -> None:
+    # the account the same recording then converts to GZRS, as it was before: ZRS
+    account = load("test_storage_account_sku.zrs.json")
+    (primary,), gaps = account_places(account)
+    assert (primary.region, countries(primary), gaps) == ("eastus2euap", ("US",), [])
+
+
+@pytest.mark.parametrize(
+    ("account_file", "primary", "secondary", "status"),
+    [
+        ("GetStorageAccountLastSyncTime.account.json", "eastus2", "centralus", "Unavailable"),
+        ("test_storage_account_failover.live.json", "eastus2euap", "centraluseuap", "Live"),
+        # during the failover the account still names both regions: both hold the data
+        ("test_storage_account_failover.in-progress.json", "eastus2euap", "centraluseuap", "Live"),
+    ],
+)
+def test_geo_replication_stats_change_no_place(
+    account_file: str, primary: str, secondary: str, status: str
+) -> None:
+    account = load(account_file)
+    assert account["properties"]["geoReplicationStats"]["status"] == status
+    places, gaps = account_places(account)
+    assert [(loc.role, loc.region, loc.derived) for loc in places] == [
+        (Role.PRIMARY, primary, False),
+        (Role.GEO_SECONDARY, secondary, False),
+    ]
+    assert [countries(loc) for loc in places] == [("US",), ("US",)] and gaps == []
+    # a secondary not yet in sync ("Unavailable") is still a place the data is copied to, and
+    # the account listing (which has no $expand) gives the same places
+    listed = {
+        **account,
+        "properties": {
+            k: v
+            for k, v in account["properties"].items()
+            if k not in ("geoReplicationStats", "failoverInProgress")
+        },
+    }
+    assert account_places(listed) == (places, gaps)
+
+
+def test_recorded_customer_key_account_is_customer_managed_with_its_vault() -> None:
+    account = load("MonitorLogprofileTest.test_find_storage.account.json")
+    enc, gaps = nz.encryption(account, None)
+    assert enc.tier is EncryptionTier.CUSTOMER_MANAGED and gaps == []
+    key_id = "https://keyvault-fail.vault.azure.net/keys/keyvaultkey-cfb-njlrsptg-Fail/"
+    assert enc.key_id == key_id + "7d708afaa3d04b97a51e369e4acaba09"
+    kv = nz.customer_key(account)
+    assert kv is not None
+    uri = kv["keyvaulturi"]
+    assert nz.vault_name(uri) == "keyvault-fail"
+    # the recording holds no vault list: a vault the scan cannot find leaves the key's place
+    # unknown, never assumed to be the account's region
+    (key,) = keys.vault_key_locations(
+        uri, None, "vault keyvault-fail not listed", vault_pair_status
+    )
+    assert (key.role, key.region, key.unknown_reason) == (
+        Role.KEY,
+        None,
+        "vault keyvault-fail not listed",
+    )
+    (primary, secondary), _ = account_places(account)
+    assert (primary.region, secondary.region, secondary.derived) == ("centralus", "eastus2", False)
+    assert countries(primary) == countries(secondary) == ("US",)
+    # allowBlobPublicAccess true on an open network: a container's own level decides
+    assert nz.public_access(account, BLOB_LEVEL, None).verdict is PublicVerdict.PUBLIC
+    assert nz.public_access(account, PRIVATE, None).verdict is PublicVerdict.NOT_BLOCKED
+
+
+def test_west_europe_grs_account_copies_to_ireland() -> None:
+    (account,) = load(
+        "StorageFileServicesFilterTest.test_filter_with_file_services_delete_policy.accounts.json"
+    )["value"]
+    (primary, secondary), gaps = account_places(account)
+    assert (primary.region, countries(primary)) == ("westeurope", ("NL",))
+    # a cross-border copy Azure states itself, and the pair table agrees
+    assert (secondary.region, secondary.derived, countries(secondary)) == (
+        "northeurope",
+        False,
+        ("IE",),
+    )
+    pair = catalog_pair("westeurope")
+    assert pair is not None and pair[0] == "northeurope"
+    assert gaps == []
+    public = nz.public_access(account, BLOB_LEVEL, None)
+    assert public.verdict is PublicVerdict.PUBLIC  # allowed, publicNetworkAccess Enabled, Allow
+    assert "publicNetworkAccess=Enabled" in public.evidence
+
+
+def test_recorded_container_list_under_an_account_without_the_public_access_field() -> None:
+    accounts = {
+        a["name"]: a for a in load("StorageContainerTest.containers.accounts.json")["value"]
+    }
+    containers = load("StorageContainerTest.containers.containers.json")["value"]
+    account = accounts["cctstoragey6akyqpagdt3o"]
+    assert all(c["id"].startswith(account["id"] + "/") for c in containers)
+    (primary,), gaps = account_places(account)  # Standard_LRS: no copy elsewhere
+    assert (primary.region, countries(primary), gaps) == ("southcentralus", ("US",), [])
+    # API 2019-04-01 returns no allowBlobPublicAccess (then read as true): the Container-level
+    # container is unknown until an anonymous try answers; the private one is not public
+    verdicts = [nz.public_access(account, c, None).verdict for c in containers]
+    assert [c["name"] for c in containers] == ["containerone", "containertwo"]
+    assert verdicts == [PublicVerdict.UNKNOWN, PublicVerdict.NOT_BLOCKED]
+    listed = nz.ProbeResult(True, "anonymous listing succeeded (HTTP 200)")
+    refused = nz.ProbeResult(False, "anonymous listing refused (HTTP 409)")
+    assert nz.public_access(account, containers[0], listed).verdict is PublicVerdict.PUBLIC
+    assert nz.public_access(account, containers[0], refused).verdict is PublicVerdict.NOT_BLOCKED
+
+
+def test_recorded_container_get_with_container_level_on_an_old_account() -> None:
+    account = load("BlobContainersUpdateTest.account.json")
+    container = load("BlobContainersUpdateTest.container.json")
+    assert container["id"].startswith(account["id"] + "/")
+    public = nz.public_access(account, container, None)
+    assert public.verdict is PublicVerdict.UNKNOWN
+    assert "container publicAccess=Container" in public.evidence
+    assert "allowBlobPublicAccess=not returned; default false in API 2026-09-01" in public.evidence
+    # the account's own key scope is no separate key: no gap
+    enc, gaps = nz.encryption(account, container)
+    assert enc.tier is EncryptionTier.PROVIDER_MANAGED and gaps == []
+    # a staging region pair: both unmapped, never guessed
+    places, _ = account_places(account)
+    assert [loc.region for loc in places] == ["eastus2(stage)", "northcentralus(stage)"]
+    assert all(load_catalog().resolve(loc).unmapped for loc in places)
+
+
+def test_recorded_subscription_listing_places_and_verdicts() -> None:
+    accounts = {
+        a["name"]: a for a in load("StorageTest.test_storage_blob_services.accounts.json")["value"]
+    }
+    secondaries = {
+        name: [(loc.region, loc.mechanism) for loc in account_places(a)[0][1:]]
+        for name, a in accounts.items()
+    }
+    assert secondaries == {
+        "bfsdevstorage": [],
+        "cs21003200215f0ad6b": [],
+        "dfhteststore": [("westus", "grs")],  # Standard_RAGRS in East US
+        "ccipstorageyenndgetjsvtg": [],
+        "cclgstorageyenndgetjsvtg": [],
+        "cctstorageyenndgetjsvtg": [],
+        "dfhflowlogs": [("eastus2", "grs")],  # Standard_RAGRS in Central US
+    }
+    assert all(countries(loc) == ("US",) for a in accounts.values() for loc in account_places(a)[0])
+
+    def verdict(name: str, container: Any) -> PublicVerdict:
+        return nz.public_access(accounts[name], container, None).verdict
+
+    # anonymous access stated off, open network: not blocked, whatever the container says
+    assert verdict("bfsdevstorage", BLOB_LEVEL) is PublicVerdict.NOT_BLOCKED
+    # stated on, but defaultAction Deny: the network keeps anonymous reads out
+    assert verdict("dfhteststore", BLOB_LEVEL) is PublicVerdict.NOT_BLOCKED
+    # not returned (API 2021-02-01) behind Deny with two public IP ranges allowed: only a
+    # default says anonymous access is off, so never "blocked" (this was BLOCKED before)
+    ip_rules = accounts["ccipstorageyenndgetjsvtg"]["properties"]["networkAcls"]["ipRules"]
+    assert [r["value"] for r in ip_rules] == ["3.1.1.1", "1.2.2.128/25"]
+    assert verdict("ccipstorageyenndgetjsvtg", BLOB_LEVEL) is PublicVerdict.NOT_BLOCKED
+    # not returned on an open network: unknown until an anonymous try answers
+    assert verdict("cctstorageyenndgetjsvtg", BLOB_LEVEL) is PublicVerdict.UNKNOWN

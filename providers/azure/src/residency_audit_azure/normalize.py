@@ -441,6 +441,10 @@ def public_access(
         # the container admits anonymous reads and only a default (which older API versions
         # read the other way) says the account forbids them; no anonymous try was refused
         verdict = PublicVerdict.UNKNOWN
+    elif defaulted and anonymous_level:
+        # the network (or a refused try) keeps anonymous reads out, but only that default says
+        # the account forbids them: not blocked at every level (as when it is stated true)
+        verdict = PublicVerdict.NOT_BLOCKED
     elif allow_public is False:
         verdict = PublicVerdict.BLOCKED if closed else PublicVerdict.NOT_BLOCKED
     elif level is None:
