@@ -490,3 +490,69 @@ def test_recorded_subscription_listing_places_and_verdicts() -> None:
     assert verdict("ccipstorageyenndgetjsvtg", BLOB_LEVEL) is PublicVerdict.NOT_BLOCKED
     # not returned on an open network: unknown until an anonymous try answers
     assert verdict("cctstorageyenndgetjsvtg", BLOB_LEVEL) is PublicVerdict.UNKNOWN
+
+
+def test_recorded_blob_and_container_level_containers_are_public() -> None:
+    (account,) = load("TestStorageBlobContainer.accounts.json")["value"]
+    containers = load("TestStorageBlobContainer.containers.json")["value"]
+    levels = {c["name"]: c["properties"]["publicAccess"] for c in containers}
+    assert levels == {"container2pstestrg4693": "Container", "containerpstestrg4693": "Blob"}
+    # allowBlobPublicAccess true, defaultAction Allow: anyone can read blobs of either container
+    for container in containers:
+        public = nz.public_access(account, container, None)
+        assert public.verdict is PublicVerdict.PUBLIC
+        assert "allowBlobPublicAccess=True" in public.evidence
+        enc, gaps = nz.encryption(account, container)
+        assert enc.tier is EncryptionTier.PROVIDER_MANAGED and gaps == []
+    (primary, secondary), gaps = account_places(account)
+    assert [(loc.role, loc.region) for loc in (primary, secondary)] == [
+        (Role.PRIMARY, "eastus2euap"),
+        (Role.GEO_SECONDARY, "centraluseuap"),
+    ]
+    assert gaps == [] and countries(primary) == countries(secondary) == ("US",)
+
+
+def test_recorded_public_containers_survive_the_whole_pipeline(tmp_path: Path) -> None:
+    """The recorded account's properties and its containers' levels, served by the ARM stub to
+    the unmodified SDK: each container is a public bucket with both places."""
+    from residency_audit.testing import scan_provider
+
+    (account,) = load("TestStorageBlobContainer.accounts.json")["value"]
+    containers = load("TestStorageBlobContainer.containers.json")["value"]
+    sub = account["id"].split("/")[2]
+    estate = {
+        "subscriptions": [
+            {
+                "subscriptionId": sub,
+                "accounts": [
+                    {
+                        "name": account["name"],
+                        "resourceGroup": account["id"].split("/")[4],
+                        "location": account["location"],
+                        "sku": account["sku"]["name"],
+                        "kind": account["kind"],
+                        "properties": account["properties"],
+                        "containers": [
+                            {"name": c["name"], "publicAccess": c["properties"]["publicAccess"]}
+                            for c in containers
+                        ],
+                    }
+                ],
+            }
+        ]
+    }
+    with ArmStub(estate) as stub:
+        result = scan_provider(
+            "azure",
+            {"arm_endpoint": stub.url, "credential": "anonymous", "retries": 0},
+            tmp_path,
+        )
+    buckets = {b.name: b for b in result.inventory.buckets}
+    assert sorted(buckets) == [
+        "stopstestrg4693/container2pstestrg4693",
+        "stopstestrg4693/containerpstestrg4693",
+    ]
+    for bucket in buckets.values():
+        assert bucket.public_access.verdict is PublicVerdict.PUBLIC  # type: ignore[union-attr]
+        places = {(loc.role, loc.region) for loc in bucket.locations}
+        assert places == {(Role.PRIMARY, "eastus2euap"), (Role.GEO_SECONDARY, "centraluseuap")}
