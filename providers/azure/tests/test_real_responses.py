@@ -556,3 +556,25 @@ def test_recorded_public_containers_survive_the_whole_pipeline(tmp_path: Path) -
         assert bucket.public_access.verdict is PublicVerdict.PUBLIC  # type: ignore[union-attr]
         places = {(loc.role, loc.region) for loc in bucket.locations}
         assert places == {(Role.PRIMARY, "eastus2euap"), (Role.GEO_SECONDARY, "centraluseuap")}
+
+
+def test_recorded_account_without_an_encryption_block() -> None:
+    """Recorded in June 2017 (API 2017-06-01), before Azure Storage encrypted every account: the
+    response has no ``encryption`` block. Read today, encryption is on for every storage account
+    and cannot be turned off, with Microsoft-managed keys unless a customer key is configured
+    (nz.STORAGE_ENCRYPTION_DOC), so the tier is provider-managed, the reason in the detail, and
+    no gap."""
+    account = load("StorageAccountGetStandardTest.grs.json")
+    assert "encryption" not in account["properties"]
+    enc, gaps = nz.encryption(account, None)
+    assert enc.tier is EncryptionTier.PROVIDER_MANAGED and gaps == []
+    assert enc.detail is not None and nz.STORAGE_ENCRYPTION_DOC in enc.detail
+    assert nz.customer_key(account) is None
+    (primary, secondary), _ = account_places(account)
+    assert (primary.region, secondary.region, secondary.mechanism) == (
+        "eastus2euap",
+        "centraluseuap",
+        "grs",
+    )
+    # nor does that API version return allowBlobPublicAccess: a Blob-level container is unknown
+    assert nz.public_access(account, BLOB_LEVEL, None).verdict is PublicVerdict.UNKNOWN
