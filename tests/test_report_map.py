@@ -201,7 +201,7 @@ def test_demo_map_labels_unknown_box_and_role_legend(browser: Any, tmp_path: Pat
 
         # the unknown node: in its framed box, in a strip under every country's marker,
         # drawn over the land so it never reads as a place on some coast
-        box = page.locator("#map-svg .unknown-box").bounding_box()
+        box = page.locator("#map-svg .unknown-box:visible").bounding_box()
         band = page.locator("#map-svg .unknown-band").bounding_box()
         mark = page.locator("#map-svg .node.t-unknown rect").bounding_box()
         others = page.locator("#map-svg .node:not(.t-unknown) :is(circle, rect, polygon)").all()
@@ -209,6 +209,7 @@ def test_demo_map_labels_unknown_box_and_role_legend(browser: Any, tmp_path: Pat
         assert _inside(mark, box) and _inside(box, band) and band["y"] > lowest
         note = page.locator("#map-svg .node.t-unknown .box-note:visible")
         assert (note.text_content() or "").startswith(_UNKNOWN_NOTE[lang])
+        assert _inside(note.bounding_box(), box)  # the explanation fits its box
         flow = page.locator("#map-svg .flow.to-unknown path").first.bounding_box()
         assert flow["y"] + flow["height"] >= box["y"]  # its flow ends at the box
 

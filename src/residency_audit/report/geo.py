@@ -168,16 +168,17 @@ _LABEL_SIZE = {"concern": 11.0}  # font size in map units (CSS: .label 10px, con
 _CLEAR = 1.5  # gap kept between a label and any marker, and between two labels
 
 
-def text_width(text: str, size: float) -> float:
+def text_width(text: str, size: float, *, bold: bool = True) -> float:
     """An upper estimate of a bold label's width: no font metrics exist at render time.
 
     The groups are DejaVu Sans Bold's advances (the widest common fallback for system-ui,
-    measured in Chromium); CJK glyphs are a full em in every Japanese font.
+    measured in Chromium); CJK glyphs are a full em in every Japanese font. The regular weight
+    is about a tenth narrower, except for CJK.
     """
-    em = 0.0
+    em, wide = 0.0, 0.0
     for ch in text:
         if unicodedata.east_asian_width(ch) in "WF":
-            em += 1.0
+            wide += 1.0
         elif ch in " 'ijlIJ/\\|,.:;f-!()[]":
             em += 0.47
         elif ch in 'tr_`"*':
@@ -188,7 +189,7 @@ def text_width(text: str, size: float) -> float:
             em += 0.73
         else:
             em += 0.86
-    return em * size
+    return (wide + em * (1.0 if bold else 0.9)) * size
 
 
 Box = tuple[float, float, float, float]  # left, top, right, bottom
@@ -227,7 +228,7 @@ class UnknownBox:
     """The legend box below the map holding the '?' node: it has no place on any coast."""
 
     band: Box  # the strip below the map, drawn over the land outlines (and any letterbox)
-    box: Box  # the framed box inside it
+    boxes: tuple[tuple[str, Box], ...]  # (lang, the framed box inside the strip, sized to its text)
     node: PlacedNode  # at the box's left, with its label beside it
     notes: tuple[tuple[str, str, float, float], ...]  # (lang, what '?' means, x, baseline)
 
@@ -387,9 +388,11 @@ def _unknown_box(
         for lang in LANGS
     }
     widths = {
-        lang: (text_width(a, size), text_width(b, note_size)) for lang, (a, b) in texts.items()
+        lang: (text_width(a, size), text_width(b, note_size, bold=False))
+        for lang, (a, b) in texts.items()
     }
-    width = 8 + 14 + 5 + max(a + 8 + b for a, b in widths.values()) + 8
+    widths_of = {lang: 8 + 14 + 5 + a + 8 + b + 8 for lang, (a, b) in widths.items()}
+    width = max(widths_of.values())  # the position suits the longer text: no jump on switching
     peers = [
         positions[cc][0]
         for e in picture.edges
@@ -398,8 +401,8 @@ def _unknown_box(
     ]
     centre = sum(peers) / len(peers) if peers else x0 + width / 2 + 6
     left = min(max(centre - width / 2, x0 + 6), x1 - 6 - width)
-    top = y1 + 5
-    box = (left, top, left + width, top + _BAND - 10)
+    top, bottom = y1 + 5, y1 + _BAND - 5
+    boxes = tuple((lang, (left, top, left + w, bottom)) for lang, w in widths_of.items())
     nx, ny = left + 8 + 7, top + (_BAND - 10) / 2
     label_x, base = nx + 7 + 5, ny + size * 0.38
     labels = tuple(
@@ -418,7 +421,7 @@ def _unknown_box(
         for lang, (_, b) in texts.items()
     )
     unknown = next(n for n in picture.nodes if n.cc == UNKNOWN)
-    return UnknownBox(band=band, box=box, node=PlacedNode(unknown, nx, ny, labels), notes=notes)
+    return UnknownBox(band=band, boxes=boxes, node=PlacedNode(unknown, nx, ny, labels), notes=notes)
 
 
 def _label_order(picture: GeoPicture, positions: dict[str, tuple[float, float]]) -> list[str]:
