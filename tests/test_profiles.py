@@ -90,7 +90,8 @@ def test_every_builtin_country_has_a_bilingual_sourced_basis(name: str) -> None:
 def test_iraq_and_north_korea_carry_both_appendix_bases() -> None:
     p = load_profile("jp-default")
     labels = [b.label_en for b in p.concern["IQ"]]
-    assert any("Appendix 3-2" in s for s in labels) and any("Appendix 4" in s for s in labels)
+    assert any("Appended Table 3-2" in s for s in labels)
+    assert any("Appended Table 4" in s for s in labels)
     assert len(p.concern["KP"]) == 2
 
 

@@ -44,7 +44,7 @@ def test_lifecycle_create_comment_on_change_close_reopen(sync: Any) -> None:
     sync(scan("s1", [a1, b1]), cfg, fake)
     assert len(fake.issues) == 2
     beta = next(i for i in fake.issues.values() if "beta" in i.fields["summary"])
-    assert "guideline (2)-3" in beta.fields["summary"] and "CRITICAL" in beta.fields["summary"]
+    assert "guideline (2)-3" in beta.fields["summary"] and "(Critical)" in beta.fields["summary"]
     assert "data-residency" in beta.fields["labels"]
     assert any(lb.startswith("ra-") for lb in beta.fields["labels"])
     text = str(beta.fields["description"])

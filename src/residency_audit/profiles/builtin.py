@@ -1,6 +1,8 @@
 """Built-in profiles, shipped as TOML data in ``profiles/data``.
 
-Format: ``bases.toml`` defines named bases (label_en, label_ja, source, policy_default); each
+Format: ``bases.toml`` defines named bases (label_en, label_ja, source, policy_default, and
+``corroboration``: secondary copies that led to the primary text, checked here but kept out of the
+:class:`Basis`, so no profile, report or ticket can show one as the basis); each
 profile file has ``name``, ``description_en``, ``description_ja`` and one table per set
 (``concern``, ``government_access``, ``allowed``) mapping a basis name to the countries it covers.
 """
@@ -8,6 +10,7 @@ profile file has ``name``, ``description_en``, ``description_ja`` and one table 
 from __future__ import annotations
 
 import functools
+import re
 import tomllib
 from importlib import resources
 from typing import Any
@@ -23,9 +26,28 @@ from residency_audit.profiles._validate import (
 )
 from residency_audit.profiles.model import Basis, Profile
 
-__all__ = ["BUILTIN_NAMES", "builtin_profile", "builtin_profiles"]
+__all__ = [
+    "BUILTIN_NAMES",
+    "PRIMARY_HOSTS",
+    "builtin_profile",
+    "builtin_profiles",
+    "primary_source",
+]
 
 BUILTIN_NAMES = ("jp-default", "jp-group-d")
+
+# Hosts a built-in basis may cite as its source: e-Gov (the law), the Official Gazette, the
+# Ministry of Justice's translation, METI, and CISTEC for the guideline itself. Anything else
+# (an encyclopedia, a document-sharing copy, a blog) belongs in `corroboration`.
+PRIMARY_HOSTS = (
+    "laws.e-gov.go.jp",
+    "elaws.e-gov.go.jp",
+    "kanpou.npb.go.jp",
+    "www.japaneselawtranslation.go.jp",
+    "www.meti.go.jp",
+    "www.cistec.or.jp",
+)
+_URL_HOST = re.compile(r"https?://([^/\s]+)")
 
 
 def builtin_profiles() -> list[str]:
@@ -42,6 +64,20 @@ def _read(name: str) -> tuple[str, dict[str, Any]]:
         raise ConfigError(str(exc), file=where) from exc
 
 
+def primary_source(value: Any, *, file: str, key: str) -> str:
+    """A basis source whose every URL is on a primary host (see PRIMARY_HOSTS)."""
+    text = string(value, file=file, key=key)
+    for host in _URL_HOST.findall(text):
+        if host.lower() not in PRIMARY_HOSTS:
+            raise ConfigError(
+                f"{host} is not a primary source (allowed: {', '.join(PRIMARY_HOSTS)}); "
+                "move secondary copies to corroboration",
+                file=file,
+                key=key,
+            )
+    return text
+
+
 @functools.cache
 def _bases() -> dict[str, Basis]:
     where, data = _read("bases.toml")
@@ -50,14 +86,18 @@ def _bases() -> dict[str, Basis]:
         t = table(raw, file=where, key=basis_id)
         no_unknown_keys(
             t,
-            ("label_en", "label_ja", "source", "policy_default"),
+            ("label_en", "label_ja", "source", "policy_default", "corroboration"),
             file=where,
             prefix=f"{basis_id}.",
         )
+        for i, lead in enumerate(
+            array(t.get("corroboration", []), file=where, key=f"{basis_id}.corroboration")
+        ):
+            string(lead, file=where, key=f"{basis_id}.corroboration[{i}]")
         bases[basis_id] = Basis(
             label_en=string(t.get("label_en"), file=where, key=f"{basis_id}.label_en"),
             label_ja=string(t.get("label_ja"), file=where, key=f"{basis_id}.label_ja"),
-            source=string(t.get("source"), file=where, key=f"{basis_id}.source"),
+            source=primary_source(t.get("source"), file=where, key=f"{basis_id}.source"),
             policy_default=t.get("policy_default", False) is True,
         )
     return bases

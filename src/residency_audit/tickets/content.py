@@ -3,6 +3,9 @@
 Every sink renders the same :class:`Doc` into its own format (ADF, wiki markup, Markdown, text).
 Bucket names, messages and tags are untrusted: control characters are dropped here and each
 renderer escapes what its format would interpret.
+
+Severities, roles, certainties, guideline items and countries are named through the report's own
+label table and country names, so a ticket and the report it links to use the same words.
 """
 
 from __future__ import annotations
@@ -11,13 +14,12 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ..model import Finding, Severity
+from ..model import Certainty, Finding, Severity
 from .buckets import FlaggedBucket
 
 __all__ = ["Block", "Doc", "TicketText", "clean", "close_doc", "comment_doc", "ticket_text"]
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
-_SEV_JA = {"critical": "緊急", "high": "高", "medium": "中", "low": "低", "info": "情報"}
 
 
 def clean(text: str) -> str:
@@ -48,25 +50,64 @@ def _t(lang: str, ja: str, en: str) -> str:
     return ja if lang == "ja" else en
 
 
+# The report package is imported when a ticket is written, not with this module: config imports
+# the ticket settings, and the report package imports config (a cycle at import time).
+def _label(key: str, lang: str, default: str) -> str:
+    from ..report.labels import all_labels
+
+    entry = all_labels().get(key)
+    return entry[lang] if entry else default
+
+
 def _sev(sev: Severity | str, lang: str) -> str:
     value = sev.value if isinstance(sev, Severity) else sev
-    return _SEV_JA.get(value, value) if lang == "ja" else value.upper()
+    return _label(f"severity.{value}", lang, value)
+
+
+def _item(item: str, lang: str) -> str:
+    """``(2)-1`` stays as the guideline numbers it; ``(1)-note`` is the guideline's なお書き."""
+    return _label(f"item.{item}", lang, item)
+
+
+def _items(items: tuple[str, ...], lang: str) -> str:
+    shown = ", ".join(_item(i, lang) for i in items) or "-"
+    return _t(lang, f"ガイドライン {shown}", f"guideline {shown}")
+
+
+def _country(code: str, lang: str) -> str:
+    from ..report.countries import country_names
+
+    names = country_names().get(code)
+    return f"{names[0 if lang == 'ja' else 1]} ({code})" if names else code
+
+
+def _mechanism(code: str | None, lang: str) -> str | None:
+    """The mechanism's name; a bare code only in English (no code in Japanese prose)."""
+    if not code:
+        return None
+    entry = _label(f"mechanism.{code}", lang, "")
+    return clean(entry) if entry else (clean(code) if lang == "en" else None)
 
 
 def _finding_line(f: Finding, lang: str) -> str:
-    items = ", ".join(f.guideline_items) or "-"
-    parts = [f"[{_sev(f.severity, lang)}] {_t(lang, 'ガイドライン', 'guideline')} {items}"]
+    parts = [f"[{_sev(f.severity, lang)}] {_items(f.guideline_items, lang)}"]
     parts.append(clean(f.message.get(lang)))
     if f.location is not None:
         loc = f.location
-        countries = ", ".join(loc.countries) or (loc.country or "UNKNOWN")
-        region = loc.region or _t(lang, "不明", "unknown")
-        parts.append(
-            _t(lang, "場所", "location")
-            + f": {loc.role.value} {clean(region)} ({clean(countries)})"
-            + (f" via {clean(loc.mechanism)}" if loc.mechanism else "")
-        )
-    parts.append(_t(lang, "対処", "remediation") + ": " + clean(f.remediation.get(lang)))
+        codes = loc.countries or ((loc.country,) if loc.country else ())
+        unknown = _label("unknown", lang, "unknown")
+        countries = ", ".join(_country(c, lang) for c in codes) or unknown
+        role = _label(f"role.{loc.role.value}", lang, loc.role.value)
+        sep = _t(lang, "、", ", ")
+        where = role + (f" {clean(loc.region)}" if loc.region else "") + sep + clean(countries)
+        if loc.certainty is not Certainty.CONFIRMED:
+            where += sep + _label(f"certainty.{loc.certainty.value}", lang, loc.certainty.value)
+        mechanism = _mechanism(loc.mechanism, lang)
+        if mechanism:
+            where += _t(lang, f"（仕組み: {mechanism}）", f" (through {mechanism})")
+        parts.append(_label("col.location", lang, "location") + f": {where}")
+    remediation = _label("col.remediation", lang, "remediation")
+    parts.append(f"{remediation}: " + clean(f.remediation.get(lang)))
     parts.append(f"{_t(lang, 'ルール', 'rule')} {clean(f.rule_id)}, fp {f.fingerprint[:12]}")
     return " — ".join(parts)
 
@@ -102,8 +143,8 @@ def ticket_text(
     sev = _sev(bucket.worst.severity, lang)
     title = _t(
         lang,
-        f"データ所在: {name} — ガイドライン {bucket.worst_item}（{sev}）",
-        f"Data residency: {name} — guideline {bucket.worst_item} ({sev})",
+        f"データ所在: {name} — {_items((bucket.worst_item,), lang)}（{sev}）",
+        f"Data residency: {name} — {_items((bucket.worst_item,), lang)} ({sev})",
     )
     blocks = [
         Block(

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from ..model import Severity
 
 __all__ = [
+    "DEFAULT_JIRA_PRIORITY",
     "GitHubSettings",
     "JiraSettings",
     "RoundupSettings",
@@ -39,6 +40,22 @@ def _http_url(value: str) -> str:
 
 Url = Annotated[str, AfterValidator(_http_url)]
 
+# A Jira priority name as the tracker spells it: one line, no control characters.
+PriorityName = Annotated[
+    str,
+    StringConstraints(
+        strip_whitespace=True, min_length=1, max_length=60, pattern=r"^[^\x00-\x1f\x7f]+$"
+    ),
+]
+# Jira's stock priority scheme (Cloud and Data Center): critical findings go to the top.
+DEFAULT_JIRA_PRIORITY: dict[Severity, str] = {
+    Severity.CRITICAL: "Highest",
+    Severity.HIGH: "High",
+    Severity.MEDIUM: "Medium",
+    Severity.LOW: "Low",
+    Severity.INFO: "Lowest",
+}
+
 
 class JiraSettings(_Strict):
     url: Url  # API base, e.g. https://example.atlassian.net
@@ -53,6 +70,11 @@ class JiraSettings(_Strict):
     fields: dict[str, object] = Field(default_factory=dict)
     # resolutions that mean "a person decided not to fix": recorded as a suppression
     wontfix_resolutions: tuple[str, ...] = ("Won't Do", "Won't Fix", "Declined")
+    # severity -> priority name set on create. A table given in the config replaces this one:
+    # a severity it leaves out gets the project's default priority; {} sends no priority at all.
+    priority: dict[Severity, PriorityName] = Field(
+        default_factory=lambda: dict(DEFAULT_JIRA_PRIORITY)
+    )
 
 
 class GitHubSettings(_Strict):

@@ -1,8 +1,10 @@
 """Jira Cloud (REST v3, ADF, ``/search/jql`` with ``nextPageToken``) and Jira Data Center (REST v2,
 wiki markup, ``/search`` with ``startAt``/``total``, bearer PAT).
 
-Tickets carry two labels: the scope label (``data-residency``) and ``ra-<bucket key>``.
-Transitions are chosen by the target's status category, never by name or id.
+Tickets carry two labels: the scope label (``data-residency``) and ``ra-<bucket key>``, and the
+priority ``[tickets.jira] priority`` maps the worst finding's severity to (set on create only: a
+person may change it afterwards). Transitions are chosen by the target's status category, never by
+name or id.
 """
 
 from __future__ import annotations
@@ -113,16 +115,27 @@ class JiraSink:
             "description": self._body(new.body),
             "labels": [self.settings.label, KEY_PREFIX + new.key],
         }
+        # a priority given under [tickets.jira.fields] is the user's explicit choice: it wins
+        priority = None if "priority" in fields else self.settings.priority.get(new.severity)
+        if priority is not None:
+            fields["priority"] = {"name": priority}
         try:
             created = self.http.request(
                 "POST", f"{self.api}/issue", json={"fields": fields}, ok=(201,)
             ).json()
         except TicketError as exc:
             if "answered 400" in str(exc):
+                hint = (
+                    f"if a field is required there, give it a value under [tickets.jira.fields]; "
+                    f"if it refuses the priority {priority!r}, map severities to priorities the "
+                    "project has under [tickets.jira.priority] (or set priority = {} to send none)"
+                    if priority is not None
+                    else "if a field is required there, give it a value under "
+                    "[tickets.jira.fields] in the config"
+                )
                 raise TicketError(
                     f"{exc}. Jira refused to create the issue in project "
-                    f"{self.settings.project}: if a field is required there, give it a value "
-                    "under [tickets.jira.fields] in the config"
+                    f"{self.settings.project}: {hint}"
                 ) from None
             raise
         key = created["key"]
