@@ -15,6 +15,7 @@ import json
 import logging
 import sys
 from collections.abc import Callable, Mapping, Sequence
+from datetime import tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
@@ -188,6 +189,11 @@ def _summary_line(result: ScanResult, written: Sequence[Path]) -> str:
     help="Open, update and close tickets in the configured trackers.",
 )
 @click.option("--report-url", help="Where the report will be published (linked from tickets).")
+@click.option(
+    "--timezone",
+    help="IANA zone for every date and time in the report and workbook, e.g. Asia/Tokyo "
+    "(default: [report] timezone, else this machine's zone; JSON and CSV stay UTC).",
+)
 @click.option("--quiet", "-q", is_flag=True, help="No progress display and no summary line.")
 @_guard
 def scan(
@@ -202,6 +208,7 @@ def scan(
     suppressions: Path | None,
     tickets_mode: str | None,
     report_url: str | None,
+    timezone: str | None,
     quiet: bool,
 ) -> None:
     """Collect every configured provider, evaluate, and write the reports."""
@@ -216,6 +223,7 @@ def scan(
         else resolve_profile(config.profile, config.base_dir, source=config.source)
     )
     providers = build_providers(config)  # every config error before anything is written
+    zone = _zone(timezone, config.report.timezone)
     out_dir = config.output_dir(output)
     history = None if no_history else (history_url or config.history_url(out_dir))
     supp_path = suppressions or (
@@ -238,7 +246,7 @@ def scan(
         from .history import apply_suppressions
 
         result = apply_suppressions(result, supp)
-    written = _write(result, out_dir, lang or config.output.lang, config.output.formats)
+    written = _write(result, out_dir, lang or config.output.lang, config.output.formats, zone)
     if pending is not None and history is not None:
         # only now, with the reports swapped in, may the history count them as shown
         history_failed = _mark_delivered(history, pending) or history_failed
@@ -322,11 +330,23 @@ def _prepare_output(out_dir: Path) -> None:
     prepare_output_dir(out_dir, report_names(FORMATS))
 
 
-def _write(result: ScanResult, out_dir: Path, lang: str, formats: Sequence[str]) -> list[Path]:
+def _zone(option: str | None, configured: str | None) -> tzinfo:
+    """``--timezone``, else ``[report] timezone``, else the machine's zone."""
+    from .localtime import display_zone
+
+    try:
+        return display_zone(option or configured)
+    except ValueError as exc:
+        raise InputError(f"--timezone: {exc}") from None
+
+
+def _write(
+    result: ScanResult, out_dir: Path, lang: str, formats: Sequence[str], zone: tzinfo
+) -> list[Path]:
     from .report import write_reports
 
     try:
-        return write_reports(result, out_dir, lang=lang, formats=tuple(formats))
+        return write_reports(result, out_dir, lang=lang, formats=tuple(formats), zone=zone)
     except OSError as exc:  # the directory was fine before collection: disk full, removed, ...
         where = exc.filename or out_dir
         click.echo(
@@ -349,6 +369,10 @@ def _write(result: ScanResult, out_dir: Path, lang: str, formats: Sequence[str])
 @click.option("--output", "-o", type=click.Path(path_type=Path, file_okay=False), required=True)
 @click.option("--lang", type=click.Choice(["ja", "en"]), default="ja", show_default=True)
 @click.option("--fail-on", type=click.Choice(SEVERITIES), default="high", show_default=True)
+@click.option(
+    "--timezone",
+    help="IANA zone for dates and times in the report (default: the config's, else the machine's).",
+)
 @click.option("--quiet", "-q", is_flag=True)
 @_guard
 def evaluate(
@@ -358,6 +382,7 @@ def evaluate(
     output: Path,
     lang: str,
     fail_on: str,
+    timezone: str | None,
     quiet: bool,
 ) -> None:
     """Re-evaluate a saved inventory.json offline (no cloud calls)."""
@@ -368,15 +393,19 @@ def evaluate(
 
     inv = load_inventory(inventory)
     chosen = resolve_profile(profile, None, key="--profile")
+    configured_zone = None
     if config_path:
-        settings = settings_from_config(load_config(config_path))
+        config = load_config(config_path)
+        settings = settings_from_config(config)
+        configured_zone = config.report.timezone
     else:
         from datetime import UTC, datetime
 
         settings = EvaluationSettings(today=datetime.now(UTC).date())
+    zone = _zone(timezone, configured_zone)
     _prepare_output(output)
     result = evaluate_inventory(inv, chosen, settings)
-    written = _write(result, output, lang, ("json", "csv", "html"))
+    written = _write(result, output, lang, ("json", "csv", "html"), zone)
     if not quiet:
         click.echo(_summary_line(result, written), err=True)
     sys.exit(_exit_code(result, Severity(fail_on)))

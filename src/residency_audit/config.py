@@ -11,14 +11,21 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from .errors import ConfigError
 from .model import Severity
 from .rules import Attestation, ClassificationSettings
 from .tickets.settings import TicketsSettings
 
-__all__ = ["Config", "OutputSettings", "ScanSettings", "load_config", "pydantic_error_key"]
+__all__ = [
+    "Config",
+    "OutputSettings",
+    "ReportSettings",
+    "ScanSettings",
+    "load_config",
+    "pydantic_error_key",
+]
 
 Lang = Literal["ja", "en"]
 FORMATS = ("json", "csv", "html", "xlsx")
@@ -33,6 +40,21 @@ class OutputSettings(_Strict):
     lang: Lang = "ja"
     formats: tuple[Literal["json", "csv", "html", "xlsx"], ...] = ("json", "csv", "html")
     fail_on: Severity = Severity.HIGH
+
+
+class ReportSettings(_Strict):
+    # IANA zone (Asia/Tokyo) every date and time in the HTML report and workbook is shown in;
+    # None = the machine's zone. JSON and CSV keep UTC.
+    timezone: str | None = None
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str | None) -> str | None:
+        if value is not None:
+            from .localtime import display_zone
+
+            display_zone(value)  # ValueError names the value; the loader adds file and key
+        return value
 
 
 class ScanSettings(_Strict):
@@ -50,6 +72,7 @@ class Config(_Strict):
     classification: ClassificationSettings = ClassificationSettings()
     attestations: tuple[Attestation, ...] = ()
     output: OutputSettings = OutputSettings()
+    report: ReportSettings = ReportSettings()
     scan: ScanSettings = ScanSettings()
     history: HistorySettings = HistorySettings()
     tickets: TicketsSettings = TicketsSettings()

@@ -9,8 +9,11 @@ rendering fails nothing is swapped in and the previous reports stay as they were
 from __future__ import annotations
 
 from collections.abc import Callable, Collection
+from dataclasses import dataclass
+from datetime import tzinfo
 from pathlib import Path
 
+from ..localtime import display_zone
 from ..results import ScanResult
 from .atomic import atomic_write_bytes, atomic_write_text
 from .csvout import findings_csv, inventory_csv, neutralise
@@ -43,19 +46,31 @@ __all__ = [
 FORMATS = ("json", "csv", "html", "xlsx")
 DEFAULT_FORMATS = ("json", "csv", "html")
 
-# format -> (file name, renderer) in the order they are written
-_Renderer = Callable[[ScanResult, str], bytes]
+
+@dataclass(frozen=True)
+class _Shown:
+    """How a reader sees the reports: the language and the zone of every date and time."""
+
+    lang: str
+    zone: tzinfo
+
+
+# format -> (file name, renderer) in the order they are written; JSON and CSV are for programs
+# and keep UTC
+_Renderer = Callable[[ScanResult, _Shown], bytes]
 OUTPUT_FILES: dict[str, tuple[tuple[str, _Renderer], ...]] = {
     "json": (
-        ("inventory.json", lambda r, _lang: inventory_json(r).encode("utf-8")),
-        ("findings.json", lambda r, _lang: findings_json(r).encode("utf-8")),
+        ("inventory.json", lambda r, _: inventory_json(r).encode("utf-8")),
+        ("findings.json", lambda r, _: findings_json(r).encode("utf-8")),
     ),
     "csv": (
-        ("findings.csv", findings_csv),
-        ("inventory.csv", lambda r, _lang: inventory_csv(r)),
+        ("findings.csv", lambda r, shown: findings_csv(r, shown.lang)),
+        ("inventory.csv", lambda r, _: inventory_csv(r)),
     ),
-    "html": (("report.html", lambda r, lang: render_html(r, lang).encode("utf-8")),),
-    "xlsx": (("findings.xlsx", findings_xlsx),),
+    "html": (
+        ("report.html", lambda r, shown: render_html(r, shown.lang, shown.zone).encode("utf-8")),
+    ),
+    "xlsx": (("findings.xlsx", lambda r, shown: findings_xlsx(r, shown.lang)),),
 }
 
 
@@ -75,19 +90,23 @@ def write_reports(
     *,
     lang: str = "ja",
     formats: Collection[str] = DEFAULT_FORMATS,
+    zone: tzinfo | None = None,
 ) -> list[Path]:
     """Write the requested formats into ``output_dir`` as one set; return the paths.
 
-    Raises ``ValueError`` for an unknown format or language, before anything is written, and
-    :class:`~residency_audit.errors.InputError` for a directory that cannot be created or written.
+    ``zone``: where the reader is; the HTML report and the workbook show every date and time in
+    it (default: the machine's zone). Raises ``ValueError`` for an unknown format or language,
+    before anything is written, and :class:`~residency_audit.errors.InputError` for a directory
+    that cannot be created or written.
     """
     if lang not in LANGS:
         raise ValueError(f"unsupported report language {lang!r}; choose one of {LANGS}")
     unknown = sorted(set(formats) - set(FORMATS))
     if unknown:
         raise ValueError(f"unknown report format(s) {unknown}; choose from {FORMATS}")
+    shown = _Shown(lang, zone or display_zone())
     output_dir = prepare_output_dir(Path(output_dir), report_names(FORMATS))
     with ReportSet(output_dir) as staged:
         for name, render in _outputs(formats):
-            staged.add(name, render(result, lang))
+            staged.add(name, render(result, shown))
         return staged.deliver()

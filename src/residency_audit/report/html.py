@@ -19,7 +19,7 @@ import hashlib
 import json
 import re
 from collections.abc import Callable
-from datetime import datetime
+from datetime import tzinfo
 from functools import cache
 from importlib.resources import files
 from typing import Any
@@ -27,6 +27,7 @@ from typing import Any
 import jinja2
 from markupsafe import Markup, escape
 
+from ..localtime import display_zone, local_date, local_when
 from ..model import Bucket, Gap, Location
 from ..plaintext import clean_text
 from ..results import ScanResult
@@ -82,10 +83,6 @@ def _environment() -> jinja2.Environment:
     )
 
 
-def _when(value: datetime) -> str:
-    return value.isoformat(timespec="seconds")
-
-
 def _bilingual(ja: str, en: str) -> Markup:
     """Both languages; CSS shows the one named by ``<html lang>`` (escaped here)."""
     if ja == en:
@@ -110,8 +107,10 @@ def _scope_summary(result: ScanResult) -> list[dict[str, Any]]:
     ]
 
 
-def render_html(result: ScanResult, lang: str) -> str:
+def render_html(result: ScanResult, lang: str, zone: tzinfo | None = None) -> str:
+    """The report page; every date and time in ``zone`` (default: the machine's), named."""
     labels = Labels(lang)  # raises ValueError for an unsupported language
+    shown_in = zone or display_zone()
     table = all_labels()
 
     def t(key: str, default: str | None = None) -> Markup:
@@ -167,7 +166,7 @@ def render_html(result: ScanResult, lang: str) -> str:
         ]
     )
     items = view.item_views(result)
-    data = page_data(result, lang, findings, buckets, bucket_index, table, tiers)
+    data = page_data(result, lang, findings, buckets, bucket_index, table, tiers, shown_in)
     data["items"] = [i.id for i in items]
     certainty: Callable[[Location], Any] = effective_certainty
     template = _environment().get_template("report.html.j2")
@@ -179,7 +178,8 @@ def render_html(result: ScanResult, lang: str) -> str:
         bi=_bilingual,
         cn=cn,
         cn_plain=cn_plain,
-        when=_when,
+        when=lambda value: local_when(value, shown_in),
+        day=lambda value: local_date(value, shown_in).isoformat(),
         certainty=certainty,
         capped=view.capped,
         list_cap=LIST_CAP,
@@ -191,7 +191,7 @@ def render_html(result: ScanResult, lang: str) -> str:
         guideline=guideline_reference(),
         scan=result.scan,
         cov=result.scan.coverage,
-        as_of=result.scan.finished.date(),
+        as_of=local_date(result.scan.finished, shown_in),
         severities=SEVERITIES_WORST_FIRST,
         items=items,
         totals=view.severity_totals(live),

@@ -13,8 +13,10 @@ false or null value are left out.
 from __future__ import annotations
 
 import re
+from datetime import UTC, tzinfo
 from typing import Any
 
+from ..localtime import local_date
 from ..model import Bucket, Finding
 from ..results import ScanResult
 from .countries import country_names
@@ -108,7 +110,9 @@ def _template(text: str, name: str | None) -> str:
     return text.replace(name, NAME_MARK) if name else text
 
 
-def _finding(f: Finding, s: StringTable, bucket_index: dict[str, int]) -> dict[str, Any]:
+def _finding(
+    f: Finding, s: StringTable, bucket_index: dict[str, int], zone: tzinfo
+) -> dict[str, Any]:
     loc = f.location
     name = f.resource.name if f.resource else None
     if name and (NAME_MARK in f.message.ja or NAME_MARK in f.message.en):
@@ -152,7 +156,7 @@ def _finding(f: Finding, s: StringTable, bucket_index: dict[str, int]) -> dict[s
             "u": 1 if f.unverified else None,
             "cl": f.classification.value if f.classification else None,
             "st": f.state.value if f.state else None,
-            "fs": f.first_seen.date().isoformat() if f.first_seen else None,
+            "fs": local_date(f.first_seen, zone).isoformat() if f.first_seen else None,
             "sup": [sup.id, sup.reason, sup.approved_by, sup.expires.isoformat()] if sup else None,
         }
     )
@@ -166,10 +170,11 @@ def page_data(
     bucket_index: dict[str, int],  # bucket uid -> its position in ``buckets``
     labels: dict[str, dict[str, str]],
     tiers: dict[str, str],
+    zone: tzinfo = UTC,  # the report's zone: dates shown to the reader are in it
 ) -> dict[str, Any]:
     s = StringTable()
     bucket_rows = [_bucket(b, s) for b in buckets]
-    finding_rows = [_finding(f, s, bucket_index) for f in findings]
+    finding_rows = [_finding(f, s, bucket_index, zone) for f in findings]
     used = {
         c
         for b in buckets
