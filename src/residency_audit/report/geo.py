@@ -17,6 +17,7 @@ import math
 import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from typing import Generic, TypeVar
 
 from ..model import Bucket, Certainty, Role
 from .countries import country_name, world_map
@@ -284,13 +285,15 @@ def _segment_near(seg: tuple[float, float, float, float], cx: float, cy: float, 
     return math.hypot(x1 + t * dx - cx, y1 + t * dy - cy) < r
 
 
+Segment = tuple[float, float, float, float]
+_FAR_GAP = 160.0  # the outermost ring of candidate spots
 _NEAR = [0.0, 180.0, -90.0, 90.0, -40.0, 40.0, -140.0, 140.0]
 _FAR = [a * 22.5 for a in range(16)]
 
 
 def _candidates(x: float, y: float, r: float, w: float, h: float) -> Iterator[Box]:
     """Boxes around a marker, nearest first: just beside it, then rings further out."""
-    rings = [(_CLEAR, _NEAR), *((g, _FAR) for g in (7, 14, 24, 36, 50, 66, 84, 105, 130, 160))]
+    rings = [(_CLEAR, _NEAR), *((g, _FAR) for g in (7, 14, 24, 36, 50, 66, 84, 105, 130, _FAR_GAP))]
     for gap, angles in rings:
         for deg in angles:
             ux, uy = math.cos(math.radians(deg)), math.sin(math.radians(deg))
@@ -299,54 +302,103 @@ def _candidates(x: float, y: float, r: float, w: float, h: float) -> Iterator[Bo
             yield (cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2)
 
 
+T = TypeVar("T")
+
+
+class _Grid(Generic[T]):
+    """Items by the 24-unit cells their extent touches, so a spot is checked only against what
+    is near it (a crowded map has thousands of candidate spots)."""
+
+    _CELL = 24.0
+
+    def __init__(self) -> None:
+        self._cells: dict[tuple[int, int], list[T]] = {}
+
+    def _keys(self, box: Box) -> Iterator[tuple[int, int]]:
+        c = self._CELL
+        for i in range(math.floor(box[0] / c), math.floor(box[2] / c) + 1):
+            for j in range(math.floor(box[1] / c), math.floor(box[3] / c) + 1):
+                yield i, j
+
+    def add(self, extent: Box, item: T) -> None:
+        for key in self._keys(extent):
+            self._cells.setdefault(key, []).append(item)
+
+    def near(self, box: Box) -> list[T]:
+        found: dict[int, T] = {}
+        for key in self._keys((box[0] - _CLEAR, box[1] - _CLEAR, box[2] + _CLEAR, box[3] + _CLEAR)):
+            for item in self._cells.get(key, ()):
+                found.setdefault(id(item), item)
+        return list(found.values())
+
+
+def _extent(seg: Segment) -> Box:
+    return (min(seg[0], seg[2]), min(seg[1], seg[3]), max(seg[0], seg[2]), max(seg[1], seg[3]))
+
+
 def _place_labels(
     dots: list[tuple[str, float, float, float]],
     texts: dict[str, tuple[str, float]],
     bounds: Box,
     order: list[str],
-) -> dict[str, tuple[Box, tuple[float, float, float, float] | None]]:
+) -> dict[str, tuple[Box, Segment | None]]:
     """Greedy placement: each label goes to the nearest spot that covers no marker and no label.
 
     Labels are placed most important first; one whose spot is away from its marker gets a leader
-    line, which later labels keep clear of too. If nothing is free, the least crowded spot is used:
-    a label is never dropped.
+    line, which later labels keep clear of too. If nothing is free, the spot with the fewest
+    faults is used: a label is never dropped.
     """
     where = {cc: (x, y, r) for cc, x, y, r in dots}
-    boxes: list[Box] = []
-    leaders: list[tuple[float, float, float, float]] = []
-    out: dict[str, tuple[Box, tuple[float, float, float, float] | None]] = {}
+    dot_grid: _Grid[tuple[str, float, float, float]] = _Grid()
+    for dot in dots:
+        _, dx, dy, dr = dot
+        dot_grid.add((dx - dr, dy - dr, dx + dr, dy + dr), dot)
+    box_grid: _Grid[Box] = _Grid()
+    leader_grid: _Grid[Segment] = _Grid()
+    out: dict[str, tuple[Box, Segment | None]] = {}
     for cc in order:
         text, size = texts[cc]
         x, y, r = where[cc]
         w, h = text_width(text, size) + 2, size * 1.3
-        best: tuple[int, Box, tuple[float, float, float, float] | None] | None = None
+        best: tuple[int, Box, Segment | None] | None = None
         for box in _candidates(x, y, r, w, h):
-            nx, ny = min(max(x, box[0]), box[2]), min(max(y, box[1]), box[3])
-            far = math.hypot(nx - x, ny - y) > r + _CLEAR + 4
-            leader = None
-            if far:
-                d = math.hypot(nx - x, ny - y)
-                leader = (x + (nx - x) / d * r, y + (ny - y) / d * r, nx, ny)
             # a label on a marker, on a label or off the map is what must never happen (10);
             # a leader line crossing something only costs legibility (1)
+            # (a spot is given up as soon as it cannot beat the best one so far)
+            limit = best[0] if best else 1 << 30
             faults = 10 * int(not (bounds[0] <= box[0] and box[2] <= bounds[2]))
             faults += 10 * int(not (bounds[1] <= box[1] and box[3] <= bounds[3]))
-            faults += 10 * sum(_hits_circle(box, dx, dy, dr + _CLEAR) for _, dx, dy, dr in dots)
-            faults += 10 * sum(_overlap(box, b, _CLEAR) for b in boxes)
-            faults += sum(_segment_hits(seg, box) for seg in leaders)
-            if leader:
-                faults += sum(_segment_hits(leader, b) for b in boxes)
+            if faults >= limit:
+                continue
+            faults += 10 * sum(
+                _hits_circle(box, dx, dy, dr + _CLEAR) for _, dx, dy, dr in dot_grid.near(box)
+            )
+            if faults >= limit:
+                continue
+            faults += 10 * sum(_overlap(box, b, _CLEAR) for b in box_grid.near(box))
+            faults += sum(_segment_hits(seg, box) for seg in leader_grid.near(box))
+            if faults >= limit:
+                continue
+            nx, ny = min(max(x, box[0]), box[2]), min(max(y, box[1]), box[3])
+            d = math.hypot(nx - x, ny - y)
+            leader = None
+            if d > r + _CLEAR + 4:
+                leader = (x + (nx - x) / d * r, y + (ny - y) / d * r, nx, ny)
+                span = _extent(leader)
+                faults += sum(_segment_hits(leader, b) for b in box_grid.near(span))
                 faults += sum(
-                    _segment_near(leader, dx, dy, dr) for o, dx, dy, dr in dots if o != cc
+                    _segment_near(leader, dx, dy, dr)
+                    for o, dx, dy, dr in dot_grid.near(span)
+                    if o != cc
                 )
-            if best is None or faults < best[0]:
+            if faults < limit:
                 best = (faults, box, leader)
             if faults == 0:
                 break
         assert best is not None
-        boxes.append(best[1])
+        box_grid.add(best[1], best[1])
         if best[2]:
-            leaders.append(best[2])
+            leader_grid.add(_extent(best[2]), best[2])
         out[cc] = (best[1], best[2])
     return out
 
