@@ -8,7 +8,8 @@ catalog and rules (``jp-default``) with scan history, then measures
   table and the bucket list (the page sets ``data-ready``), plus the browser's own load event;
 * filter: selecting guideline item ``(2)-1``, a country, and a text search, each timed inside the
   page from the change event until layout is done (``offsetHeight`` forces it);
-* print: drawing every matching row for printing (``beforeprint``), with the (2)-1 filter on.
+* print: drawing every matching row for printing (``beforeprint``), with the (2)-1 filter on;
+* workbook: ``findings.xlsx`` written on its own through ``write_reports``, and its size.
 
 Needs Debian's chromium at /usr/bin/chromium. Not run by the tests.
 
@@ -58,11 +59,16 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp)
         t3 = time.perf_counter()
-        write_reports(result, out, formats=("html", "xlsx"))
-        print(f"write html+xlsx {time.perf_counter() - t3:.1f} s")
+        write_reports(result, out, formats=("html",))
+        print(f"write html {time.perf_counter() - t3:.1f} s")
         size = (out / "report.html").stat().st_size
         print(f"report.html {size / 1e6:.1f} MB (rendered {len(page_html.encode()) / 1e6:.1f} MB)")
-        print(f"findings.xlsx {(out / 'findings.xlsx').stat().st_size / 1e6:.1f} MB")
+        # the workbook alone, written as the CLI writes it (built, then swapped in atomically)
+        t_xlsx = time.perf_counter()
+        write_reports(result, out / "xlsx", lang="ja", formats=("xlsx",))
+        workbook = out / "xlsx" / "findings.xlsx"
+        print(f"write findings.xlsx {time.perf_counter() - t_xlsx:.1f} s (target <= 15 s), "
+              f"{workbook.stat().st_size / 1e6:.1f} MB")  # fmt: skip
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox"])
             page = browser.new_page(viewport={"width": 1280, "height": 900})
