@@ -141,7 +141,7 @@ def encryption_drafts(bucket: Bucket, profile: Profile, status: KeyStatus) -> It
         bucket=bucket,
         location=None,
         message=both(
-            f"バケット「{bucket.name}」には許可された国・地域の外にある（または国・地域不明の）"
+            f"バケット「{bucket.name}」には保管を認める国・地域の外にある（または国・地域不明の）"
             f"場所があります: {listed_ja}。また、{status.why_not.ja}。ガイドラインのなお書きが"
             "有効な措置とする暗号化による対策を確認できません。",
             f"Bucket '{bucket.name}' has locations outside the allowed countries (or of unknown "
@@ -149,7 +149,7 @@ def encryption_drafts(bucket: Bucket, profile: Profile, status: KeyStatus) -> It
             "guideline's closing note counts as effective cannot be confirmed.",
         ),
         remediation=both(
-            "懸念国・地域の外（できれば許可された国・地域）に保管した顧客管理鍵"
+            "懸念国・地域の外（できれば保管を認める国・地域）に保管した顧客管理鍵"
             "（AWS KMS、Cloud KMS の CMEK、Azure Key Vault など）でバケットを暗号化してください。"
             "これにより (1)-3 の"
             "指摘は一段階軽くなりますが、(2) の指摘には効果がありません。",

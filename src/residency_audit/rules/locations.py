@@ -145,7 +145,7 @@ def _move_step(group: LocationGroup) -> Text:
     target = " / ".join(group.targets)
     steps: dict[Role, Text] = {
         Role.PRIMARY: both(
-            "データを許可された国・地域のリージョンにあるバケットへ移し、このバケットを削除してください。",
+            "データを保管を認める国・地域のリージョンにあるバケットへ移し、このバケットを削除してください。",
             "Move the data to a bucket in a region of an allowed country and delete this bucket.",
         ),
         Role.REPLICA: both(
@@ -161,17 +161,17 @@ def _move_step(group: LocationGroup) -> Text:
         ),
         Role.GEO_SECONDARY: both(
             "geo 冗長を無効にする（ローカル冗長・ゾーン冗長へ切り替える）か、ペアリージョンも"
-            "許可された国にあるリージョンへ移してください。",
+            "保管を認める国・地域にあるリージョンへ移してください。",
             "Turn geo-redundancy off (switch to locally or zone-redundant storage) or move to a "
             "region whose pair is also in an allowed country.",
         ),
         Role.MULTI_REGION_MEMBER: both(
-            "国・地域が確定する単一リージョン、または許可された国だけで構成されるデュアルリージョンへ"
+            "国・地域が確定する単一リージョン、または保管を認める国・地域だけで構成されるデュアルリージョンへ"
             "データを移してください。",
             "Move the data to a single region, or a dual-region made only of allowed countries.",
         ),
         Role.KEY: both(
-            "許可された国・地域にある鍵に切り替え、この鍵を使わないようにしてください。",
+            "保管を認める国・地域にある鍵に切り替え、この鍵を使わないようにしてください。",
             "Switch to a key held in an allowed country and stop using this key.",
         ),
     }
@@ -346,7 +346,7 @@ def _group_drafts(bucket: Bucket, group: LocationGroup, profile: Profile) -> Ite
         [c for c in countries if policies[c].tier is Tier.CAUTION], group, profile
     )
     designate = both(
-        "情報のリスク度合いに応じて、許可された国・地域の単一リージョンを保管先として指定し、"
+        "情報のリスク度合いに応じて、保管を認める国・地域の単一リージョンを保管先として指定し、"
         "データとそのコピーをそこへ移してください。このままにする場合は、この国・地域に置いて"
         "よい理由を記録してください。",
         "According to the information's risk level, designate a single region in an allowed "
@@ -373,7 +373,7 @@ def _group_drafts(bucket: Bucket, group: LocationGroup, profile: Profile) -> Ite
                     subject,
                     group,
                     caution,
-                    "保管先として許可されていない国・地域",
+                    "保管を認める国・地域に含まれない国・地域",
                     "a country not designated (allowed) for storage",
                 ),
                 spread,

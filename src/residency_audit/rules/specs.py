@@ -71,7 +71,7 @@ RULES: tuple[RuleSpec, ...] = (
         ("(1)-3",),
         "medium",
         "A location is or may be in a caution country (neither allowed nor concern).",
-        "場所が許可国でも懸念国でもない国・地域にある（可能性がある）。",
+        "場所が保管を認める国・地域でも懸念国・地域でもない国・地域にある（可能性がある）。",
     ),
     RuleSpec(
         "location.multi-country",
@@ -107,7 +107,7 @@ RULES: tuple[RuleSpec, ...] = (
         "low",
         "A location is outside the allowed countries (or unknown) and the bucket has no "
         "customer-managed key held outside concern countries.",
-        "許可国外（または不明）の場所があり、懸念国・地域の外にある顧客管理鍵がない。",
+        "保管を認める国・地域の外（または不明）の場所があり、懸念国・地域の外にある顧客管理鍵がない。",
     ),
     RuleSpec(
         "access.external-principal",
