@@ -269,10 +269,15 @@ def test_html_content_both_languages_with_the_default_chosen() -> None:
 def test_guideline_view_has_status_and_attestations_per_item() -> None:
     page = report.render_html(build_result(), "en")
     cards = re.findall(
-        r'<article class="item-card st-([a-z-]+)" id="item-\d+">\s*<h3><span class="item">([^<]+)<',
+        r'<article class="item-card st-([a-z-]+)" id="item-\d+" data-item="([^"]+)">'
+        r'\s*<h3><span class="item">(.+?)</span> <span class="status-badge',
         page,
     )
-    status = {item: st for st, item in cards}
+    status = {item: st for st, item, _ in cards}
+    # the reader sees the guideline's own word for the note, the id only as data
+    shown = {item: heading for _, item, heading in cards}
+    assert "なお書き" in shown["(1)-note"] and "(1)-note" not in shown["(1)-note"]
+    assert shown["(2)-1"] == "(2)-1"
     assert list(status) == ["(1)-1", "(1)-2", "(1)-3", "(1)-note", "(2)-1", "(2)-2", "(2)-3"]
     assert status["(2)-1"] == "action"  # a critical finding
     assert status["(1)-2"] == "accepted"  # its only finding is suppressed

@@ -20,6 +20,8 @@
   // --- small helpers ---------------------------------------------------------------------------
   function li() { return lang === "ja" ? 0 : 1; }
   function t(key) { var e = L[key]; return e ? e[li()] : key; }
+  // a guideline item as its reader knows it: (1)-note is the guideline's なお書き
+  function itemName(id) { return L["item." + id] ? t("item." + id) : id; }
   function fmt(key, vars) {
     return t(key).replace(/\{(\w+)\}/g, function (m, k) { return vars[k] !== undefined ? String(vars[k]) : m; });
   }
@@ -135,7 +137,7 @@
   function fillFindingOptions() {
     if (!form) { return; }
     var all = [["", t("filter.all")]];
-    fillSelect(sel.item, all.concat(allItems.map(function (i) { return [i, i]; })));
+    fillSelect(sel.item, all.concat(allItems.map(function (i) { return [i, itemName(i)]; })));
     fillSelect(sel.severity, all.concat(SEVS.map(function (v) { return [v, t("severity." + v)]; })));
     fillSelect(sel.provider, all.concat(allProviders.map(function (p) { return [p, p]; })));
     fillSelect(sel.scope, all.concat(allScopes.map(function (p) { return [p, p]; })));
@@ -217,7 +219,7 @@
     if (f.st) { put(td, " ", badge("state state-" + f.st, t("state." + f.st))); }
     tr.appendChild(td);
     td = el("td");
-    f.it.forEach(function (item, k) { put(td, k ? " " : "", el("span", "item", item)); });
+    f.it.forEach(function (item, k) { put(td, k ? " " : "", el("span", "item", itemName(item))); });
     put(td, el("br"), put(el("small"), code(s(f.r))));
     tr.appendChild(td);
     td = el("td");
@@ -506,7 +508,7 @@
       mine.forEach(function (i) {
         var f = F[i];
         var item = put(el("li"), sevBadge(f.sv), " ");
-        f.it.forEach(function (x) { put(item, el("span", "item", x), " "); });
+        f.it.forEach(function (x) { put(item, el("span", "item", itemName(x)), " "); });
         if (f.sup) { put(item, badge("suppressed", t("badge.suppressed")), " "); }
         if (f.u) { put(item, badge("unverified", t("badge.unverified")), " "); }
         put(item, el("br"), el("span", "msg", msg(f)), el("br"), put(el("span", "rem"), el("strong", "", t("col.remediation") + ": "), s(f.rm[li()])));
