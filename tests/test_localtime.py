@@ -104,3 +104,24 @@ def test_the_config_sets_the_zone_and_a_bad_zone_is_an_input_error(
     )
     assert result.exit_code == 2 and "--timezone" in result.output and "Nowhere" in result.output
     assert not (tmp_path / "y").exists()
+
+
+def test_the_workbook_shows_the_same_local_times(tmp_path: Path) -> None:
+    import io
+
+    import openpyxl
+
+    from residency_audit.inventory_file import load_inventory
+    from residency_audit.profiles import load_profile
+    from residency_audit.report import findings_xlsx
+    from residency_audit.rules import EvaluationSettings
+    from residency_audit.scan import evaluate_inventory
+
+    result = evaluate_inventory(
+        load_inventory(_estate(tmp_path)),
+        load_profile("jp-default"),
+        EvaluationSettings(today=SCAN_UTC.date()),
+    )
+    book = openpyxl.load_workbook(io.BytesIO(findings_xlsx(result, "ja", ZoneInfo("Asia/Tokyo"))))
+    summary = {row[0]: row[1] for row in book["summary"].iter_rows(values_only=True)}
+    assert summary["終了"] == "2026-12-02 03:17 JST"

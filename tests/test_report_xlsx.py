@@ -7,6 +7,7 @@ import gc
 import io
 import re
 import zipfile
+from datetime import UTC
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
@@ -130,7 +131,7 @@ def test_rows_are_byte_for_byte_what_xlsxwriter_writes() -> None:
     cases = [(build_result(extra_finding_msgs=EDGE), lang) for lang in ("ja", "en")]
     cases.append((demo_result(history=True), "ja"))
     for result, lang in cases:
-        sheets = xlsx._sheets(result, lang)
+        sheets = xlsx._sheets(result, lang, UTC)
         fast = zipfile.ZipFile(io.BytesIO(xlsx._workbook(sheets)))
         reference = zipfile.ZipFile(io.BytesIO(xlsx._skeleton(sheets, with_rows=True)))
         assert fast.namelist() == reference.namelist()

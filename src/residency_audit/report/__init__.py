@@ -70,7 +70,7 @@ OUTPUT_FILES: dict[str, tuple[tuple[str, _Renderer], ...]] = {
     "html": (
         ("report.html", lambda r, shown: render_html(r, shown.lang, shown.zone).encode("utf-8")),
     ),
-    "xlsx": (("findings.xlsx", lambda r, shown: findings_xlsx(r, shown.lang)),),
+    "xlsx": (("findings.xlsx", lambda r, shown: findings_xlsx(r, shown.lang, shown.zone)),),
 }
 
 

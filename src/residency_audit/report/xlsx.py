@@ -28,11 +28,13 @@ import io
 import re
 import zipfile
 from collections.abc import Iterator, Sequence
+from datetime import UTC, tzinfo
 from typing import Any, NamedTuple
 
 import xlsxwriter  # type: ignore[import-untyped]  # ships no type information
 from xlsxwriter.utility import xl_col_to_name  # type: ignore[import-untyped]
 
+from ..localtime import local_date, local_when
 from ..model import Bucket, Finding, Gap, Location
 from ..results import ScanResult
 from . import view
@@ -195,7 +197,7 @@ def _countries(codes: Sequence[str], lang: str) -> str:
     return "; ".join(f"{c} {country_name(c, lang)}" for c in codes)
 
 
-def _summary(result: ScanResult, t: Labels) -> _Sheet:
+def _summary(result: ScanResult, t: Labels, zone: tzinfo) -> _Sheet:
     scan, cov = result.scan, result.scan.coverage
     live = view.active(result.findings)
     totals = view.severity_totals(live)
@@ -205,8 +207,8 @@ def _summary(result: ScanResult, t: Labels) -> _Sheet:
     )
     rows: list[list[Any]] = [
         [t("scan.id"), scan.id],
-        [t("scan.started"), scan.started.isoformat()],
-        [t("scan.finished"), scan.finished.isoformat()],
+        [t("scan.started"), local_when(scan.started, zone)],
+        [t("scan.finished"), local_when(scan.finished, zone)],
         [t("scan.providers"), ", ".join(scan.providers)],
         [t("scan.tool_version"), scan.tool_version],
         [t("profile.name"), scan.profile.name],
@@ -246,7 +248,7 @@ def _summary(result: ScanResult, t: Labels) -> _Sheet:
     return _sheet([t("xlsx.field"), t("xlsx.value")], rows)
 
 
-def _findings(findings: list[Finding], t: Labels, lang: str) -> _Sheet:
+def _findings(findings: list[Finding], t: Labels, lang: str, zone: tzinfo) -> _Sheet:
     header = [
         t("col.severity"), t("col.items"), t("xlsx.rule"), t("col.state"), t("badge.suppressed"),
         t("badge.unverified"), t("col.provider"), t("filter.scope"), t("col.bucket"),
@@ -282,7 +284,7 @@ def _findings(findings: list[Finding], t: Labels, lang: str) -> _Sheet:
                 f.remediation.get(lang),
                 " / ".join(a.get(lang) for a in f.adjustments),
                 f.fingerprint,
-                f.first_seen.isoformat() if f.first_seen else "",
+                local_when(f.first_seen, zone) if f.first_seen else "",
             ]
         )
     return _sheet(header, rows)
@@ -366,13 +368,15 @@ def _gaps(result: ScanResult, buckets: list[Bucket], t: Labels) -> _Sheet:
     return _sheet(header, rows)
 
 
-def _suppressions(result: ScanResult, findings: list[Finding], t: Labels, lang: str) -> _Sheet:
+def _suppressions(
+    result: ScanResult, findings: list[Finding], t: Labels, lang: str, zone: tzinfo
+) -> _Sheet:
     header = [
         "ID", t("suppressed.reason"), t("suppressed.approver"), t("suppressed.expires"),
         t("attest.expired"), t("col.severity"), t("col.items"), t("xlsx.rule"), t("col.provider"),
         t("filter.scope"), t("col.bucket"), t("col.message"), t("xlsx.fingerprint"),
     ]  # fmt: skip
-    as_of = result.scan.finished.date()
+    as_of = local_date(result.scan.finished, zone)
     rows: list[list[Any]] = []
     for f in findings:
         sup = f.suppression
@@ -393,9 +397,10 @@ def _suppressions(result: ScanResult, findings: list[Finding], t: Labels, lang: 
     return _sheet(header, rows)
 
 
-def findings_xlsx(result: ScanResult, lang: str) -> bytes:
+def findings_xlsx(result: ScanResult, lang: str, zone: tzinfo = UTC) -> bytes:
+    """The workbook; dates and times in ``zone`` (the reader's), named like the HTML report's."""
     with _collector_paused():
-        return _workbook(_sheets(result, lang))
+        return _workbook(_sheets(result, lang, zone))
 
 
 @contextlib.contextmanager
@@ -412,14 +417,14 @@ def _collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _sheets(result: ScanResult, lang: str) -> dict[str, _Sheet]:
+def _sheets(result: ScanResult, lang: str, zone: tzinfo) -> dict[str, _Sheet]:
     t = Labels(lang)
     findings = sorted(result.findings, key=finding_sort_key)
     buckets = sorted(result.inventory.buckets, key=lambda b: (b.provider, b.scope, b.name, b.uid))
     return {
-        "summary": _summary(result, t),
-        "findings": _findings(findings, t, lang),
+        "summary": _summary(result, t, zone),
+        "findings": _findings(findings, t, lang, zone),
         "locations": _locations(buckets, t, lang),
         "gaps": _gaps(result, buckets, t),
-        "suppressions": _suppressions(result, findings, t, lang),
+        "suppressions": _suppressions(result, findings, t, lang, zone),
     }
