@@ -10,7 +10,7 @@ ROLE_JA: dict[Role, str] = {
     Role.PRIMARY: "主リージョン",
     Role.REPLICA: "レプリケーション先",
     Role.BACKUP: "バックアップコピー先",
-    Role.GEO_SECONDARY: "geo 冗長構成のセカンダリリージョン",
+    Role.GEO_SECONDARY: "地理冗長構成のセカンダリリージョン",
     Role.MULTI_REGION_MEMBER: "マルチリージョン構成リージョン",
     Role.KEY: "暗号鍵の保管場所",
 }

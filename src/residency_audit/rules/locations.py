@@ -160,7 +160,7 @@ def _move_step(group: LocationGroup) -> Text:
             f"{target or 'the destination'}.",
         ),
         Role.GEO_SECONDARY: both(
-            "geo 冗長を無効にする（ローカル冗長・ゾーン冗長へ切り替える）か、ペアリージョンも"
+            "地理冗長を無効にする（ローカル冗長・ゾーン冗長へ切り替える）か、ペアリージョンも"
             "保管を認める国・地域にあるリージョンへ移してください。",
             "Turn geo-redundancy off (switch to locally or zone-redundant storage) or move to a "
             "region whose pair is also in an allowed country.",
