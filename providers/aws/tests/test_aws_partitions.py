@@ -28,7 +28,7 @@ import pytest
 from residency_audit.model import PublicVerdict, Role, ScopeStatus, Severity
 from residency_audit.results import ScanResult
 from residency_audit.testing import bucket_named, finding_summary, scan_provider
-from residency_audit_aws.testing import credentials_session
+from residency_audit_aws.testing import partition_session, profile_text
 
 GLOBAL_ACCOUNT = "123456789012"  # moto's account for keys it never issued
 CHINA_ACCOUNT = "210987654321"
@@ -44,28 +44,6 @@ ESTATE = {
     "defense-docs-oregon-gov": ("aws-us-gov", GOV_ACCOUNT, "us-gov-west-1"),
     "defense-docs-ohio-gov": ("aws-us-gov", GOV_ACCOUNT, "us-gov-east-1"),
 }
-
-
-def _session_in(partition: str, home: str, account: str) -> boto3.Session:
-    """Temporary keys moto's STS issues for ``account`` in ``partition``."""
-    creds = boto3.client("sts", region_name=home).assume_role(
-        RoleArn=f"arn:{partition}:iam::{account}:role/seed", RoleSessionName="seed"
-    )["Credentials"]
-    return credentials_session(creds, region=None)
-
-
-def _profile(name: str, session: boto3.Session) -> str:
-    creds = session.get_credentials()
-    assert creds is not None
-    frozen = creds.get_frozen_credentials()
-    lines = [
-        f"[{name}]",
-        f"aws_access_key_id = {frozen.access_key}",
-        f"aws_secret_access_key = {frozen.secret_key}",
-    ]
-    if frozen.token:
-        lines.append(f"aws_session_token = {frozen.token}")
-    return "\n".join(lines) + "\n"
 
 
 def _seed(sessions: dict[str, boto3.Session]) -> None:
@@ -142,13 +120,13 @@ def result(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ScanResult]:
                 aws_access_key_id="AKIAGLOBALGLOBAL0000",
                 aws_secret_access_key="global-not-a-secret",
             ),
-            "aws-cn": _session_in("aws-cn", "cn-north-1", CHINA_ACCOUNT),
-            "aws-us-gov": _session_in("aws-us-gov", "us-gov-west-1", GOV_ACCOUNT),
+            "aws-cn": partition_session("aws-cn", "cn-north-1", CHINA_ACCOUNT),
+            "aws-us-gov": partition_session("aws-us-gov", "us-gov-west-1", GOV_ACCOUNT),
         }
         _seed(sessions)
         profiles = {"aws": "global", "aws-cn": "china", "aws-us-gov": "govcloud"}
         (workdir / "credentials").write_text(
-            "".join(_profile(profiles[p], s) for p, s in sessions.items()), encoding="utf-8"
+            "".join(profile_text(profiles[p], s) for p, s in sessions.items()), encoding="utf-8"
         )
         patch.delenv("AWS_ACCESS_KEY_ID")
         patch.delenv("AWS_SECRET_ACCESS_KEY")

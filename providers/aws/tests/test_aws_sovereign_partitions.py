@@ -20,7 +20,7 @@ import pytest
 from residency_audit.model import Role, ScopeStatus
 from residency_audit.results import ScanResult
 from residency_audit.testing import bucket_named, scan_provider
-from residency_audit_aws.testing import credentials_session
+from residency_audit_aws.testing import partition_session, profile_text
 
 GLOBAL_ACCOUNT = "123456789012"
 # bucket -> (partition, account, region, country the catalog gives the region)
@@ -31,24 +31,6 @@ ESTATE = {
     "cases-isob-east": ("aws-iso-b", "610987654321", "us-isob-east-1", "US"),
 }
 HOMES = {"aws-eusc": "eusc-de-east-1", "aws-iso": "us-iso-east-1", "aws-iso-b": "us-isob-east-1"}
-
-
-def _session_in(partition: str, account: str) -> boto3.Session:
-    creds = boto3.client("sts", region_name=HOMES[partition]).assume_role(
-        RoleArn=f"arn:{partition}:iam::{account}:role/seed", RoleSessionName="seed"
-    )["Credentials"]
-    return credentials_session(creds, region=None)
-
-
-def _profile(name: str, session: boto3.Session) -> str:
-    creds = session.get_credentials()
-    assert creds is not None
-    frozen = creds.get_frozen_credentials()
-    token = f"aws_session_token = {frozen.token}\n" if frozen.token else ""
-    return (
-        f"[{name}]\naws_access_key_id = {frozen.access_key}\n"
-        f"aws_secret_access_key = {frozen.secret_key}\n{token}"
-    )
 
 
 @pytest.fixture(scope="module")
@@ -72,14 +54,16 @@ def result(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ScanResult]:
                 aws_access_key_id="AKIAGLOBALGLOBAL0000",
                 aws_secret_access_key="global-not-a-secret",
             ),
-            **{p: _session_in(p, a) for p, a, _, _ in ESTATE.values() if p != "aws"},
+            **{
+                p: partition_session(p, HOMES[p], a) for p, a, _, _ in ESTATE.values() if p != "aws"
+            },
         }
         for name, (partition, _, region, _) in ESTATE.items():
             sessions[partition].client("s3", region_name=region).create_bucket(
                 Bucket=name, CreateBucketConfiguration={"LocationConstraint": region}
             )
         (workdir / "credentials").write_text(
-            "".join(_profile(f"p-{p}", s) for p, s in sessions.items()), encoding="utf-8"
+            "".join(profile_text(f"p-{p}", s) for p, s in sessions.items()), encoding="utf-8"
         )
         patch.delenv("AWS_ACCESS_KEY_ID")
         patch.delenv("AWS_SECRET_ACCESS_KEY")

@@ -23,6 +23,8 @@ __all__ = [
     "credentials_session",
     "fake_profile",
     "moto_server",
+    "partition_session",
+    "profile_text",
     "seed_estate",
     "seed_session",
 ]
@@ -120,6 +122,30 @@ def credentials_session(
         aws_session_token=credentials["SessionToken"],
         region_name=region,
     )
+
+
+def partition_session(partition: str, home: str, account: str) -> boto3.Session:
+    """Temporary keys moto's STS issues for ``account`` in ``partition`` (inside ``mock_aws``)."""
+    creds = boto3.client("sts", region_name=home).assume_role(
+        RoleArn=f"arn:{partition}:iam::{account}:role/seed", RoleSessionName="seed"
+    )["Credentials"]
+    return credentials_session(creds, region=None)
+
+
+def profile_text(name: str, session: boto3.Session) -> str:
+    """A shared-credentials-file section holding the session's keys, for ``[providers.aws]``
+    partitions that name a profile."""
+    creds = session.get_credentials()
+    assert creds is not None
+    frozen = creds.get_frozen_credentials()
+    lines = [
+        f"[{name}]",
+        f"aws_access_key_id = {frozen.access_key}",
+        f"aws_secret_access_key = {frozen.secret_key}",
+    ]
+    if frozen.token:
+        lines.append(f"aws_session_token = {frozen.token}")
+    return "\n".join(lines) + "\n"
 
 
 def _client(session: boto3.Session, service: str, endpoint: str, region: str) -> Any:
