@@ -105,10 +105,11 @@ class AccountScan:
 
     # --- account- and region-level reads ------------------------------------------------------
 
-    def _regions(self) -> tuple[list[str], list[CoverageNote]]:
+    def _regions(self) -> tuple[list[str], list[str], list[CoverageNote]]:
+        """(enabled, not enabled, notes): the regions whose regional services are read."""
         configured = self.account.partition.regions
         if configured:
-            return list(configured), []
+            return list(configured), [], []
         try:
             enabled, disabled = list_enabled_regions(self.account)
         except AwsApiError as exc:
@@ -118,17 +119,22 @@ class AccountScan:
                 "regional services are read only in the regions where buckets live",
                 affects_completeness=True,
             )
-            return [], [note]
-        notes = []
-        if disabled:
-            notes.append(
-                CoverageNote(
-                    kind="region-not-enabled",
-                    detail=f"account {self.ctx.account_id}: regions not enabled, so their "
-                    f"regional services (AWS Backup) were not read: {', '.join(disabled)}",
-                )
-            )
-        return enabled, notes
+            return [], [], [note]
+        return enabled, disabled, []
+
+    def _not_enabled_note(self, disabled: list[str], held: set[str]) -> CoverageNote | None:
+        # A region that holds one of the account's buckets is enabled in fact, and its regional
+        # services are read for that bucket (DescribeRegions can still call it not opted in:
+        # moto does for every opt-in region), so naming it "not enabled" would contradict the
+        # bucket listed beside it.
+        missing = [r for r in disabled if r not in held]
+        if not missing:
+            return None
+        return CoverageNote(
+            kind="region-not-enabled",
+            detail=f"account {self.ctx.account_id}: regions not enabled, so their "
+            f"regional services (AWS Backup) were not read: {', '.join(missing)}",
+        )
 
     def _read_account_level(self) -> None:
         self._account_block = _read(
@@ -382,8 +388,20 @@ class AccountScan:
                 )
 
     def run(self) -> Iterator[Bucket | CoverageNote]:
-        regions, notes = self._regions()
+        regions, disabled, notes = self._regions()
         yield from notes
+        held: set[str] = set()  # the regions the account's buckets live in
+        for item in self._collect(regions):
+            if isinstance(item, Bucket):
+                held.update(
+                    loc.region for loc in item.locations if loc.role is Role.PRIMARY and loc.region
+                )
+            yield item
+        note = self._not_enabled_note(disabled, held)
+        if note is not None:
+            yield note
+
+    def _collect(self, regions: list[str]) -> Iterator[Bucket | CoverageNote]:
         workers = self.ctx.max_workers
         retry: list[Mapping[str, Any]] = []  # buckets to read again in the final pass
         with (
