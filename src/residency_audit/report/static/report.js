@@ -133,6 +133,10 @@
   var allScopes = distinct(F.map(function (f) { return s(f.sc); })).sort();
   var allCountries = distinct([].concat.apply([], F.map(function (f) { return f.l ? f.l[3] : []; }))).sort();
   var hasStates = F.some(function (f) { return f.st; });
+  // the country filter's 不明: a finding whose location has no country (a code no ISO country has)
+  var UNKNOWN_COUNTRY = "unknown";
+  function noCountry(f) { return !!f.l && (f.l[2] === null || f.l[2] === undefined); }
+  var hasUnknownCountry = F.some(noCountry);
 
   function fillFindingOptions() {
     if (!form) { return; }
@@ -141,7 +145,9 @@
     fillSelect(sel.severity, all.concat(SEVS.map(function (v) { return [v, t("severity." + v)]; })));
     fillSelect(sel.provider, all.concat(allProviders.map(function (p) { return [p, p]; })));
     fillSelect(sel.scope, all.concat(allScopes.map(function (p) { return [p, p]; })));
-    fillSelect(sel.country, all.concat(allCountries.map(function (c) { return [c, c + " " + cname(c)]; })));
+    var countries = all.concat(allCountries.map(function (c) { return [c, c + " " + cname(c)]; }));
+    if (hasUnknownCountry) { countries.push([UNKNOWN_COUNTRY, t("unknown")]); }
+    fillSelect(sel.country, countries);
     var states = [["", t("filter.state_active")]];
     if (hasStates) {
       ["new", "persisting", "reopened"].forEach(function (v) { states.push([v, t("state." + v)]); });
@@ -168,7 +174,8 @@
     if (c.severity && f.sv !== c.severity) { return false; }
     if (c.provider && s(f.p) !== c.provider) { return false; }
     if (c.scope && s(f.sc) !== c.scope) { return false; }
-    if (c.country && !(f.l && f.l[3].indexOf(c.country) !== -1)) { return false; }
+    if (c.country === UNKNOWN_COUNTRY) { if (!noCountry(f)) { return false; } }
+    else if (c.country && !(f.l && f.l[3].indexOf(c.country) !== -1)) { return false; }
     var st = statusOf(f);
     if (c.state === "") { if (st === "suppressed") { return false; } }
     else if (c.state !== "any" && st !== c.state) { return false; }
@@ -179,7 +186,7 @@
     return true;
   }
 
-  function applyFindings() {
+  function applyFindings(keepPage) {
     if (!form) { return; }
     var c = {
       item: sel.item.value, severity: sel.severity.value, provider: sel.provider.value,
@@ -187,8 +194,55 @@
       q: text.value.trim().toLowerCase()
     };
     filtered = order.filter(function (i) { return matches(F[i], i, c); });
-    page = 0;
+    if (keepPage !== true) { page = 0; }
+    page = Math.max(0, Math.min(page, Math.ceil(filtered.length / PAGE_ROWS) - 1));
     renderFindings();
+  }
+
+  // --- filter state in the URL fragment: #findings?item=…&severity=…&page=2 -------------------
+  // A link reopens the same view. The fragment is replaced, not pushed, so typing a search does
+  // not add a history entry per keystroke; #item-N and #b-N anchors are left to themselves.
+  var FRAGMENT = "#findings?";
+  var FRAGMENT_KEYS = ["item", "severity", "provider", "scope", "country", "state"];
+  function stateFragment() {
+    var parts = [];
+    FRAGMENT_KEYS.forEach(function (k) {
+      if (sel[k].value) { parts.push(k + "=" + encodeURIComponent(sel[k].value)); }
+    });
+    if (text.value) { parts.push("q=" + encodeURIComponent(text.value)); }
+    if (page) { parts.push("page=" + (page + 1)); }
+    return parts.length ? FRAGMENT + parts.join("&") : "";
+  }
+  function writeFragment() {
+    if (!form || !window.history || !history.replaceState) { return; }
+    var next = stateFragment();
+    var here = window.location.hash;
+    // the default view needs no fragment; an anchor (#b-3) stays until a filter changes
+    if (!next && here.indexOf(FRAGMENT) !== 0) { return; }
+    if (next === here) { return; }
+    history.replaceState(history.state, "", next || window.location.pathname + window.location.search);
+  }
+  function readFragment() {
+    var hash = window.location.hash;
+    if (!form || hash.indexOf(FRAGMENT) !== 0) { return false; }
+    var got = {};
+    hash.slice(FRAGMENT.length).split("&").forEach(function (pair) {
+      var eq = pair.indexOf("=");
+      if (eq <= 0) { return; }
+      try { got[pair.slice(0, eq)] = decodeURIComponent(pair.slice(eq + 1)); } catch (err) { /* a mangled value is ignored */ }
+    });
+    FRAGMENT_KEYS.forEach(function (k) {
+      sel[k].value = got[k] || "";
+      if (sel[k].value !== (got[k] || "")) { sel[k].value = ""; }  // a value this page does not offer
+    });
+    text.value = got.q || "";
+    var n = parseInt(got.page || "1", 10);
+    page = n > 0 ? n - 1 : 0;
+    applyFindings(true);
+    return true;
+  }
+  function openFiltersFromHash() {
+    if (readFragment()) { byId("findings").scrollIntoView(); }  // the form lives in #findings
   }
 
   function locationCell(f) {
@@ -279,6 +333,7 @@
     renderPager(pager, filtered.length, PAGE_ROWS, page, function (p) {
       page = p;
       renderFindings();
+      writeFragment();
       table.scrollIntoView();
     });
   }
@@ -301,6 +356,7 @@
       return (asc ? c : -c) || a - b;
     });
     applyFindings();
+    writeFragment();
   }
 
   if (table && form) {
@@ -314,9 +370,10 @@
       btn.addEventListener("click", function () { sortBy(th, key); });
     });
     form.addEventListener("submit", function (e) { e.preventDefault(); });
-    form.addEventListener("input", applyFindings);
-    form.addEventListener("change", applyFindings);
-    form.addEventListener("reset", function () { window.setTimeout(applyFindings, 0); });
+    var onFilter = function () { applyFindings(); writeFragment(); };
+    form.addEventListener("input", onFilter);
+    form.addEventListener("change", onFilter);
+    form.addEventListener("reset", function () { window.setTimeout(onFilter, 0); });
     fillFindingOptions();
     form.hidden = false;
     table.hidden = false;
@@ -339,6 +396,12 @@
     sel.severity.value = a.getAttribute("data-filter-severity") || "";
     text.value = "";
     applyFindings();
+    var next = stateFragment();
+    if (next) {
+      // the link's own #findings would drop the filter from the address: name it instead
+      e.preventDefault();
+      window.location.hash = next;
+    }
   });
 
   // --- buckets ---------------------------------------------------------------------------------
@@ -583,8 +646,11 @@
       b.setAttribute("aria-pressed", String(b.getAttribute("data-lang") === lang));
     });
   }
-  applyFindings();
+  if (form) { window.addEventListener("hashchange", openFiltersFromHash); }
+  var fromLink = readFragment();  // a link with filters: open the view it names
+  if (!fromLink) { applyFindings(); }
   applyBuckets();
   openFromHash();
+  if (fromLink) { byId("findings").scrollIntoView(); }
   document.documentElement.setAttribute("data-ready", "1");
 }());
