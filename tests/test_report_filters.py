@@ -183,7 +183,14 @@ def test_page_number_and_summary_links_are_in_the_fragment(
     # a severity count in the summary filters the table and names the filter in the address
     page.click("#severity-card a.sevcount[data-filter-severity=critical]")
     assert page.evaluate("location.hash") == "#findings?severity=critical"
-    assert {result_sev(result, i) for i in _rows(page)} == {"critical"}
+    critical = _rows(page)
+    assert {result_sev(result, i) for i in critical} == {"critical"}
+    assert page.locator("#filters").evaluate("e => e.getBoundingClientRect().top < innerHeight")
+    # the same link again keeps the filter in the address (not the link's bare #findings)
+    page.evaluate("scrollTo(0, 0)")
+    page.click("#severity-card a.sevcount[data-filter-severity=critical]")
+    assert page.evaluate("location.hash") == "#findings?severity=critical"
+    assert _rows(page) == critical
     # a value the page does not offer is ignored, not an error
     page.evaluate("location.hash = '#findings?severity=bogus&item=%E0%A4%A'")
     page.wait_for_function("document.getElementById('f-severity').value === ''")

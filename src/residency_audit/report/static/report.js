@@ -391,17 +391,20 @@
       return;
     }
     if (!form) { return; }
-    form.reset();
+    // every other filter cleared by hand: form.reset() would fire a reset that filters again
+    FRAGMENT_KEYS.forEach(function (k) { sel[k].value = ""; });
     sel.item.value = a.getAttribute("data-filter-item") || "";
     sel.severity.value = a.getAttribute("data-filter-severity") || "";
     text.value = "";
-    applyFindings();
+    page = 0;
+    // the link's own #findings would drop the filter from the address: name it instead, and
+    // hashchange filters once and brings the table into view
+    e.preventDefault();
     var next = stateFragment();
-    if (next) {
-      // the link's own #findings would drop the filter from the address: name it instead
-      e.preventDefault();
-      window.location.hash = next;
-    }
+    if (next && next !== window.location.hash) { window.location.hash = next; return; }
+    applyFindings();
+    writeFragment();
+    byId("findings").scrollIntoView();
   });
 
   // --- buckets ---------------------------------------------------------------------------------
