@@ -31,7 +31,7 @@ from ..localtime import display_zone, local_date, local_when
 from ..model import Bucket, Gap, Location
 from ..plaintext import clean_text
 from ..results import ScanResult
-from . import geo, view
+from . import geo, glance, view
 from .countries import country_names
 from .facts import SEVERITIES_WORST_FIRST, effective_certainty, finding_sort_key, is_unclassified
 from .guideline_ref import guideline_reference
@@ -194,6 +194,7 @@ def render_html(result: ScanResult, lang: str, zone: tzinfo | None = None) -> st
         as_of=local_date(result.scan.finished, shown_in),
         severities=SEVERITIES_WORST_FIRST,
         items=items,
+        glance=glance.glance_view(result),
         totals=view.severity_totals(live),
         active_count=len(live),
         suppressed=[f for f in findings if f.suppression is not None],
