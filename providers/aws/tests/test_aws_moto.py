@@ -14,8 +14,16 @@ import boto3
 import pytest
 
 from residency_audit.errors import CollectionError
-from residency_audit.model import Bucket, CoverageNote, EncryptionTier, PublicVerdict, Role
+from residency_audit.model import (
+    Bucket,
+    CoverageNote,
+    EncryptionTier,
+    Location,
+    PublicVerdict,
+    Role,
+)
 from residency_audit_aws import AwsProvider
+from residency_audit_aws.collector import regions_in_use
 from residency_audit_aws.permissions import ASSUME_ROLE, OPERATIONS, is_read_operation
 from residency_audit_aws.testing import credentials_session
 
@@ -349,6 +357,26 @@ def test_include_and_exclude_accounts_filter_scopes() -> None:
     assert {s.id for s in provider.scopes()} == {"123456789012", prod}
     provider = AwsProvider.from_settings({**FAST, "organization": True, "include_accounts": [prod]})
     assert [s.id for s in provider.scopes()] == [prod]
+
+
+def test_regions_in_use_are_where_the_bucket_lives_and_the_accounts_own_copies() -> None:
+    def loc(role: Role, region: str, target: str | None = None) -> Location:
+        return Location(role=role, provider="aws", region=region, mechanism="m", target=target)
+
+    bucket = Bucket(
+        provider="aws",
+        scope="111122223333",
+        name="b",
+        uid="arn:aws:s3:::b",
+        locations=(
+            loc(Role.PRIMARY, "ap-northeast-1"),
+            loc(Role.BACKUP, "ap-east-1", "arn:aws:backup:ap-east-1:111122223333:backup-vault:v"),
+            loc(Role.BACKUP, "me-south-1", "arn:aws:backup:me-south-1:999988887777:backup-vault:x"),
+            loc(Role.REPLICA, "il-central-1", "arn:aws:s3:::other-owner"),
+        ),
+    )
+    # another account's vault or a bucket of unknown owner proves nothing about this account
+    assert regions_in_use(bucket, "111122223333") == {"ap-northeast-1", "ap-east-1"}
 
 
 def test_full_scan_reads_only_what_the_policy_grants_and_lists_disabled_regions(

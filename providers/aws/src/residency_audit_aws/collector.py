@@ -76,6 +76,17 @@ def list_enabled_regions(account: AwsAccount) -> tuple[list[str], list[str]]:
     return sorted(enabled), sorted(disabled)
 
 
+def regions_in_use(bucket: Bucket, account_id: str) -> set[str]:
+    """The regions a bucket shows to be enabled in its account: where it lives, and where the
+    account's own resources (a backup vault, a key: ARNs naming the account) hold its data."""
+    return {
+        loc.region
+        for loc in bucket.locations
+        if loc.region
+        and (loc.role is Role.PRIMARY or (loc.target or "").split(":")[4:5] == [account_id])
+    }
+
+
 @dataclass(frozen=True)
 class ScanContext:
     account_id: str
@@ -123,10 +134,10 @@ class AccountScan:
         return enabled, disabled, []
 
     def _not_enabled_note(self, disabled: list[str], held: set[str]) -> CoverageNote | None:
-        # A region that holds one of the account's buckets is enabled in fact, and its regional
-        # services are read for that bucket (DescribeRegions can still call it not opted in:
-        # moto does for every opt-in region), so naming it "not enabled" would contradict the
-        # bucket listed beside it.
+        # A region that holds one of the account's buckets (or its vault or key) is enabled in
+        # fact, and a bucket's own region has its regional services read for it; DescribeRegions
+        # can still call it not opted in (moto does for every opt-in region), and naming it "not
+        # enabled" would contradict the bucket or copy listed beside it.
         missing = [r for r in disabled if r not in held]
         if not missing:
             return None
@@ -393,9 +404,7 @@ class AccountScan:
         held: set[str] = set()  # the regions the account's buckets live in
         for item in self._collect(regions):
             if isinstance(item, Bucket):
-                held.update(
-                    loc.region for loc in item.locations if loc.role is Role.PRIMARY and loc.region
-                )
+                held |= regions_in_use(item, self.ctx.account_id)
             yield item
         note = self._not_enabled_note(disabled, held)
         if note is not None:
