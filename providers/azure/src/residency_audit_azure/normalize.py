@@ -89,7 +89,7 @@ def geo_mechanism(sku_name: str | None) -> str | None:
 
 
 def primary_location(account: Mapping[str, Any]) -> Location:
-    region = _props(account).get("primaryLocation") or account.get("location")
+    region = _primary_region(account)
     return Location(
         role=Role.PRIMARY,
         provider=PROVIDER,
@@ -148,6 +148,37 @@ def conversion_target(account: Mapping[str, Any]) -> str | None:
     return str(target) if target else None
 
 
+def _primary_region(account: Mapping[str, Any]) -> str | None:
+    return _props(account).get("primaryLocation") or account.get("location") or None
+
+
+def _pair_secondary(
+    account: Mapping[str, Any],
+    pair: PairLookup,
+    mechanism: str,
+    *,
+    found_note: str,
+    missing_note: Callable[[str], str],
+    certainty: Certainty = Certainty.CONFIRMED,
+) -> Location:
+    """The secondary the pair table gives for the account's primary (derived), or a location of
+    unknown region when the primary has no published pair."""
+    primary = _primary_region(account)
+    found = pair(primary) if primary else None
+    return Location(
+        role=Role.GEO_SECONDARY,
+        provider=PROVIDER,
+        region=found[0] if found else None,
+        mechanism=mechanism,
+        target=account.get("name"),
+        certainty=certainty,
+        derived=found is not None,
+        unknown_reason=f"{found_note} ({found[1]})"
+        if found
+        else missing_note(primary or "the primary region"),
+    )
+
+
 def conversion_secondary(account: Mapping[str, Any], pair: PairLookup) -> list[Location]:
     """A conversion in progress to a geo-redundant SKU: the future secondary, as *possible*.
 
@@ -158,21 +189,15 @@ def conversion_secondary(account: Mapping[str, Any], pair: PairLookup) -> list[L
     current = geo_mechanism(sku.get("name") if isinstance(sku, Mapping) else None)
     if mechanism is None or current is not None or _props(account).get("secondaryLocation"):
         return []
-    primary = _props(account).get("primaryLocation") or account.get("location")
-    found = pair(primary) if primary else None
     note = f"redundancy conversion to {target} in progress: the secondary it will add"
     return [
-        Location(
-            role=Role.GEO_SECONDARY,
-            provider=PROVIDER,
-            region=found[0] if found else None,
-            mechanism=mechanism,
-            target=account.get("name"),
+        _pair_secondary(
+            account,
+            pair,
+            mechanism,
+            found_note=f"{note}, from the region pair table",
+            missing_note=lambda primary: f"{note}; {primary} has no published pair",
             certainty=Certainty.POSSIBLE,
-            derived=found is not None,
-            unknown_reason=f"{note}, from the region pair table ({found[1]})"
-            if found
-            else f"{note}; {primary or 'the primary region'} has no published pair",
         )
     ]
 
@@ -209,31 +234,16 @@ def geo_secondary(
         return [loc], []
     if mechanism is None:
         return [], []
-    primary = props.get("primaryLocation") or account.get("location")
-    found = pair(primary) if primary else None
-    if found is not None:
-        region, source = found
-        loc = Location(
-            role=Role.GEO_SECONDARY,
-            provider=PROVIDER,
-            region=region,
-            mechanism=mechanism + mechanism_suffix,
-            target=target,
-            derived=True,
-            unknown_reason=f"secondaryLocation not returned; from the region pair table ({source})",
-        )
-    else:
-        loc = Location(
-            role=Role.GEO_SECONDARY,
-            provider=PROVIDER,
-            region=None,
-            mechanism=mechanism + mechanism_suffix,
-            target=target,
-            unknown_reason=(
-                f"{sku_name} is geo-redundant but secondaryLocation was not returned and "
-                f"{primary or 'the primary region'} has no published pair"
-            ),
-        )
+    loc = _pair_secondary(
+        account,
+        pair,
+        mechanism + mechanism_suffix,
+        found_note="secondaryLocation not returned; from the region pair table",
+        missing_note=lambda primary: (
+            f"{sku_name} is geo-redundant but secondaryLocation was not returned and "
+            f"{primary} has no published pair"
+        ),
+    )
     return [loc], []
 
 

@@ -8,6 +8,7 @@ read could hide) and, where it placed something, an UNKNOWN location -- never a 
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, ClassVar
@@ -384,15 +385,7 @@ class AzureProvider:
             detail = "; ".join(problems)
             raise CollectionError(f"no subscription's locations could be listed: {detail}")
         if problems:
-            first = listings[0]
-            listings[0] = RegionListing(
-                provider=first.provider,
-                source=first.source,
-                regions=first.regions,
-                live=True,
-                gives_pairs=True,
-                problems=tuple(problems),
-            )
+            listings[0] = dataclasses.replace(listings[0], problems=tuple(problems))
         return listings
 
     def _probe(self, account: Mapping[str, Any], container: str) -> nz.ProbeResult:
