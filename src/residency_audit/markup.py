@@ -17,7 +17,16 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["CODE_CLOSE", "CODE_OPEN", "MARKS", "QUOTE_CLOSE", "QUOTE_OPEN", "code", "plain", "quote"]
+__all__ = [
+    "CODE_CLOSE",
+    "CODE_OPEN",
+    "MARKS",
+    "QUOTE_CLOSE",
+    "QUOTE_OPEN",
+    "code",
+    "plain",
+    "quote",
+]
 
 CODE_OPEN, CODE_CLOSE = "\ue001", "\ue002"
 QUOTE_OPEN, QUOTE_CLOSE = "\ue003", "\ue004"

@@ -37,6 +37,7 @@ from .facts import SEVERITIES_WORST_FIRST, effective_certainty, finding_sort_key
 from .guideline_ref import guideline_reference
 from .labels import Labels, all_labels
 from .pagedata import REPORT_DATA_SCHEMA, page_data
+from .printing import print_css
 
 __all__ = ["REPORT_DATA_SCHEMA", "embed_json", "render_html"]
 
@@ -154,7 +155,8 @@ def render_html(result: ScanResult, lang: str, zone: tzinfo | None = None) -> st
     node_tiers = {n.cc: n.tier for n in picture.nodes}
     live = view.active(findings)
     # hashed as they will appear in the page, after the control-character pass
-    css, js = _without_controls(_static("report.css")), _without_controls(_static("report.js"))
+    css = _without_controls(_static("report.css") + print_css(result.scan.id))
+    js = _without_controls(_static("report.js"))
     csp = "; ".join(
         [
             "default-src 'none'",

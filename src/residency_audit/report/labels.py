@@ -1,4 +1,4 @@
-"""Report labels in Japanese and English, from the package data file ``labels.json``.
+"""Report labels in Japanese and English: ``labels.json`` plus the model's terms (``terms/``).
 
 Every key must carry both languages; a missing key is an error at render time, never a blank.
 """
@@ -9,6 +9,8 @@ import json
 from functools import cache
 from importlib.resources import files
 from typing import Any
+
+from ..terms import all_terms
 
 __all__ = ["LANGS", "LabelDataError", "Labels", "all_labels"]
 
@@ -35,6 +37,10 @@ def all_labels() -> dict[str, dict[str, str]]:
         if not all(isinstance(value[lang], str) and value[lang].strip() for lang in LANGS):
             raise LabelDataError(f"label {key!r} has an empty text")
         labels[key] = dict(value)
+    for key, value in all_terms().items():  # the model's values: severity, role, mechanism ...
+        if key in labels:
+            raise LabelDataError(f"label {key!r} is also a term (residency_audit/terms)")
+        labels[key] = value
     return labels
 
 
