@@ -3,7 +3,8 @@
 A plugin passes on whatever an API or SDK hands it: tag values, labels, names, error messages. A
 lone surrogate (``'\\udc80'``, e.g. bytes decoded with ``surrogateescape``) cannot be encoded as
 UTF-8, so it would stop every report and the history; a control character can rewrite a terminal
-line, break an XML-based format or hide text in a spreadsheet. Each becomes U+FFFD REPLACEMENT
+line, break an XML-based format or hide text in a spreadsheet; a private-use mark of
+:mod:`residency_audit.markup` would pass for one of our codes. Each becomes U+FFFD REPLACEMENT
 CHARACTER, once, where text enters: plugin output in :mod:`residency_audit.scan`, inventory files
 in :func:`residency_audit.inventory_file.load_inventory`. TAB, LF and CR stay: multi-line error
 texts are ordinary, and every writer quotes or escapes them.
@@ -22,10 +23,11 @@ __all__ = ["REPLACEMENT", "clean_model", "clean_text", "clean_value", "encodable
 REPLACEMENT = "\ufffd"
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
-# C0 controls except TAB LF CR, DEL, C1 controls
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# C0 controls except TAB LF CR, DEL, C1 controls; and the private-use marks our own messages use
+# for codes and quotations (residency_audit.markup), so text from a cloud cannot forge one
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ue001-\ue004]")
 # both: one search tells clean text (nearly all of it) apart
-_EITHER = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+_EITHER = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ue001-\ue004\ud800-\udfff]")
 
 M = TypeVar("M", bound=BaseModel)
 

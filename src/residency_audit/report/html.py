@@ -36,6 +36,7 @@ from .countries import country_names
 from .facts import SEVERITIES_WORST_FIRST, effective_certainty, finding_sort_key, is_unclassified
 from .guideline_ref import guideline_reference
 from .labels import Labels, all_labels
+from .marks import marked_html
 from .pagedata import REPORT_DATA_SCHEMA, page_data
 from .printing import print_css
 
@@ -44,7 +45,8 @@ __all__ = ["REPORT_DATA_SCHEMA", "embed_json", "render_html"]
 LIST_CAP = 200  # server-rendered lists that can grow with the estate show this many entries
 
 # json.dumps escapes C0 controls itself; these it leaves raw (ensure_ascii=False)
-_JSON_SCRIPT_ESCAPES = re.compile("[<>&\u2028\u2029\x7f-\x9f\ud800-\udfff]")
+# and the private-use marks (markup.py, the name placeholder): the page's last pass would take them
+_JSON_SCRIPT_ESCAPES = re.compile("[<>&\u2028\u2029\x7f-\x9f\ue000-\ue004\ud800-\udfff]")
 
 
 def embed_json(data: Any) -> Markup:
@@ -85,12 +87,12 @@ def _environment() -> jinja2.Environment:
 
 
 def _bilingual(ja: str, en: str) -> Markup:
-    """Both languages; CSS shows the one named by ``<html lang>`` (escaped here)."""
+    """Both languages; CSS shows the one named by ``<html lang>`` (escaped, codes marked up)."""
     if ja == en:
-        return escape(ja)
+        return marked_html(ja)
     return Markup(
         '<span class="tx" lang="ja">{}</span><span class="tx" lang="en">{}</span>'
-    ).format(ja, en)
+    ).format(marked_html(ja), marked_html(en))
 
 
 def _scope_summary(result: ScanResult) -> list[dict[str, Any]]:

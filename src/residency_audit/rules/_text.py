@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from ..catalog.names import country_names
+from ..markup import code
 from ..model import Role, Text
+from ..terms import all_terms, term
 
 ROLE_JA: dict[Role, str] = {
     Role.PRIMARY: "主リージョン",
@@ -65,3 +68,60 @@ def concat(*parts: Text) -> Text:
 def then(lead: Text, action: Text) -> Text:
     """A lead-in ending in ':' (en) followed by an action sentence, lower-cased to continue it."""
     return Text(ja=lead.ja + action.ja, en=f"{lead.en} {action.en[:1].lower()}{action.en[1:]}")
+
+
+# --- names instead of codes ----------------------------------------------------------------------
+# A reader sees a country's name (its ISO code at most in parentheses), a mechanism's or a setting's
+# name (its code beside it, marked as code), a severity or class in words. Codes are marked
+# (residency_audit.markup) so the HTML report shows them in code elements.
+
+
+def country(cc: str) -> Text:
+    """'香港（HK）' / 'Hong Kong (HK)'."""
+    names = country_names().get(cc)
+    if names is None:
+        return both(code(cc), code(cc))
+    return both(f"{names[0]}（{cc}）", f"{names[1]} ({cc})")
+
+
+def countries(codes: Iterable[str]) -> Text:
+    named = [country(c) for c in codes]
+    return both(join_ja(n.ja for n in named), join_en(n.en for n in named))
+
+
+def region(value: str | None) -> Text:
+    """'リージョン `ap-east-1`' / 'region `ap-east-1`', or that it is unknown."""
+    if value is None:
+        return both("リージョン不明", "region unknown")
+    return both(f"リージョン {code(value)}", f"region {code(value)}")
+
+
+def mechanism(value: str) -> Text:
+    """What put the copy there, in words; the code itself only where there is no term."""
+    key = f"mechanism.{value}"
+    if key not in all_terms():
+        return both(code(value), code(value))
+    return both(term(key, "ja"), term(key, "en"))
+
+
+def setting(field: str) -> Text:
+    """'レプリケーション設定（`replication`）' / 'the replication settings (`replication`)'."""
+    key = f"field.{field}"
+    if key not in all_terms():
+        return both(f"設定 {code(field)}", f"setting {code(field)}")
+    return both(f"{term(key, 'ja')}（{code(field)}）", f"{term(key, 'en')} ({code(field)})")
+
+
+def value_term(kind: str, value: str) -> Text:
+    """A severity, class, role ... in words (``severity.high`` -> 高 / High)."""
+    key = f"{kind}.{value}"
+    return both(term(key, "ja", value), term(key, "en", value))
+
+
+def scope_name(provider: str, scope: str) -> Text:
+    """'AWS のアカウント `123456789012`' / 'AWS account `123456789012`'."""
+    who = value_term("provider", provider)
+    kind = value_term("scope_kind", provider)
+    if f"scope_kind.{provider}" not in all_terms():
+        kind = both("スコープ", "scope")
+    return both(f"{who.ja} の{kind.ja} {code(scope)}", f"{who.en} {kind.en} {code(scope)}")
