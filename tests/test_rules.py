@@ -250,7 +250,7 @@ def test_gcs_asia_multi_region_is_one_possible_finding_naming_hk_and_candidates(
     assert f.location.certainty is Certainty.POSSIBLE
     for c in candidates:
         assert c in f.message.en and c in f.message.ja
-    assert "may be in HK" in f.message.en and "可能性" in f.message.ja
+    assert "may be in Hong Kong (HK)" in f.message.en and "香港（HK）にある可能性" in f.message.ja
     # the non-allowed, non-concern candidates are (1)-3
     caution = one(findings, "location.caution")
     assert caution.location is not None and caution.location.country in {"IN", "KR", "SG", "TW"}

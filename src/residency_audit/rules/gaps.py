@@ -15,9 +15,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 
+from ..markup import code, quote
 from ..model import Bucket, Gap, Hidden, Inventory, ScopeStatus, Severity
 from ._draft import Draft, bucket_draft
-from ._text import GUIDELINE_2_ACTION, both, join_en, join_ja, then
+from ._text import GUIDELINE_2_ACTION, both, join_en, join_ja, scope_name, setting, then
 
 __all__ = [
     "HIDDEN_ITEMS",
@@ -50,9 +51,20 @@ def hides(bucket: Bucket, *what: Hidden) -> list[Gap]:
     return [g for g in bucket.gaps if any(h in g.hides for h in what)]
 
 
-def gap_text(gap: Gap) -> str:
-    code = f"{gap.error_code}: " if gap.error_code else ""
-    return f"{gap.field} — {code}{gap.reason}"
+def gap_text(gap: Gap, lang: str = "en") -> str:
+    """'レプリケーション設定（`replication`）: `AccessDenied` “…”': the setting, the API's code and
+    its own words (quoted: they are the cloud's text, in English)."""
+    error = f"{code(gap.error_code)} " if gap.error_code else ""
+    return f"{setting(gap.field).get(lang)}: {error}{quote(gap.reason)}"
+
+
+def _errors(gaps: list[Gap]) -> str:
+    """What the reads of one setting answered (the setting is named by the sentence)."""
+    return "; ".join(
+        dict.fromkeys(
+            (f"{code(g.error_code)} " if g.error_code else "") + quote(g.reason) for g in gaps
+        )
+    )
 
 
 def _by_field(gaps: list[Gap]) -> dict[str, list[Gap]]:
@@ -65,7 +77,8 @@ def _by_field(gaps: list[Gap]) -> dict[str, list[Gap]]:
 def location_gap_drafts(bucket: Bucket) -> Iterator[Draft]:
     """One unverified finding per unread field that could hide a copy or a key location."""
     for field, gaps in _by_field(hides(bucket, Hidden.COPY, Hidden.KEY)).items():
-        details = join_en(dict.fromkeys(gap_text(g) for g in gaps))
+        details = _errors(gaps)
+        named = setting(field)
         key_only = all(Hidden.COPY not in g.hides for g in gaps)
         what = (
             both("暗号鍵が保管されている場所", "where the encryption key is held")
@@ -78,21 +91,21 @@ def location_gap_drafts(bucket: Bucket) -> Iterator[Draft]:
             LOCATION_ITEMS,
             Severity.HIGH,
             both(
-                f"バケット「{bucket.name}」の設定 {field} を読み取れませんでした（{details}）。"
+                f"バケット「{bucket.name}」の{named.ja}を読み取れませんでした（{details}）。"
                 f"この設定が示す{what.ja}を確認できないため、その国・地域が懸念国・地域 (2)-1、"
                 "政府機関等が自由に閲覧・取得できる法域 (2)-2、保管先として指定していない国・地域 "
                 "(1)-3 のいずれでもないことを確認できません。未確認の指摘として扱います。",
-                f"The {field} setting of bucket '{bucket.name}' could not be read ({details}). "
+                f"The {named.en} of bucket '{bucket.name}' could not be read ({details}). "
                 f"It says {what.en}, so that place cannot be shown to be outside countries of "
                 "concern (2)-1, jurisdictions with government access (2)-2 or countries not "
                 "designated for storage (1)-3. This is an unverified finding.",
             ),
             then(
                 both(
-                    f"スキャンに使う ID に {field} の読み取り権限を付与して再スキャンし、"
+                    f"スキャンに使う ID に{named.ja}の読み取り権限を付与して再スキャンし、"
                     "場所の国・地域を確認してください。懸念国・地域にあった場合は、",
-                    f"Grant the scanning identity read access to {field}, scan again and find out "
-                    "which country that place is in. If it is in a country of concern:",
+                    f"Grant the scanning identity read access to the {named.en}, scan again and "
+                    "find out which country that place is in. If it is in a country of concern:",
                 ),
                 GUIDELINE_2_ACTION,
             ),
@@ -104,25 +117,26 @@ def location_gap_drafts(bucket: Bucket) -> Iterator[Draft]:
 def external_access_gap_drafts(bucket: Bucket) -> Iterator[Draft]:
     """(2)-3 unverified: the settings that name who else has access could not be read."""
     for field, gaps in _by_field(hides(bucket, Hidden.EXTERNAL_ACCESS)).items():
-        details = join_en(dict.fromkeys(gap_text(g) for g in gaps))
+        details = _errors(gaps)
+        named = setting(field)
         yield bucket_draft(
             bucket,
             "access.unknown",
             ("(2)-3",),
             Severity.HIGH,
             both(
-                f"バケット「{bucket.name}」のアクセス許可の設定 {field} を読み取れませんでした"
+                f"バケット「{bucket.name}」のアクセス許可の設定（{named.ja}）を読み取れませんでした"
                 f"（{details}）。組織外のプリンシパルにアクセスが許可されていないことを確認できない"
-                "ため、未確認の (2)-3 として扱います。",
-                f"The access settings ({field}) of bucket '{bucket.name}' could not be read "
+                "ため、項目 (2)-3 の未確認の指摘として扱います。",
+                f"The access settings ({named.en}) of bucket '{bucket.name}' could not be read "
                 f"({details}). Access by principals outside the organisation cannot be ruled "
                 "out, so this is an unverified (2)-3 finding.",
             ),
             both(
-                f"スキャンに使う ID に {field} の読み取り権限を付与して再スキャンし、組織外の"
+                f"スキャンに使う ID に{named.ja}の読み取り権限を付与して再スキャンし、組織外の"
                 "プリンシパルにアクセスを許可していないかを確認してください。",
-                f"Grant the scanning identity read access to {field}, scan again and check "
-                "that no principal outside the organisation has access.",
+                f"Grant the scanning identity read access to the {named.en}, scan again and "
+                "check that no principal outside the organisation has access.",
             ),
             unverified=True,
             subject=field,
@@ -135,12 +149,16 @@ def scope_drafts(inventory: Inventory) -> Iterator[Draft]:
     for scope in inventory.scopes:
         missing = [n.detail for n in scope.notes if n.buckets_missing]
         if scope.status is ScopeStatus.FAILED:
-            why = scope.error or "the scope could not be listed"
+            why = quote(scope.error) if scope.error else None
         elif missing:
-            why = join_en(missing)
+            why = "; ".join(quote(m) for m in missing)
         else:
             continue
-        name = scope.scope + (f" ({scope.name})" if scope.name else "")
+        where = scope_name(scope.provider, scope.scope)
+        if scope.name:
+            where = both(f"{where.ja}（{scope.name}）", f"{where.en} ({scope.name})")
+        why_ja = f"（{why}）" if why else ""
+        why_en = f" ({why})" if why else ""
         yield Draft(
             rule_id="scope.unlisted",
             items=SCOPE_ITEMS,
@@ -150,10 +168,10 @@ def scope_drafts(inventory: Inventory) -> Iterator[Draft]:
             bucket=None,
             location=None,
             message=both(
-                f"{scope.provider} のスコープ {name} のバケットを一覧できませんでした（{why}）。"
+                f"{where.ja}のバケットを一覧できませんでした{why_ja}。"
                 "一覧できなかったバケットの保管場所・公開設定・アクセス許可はどれも確認できないため、"
                 f"{join_ja(SCOPE_ITEMS)} のいずれについても未確認の指摘として扱います。",
-                f"The buckets of {scope.provider} scope {name} could not be listed ({why}). "
+                f"The buckets of {where.en} could not be listed{why_en}. "
                 "Where the unlisted buckets keep copies, whether they are public and who can "
                 f"access them are all unknown, so this is unverified for {join_en(SCOPE_ITEMS)}.",
             ),

@@ -10,10 +10,23 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from ..markup import code, quote
 from ..model import Bucket, Certainty, FindingLocation, Location, Role, Severity, Text
 from ..profiles.model import Profile, Tier
 from ._draft import Draft
-from ._text import GUIDELINE_2_ACTION, ROLE_EN, ROLE_JA, both, cap, concat, join_en, join_ja, then
+from ._text import (
+    GUIDELINE_2_ACTION,
+    ROLE_EN,
+    ROLE_JA,
+    both,
+    cap,
+    concat,
+    countries,
+    country,
+    mechanism,
+    region,
+    then,
+)
 from .gaps import LOCATION_ITEMS
 
 __all__ = ["LocationGroup", "group_locations", "location_drafts", "where"]
@@ -62,8 +75,13 @@ class LocationGroup:
         return tuple(sorted({loc.target for loc in self.members if loc.target}))
 
     def reasons(self, lang: str = "en") -> tuple[str, ...]:
-        """Why the region is missing or may be wrong, and the catalog's notes."""
+        """Why the region is missing or may be wrong, and the catalog's notes.
+
+        The plugin's reason is its own (English) text: the Japanese report quotes it. The
+        catalog's note is written in both languages and quotes what it must itself.
+        """
         found: dict[str, None] = {}
+        plugin = {loc.unknown_reason for loc in self.members if loc.unknown_reason}
         for loc in self.members:
             if loc.unknown_reason:
                 found[loc.unknown_reason] = None
@@ -72,7 +90,10 @@ class LocationGroup:
                 if note or loc.resolution.note:
                     found[note or loc.resolution.note] = None
         # the catalog's note often repeats the plugin's reason; say each thing once
-        return tuple(r for r in found if not any(r != o and r in o for o in found))
+        kept = [r for r in found if not any(r != o and r in o for o in found)]
+        if lang == "ja":
+            return tuple(quote(r) if r in plugin else r for r in kept)
+        return tuple(kept)
 
 
 def group_locations(bucket: Bucket) -> list[LocationGroup]:
@@ -100,18 +121,19 @@ def _worst_first(countries: list[str], group: LocationGroup, profile: Profile) -
 
 
 def where(bucket: Bucket, group: LocationGroup) -> Text:
-    """'the replication destination of bucket 'x' (region ..., via ..., target ...)'."""
-    ja = [f"リージョン {group.region}" if group.region else "リージョン不明"]
-    en = [f"region {group.region}" if group.region else "region unknown"]
-    if group.mechanisms:
-        ja.append(f"仕組み {' / '.join(group.mechanisms)}")
-        en.append(f"via {' / '.join(group.mechanisms)}")
+    """'the replication destination of bucket 'x' (region `...`, S3 replication, target `...`)'."""
+    at = region(group.region)
+    ja, en = [at.ja], [at.en]
+    for m in group.mechanisms:
+        how = mechanism(m)
+        ja.append(how.ja)
+        en.append(how.en)
     if group.targets:
-        ja.append(f"宛先 {' / '.join(group.targets)}")
-        en.append(f"target {' / '.join(group.targets)}")
+        ja.append(f"宛先 {' / '.join(code(t) for t in group.targets)}")
+        en.append(f"target {' / '.join(code(t) for t in group.targets)}")
     return both(
-        f"バケット「{bucket.name}」の{ROLE_JA[group.role]}（{join_ja(ja)}）",
-        f"the {ROLE_EN[group.role]} of bucket '{bucket.name}' ({join_en(en)})",
+        f"バケット「{bucket.name}」の{ROLE_JA[group.role]}（{'、'.join(ja)}）",
+        f"the {ROLE_EN[group.role]} of bucket '{bucket.name}' ({', '.join(en)})",
     )
 
 
@@ -122,9 +144,9 @@ def _notes(group: LocationGroup) -> Text:
         ja.append("このリージョンの国・地域の対応はカタログ上で未検証です。")
         en.append("The catalog's country for this region is marked unverified.")
     for reason in group.reasons("ja"):
-        ja.append(f"補足: {reason}")
+        ja.append(f"補足: {reason}。" if not reason.endswith("。") else f"補足: {reason}")
     for reason in group.reasons("en"):
-        en.append(f"Note: {reason}")
+        en.append(f"Note: {reason}.")
     return both("".join(ja), " ".join(en))
 
 
@@ -142,7 +164,7 @@ def _finding_location(group: LocationGroup, country: str | None) -> FindingLocat
 
 def _move_step(group: LocationGroup) -> Text:
     """The concrete step, for this role, that takes the copy out of the country."""
-    target = " / ".join(group.targets)
+    target = " / ".join(code(t) for t in group.targets)
     steps: dict[Role, Text] = {
         Role.PRIMARY: both(
             "データを保管を認める国・地域のリージョンにあるバケットへ移し、このバケットを削除してください。",
@@ -178,15 +200,16 @@ def _move_step(group: LocationGroup) -> Text:
     return steps[group.role]
 
 
-def _bases(profile: Profile, country: str, government: bool) -> Text:
+def _bases(profile: Profile, code_of: str, government: bool) -> Text:
     table = profile.government_access if government else profile.concern
-    bases = table.get(country, ())
+    bases = table.get(code_of, ())
     if not bases:
         return both("", "")
     return both(
-        f"{country} の根拠（プロファイル「{profile.name}」）: "
-        f"{join_ja(b.label_ja for b in bases)}。",
-        f"Basis for {country} (profile '{profile.name}'): {join_en(b.label_en for b in bases)}.",
+        f"{country(code_of).ja}についての根拠（プロファイル {code(profile.name)}）: "
+        f"{'、'.join(b.label_ja for b in bases)}。",
+        f"Basis for {country(code_of).en} (profile {code(profile.name)}): "
+        f"{'; '.join(b.label_en for b in bases)}.",
     )
 
 
@@ -196,16 +219,14 @@ def _is_in(
     """'X is in A' / 'X may be in B (candidates: ...)' for the countries that triggered a rule."""
     confirmed = [c for c in hits if group.certainty(c) is Certainty.CONFIRMED]
     possible = [c for c in hits if c not in confirmed]
-    candidates = both(
-        f"（候補の国・地域: {join_ja(group.countries)}）",
-        f" (candidate countries: {join_en(group.countries)})",
-    )
+    named = countries(group.countries)
+    candidates = both(f"（候補の国・地域: {named.ja}）", f" (candidate countries: {named.en})")
     parts: list[Text] = []
     if confirmed:
         parts.append(
             both(
-                f"{subject.ja}は{kind_ja} {join_ja(confirmed)} にあります。",
-                f"{cap(subject.en)} is in {join_en(confirmed)}, {kind_en}.",
+                f"{subject.ja}は{kind_ja}である{countries(confirmed).ja}にあります。",
+                f"{cap(subject.en)} is in {countries(confirmed).en}, {kind_en}.",
             )
         )
     if possible:
@@ -216,8 +237,9 @@ def _is_in(
         )
         parts.append(
             both(
-                f"{lead.ja}{kind_ja} {join_ja(possible)} にある可能性があります{candidates.ja}。",
-                f"{lead.en} in {join_en(possible)}, {kind_en}{candidates.en}.",
+                f"{lead.ja}{kind_ja}である{countries(possible).ja}にある可能性があります"
+                f"{candidates.ja}。",
+                f"{lead.en} in {countries(possible).en}, {kind_en}{candidates.en}.",
             )
         )
     return concat(*parts)
@@ -227,8 +249,8 @@ def _unknown_reason(group: LocationGroup) -> Text:
     if group.region is None:
         return both("リージョンを読み取れません", "the region could not be read")
     return both(
-        f"リージョン {group.region} の国・地域をカタログで特定できません",
-        f"region {group.region} has no country in the catalog",
+        f"リージョン {code(group.region)} の国・地域をカタログで特定できません",
+        f"region {code(group.region)} has no country in the catalog",
     )
 
 
@@ -266,8 +288,9 @@ def _group_drafts(bucket: Bucket, group: LocationGroup, profile: Profile) -> Ite
             cmk_mitigable=cmk,
         )
 
-    countries = list(group.countries)
-    if not countries:
+    found = list(group.countries)
+    countries_named = countries(found)
+    if not found:
         reason = _unknown_reason(group)
         yield draft(
             "location.unknown",
@@ -297,10 +320,8 @@ def _group_drafts(bucket: Bucket, group: LocationGroup, profile: Profile) -> Ite
         )
         return
 
-    policies = {c: profile.classify(c) for c in countries}
-    concern = _worst_first(
-        [c for c in countries if policies[c].tier is Tier.CONCERN], group, profile
-    )
+    policies = {c: profile.classify(c) for c in found}
+    concern = _worst_first([c for c in found if policies[c].tier is Tier.CONCERN], group, profile)
     if concern:
         trigger = concern[0]
         severity = (
@@ -318,9 +339,7 @@ def _group_drafts(bucket: Bucket, group: LocationGroup, profile: Profile) -> Ite
             items=("(2)-1",),
         )
 
-    government = _worst_first(
-        [c for c in countries if policies[c].government_access], group, profile
-    )
+    government = _worst_first([c for c in found if policies[c].government_access], group, profile)
     if government:
         trigger = government[0]
         yield draft(
@@ -342,9 +361,7 @@ def _group_drafts(bucket: Bucket, group: LocationGroup, profile: Profile) -> Ite
             items=("(2)-2",),
         )
 
-    caution = _worst_first(
-        [c for c in countries if policies[c].tier is Tier.CAUTION], group, profile
-    )
+    caution = _worst_first([c for c in found if policies[c].tier is Tier.CAUTION], group, profile)
     designate = both(
         "情報のリスク度合いに応じて、保管を認める国・地域の単一リージョンを保管先として指定し、"
         "データとそのコピーをそこへ移してください。このままにする場合は、この国・地域に置いて"
@@ -355,12 +372,12 @@ def _group_drafts(bucket: Bucket, group: LocationGroup, profile: Profile) -> Ite
     )
     spread = (
         both(
-            f"この場所は複数の国・地域（{join_ja(countries)}）にまたがり、保管する国を一つに"
+            f"この場所は複数の国・地域（{countries_named.ja}）にまたがり、保管する国を一つに"
             "指定できていません。",
-            f"This location spans several countries ({join_en(countries)}), so the storage country "
-            "is not designated.",
+            f"This location spans several countries ({countries_named.en}), so the storage "
+            "country is not designated.",
         )
-        if len(countries) > 1
+        if len(found) > 1
         else both("", "")
     )
     if caution:
@@ -382,8 +399,8 @@ def _group_drafts(bucket: Bucket, group: LocationGroup, profile: Profile) -> Ite
             items=("(1)-3",),
             cmk=True,
         )
-    elif len(countries) > 1:
-        worst = _worst_first(countries, group, profile)[0]
+    elif len(found) > 1:
+        worst = _worst_first(found, group, profile)[0]
         yield draft(
             "location.multi-country",
             Severity.MEDIUM,
