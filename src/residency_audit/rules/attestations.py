@@ -10,9 +10,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import timedelta
 
+from ..markup import code
 from ..model import Inventory, Severity, Text
 from ._draft import Draft
-from ._text import both, concat
+from ._text import both, concat, scope_name
 from .settings import Attestation, EvaluationSettings
 
 __all__ = ["ATTESTED_ITEMS", "attestation_drafts"]
@@ -45,12 +46,17 @@ _REVIEW: dict[str, Text] = {
 }
 
 
+_KEYS = " ".join(
+    code(k) for k in ("provider", "scope", "item", "reviewed_on", "reviewer", "expires")
+)
+
+
 def _record(item: str) -> Text:
     return Text(
-        ja=f"設定ファイルに項目 {item} の確認記録（provider、scope、item、reviewed_on、reviewer、"
-        "expires）を追加または更新してください。",
-        en=f"add or renew the item {item} attestation (provider, scope, item, reviewed_on, "
-        "reviewer, expires) in the config.",
+        ja=f"設定ファイルの {code('[[attestations]]')} に項目 {item} の確認記録（キー "
+        f"{_KEYS}）を追加または更新してください。",
+        en=f"add or renew the item {item} attestation in the config's "
+        f"{code('[[attestations]]')} (keys {_KEYS}).",
     )
 
 
@@ -76,10 +82,8 @@ def attestation_drafts(inventory: Inventory, settings: EvaluationSettings) -> It
             ]
             best = _best(matching)
             topic = _TOPIC[item]
-            where = Text(
-                ja=f"{provider} のスコープ {scope} について",
-                en=f"for {provider} scope {scope}",
-            )
+            named = scope_name(provider, scope)
+            where = Text(ja=f"{named.ja}について", en=f"for {named.en}")
             if best is None:
                 rule_id, severity = "attestation.missing", Severity.MEDIUM
                 message = both(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..markup import code, quote
 from ..model import Bucket, Classification, Hidden, Inventory
 from .gaps import hides
 from .settings import ClassificationSettings
@@ -12,7 +13,9 @@ __all__ = ["apply_classification", "classify", "classify_with_source"]
 def classify_with_source(
     bucket: Bucket, settings: ClassificationSettings
 ) -> tuple[Classification, str]:
-    """The class and the evidence for it: which tag decided, or that none was present.
+    """The class and the evidence for it, in no language: the tag that decided (a marked code,
+    ``key=value``), the configured keys when none is present (``key1 key2``), or why the tags
+    could not be read (the cloud's words, quoted). Readers put it in words from the class.
 
     Tags that could not be read make the class UNKNOWN (graded as if sensitive): "no tag" would
     be a claim the scan cannot make.
@@ -20,7 +23,7 @@ def classify_with_source(
     unread = hides(bucket, Hidden.CLASSIFICATION)
     if unread and settings.keys:
         reason = "; ".join(dict.fromkeys(g.reason for g in unread))
-        return Classification.UNKNOWN, f"tags could not be read ({reason})"
+        return Classification.UNKNOWN, quote(reason)
     tags = {key.casefold(): (key, value) for key, value in sorted(bucket.tags.items())}
     for key in settings.keys:
         found = tags.get(key.casefold())
@@ -30,10 +33,10 @@ def classify_with_source(
         folded = value.strip().casefold()
         for cls_, accepted in settings.values.items():
             if any(folded == candidate.casefold() for candidate in accepted):
-                return cls_, f"tag {tag_key}={value}"
+                return cls_, code(f"{tag_key}={value}")
         # the first key present decides, even when its value is not one we know
-        return Classification.UNCLASSIFIED, f"tag {tag_key}={value} (value not recognised)"
-    return Classification.UNCLASSIFIED, f"no tag named {', '.join(settings.keys)}"
+        return Classification.UNCLASSIFIED, code(f"{tag_key}={value}") + " ?"
+    return Classification.UNCLASSIFIED, " ".join(code(k) for k in settings.keys)
 
 
 def classify(bucket: Bucket, settings: ClassificationSettings) -> Classification:

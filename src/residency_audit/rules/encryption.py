@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from ..model import Bucket, EncryptionTier, Hidden, Role, Severity, Text
 from ..profiles.model import Profile, Tier
 from ._draft import Draft
-from ._text import ROLE_EN, ROLE_JA, both, join_en, join_ja
+from ._text import ROLE_EN, ROLE_JA, both, countries, join_en, join_ja, region, setting
 from .gaps import hides
 from .locations import group_locations
 
@@ -74,7 +74,7 @@ def customer_key_status(bucket: Bucket, profile: Profile) -> KeyStatus:
             ),
             unverified=True,
         )
-    countries: dict[str, None] = {}
+    held: dict[str, None] = {}
     for loc in keys:
         if loc.resolution is None or not loc.resolution.known:
             return KeyStatus(
@@ -86,19 +86,20 @@ def customer_key_status(bucket: Bucket, profile: Profile) -> KeyStatus:
                 ),
                 unverified=True,
             )
-        countries.update(dict.fromkeys(loc.resolution.countries))
-    concern = [c for c in countries if profile.classify(c).tier is Tier.CONCERN]
+        held.update(dict.fromkeys(loc.resolution.countries))
+    concern = [c for c in held if profile.classify(c).tier is Tier.CONCERN]
     if concern:
         return KeyStatus(
             False,
-            tuple(countries),
+            tuple(held),
             both(
-                f"顧客管理鍵が懸念国・地域 {join_ja(concern)} に保管されています",
-                f"its customer-managed key is held in {join_en(concern)}, a country of concern",
+                f"顧客管理鍵が懸念国・地域である{countries(concern).ja}に保管されています",
+                f"its customer-managed key is held in {countries(concern).en}, a country of "
+                "concern",
             ),
             unverified=False,
         )
-    return KeyStatus(True, tuple(countries), both("", ""), unverified=False)
+    return KeyStatus(True, tuple(held), both("", ""), unverified=False)
 
 
 def encryption_drafts(bucket: Bucket, profile: Profile, status: KeyStatus) -> Iterator[Draft]:
@@ -115,21 +116,21 @@ def encryption_drafts(bucket: Bucket, profile: Profile, status: KeyStatus) -> It
     listed_ja = join_ja(
         [
             *(
-                f"{ROLE_JA[g.role]} {g.region or 'リージョン不明'}"
-                f"（{'・'.join(g.countries) if g.countries else '国・地域不明'}）"
+                f"{ROLE_JA[g.role]}（{region(g.region).ja}、"
+                f"{countries(g.countries).ja if g.countries else '国・地域不明'}）"
                 for g in outside
             ),
-            *(f"設定 {field} が示す場所（読み取れず国・地域不明）" for field in unread),
+            *(f"{setting(field).ja}が示す場所（読み取れず国・地域不明）" for field in unread),
         ]
     )
     listed_en = join_en(
         [
             *(
-                f"{ROLE_EN[g.role]} {g.region or '(region unknown)'}"
-                f" ({'/'.join(g.countries) if g.countries else 'country unknown'})"
+                f"{ROLE_EN[g.role]} ({region(g.region).en}, "
+                f"{countries(g.countries).en if g.countries else 'country unknown'})"
                 for g in outside
             ),
-            *(f"what setting {field} says (unread, country unknown)" for field in unread),
+            *(f"what the {setting(field).en} says (unread, country unknown)" for field in unread),
         ]
     )
     yield Draft(
@@ -151,8 +152,8 @@ def encryption_drafts(bucket: Bucket, profile: Profile, status: KeyStatus) -> It
         remediation=both(
             "懸念国・地域の外（できれば保管を認める国・地域）に保管した顧客管理鍵"
             "（AWS KMS、Cloud KMS の CMEK、Azure Key Vault など）でバケットを暗号化してください。"
-            "これにより (1)-3 の"
-            "指摘は一段階軽くなりますが、(2) の指摘には効果がありません。",
+            "これにより項目 (1)-3 の指摘は一段階軽くなりますが、項目 (2) の指摘には効果が"
+            "ありません。",
             "Encrypt the bucket with a customer-managed key (AWS KMS, Cloud KMS CMEK, Azure Key "
             "Vault) held outside countries of concern, preferably in an allowed country. That "
             "lowers (1)-3 findings by one step; it does nothing for (2) findings.",

@@ -12,7 +12,7 @@ from __future__ import annotations
 from ..model import Classification, Finding, Inventory, ResourceRef, Severity, Text
 from ..profiles.model import Profile
 from ._draft import Draft
-from ._text import join_en, join_ja
+from ._text import countries, value_term
 from .attestations import attestation_drafts
 from .classify import classify
 from .encryption import KeyStatus, customer_key_status, encryption_drafts
@@ -39,12 +39,13 @@ def _require_resolved(inventory: Inventory) -> None:
 
 
 def _moved(before: Severity, after: Severity) -> Text:
+    was, now = value_term("severity", before.value), value_term("severity", after.value)
     if before is after:
         return Text(
-            ja=f"（{before} のまま。上限・下限のため変化なし）",
-            en=f" ({before} unchanged: already at the limit)",
+            ja=f"（すでに{was.ja}で上限・下限のため変わりません）",
+            en=f" ({was.en} unchanged: already at the limit)",
         )
-    return Text(ja=f"（{before} → {after}）", en=f" ({before} -> {after})")
+    return Text(ja=f"（{was.ja} → {now.ja}）", en=f" ({was.en} -> {now.en})")
 
 
 def _grade(draft: Draft, cls: Classification | None, key: KeyStatus | None) -> Finding:
@@ -68,17 +69,19 @@ def _grade(draft: Draft, cls: Classification | None, key: KeyStatus | None) -> F
         elif cls is Classification.SENSITIVE:
             adjustments.append(
                 Text(
-                    ja="バケットの分類が sensitive（機微度が高い）のため、"
+                    ja=f"バケットの分類が「{value_term('classification', cls.value).ja}」のため、"
                     f"重大度を一段階上げます{moved.ja}。",
-                    en=f"Raised one step because the bucket is classified sensitive{moved.en}.",
+                    en="Raised one step because the bucket is classified "
+                    f"'{value_term('classification', cls.value).en}'{moved.en}.",
                 )
             )
         else:
             adjustments.append(
                 Text(
-                    ja="バケットの分類が public（公開情報）のため、"
+                    ja=f"バケットの分類が「{value_term('classification', cls.value).ja}」のため、"
                     f"重大度を一段階下げます{moved.ja}。",
-                    en=f"Lowered one step because the bucket is classified public{moved.en}.",
+                    en="Lowered one step because the bucket is classified "
+                    f"'{value_term('classification', cls.value).en}'{moved.en}.",
                 )
             )
         severity = after
@@ -87,10 +90,11 @@ def _grade(draft: Draft, cls: Classification | None, key: KeyStatus | None) -> F
         moved = _moved(severity, after)
         adjustments.append(
             Text(
-                ja="懸念国・地域の外（" + join_ja(key.key_countries) + "）に保管された顧客管理鍵で"
+                ja=f"懸念国・地域の外（{countries(key.key_countries).ja}）に保管された顧客管理鍵で"
                 f"暗号化されているため、重大度を一段階下げます{moved.ja}。指摘そのものは残ります。",
                 en="Lowered one step because the bucket is encrypted with a customer-managed key "
-                f"held outside countries of concern ({join_en(key.key_countries)}){moved.en}. "
+                f"held outside countries of concern ({countries(key.key_countries).en})"
+                f"{moved.en}. "
                 "The finding stays.",
             )
         )
