@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 
 import click
 
+from ..markup import plain
 from ..model import Finding, FindingState
 from ..results import ScanResult
 from .diff import ScanDiff
@@ -76,7 +77,7 @@ def _open(db: str) -> Iterator[HistoryStore]:
 
 def _clean(value: object) -> str:
     """Terminal-safe: names and messages are untrusted and may carry escape sequences."""
-    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", str(value))
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", plain(str(value)))
 
 
 def _when(value: datetime | None) -> str:
@@ -147,7 +148,7 @@ def show_command(scan: str, db: str, fmt: str) -> None:
     with _open(db) as store:
         result = store.get_scan(scan)
     if fmt == "json":
-        click.echo(result.model_dump_json(by_alias=True, indent=2))
+        click.echo(plain(result.model_dump_json(by_alias=True, indent=2)))
         return
     _show(result)
 
@@ -167,7 +168,7 @@ def diff_command(scan_a: str | None, scan_b: str | None, db: str, fmt: str) -> N
             raise click.UsageError(f"scan {b} has no earlier scan to diff against")
         diff = store.diff(a, b)
     if fmt == "json":
-        click.echo(json.dumps(_diff_json(diff), indent=2, ensure_ascii=False))
+        click.echo(plain(json.dumps(_diff_json(diff), indent=2, ensure_ascii=False)))
         return
     _show_diff(diff)
 

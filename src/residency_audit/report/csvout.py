@@ -17,6 +17,7 @@ import csv
 import io
 from collections.abc import Iterable, Sequence
 
+from ..markup import plain
 from ..model import Bucket, Location
 from ..plaintext import encodable
 from ..results import ScanResult
@@ -105,7 +106,7 @@ def neutralise(value: Cell) -> str:
         return "true" if value else "false"
     if isinstance(value, int | float):
         return str(value)  # a real number is data, never a formula; leave it alone
-    value = encodable(value)
+    value = plain(encodable(value))  # a marked code is shown as it is (markup.py)
     if value.startswith(_FORMULA_TRIGGERS) or _formula_behind_blanks(value):
         return "'" + value
     return value

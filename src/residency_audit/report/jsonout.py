@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from ..inventory_file import load_inventory
+from ..markup import plain
 from ..plaintext import encodable
 from ..results import ScanResult
 
@@ -17,7 +18,9 @@ def _dumps(data: Any) -> str:
     # ensure_ascii=False keeps Japanese readable; a trailing newline keeps diffs and cat tidy.
     # The scan has cleaned plugin text already; a lone surrogate that got here anyway (a result
     # built in code) must not stop the write, so it becomes U+FFFD.
-    return encodable(json.dumps(data, ensure_ascii=False, indent=2)) + "\n"
+    # Codes and quotations marked in messages (markup.py) become plain text here: JSON readers
+    # get words, never private-use characters.
+    return plain(encodable(json.dumps(data, ensure_ascii=False, indent=2))) + "\n"
 
 
 def findings_json(result: ScanResult) -> str:

@@ -14,6 +14,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from ..markup import plain
 from ..model import Certainty, Finding, Severity
 from .buckets import FlaggedBucket
 
@@ -24,7 +25,7 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
 
 def clean(text: str) -> str:
     """One line of untrusted text: no control characters, no newlines."""
-    return " ".join(_CONTROL.sub(" ", text).split())
+    return " ".join(_CONTROL.sub(" ", plain(text)).split())
 
 
 @dataclass(frozen=True)
