@@ -579,7 +579,7 @@ def test_order_is_classification_then_mitigation_and_never_below_info() -> None:
     b = b.model_copy(update={"locations": (*b.locations, JP_KEY)})
     f = one(run(b), "location.caution")
     assert (f.base_severity, f.severity) == (Severity.MEDIUM, Severity.INFO)
-    assert "classified public" in f.adjustments[0].en
+    assert "classified as Public" in f.adjustments[0].en
     assert "customer-managed key" in f.adjustments[1].en
     assert Severity.INFO.shifted(-1) is Severity.INFO  # the clamp the engine relies on
 

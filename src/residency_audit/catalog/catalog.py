@@ -22,6 +22,7 @@ from collections.abc import Iterable, Mapping
 from importlib import resources
 
 from residency_audit.catalog.entries import AzurePair, RegionEntry, normalise_code
+from residency_audit.markup import code, quote
 from residency_audit.model import Certainty, CountryResolution, Inventory, Location, Namespace
 
 __all__ = ["Catalog", "CatalogDataError", "iso_countries", "load_catalog"]
@@ -68,9 +69,9 @@ class Catalog:
                     )
         self._pairs: dict[str, AzurePair] = {}
         for p in pairs:
-            for code in (p.region, p.secondary):
-                if code and _key("azure", code, Namespace.REGION) not in self._by_key:
-                    raise CatalogDataError(f"azure pair {p.region}: {code} is not in the catalog")
+            for region in (p.region, p.secondary):
+                if region and _key("azure", region, Namespace.REGION) not in self._by_key:
+                    raise CatalogDataError(f"azure pair {p.region}: {region} is not in the catalog")
             if not p.source:
                 raise CatalogDataError(f"azure pair {p.region}: no source")
             self._pairs[normalise_code("azure", p.region)] = p
@@ -153,7 +154,7 @@ class Catalog:
             return CountryResolution(
                 certainty=certainty,
                 note=reason or "region could not be determined",
-                note_ja=reason or "リージョンを特定できませんでした",
+                note_ja=quote(reason) if reason else "リージョンを特定できませんでした",
             )
         namespace = location.namespace
         entry = self.lookup(location.provider, location.region, namespace)
@@ -164,11 +165,12 @@ class Catalog:
             if entry is not None:
                 en.append(f"{location.region} is a zone of {entry.code}: the region's country")
                 ja.append(
-                    f"{location.region} は {entry.code} のゾーンです（国・地域はリージョンのもの）"
+                    f"{code(location.region)} は {code(entry.code)} のゾーンです"
+                    "（国・地域はリージョンのもの）"
                 )
         if entry is None:
             where = "" if namespace == Namespace.REGION else f" in the {namespace} namespace"
-            where_ja = "" if namespace == Namespace.REGION else f"（{namespace} の名前空間）"
+            where_ja = "" if namespace == Namespace.REGION else f"（{code(namespace)} の名前空間）"
             return CountryResolution(
                 certainty=certainty,
                 unmapped=True,
@@ -178,28 +180,29 @@ class Catalog:
                     reason,
                 ),
                 note_ja=_join(
-                    f"リージョンコード '{location.region}'（{location.provider}）{where_ja}は"
+                    f"リージョンコード {code(location.region)}（{location.provider}）{where_ja}は"
                     "カタログにないため、国・地域は不明です",
-                    reason,
+                    quote(reason) if reason else None,
                 ),
             )
         if entry.provider == "aws" and location.region.strip().lower() == "eu":
             en.append("legacy S3 location 'EU' is eu-west-1")
-            ja.append("S3 の旧ロケーション 'EU' は eu-west-1 です")
+            ja.append(f"S3 の旧ロケーション {code('EU')} は {code('eu-west-1')} です")
         if entry.is_configurable_placeholder:
             en.append(
                 f"{entry.code} is a configurable dual-region placeholder: its countries come only "
                 "from the bucket's customPlacementConfig.dataLocations, country unknown"
             )
             ja.append(
-                f"{entry.code} は構成可能なデュアルリージョンの仮の値です。国・地域はバケットの "
-                "customPlacementConfig.dataLocations からしか分からないため、不明です"
+                f"{code(entry.code)} は構成可能なデュアルリージョンの仮の値です。"
+                f"国・地域はバケットの {code('customPlacementConfig.dataLocations')} "
+                "からしか分からないため、不明です"
             )
         elif not entry.countries:
             en.append(f"catalog row {entry.provider}:{entry.code} has no country: {entry.notes}")
             ja.append(
-                f"カタログの {entry.provider}:{entry.code} には国・地域がありません"
-                f"（注記: {entry.notes}）"
+                f"カタログの {code(entry.provider + ':' + entry.code)} には国・地域がありません"
+                f"（注記: {quote(entry.notes)}）"
             )
         if entry.candidates:
             certainty = Certainty.POSSIBLE
@@ -208,14 +211,14 @@ class Catalog:
                 "each candidate is a possible location"
             )
             ja.append(
-                f"{entry.code} は保管する国・地域を公開していないため、候補の国・地域をそれぞれ"
-                "保管場所の可能性として扱います"
+                f"{code(entry.code)} は保管する国・地域を公開していないため、"
+                "候補の国・地域をそれぞれ保管場所の可能性として扱います"
             )
         if not entry.verified:
             en.append(f"unverified catalog row: {entry.unverified}")
-            ja.append(f"カタログのこの行は未確認です（出典の注記: {entry.unverified}）")
+            ja.append(f"カタログのこの行は未確認です（出典の注記: {quote(entry.unverified)}）")
         en.append(reason)
-        ja.append(reason)
+        ja.append(quote(reason) if reason else None)
         return CountryResolution(
             countries=entry.countries,
             certainty=certainty,

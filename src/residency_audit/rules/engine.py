@@ -71,8 +71,8 @@ def _grade(draft: Draft, cls: Classification | None, key: KeyStatus | None) -> F
                 Text(
                     ja=f"バケットの分類が「{value_term('classification', cls.value).ja}」のため、"
                     f"重大度を一段階上げます{moved.ja}。",
-                    en="Raised one step because the bucket is classified "
-                    f"'{value_term('classification', cls.value).en}'{moved.en}.",
+                    en="Raised one step because the bucket is classified as "
+                    f"{value_term('classification', cls.value).en}{moved.en}.",
                 )
             )
         else:
@@ -80,8 +80,8 @@ def _grade(draft: Draft, cls: Classification | None, key: KeyStatus | None) -> F
                 Text(
                     ja=f"バケットの分類が「{value_term('classification', cls.value).ja}」のため、"
                     f"重大度を一段階下げます{moved.ja}。",
-                    en="Lowered one step because the bucket is classified "
-                    f"'{value_term('classification', cls.value).en}'{moved.en}.",
+                    en="Lowered one step because the bucket is classified as "
+                    f"{value_term('classification', cls.value).en}{moved.en}.",
                 )
             )
         severity = after
