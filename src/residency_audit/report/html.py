@@ -31,7 +31,7 @@ from ..localtime import display_zone, local_date, local_when
 from ..model import Bucket, Gap, Location
 from ..plaintext import clean_text
 from ..results import ScanResult
-from . import geo, glance, view
+from . import geo, glance, provenance, view
 from .countries import country_names
 from .facts import SEVERITIES_WORST_FIRST, effective_certainty, finding_sort_key, is_unclassified
 from .guideline_ref import guideline_reference
@@ -170,6 +170,7 @@ def render_html(result: ScanResult, lang: str, zone: tzinfo | None = None) -> st
         ]
     )
     items = view.item_views(result)
+    basis = provenance.source_numbers(buckets)
     data = page_data(result, lang, findings, buckets, bucket_index, table, tiers, shown_in)
     data["items"] = [i.id for i in items]
     certainty: Callable[[Location], Any] = effective_certainty
@@ -217,5 +218,7 @@ def render_html(result: ScanResult, lang: str, zone: tzinfo | None = None) -> st
         unknown_locations=unknown,
         unverified_locations=unverified,
         unclassified=[b for b in buckets if is_unclassified(b)],
+        basis=basis,
+        basis_regions=provenance.regions_by_source(buckets),
     )
     return _without_controls(page)

@@ -10,7 +10,7 @@ from collections.abc import Iterable
 
 from ..model import Bucket
 
-__all__ = ["basis_anchor", "source_numbers"]
+__all__ = ["basis_anchor", "regions_by_source", "source_numbers"]
 
 
 def source_numbers(buckets: Iterable[Bucket]) -> dict[str, int]:
@@ -26,3 +26,13 @@ def source_numbers(buckets: Iterable[Bucket]) -> dict[str, int]:
 
 def basis_anchor(number: int) -> str:
     return f"basis-{number}"
+
+
+def regions_by_source(buckets: Iterable[Bucket]) -> dict[str, list[str]]:
+    """Source -> the location codes that rest on it (sorted), for the appendix."""
+    found: dict[str, set[str]] = {}
+    for b in buckets:
+        for loc in b.locations:
+            if loc.resolution is not None and loc.resolution.source and loc.region:
+                found.setdefault(loc.resolution.source, set()).add(loc.region)
+    return {source: sorted(codes) for source, codes in found.items()}
