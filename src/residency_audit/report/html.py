@@ -180,6 +180,7 @@ def render_html(result: ScanResult, lang: str, zone: tzinfo | None = None) -> st
         t=t,
         plain=labels,
         plain_lang=plain_lang,
+        has_label=lambda key: key in table,
         bi=_bilingual,
         cn=cn,
         cn_plain=cn_plain,
