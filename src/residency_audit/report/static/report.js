@@ -638,6 +638,15 @@
   }
   window.addEventListener("beforeprint", function () { setPrinting(true); });
   window.addEventListener("afterprint", function () { setPrinting(false); });
+  // Chromium does not paint a <button> in a table header repeated on a later page: print.css
+  // hides the sort buttons and shows this copy of each label (print-only, both languages)
+  Array.prototype.forEach.call(document.querySelectorAll("thead th > button.sort"), function (btn) {
+    var label = el("span", "print-only");
+    Array.prototype.forEach.call(btn.childNodes, function (c) { label.appendChild(c.cloneNode(true)); });
+    btn.parentNode.insertBefore(label, btn);
+  });
+  // printed, a bucket is its summary line: say where its details are
+  if (list) { list.parentNode.insertBefore(el("p", "note print-only", t("print.buckets_note")), list); }
   if (window.matchMedia) {
     var mq = window.matchMedia("print");
     var onChange = function (e) { setPrinting(e.matches); };
