@@ -24,6 +24,7 @@ from residency_audit.model import (
     CoverageNote,
     Encryption,
     EncryptionTier,
+    Evidence,
     Finding,
     FindingLocation,
     FindingState,
@@ -139,7 +140,10 @@ def build_result(*, weakened: bool = False, extra_finding_msgs: tuple[str, ...] 
             _loc(Role.KEY, "aws", "ap-northeast-1", _res("JP"), mechanism="kms"),
         ),
         encryption=Encryption(tier=EncryptionTier.CUSTOMER_MANAGED, key_id="arn:aws:kms:k/1"),
-        public_access=PublicAccess(verdict=PublicVerdict.BLOCKED, evidence=("BPA on",)),
+        public_access=PublicAccess(
+            verdict=PublicVerdict.BLOCKED,
+            evidence=(Evidence(key="aws.bpa.account", value="all-on"),),
+        ),
         classification=Classification.SENSITIVE,
         classification_source="classification",
     )
@@ -176,7 +180,14 @@ def build_result(*, weakened: bool = False, extra_finding_msgs: tuple[str, ...] 
                 hides=(Hidden.COPY,),
             ),
         ),
-        public_access=PublicAccess(verdict=PublicVerdict.PUBLIC, evidence=(HOSTILE,)),
+        public_access=PublicAccess(
+            verdict=PublicVerdict.PUBLIC,
+            # a hostile principal (a code) and a hostile API answer (a quotation)
+            evidence=(
+                Evidence(key="aws.acl-grant", subject=HOSTILE, value="READ"),
+                Evidence(key="azure.anonymous-listing", value="refused", text=HOSTILE_ERR),
+            ),
+        ),
         classification=None,
     )
     asia = Bucket(

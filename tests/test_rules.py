@@ -14,6 +14,7 @@ import pytest
 from pydantic import ValidationError
 
 from residency_audit.guideline import ITEM_IDS
+from residency_audit.markup import code
 from residency_audit.model import (
     Bucket,
     Certainty,
@@ -21,6 +22,7 @@ from residency_audit.model import (
     CountryResolution,
     Encryption,
     EncryptionTier,
+    Evidence,
     Finding,
     Gap,
     Hidden,
@@ -497,12 +499,13 @@ def test_unknown_encryption_is_treated_as_no_customer_key_and_unverified() -> No
 def test_public_access_is_1_2_with_evidence(
     verdict: PublicVerdict, rule_id: str, severity: Severity, unverified: bool
 ) -> None:
-    evidence = ("ACL grants READ to AllUsers",)
+    evidence = (Evidence(key="aws.acl-grant", subject="AllUsers", value="READ"),)
     findings = run(bucket("pub", TOKYO, public=PublicAccess(verdict=verdict, evidence=evidence)))
     f = one(findings, rule_id)
     assert f.guideline_items == ("(1)-2",)
     assert f.severity is severity and f.unverified is unverified
-    assert "AllUsers" in f.message.en and "AllUsers" in f.message.ja
+    assert f"ACL grants {code('READ')} to {code('AllUsers')}" in f.message.en
+    assert f"ACL で {code('AllUsers')} に {code('READ')} を付与" in f.message.ja
     assert "pub" in f.message.ja
     assert len([x for x in findings if "(1)-2" in x.guideline_items]) == 1
 

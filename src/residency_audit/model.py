@@ -22,6 +22,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, computed_field, model_validator
 
 __all__ = [
+    "FREE_TEXT",
     "INVENTORY_SCHEMA",
     "Bucket",
     "Certainty",
@@ -30,6 +31,7 @@ __all__ = [
     "CoverageNote",
     "Encryption",
     "EncryptionTier",
+    "Evidence",
     "Gap",
     "Hidden",
     "Inventory",
@@ -127,15 +129,54 @@ class Location(_Frozen):
     resolution: CountryResolution | None = None  # set by the resolve stage
 
 
+FREE_TEXT = "text"  # the key of an evidence item that is a sentence from an older inventory
+
+
+class Evidence(_Frozen):
+    """One fact a public-access verdict or an encryption tier rests on, as values, not prose.
+
+    ``key`` names the fact (``aws.bpa.flag``, ``gcs.acl-grant``, ``azure.network-default-action``);
+    :mod:`residency_audit.evidence` words it in the report's language from the term tables, with
+    ``subject`` (a setting name, a principal: shown as a code), ``value`` (a state with a term
+    where one exists, else a code) and ``text`` (an API's own words: shown as a quotation). A
+    key without a term is shown as its code, never dropped.
+
+    Inventories written before carry plain sentences: each loads as ``key="text"`` with the
+    sentence as ``text``, shown as a quotation.
+    """
+
+    key: Annotated[str, Field(min_length=1)]
+    subject: str | None = None
+    value: str | None = None
+    text: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _legacy_sentence(cls, data: object) -> object:
+        return {"key": FREE_TEXT, "text": data} if isinstance(data, str) else data
+
+
 class Encryption(_Frozen):
     tier: EncryptionTier
     key_id: str | None = None
-    detail: str | None = None  # e.g. "SSE-KMS", "infrastructure encryption on"
+    # what the tier rests on (SSE-KMS with a customer-managed key, infrastructure encryption ...)
+    details: tuple[Evidence, ...] = ()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _legacy_detail(cls, data: object) -> object:
+        """Inventories written before carry ``detail``, one sentence or null."""
+        if isinstance(data, dict) and "detail" in data:
+            data = dict(data)
+            detail = data.pop("detail")
+            if detail and not data.get("details"):
+                data["details"] = (detail,)
+        return data
 
 
 class PublicAccess(_Frozen):
     verdict: PublicVerdict
-    evidence: tuple[str, ...] = ()  # human-readable facts the verdict rests on
+    evidence: tuple[Evidence, ...] = ()  # the facts the verdict rests on
 
 
 class Hidden(StrEnum):

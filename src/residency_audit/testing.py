@@ -4,15 +4,19 @@ pipeline over one provider's settings, and look at what a user would see."""
 from __future__ import annotations
 
 import importlib.util
-from collections.abc import Mapping
+import re
+from collections.abc import Collection, Iterable, Mapping
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 from .config import parse_config
-from .model import Bucket, Finding, ScopeStatus, Severity
+from .evidence import EVIDENCE, evidence_text
+from .markup import CODE_CLOSE, CODE_OPEN, QUOTE_CLOSE, QUOTE_OPEN
+from .model import Bucket, Evidence, Finding, ScopeStatus, Severity
 from .results import ScanResult
 from .scan import run_scan
+from .terms import all_terms
 
 __all__ = [
     "bucket_named",
@@ -20,6 +24,7 @@ __all__ = [
     "load_module",
     "lost_under_fault",
     "scan_provider",
+    "unworded",
 ]
 
 
@@ -123,4 +128,65 @@ def lost_under_fault(clean: ScanResult, faulted: ScanResult) -> list[str]:
         problems.append(
             f"{uid or scope} {item}: fell from {fell} with no unknown place to explain it"
         )
+    return problems
+
+
+# Names a Japanese reader sees as they are: products, protocols and the like.
+_NAMES = frozenset(
+    {
+        "ACL",
+        "ACLs",
+        "API",
+        "AWS",
+        "Amazon",
+        "Azure",
+        "BLOB",
+        "Backup",
+        "CMEK",
+        "Cloud",
+        "CloudHSM",
+        "FSx",
+        "Google",
+        "HTTP",
+        "IAM",
+        "IP",
+        "KMS",
+        "Key",
+        "Microsoft",
+        "S3",
+        "Storage",
+        "Vault",
+    }
+)
+_MARKED = re.compile(
+    f"{CODE_OPEN}[^{CODE_CLOSE}]*{CODE_CLOSE}|{QUOTE_OPEN}[^{QUOTE_CLOSE}]*{QUOTE_CLOSE}"
+)
+_LATIN = re.compile(r"[A-Za-z][A-Za-z0-9-]*")
+
+
+def unworded(
+    items: Iterable[Evidence], kind: str = EVIDENCE, coded_values: Collection[str] = ()
+) -> list[str]:
+    """What a reader of the report would find not put into words, one line per problem: an
+    evidence item (``kind="encryption_detail"``: an encryption detail) whose key has no term, a
+    value with no term of its own or shared (unless the item's key is in ``coded_values``: its
+    values are codes, a role or a permission), or a Latin word in the Japanese text outside its
+    codes and quotations (but a product name such as ``IAM`` or ``Azure``)."""
+    terms = all_terms()
+    problems: list[str] = []
+    for item in items:
+        if f"{kind}.{item.key}" not in terms:
+            problems.append(f"{item.key}: no term {kind}.{item.key}")
+        value = (item.value or "").lower()
+        worded = {
+            f"{kind}.{item.key}.{value}",
+            f"{kind}.value.{value}",
+            f"{EVIDENCE}.value.{value}",
+        }
+        if item.value and item.key not in coded_values and not worded & terms.keys():
+            problems.append(f"{item.key}: no term for its value {item.value!r}")
+        prose = _MARKED.sub("", evidence_text(item, "ja", kind))
+        latin = [w for w in _LATIN.findall(prose) if w not in _NAMES]
+        if latin:
+            problems.append(f"{item.key}: English in the Japanese text: {latin}")
     return problems

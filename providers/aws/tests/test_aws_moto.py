@@ -18,6 +18,7 @@ from residency_audit.model import (
     Bucket,
     CoverageNote,
     EncryptionTier,
+    Evidence,
     Location,
     PublicVerdict,
     Role,
@@ -266,7 +267,8 @@ def test_public_and_blocked_buckets() -> None:
     buckets, _ = scan()
 
     assert buckets["site-assets"].public_access.verdict is PublicVerdict.PUBLIC
-    assert "ACL grants READ to AllUsers" in buckets["site-assets"].public_access.evidence
+    grant = Evidence(key="aws.acl-grant", subject="AllUsers", value="READ")
+    assert grant in buckets["site-assets"].public_access.evidence
     assert buckets["jp-private"].public_access.verdict is PublicVerdict.BLOCKED
 
 

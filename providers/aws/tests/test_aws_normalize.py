@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from residency_audit.model import Certainty, EncryptionTier, Hidden, PublicVerdict, Role
+from residency_audit.model import Certainty, EncryptionTier, Evidence, Hidden, PublicVerdict, Role
 from residency_audit_aws import normalize as nz
 from residency_audit_aws.backup import Match, selection_matches
 from residency_audit_aws.normalize import DestinationRegion, Failure
@@ -38,9 +38,9 @@ KEY = "arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890
 
 def test_sse_s3_is_provider_managed_without_key_location() -> None:
     enc, locations, gaps = nz.encryption(_sse("AES256"), None, "ap-northeast-1")
-    assert (enc.tier, enc.detail, locations, gaps) == (
+    assert (enc.tier, enc.details, locations, gaps) == (
         EncryptionTier.PROVIDER_MANAGED,
-        "SSE-S3",
+        (Evidence(key="aws.sse-s3"),),
         [],
         [],
     )
@@ -58,7 +58,7 @@ def test_aws_managed_key_named_explicitly_is_provider_managed() -> None:
     key = {"KeyMetadata": {"Arn": KEY, "KeyManager": "AWS"}}
     enc, _, _ = nz.encryption(_sse("aws:kms:dsse", KEY), key, "eu-west-1")
     assert enc.tier is EncryptionTier.PROVIDER_MANAGED
-    assert enc.detail is not None and enc.detail.startswith("DSSE-KMS")
+    assert enc.details == (Evidence(key="aws.dsse-kms", value="aws-managed"),)
 
 
 def test_multi_region_key_lists_every_replica_region() -> None:
@@ -121,21 +121,20 @@ def test_no_default_encryption_is_sse_s3_for_new_objects_not_none(
 ) -> None:
     enc, locations, gaps = nz.encryption(response, None, "ap-northeast-1")
     assert enc.tier is EncryptionTier.PROVIDER_MANAGED
-    assert enc.detail is not None
-    assert "2023-01-05" in enc.detail and "may be unencrypted" in enc.detail
+    assert enc.details == nz.SSE_S3_BY_DEFAULT == (Evidence(key="aws.sse-s3-default"),)
     assert (locations, gaps) == ([], [])
 
 
 @pytest.mark.parametrize(
-    ("algorithm", "label"), [("aws:fsx", "SSE-FSX"), ("aws:backup", "AWS Backup")]
+    ("algorithm", "detail_key"), [("aws:fsx", "aws.sse-fsx"), ("aws:backup", "aws.backup")]
 )
 def test_service_encryption_is_named_with_no_invented_key_location(
-    algorithm: str, label: str
+    algorithm: str, detail_key: str
 ) -> None:
     enc, locations, gaps = nz.encryption(_sse(algorithm), None, "eu-west-1")
     assert enc.tier is EncryptionTier.PROVIDER_MANAGED
-    assert enc.detail is not None and enc.detail.startswith(f"{label} ({algorithm})")
-    assert "KMS" not in enc.detail.split(":")[0]  # not reported as SSE-KMS
+    [detail] = enc.details  # named as the service, not reported as SSE-KMS
+    assert (detail.key, detail.subject) == (detail_key, algorithm)
     assert locations == []  # no aws/s3 key made up in the bucket's region
     [gap] = gaps
     assert gap.hides == (Hidden.KEY,) and "does not say where" in gap.reason
@@ -212,7 +211,7 @@ NO_OWNERSHIP = Failure("OwnershipControlsNotFoundError")
 def test_public_acl_without_blocks_is_public_with_evidence() -> None:
     verdict, gaps = public_access(NO_BLOCK, NO_BLOCK, NO_POLICY, PUBLIC_ACL, NO_OWNERSHIP)
     assert verdict.verdict is PublicVerdict.PUBLIC
-    assert "ACL grants READ to AllUsers" in verdict.evidence
+    assert Evidence(key="aws.acl-grant", subject="AllUsers", value="READ") in verdict.evidence
     assert gaps == []
 
 

@@ -20,7 +20,15 @@ from typing import Any
 import pytest
 
 from residency_audit.catalog import load_catalog
-from residency_audit.model import Certainty, EncryptionTier, Hidden, Location, PublicVerdict, Role
+from residency_audit.model import (
+    Certainty,
+    EncryptionTier,
+    Evidence,
+    Hidden,
+    Location,
+    PublicVerdict,
+    Role,
+)
 from residency_audit_aws import normalize as nz
 from residency_audit_aws.normalize import Failure, Read
 from residency_audit_aws.public import account_fully_blocked, public_access
@@ -28,6 +36,7 @@ from residency_audit_aws.public import account_fully_blocked, public_access
 DATA = Path(__file__).parent / "data" / "real"
 BUCKET_REGION = "us-east-1"
 CATALOG = load_catalog()
+SSE_S3 = (Evidence(key="aws.sse-s3"),)
 
 
 def _read(name: str) -> Read:
@@ -120,7 +129,7 @@ def _encryption(name: str, key: str | None = None) -> tuple[Any, list[Location],
 
 def test_aes256_is_sse_s3_provider_managed_with_no_key_location() -> None:
     enc, keys, gaps = _encryption("test_s3_encryption_audit.s3.GetBucketEncryption_2.json")
-    assert (enc.tier, enc.detail, keys, gaps) == (EncryptionTier.PROVIDER_MANAGED, "SSE-S3", [], [])
+    assert (enc.tier, enc.details, keys, gaps) == (EncryptionTier.PROVIDER_MANAGED, SSE_S3, [], [])
 
 
 @pytest.mark.parametrize(
@@ -136,7 +145,7 @@ def test_no_default_rule_is_sse_s3_for_new_objects_with_the_2023_note(name: str)
     # the plugin read both as tier "none" until S3's 2023-01-05 change was taken into account
     enc, keys, gaps = _encryption(name)
     assert enc.tier is EncryptionTier.PROVIDER_MANAGED
-    assert enc.detail == nz.SSE_S3_BY_DEFAULT and "may be unencrypted" in enc.detail
+    assert enc.details == nz.SSE_S3_BY_DEFAULT == (Evidence(key="aws.sse-s3-default"),)
     assert (keys, gaps) == ([], [])
 
 
@@ -195,7 +204,7 @@ def test_bucket_key_on_sse_s3_is_still_sse_s3_with_no_key_location() -> None:
     enc, keys, gaps = _encryption(
         "test_s3_bucket_encryption_bucket_key.s3.GetBucketEncryption_2.json"
     )
-    assert (enc.tier, enc.detail, keys, gaps) == (EncryptionTier.PROVIDER_MANAGED, "SSE-S3", [], [])
+    assert (enc.tier, enc.details, keys, gaps) == (EncryptionTier.PROVIDER_MANAGED, SSE_S3, [], [])
 
 
 def test_bucket_key_on_an_aws_managed_key_of_another_service_keeps_that_keys_us_region() -> None:
@@ -257,7 +266,7 @@ def _verdict(
     bucket: str = NO_BUCKET_BLOCK,
     acl: str = PRIVATE_ACL,
     ownership: str = NO_OWNERSHIP,
-) -> tuple[PublicVerdict, list[Any], tuple[str, ...]]:
+) -> tuple[PublicVerdict, list[Any], tuple[Evidence, ...]]:
     access, gaps = public_access(
         _read(account), _read(bucket), NO_POLICY, _read(acl), _read(ownership)
     )
@@ -274,7 +283,7 @@ def test_no_block_anywhere_and_a_private_acl_is_not_blocked_and_no_gap() -> None
 def test_an_acl_granting_all_users_write_makes_the_bucket_public() -> None:
     verdict, _, evidence = _verdict(acl=ALL_USERS_WRITE)
     assert verdict is PublicVerdict.PUBLIC
-    assert "ACL grants WRITE to AllUsers" in evidence
+    assert Evidence(key="aws.acl-grant", subject="AllUsers", value="WRITE") in evidence
 
 
 def test_bucket_owner_enforced_disables_that_acl() -> None:
@@ -283,7 +292,7 @@ def test_bucket_owner_enforced_disables_that_acl() -> None:
         ownership="test_s3_ownership_defined.s3.GetBucketOwnershipControls_3.json",
     )
     assert verdict is PublicVerdict.NOT_BLOCKED
-    assert "ACLs disabled (BucketOwnerEnforced)" in evidence
+    assert Evidence(key="aws.acls-disabled", subject="BucketOwnerEnforced") in evidence
 
 
 def test_three_bucket_flags_without_ignore_public_acls_leave_a_public_acl_in_force() -> None:
@@ -292,7 +301,7 @@ def test_three_bucket_flags_without_ignore_public_acls_leave_a_public_acl_in_for
     assert _verdict(bucket=bucket)[0] is PublicVerdict.NOT_BLOCKED
     verdict, _, evidence = _verdict(bucket=bucket, acl=ALL_USERS_WRITE)
     assert verdict is PublicVerdict.PUBLIC
-    assert "Block Public Access IgnorePublicAcls: off" in evidence
+    assert Evidence(key="aws.bpa.flag", subject="IgnorePublicAcls", value="off") in evidence
 
 
 def test_all_four_bucket_flags_block_even_a_public_acl() -> None:

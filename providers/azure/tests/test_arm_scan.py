@@ -14,6 +14,7 @@ from residency_audit.model import (
     Bucket,
     CoverageNote,
     EncryptionTier,
+    Evidence,
     Hidden,
     Location,
     PublicVerdict,
@@ -156,10 +157,7 @@ def test_customer_managed_key_location(result: Any) -> None:
     buckets, _, _ = result
     cmk = buckets["cmkacct/secrets"]
     assert cmk.encryption.tier is EncryptionTier.CUSTOMER_MANAGED
-    assert (
-        cmk.encryption.detail is not None
-        and "infrastructure encryption on" in cmk.encryption.detail
-    )
+    assert Evidence(key="azure.infrastructure-encryption") in cmk.encryption.details
     # the vault is in Japan West; Key Vault keeps a copy in its pair, Japan East
     key, pair_copy = roles(cmk, Role.KEY)
     assert (key.region, key.mechanism, key.derived) == ("japanwest", "key-vault", False)
@@ -223,7 +221,8 @@ def test_public_access_settings_and_tags(result: Any, ids: SimpleNamespace) -> N
     buckets, _, _ = result
     site = buckets["hkgrs/site"]
     assert site.public_access.verdict is PublicVerdict.PUBLIC
-    assert "container publicAccess=Container" in site.public_access.evidence
+    level = Evidence(key="azure.container-public-access", value="Container")
+    assert level in site.public_access.evidence
     assert buckets["hkgrs/ledger"].public_access.verdict is PublicVerdict.NOT_BLOCKED
     assert buckets["sggrs/replica-c1"].public_access.verdict is PublicVerdict.BLOCKED
     assert site.tags == {"classification": "sensitive"}

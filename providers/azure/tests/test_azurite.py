@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from residency_audit.model import Bucket, Classification, Hidden, PublicVerdict, Role
+from residency_audit.model import Bucket, Classification, Evidence, Hidden, PublicVerdict, Role
 from residency_audit.plugins import Scope
 from residency_audit.testing import bucket_named, scan_provider
 from residency_audit_azure import AzureProvider
@@ -57,6 +57,15 @@ def arm_estate() -> dict[str, Any]:
     }
 
 
+LISTED = Evidence(key="azure.anonymous-listing", value="succeeded", text="HTTP 200")
+
+
+def probe(bucket: Bucket) -> Evidence:
+    """The anonymous try's evidence item (there is one per container)."""
+    [tried] = [e for e in bucket.public_access.evidence if e.key == "azure.anonymous-listing"]
+    return tried
+
+
 def buckets_of(provider: AzureProvider, scope: Scope) -> dict[str, Bucket]:
     return {b.name: b for b in provider.buckets(scope) if isinstance(b, Bucket)}
 
@@ -79,12 +88,12 @@ def test_anonymous_check_confirms_what_the_container_level_says(seeded: Azurite)
         found["hkblob/private"],
     )
     assert contpub.public_access.verdict is PublicVerdict.PUBLIC
-    assert "anonymous listing succeeded (HTTP 200)" in contpub.public_access.evidence
+    assert LISTED in contpub.public_access.evidence
     # blob-level access allows reading blobs, not listing: refused, yet still public by config
     assert blobpub.public_access.verdict is PublicVerdict.PUBLIC
-    assert any("refused (HTTP 403" in e for e in blobpub.public_access.evidence)
+    assert probe(blobpub).value == "refused" and (probe(blobpub).text or "").startswith("HTTP 403")
     assert private.public_access.verdict is PublicVerdict.NOT_BLOCKED
-    assert any("refused (HTTP 403" in e for e in private.public_access.evidence)
+    assert probe(private).value == "refused" and (probe(private).text or "").startswith("HTTP 403")
 
     data_plane = [e for e in provider.request_log.entries() if e.host.endswith(str(seeded.port))]
     assert len(data_plane) == 3 and {e.method for e in data_plane} == {"GET"}
@@ -102,7 +111,7 @@ def test_connection_string_mode_reads_the_data_plane_and_marks_the_rest_unknown(
     assert set(found) == {"tokyoblob/reports", "tokyoblob/web"}
     web, reports = found["tokyoblob/web"], found["tokyoblob/reports"]
     assert web.public_access.verdict is PublicVerdict.PUBLIC
-    assert "anonymous listing succeeded (HTTP 200)" in web.public_access.evidence
+    assert LISTED in web.public_access.evidence
     assert reports.public_access.verdict is PublicVerdict.NOT_BLOCKED
 
     primary = reports.primary
@@ -164,7 +173,7 @@ def test_anonymous_check_is_bounded_by_its_timeout(black_hole: int) -> None:
         elapsed = time.monotonic() - started
     assert elapsed < 5
     private = found["hkblob/private"]
-    assert any("not answered (no response" in e for e in private.public_access.evidence)
+    assert probe(private).value == "unanswered"
     # an unanswered probe proves nothing: it is a gap, and the verdict rests on the settings
     assert [g.field for g in private.gaps] == ["public_access.anonymous_listing"]
     assert private.public_access.verdict is PublicVerdict.NOT_BLOCKED

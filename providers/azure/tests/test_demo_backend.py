@@ -8,7 +8,15 @@ from types import ModuleType
 
 import pytest
 
-from residency_audit.model import Bucket, EncryptionTier, PublicVerdict, Role, ScopeStatus, Severity
+from residency_audit.model import (
+    Bucket,
+    EncryptionTier,
+    Evidence,
+    PublicVerdict,
+    Role,
+    ScopeStatus,
+    Severity,
+)
 from residency_audit.results import ScanResult
 from residency_audit.testing import bucket_named, finding_summary, load_module, scan_provider
 
@@ -100,7 +108,9 @@ def test_customer_managed_key_and_public_container(result: ScanResult) -> None:
     assert countries(ledgers, Role.KEY) == {"JP"}
     public = bucket(result, "jpcatalogpublic/product-images")
     assert public.public_access.verdict is PublicVerdict.PUBLIC
-    assert "anonymous listing succeeded (HTTP 200)" in public.public_access.evidence
+    listed = Evidence(key="azure.anonymous-listing", value="succeeded", text="HTTP 200")
+    assert listed in public.public_access.evidence
     assert any(rule.startswith("public.") for rule, _, _ in findings(result, public.name))
     drafts = bucket(result, "jpcatalogpublic/drafts")
-    assert any("refused (HTTP 403" in e for e in drafts.public_access.evidence)
+    [tried] = [e for e in drafts.public_access.evidence if e.key == "azure.anonymous-listing"]
+    assert tried.value == "refused" and (tried.text or "").startswith("HTTP 403")

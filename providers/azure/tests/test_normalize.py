@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from residency_audit.model import EncryptionTier, Hidden, PublicVerdict, Role
+from residency_audit.model import EncryptionTier, Evidence, Hidden, PublicVerdict, Role
 from residency_audit_azure import normalize as nz
 
 # Trimmed from the published StorageAccountList example (account "sto8596"), wire names intact.
@@ -141,7 +141,8 @@ def test_public_access_verdicts(
     result = nz.ProbeResult(probe, "anonymous listing ...") if probe is not None else None
     access = nz.public_access({"properties": props}, container, result)
     assert access.verdict is verdict
-    assert f"networkAcls.defaultAction={default_action or 'not returned'}" in access.evidence
+    shown = Evidence(key="azure.network-default-action", value=default_action or "not-returned")
+    assert shown in access.evidence
 
 
 UNANSWERED = nz.ProbeResult(False, "anonymous listing not answered (no response)", answered=False)
@@ -236,7 +237,8 @@ def test_missing_encryption_block_is_provider_managed_an_unknown_key_source_is_n
     # is configured: no block means no customer key
     enc, gaps = nz.encryption({"properties": {}}, None)
     assert enc.tier is EncryptionTier.PROVIDER_MANAGED and gaps == []
-    assert enc.detail is not None and "storage-service-encryption" in enc.detail
+    assert enc.details == (Evidence(key="azure.not-returned", subject=nz.STORAGE_ENCRYPTION_DOC),)
+    assert "storage-service-encryption" in nz.STORAGE_ENCRYPTION_DOC
     enc, gaps = nz.encryption({"properties": {"encryption": {"services": {}}}}, None)
     assert enc.tier is EncryptionTier.UNKNOWN and gaps[0].field == "encryption"
     assert gaps[0].hides == (Hidden.KEY,)  # whether the key is customer-managed, and where
@@ -250,7 +252,10 @@ def test_container_encryption_scope_is_flagged() -> None:
     account = {"properties": {"encryption": {"keySource": "Microsoft.Storage"}}}
     container = {"properties": {"defaultEncryptionScope": "cmk-scope"}}
     enc, gaps = nz.encryption(account, container)
-    assert enc.detail is not None and "cmk-scope" in enc.detail
+    assert enc.details == (
+        Evidence(key="azure.microsoft-managed"),
+        Evidence(key="azure.encryption-scope", subject="cmk-scope"),
+    )
     assert [(g.field, g.hides) for g in gaps] == [("encryption.scope", (Hidden.KEY,))]
 
 

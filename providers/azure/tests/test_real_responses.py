@@ -18,6 +18,7 @@ from residency_audit.catalog import load_catalog
 from residency_audit.model import (
     Certainty,
     EncryptionTier,
+    Evidence,
     Location,
     Namespace,
     PublicVerdict,
@@ -86,9 +87,7 @@ def test_cmk_account_in_a_staging_region_is_customer_managed_and_its_places_unkn
     assert public.verdict is PublicVerdict.NOT_BLOCKED
     open_level = nz.public_access(account, {"properties": {"publicAccess": "Container"}}, None)
     assert open_level.verdict is PublicVerdict.UNKNOWN
-    assert "allowBlobPublicAccess=not returned; default false in API 2026-09-01" in (
-        public.evidence
-    )
+    assert ALLOW_DEFAULT_FALSE in public.evidence
 
 
 def test_grs_account_with_microsoft_keys_is_provider_managed_with_its_secondary() -> None:
@@ -290,6 +289,9 @@ def account_places(account: Any) -> tuple[list[Location], list[Any]]:
     return [*places, *secondaries, *nz.conversion_secondary(account, catalog_pair)], gaps
 
 
+ALLOW_DEFAULT_FALSE = Evidence(  # allowBlobPublicAccess not returned: API 2026-09-01's default
+    key="azure.allow-blob-public-access-default", subject="2026-09-01", value="false"
+)
 PRIVATE = {"properties": {"publicAccess": "None"}}
 BLOB_LEVEL = {"properties": {"publicAccess": "Blob"}}
 
@@ -417,7 +419,7 @@ def test_west_europe_grs_account_copies_to_ireland() -> None:
     assert gaps == []
     public = nz.public_access(account, BLOB_LEVEL, None)
     assert public.verdict is PublicVerdict.PUBLIC  # allowed, publicNetworkAccess Enabled, Allow
-    assert "publicNetworkAccess=Enabled" in public.evidence
+    assert Evidence(key="azure.public-network-access", value="Enabled") in public.evidence
 
 
 def test_recorded_container_list_under_an_account_without_the_public_access_field() -> None:
@@ -446,8 +448,8 @@ def test_recorded_container_get_with_container_level_on_an_old_account() -> None
     assert container["id"].startswith(account["id"] + "/")
     public = nz.public_access(account, container, None)
     assert public.verdict is PublicVerdict.UNKNOWN
-    assert "container publicAccess=Container" in public.evidence
-    assert "allowBlobPublicAccess=not returned; default false in API 2026-09-01" in public.evidence
+    assert Evidence(key="azure.container-public-access", value="Container") in public.evidence
+    assert ALLOW_DEFAULT_FALSE in public.evidence
     # the account's own key scope is no separate key: no gap
     enc, gaps = nz.encryption(account, container)
     assert enc.tier is EncryptionTier.PROVIDER_MANAGED and gaps == []
@@ -501,7 +503,7 @@ def test_recorded_blob_and_container_level_containers_are_public() -> None:
     for container in containers:
         public = nz.public_access(account, container, None)
         assert public.verdict is PublicVerdict.PUBLIC
-        assert "allowBlobPublicAccess=True" in public.evidence
+        assert Evidence(key="azure.allow-blob-public-access", value="true") in public.evidence
         enc, gaps = nz.encryption(account, container)
         assert enc.tier is EncryptionTier.PROVIDER_MANAGED and gaps == []
     (primary, secondary), gaps = account_places(account)
@@ -568,7 +570,7 @@ def test_recorded_account_without_an_encryption_block() -> None:
     assert "encryption" not in account["properties"]
     enc, gaps = nz.encryption(account, None)
     assert enc.tier is EncryptionTier.PROVIDER_MANAGED and gaps == []
-    assert enc.detail is not None and nz.STORAGE_ENCRYPTION_DOC in enc.detail
+    assert enc.details == (Evidence(key="azure.not-returned", subject=nz.STORAGE_ENCRYPTION_DOC),)
     assert nz.customer_key(account) is None
     (primary, secondary), _ = account_places(account)
     assert (primary.region, secondary.region, secondary.mechanism) == (

@@ -12,6 +12,7 @@ from residency_audit.model import (
     Classification,
     CountryResolution,
     EncryptionTier,
+    Evidence,
     Hidden,
     Namespace,
     PublicVerdict,
@@ -148,7 +149,7 @@ def test_legacy_bucket_policy_only_field_stands_in_for_uniform_access() -> None:
     del res["iamConfiguration"]["uniformBucketLevelAccess"]
     access, gaps = normalize.public_access(res, iam_policy())
     assert (access.verdict, gaps) == (PublicVerdict.NOT_BLOCKED, ())
-    assert any("uniform bucket-level access on" in e for e in access.evidence)
+    assert Evidence(key="gcs.ubla", value="on") in access.evidence
 
 
 def test_missing_location_is_unknown_not_dropped() -> None:
@@ -203,7 +204,13 @@ def test_pap_enforced_is_blocked_even_with_public_binding() -> None:
         res, iam_policy(("roles/storage.objectViewer", ["allUsers"]))
     )
     assert access.verdict is PublicVerdict.BLOCKED
-    assert any("blocked by public access prevention" in e for e in access.evidence)
+    assert access.evidence == (
+        Evidence(key="gcs.pap", value="enforced"),
+        Evidence(key="gcs.ubla", value="on"),
+        Evidence(
+            key="gcs.iam-grant-blocked", subject="allUsers", value="roles/storage.objectViewer"
+        ),
+    )
     assert gaps == ()
 
 
@@ -214,7 +221,9 @@ def test_public_iam_binding_is_public(member: str) -> None:
         res, iam_policy(("roles/storage.objectViewer", ["user:a@example.com", member]))
     )
     assert access.verdict is PublicVerdict.PUBLIC
-    assert any(member in e for e in access.evidence)
+    grant = Evidence(key="gcs.iam-grant", subject=member, value="roles/storage.objectViewer")
+    assert access.evidence[0] == grant  # the grant that makes it public comes first
+    assert "user:a@example.com" not in {e.subject for e in access.evidence}  # not public
 
 
 def test_conditional_public_binding_still_public_and_names_condition() -> None:
@@ -228,7 +237,12 @@ def test_conditional_public_binding_still_public_and_names_condition() -> None:
     ]
     access, _ = normalize.public_access(bucket_resource("b", "us-east1"), policy)
     assert access.verdict is PublicVerdict.PUBLIC
-    assert any("only-public-prefix" in e for e in access.evidence)
+    assert access.evidence[0] == Evidence(
+        key="gcs.iam-grant-conditional",
+        subject="allUsers",
+        value="roles/storage.objectViewer",
+        text="only-public-prefix",
+    )
 
 
 def test_legacy_acl_counts_only_when_uniform_access_is_off() -> None:

@@ -25,6 +25,7 @@ from residency_audit.model import (
     Bucket,
     Certainty,
     EncryptionTier,
+    Evidence,
     Namespace,
     PublicVerdict,
     Role,
@@ -64,10 +65,11 @@ class Expect:
     tier: EncryptionTier
     verdict: PublicVerdict
     gaps: Sequence[str] = ()
-    evidence: str | None = None  # a fact the verdict must name
+    evidence: Evidence | None = None  # a fact the verdict must name
     key_location: str | None = None  # the kms location of the CMEK key
     never: set[str] = field(default_factory=set)  # countries the data must not resolve to
     pap: str | None = None  # the public access prevention setting the evidence must report
+    # (any setting but enforced follows the organization policy, which the evidence says)
 
 
 @dataclass(frozen=True)
@@ -82,6 +84,12 @@ ACL_GAP = ("public_access.acl",)
 PM, CM = EncryptionTier.PROVIDER_MANAGED, EncryptionTier.CUSTOMER_MANAGED
 C, P = Certainty.CONFIRMED, Certainty.POSSIBLE
 IAM_GAP = ("public_access.iam_policy",)
+UBLA_ON, UBLA_OFF = Evidence(key="gcs.ubla", value="on"), Evidence(key="gcs.ubla", value="off")
+
+
+def grant(member: str, role: str) -> Evidence:
+    return Evidence(key="gcs.iam-grant", subject=member, value=role)
+
 
 CASES = [
     # cloud-custodian bucket-iam-policy flight: one buckets.list and each bucket's IAM policy
@@ -93,7 +101,7 @@ CASES = [
             US,
             PM,
             PublicVerdict.PUBLIC,
-            evidence="allUsers",  # roles/cloudbuild.builds.builder granted to allUsers
+            evidence=grant("allUsers", "roles/cloudbuild.builds.builder"),
         ),
         iam_file="c7n-iam-test-1-allusers",
     ),
@@ -106,7 +114,7 @@ CASES = [
             PM,
             PublicVerdict.PUBLIC,
             gaps=("public_access.acl",),  # uniform access off, no ACL in the answer
-            evidence="allAuthenticatedUsers",
+            evidence=grant("allAuthenticatedUsers", "roles/cloudbuild.builds.builder"),
         ),
         iam_file="c7n-iam-test-2-allauthenticatedusers",
     ),
@@ -162,7 +170,7 @@ CASES = [
             PM,
             PublicVerdict.UNKNOWN,
             gaps=IAM_GAP,
-            evidence="uniform bucket-level access off",
+            evidence=UBLA_OFF,
         ),
     ),
     Case(
@@ -174,7 +182,7 @@ CASES = [
             PM,
             PublicVerdict.UNKNOWN,
             gaps=IAM_GAP,
-            evidence="uniform bucket-level access on",
+            evidence=UBLA_ON,
         ),
     ),
     # cloud-custodian bucket-set-iam-policy flight: the policy before and after the removal
@@ -186,7 +194,7 @@ CASES = [
             US,
             PM,
             PublicVerdict.PUBLIC,
-            evidence="IAM: roles/storage.objectViewer granted to allUsers",
+            evidence=grant("allUsers", "roles/storage.objectViewer"),
         ),
         iam_file="c7n-iam-set-before-public",
     ),
@@ -199,7 +207,7 @@ CASES = [
             US,
             PM,
             PublicVerdict.PUBLIC,
-            evidence="bucket ACL: READER for allAuthenticatedUsers",
+            evidence=Evidence(key="gcs.acl-grant", subject="allAuthenticatedUsers", value="READER"),
         ),
         iam_file="c7n-iam-set-after-removal",
     ),
@@ -238,7 +246,7 @@ CASES = [
             CM,
             PublicVerdict.UNKNOWN,
             gaps=IAM_GAP,
-            evidence="uniform bucket-level access on",
+            evidence=UBLA_ON,
             key_location="us",
         ),
     ),
@@ -251,7 +259,7 @@ CASES = [
             CM,
             PublicVerdict.UNKNOWN,
             gaps=IAM_GAP,
-            evidence="uniform bucket-level access off",
+            evidence=UBLA_OFF,
             key_location="us",
         ),
     ),
@@ -278,7 +286,7 @@ CASES = [
             PM,
             PublicVerdict.UNKNOWN,
             gaps=IAM_GAP,  # uniform access on: no ACL to read
-            evidence="uniform bucket-level access on",
+            evidence=UBLA_ON,
             never={"DE", "FR", "NL", "IE", "US"},
             pap="inherited",
         ),
@@ -320,7 +328,7 @@ CASES = [
             PM,
             PublicVerdict.UNKNOWN,
             gaps=IAM_GAP,
-            evidence="uniform bucket-level access on",
+            evidence=UBLA_ON,
             pap="inherited",
         ),
     ),
@@ -333,7 +341,7 @@ CASES = [
             US,
             PM,
             PublicVerdict.PUBLIC,
-            evidence="IAM: roles/storage.objectAdmin granted to allAuthenticatedUsers",
+            evidence=grant("allAuthenticatedUsers", "roles/storage.objectAdmin"),
             pap="inherited",
         ),
         iam_file="c7n-iam-matched-allauthenticatedusers",
@@ -381,12 +389,10 @@ def test_recorded_bucket_reads_as_it_means(case: Case) -> None:
     assert bucket.public_access.verdict is want.verdict
     assert sorted(g.field for g in bucket.gaps) == sorted(want.gaps)
     if want.evidence:
-        assert any(want.evidence in e for e in bucket.public_access.evidence)
+        assert want.evidence in bucket.public_access.evidence
     if want.pap:
-        assert any(
-            e.startswith(f"public access prevention: {want.pap}")
-            for e in bucket.public_access.evidence
-        )
+        key = "gcs.pap" if want.pap == "enforced" else "gcs.pap-org"
+        assert Evidence(key=key, value=want.pap) in bucket.public_access.evidence
 
 
 def test_a_public_access_gap_never_reads_as_not_public() -> None:

@@ -16,6 +16,7 @@ import re
 from datetime import UTC, tzinfo
 from typing import Any
 
+from ..evidence import LANGS, details_text, evidence_text
 from ..localtime import local_date
 from ..model import Bucket, Finding
 from ..results import ScanResult
@@ -64,6 +65,10 @@ def _compact(d: dict[str, Any]) -> dict[str, Any]:
 
 
 def _bucket(b: Bucket, s: StringTable) -> dict[str, Any]:
+    # the encryption details as one line, and each evidence item, as [ja, en] in s
+    enc = b.encryption
+    detail = [s(details_text(enc.details, lang)) for lang in LANGS] if enc.details else None
+    pub = [[s(evidence_text(e, lang)) for lang in LANGS] for e in b.public_access.evidence]
     locations = []
     for loc in b.locations:
         res = loc.resolution
@@ -92,8 +97,8 @@ def _bucket(b: Bucket, s: StringTable) -> dict[str, Any]:
             "tags": [[s(k), s(v)] for k, v in sorted(b.tags.items())],
             "cl": b.classification.value if b.classification else None,
             "cs": s(b.classification_source),
-            "enc": [b.encryption.tier.value, s(b.encryption.key_id), s(b.encryption.detail)],
-            "pub": [b.public_access.verdict.value, [s(e) for e in b.public_access.evidence]],
+            "enc": [enc.tier.value, s(enc.key_id), detail],
+            "pub": [b.public_access.verdict.value, pub],
             "ext": list(b.external_principals),
             "loc": locations,
             "gaps": [

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ..model import Bucket, PublicVerdict, Severity
+from ..evidence import evidence_texts
+from ..model import Bucket, Evidence, PublicVerdict, Severity
 from ._draft import Draft, bucket_draft
 from ._text import GUIDELINE_2_ACTION, both, concat, join_en, join_ja, then
-from .gaps import gap_text
 
 __all__ = ["external_principal_drafts", "public_access_drafts"]
 
@@ -21,11 +21,14 @@ _BLOCK_EVERYWHERE = both(
 )
 
 
-def _evidence(bucket: Bucket) -> tuple[str, ...]:
+def _evidence(bucket: Bucket) -> tuple[Evidence, ...]:
+    """The verdict's evidence and, after it, each public-access setting that was not read (the
+    API's error as its words)."""
     facts = list(bucket.public_access.evidence)
     for gap in bucket.gaps:
         if gap.field.startswith("public_access"):
-            facts.append(gap_text(gap))
+            error = f"{gap.error_code}: {gap.reason}" if gap.error_code else gap.reason
+            facts.append(Evidence(key="unread", subject=gap.field, text=error))
     return tuple(facts)
 
 
@@ -34,9 +37,10 @@ def public_access_drafts(bucket: Bucket) -> Iterator[Draft]:
     if verdict is PublicVerdict.BLOCKED:
         return
     evidence = _evidence(bucket)
+    ja, en = evidence_texts(evidence, "ja"), evidence_texts(evidence, "en")
     ev = both(
-        f"（根拠: {join_ja(evidence)}）" if evidence else "（根拠の情報なし）",
-        f" (evidence: {join_en(evidence)})" if evidence else " (no evidence recorded)",
+        f"（根拠: {join_ja(ja)}）" if evidence else "（根拠の情報なし）",
+        f" (evidence: {'; '.join(en)})" if evidence else " (no evidence recorded)",
     )
     if verdict is PublicVerdict.PUBLIC:
         yield bucket_draft(

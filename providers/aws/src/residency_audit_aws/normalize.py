@@ -10,7 +10,15 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from residency_audit.model import Certainty, Encryption, EncryptionTier, Gap, Location, Role
+from residency_audit.model import (
+    Certainty,
+    Encryption,
+    EncryptionTier,
+    Evidence,
+    Gap,
+    Location,
+    Role,
+)
 
 from .reads import READS, read_gap
 
@@ -149,33 +157,33 @@ def key_locations(
 # encryption configuration still encrypts what is written now; objects written before that date
 # were stored as they were uploaded. ("Starting January 5, 2023, all new object uploads to Amazon
 # S3 are automatically encrypted": https://docs.aws.amazon.com/AmazonS3/latest/userguide/
-# UsingServerSideEncryption.html, and its Default encryption FAQ, default-encryption-faq.html)
-SSE_S3_BY_DEFAULT = (
-    "SSE-S3 (applied by S3 to new objects since 2023-01-05); objects written before "
-    "2023-01-05 may be unencrypted"
-)
+# UsingServerSideEncryption.html, and its Default encryption FAQ, default-encryption-faq.html).
+# The detail's term (encryption_detail.aws.sse-s3-default) tells the reader so.
+SSE_S3_BY_DEFAULT = (Evidence(key="aws.sse-s3-default"),)
 # What each SSEAlgorithm of the service model (botocore s3 service-2.json, enum
 # ServerSideEncryption) means, for the values that are not KMS. aws:fsx: S3 access points attached
 # to an Amazon FSx file system, which FSx always encrypts at rest with the file system's KMS key
 # (FSx for OpenZFS user guide, "Server-side encryption with Amazon FSx (SSE-FSX)"). aws:backup:
 # data held by AWS Backup, encrypted with the backup vault's KMS key (AWS Backup developer guide,
-# "Encryption for backups in AWS Backup"). Neither response names the key.
+# "Encryption for backups in AWS Backup"). Neither response names the key. Each maps to its
+# label (for gap reasons) and its detail key (encryption_detail.aws.sse-fsx / .backup).
 _SERVICE_ENCRYPTION = {
-    "aws:fsx": ("SSE-FSX", "Amazon FSx encrypts the file system at rest with its KMS key"),
-    "aws:backup": ("AWS Backup", "AWS Backup encrypts with the backup vault's KMS key"),
+    "aws:fsx": ("SSE-FSX", "aws.sse-fsx"),
+    "aws:backup": ("AWS Backup", "aws.backup"),
 }
 _KMS = {"aws:kms": "SSE-KMS", "aws:kms:dsse": "DSSE-KMS"}
+_KMS_DETAIL = {"SSE-KMS": "aws.sse-kms", "DSSE-KMS": "aws.dsse-kms"}
 
 
 def _service_encryption(
     algorithm: str, key_id: str | None
 ) -> tuple[Encryption, list[Location], list[Gap]]:
     """aws:fsx / aws:backup: encrypted by that service; a key location only where named."""
-    label, meaning = _SERVICE_ENCRYPTION[algorithm]
+    label, detail = _SERVICE_ENCRYPTION[algorithm]
     enc = Encryption(
         tier=EncryptionTier.PROVIDER_MANAGED,
         key_id=key_id,
-        detail=f"{label} ({algorithm}): {meaning}",
+        details=(Evidence(key=detail, subject=algorithm),),
     )
     region = arn_region(key_id) if key_id else None
     if region and key_id:
@@ -202,7 +210,7 @@ def encryption(
     if isinstance(response, Failure):
         if response.code == "ServerSideEncryptionConfigurationNotFoundError":
             return (
-                Encryption(tier=EncryptionTier.PROVIDER_MANAGED, detail=SSE_S3_BY_DEFAULT),
+                Encryption(tier=EncryptionTier.PROVIDER_MANAGED, details=SSE_S3_BY_DEFAULT),
                 [],
                 [],
             )
@@ -210,9 +218,10 @@ def encryption(
         return Encryption(tier=EncryptionTier.UNKNOWN), [], [gap]
     algorithm, key_id = encryption_rule(response)
     if algorithm is None:  # a configuration without a default rule (e.g. BucketKeyEnabled only)
-        return Encryption(tier=EncryptionTier.PROVIDER_MANAGED, detail=SSE_S3_BY_DEFAULT), [], []
+        return Encryption(tier=EncryptionTier.PROVIDER_MANAGED, details=SSE_S3_BY_DEFAULT), [], []
     if algorithm == "AES256":
-        return Encryption(tier=EncryptionTier.PROVIDER_MANAGED, detail="SSE-S3"), [], []
+        sse_s3 = (Evidence(key="aws.sse-s3"),)
+        return Encryption(tier=EncryptionTier.PROVIDER_MANAGED, details=sse_s3), [], []
     if algorithm in _SERVICE_ENCRYPTION:
         return _service_encryption(algorithm, key_id)
     if algorithm not in _KMS:
@@ -220,12 +229,16 @@ def encryption(
             f"SSEAlgorithm {algorithm!r} is not one S3 documents: encryption and key unknown"
         )
         return (
-            Encryption(tier=EncryptionTier.UNKNOWN, detail=f"SSEAlgorithm {algorithm}"),
+            Encryption(
+                tier=EncryptionTier.UNKNOWN,
+                details=(Evidence(key="aws.sse-unknown", subject=algorithm),),
+            ),
             [],
             [gap],
         )
     label = _KMS[algorithm]
     mechanism = label.lower()
+    detail = _KMS_DETAIL[label]
     if not key_id:
         # No key named: S3 uses the AWS managed key aws/s3 in the bucket's region.
         loc = Location(
@@ -238,7 +251,9 @@ def encryption(
             unknown_reason=None if bucket_region else "bucket region unknown, so the key's is too",
         )
         enc = Encryption(
-            tier=EncryptionTier.PROVIDER_MANAGED, key_id="alias/aws/s3", detail=f"{label} (aws/s3)"
+            tier=EncryptionTier.PROVIDER_MANAGED,
+            key_id="alias/aws/s3",
+            details=(Evidence(key=detail, value="aws-default-key"),),
         )
         return enc, [loc], []
     if isinstance(key, Mapping):
@@ -248,17 +263,22 @@ def encryption(
             "CUSTOMER": EncryptionTier.CUSTOMER_MANAGED,
             "AWS": EncryptionTier.PROVIDER_MANAGED,
         }.get(str(manager), EncryptionTier.UNKNOWN)
-        detail = f"{label}, {'customer' if manager == 'CUSTOMER' else 'AWS'} managed key"
+        managed = {"CUSTOMER": "customer-managed", "AWS": "aws-managed"}.get(str(manager))
+        details = [Evidence(key=detail, value=managed)]
         if metadata.get("Origin") in ("EXTERNAL", "EXTERNAL_KEY_STORE", "AWS_CLOUDHSM"):
-            detail += f", origin {metadata['Origin']}"
+            details.append(Evidence(key="aws.kms-origin", value=str(metadata["Origin"])))
         if metadata.get("MultiRegion"):
-            detail += ", multi-Region key"
-        enc = Encryption(tier=tier, key_id=str(metadata.get("Arn", key_id)), detail=detail)
+            details.append(Evidence(key="aws.kms-multi-region"))
+        enc = Encryption(tier=tier, key_id=str(metadata.get("Arn", key_id)), details=tuple(details))
         return enc, key_locations(metadata, key_id, bucket_region, mechanism), []
     failure = key if isinstance(key, Failure) else Failure("NotRead")
     locations = key_locations(None, key_id, bucket_region, mechanism)
     if _is_aws_managed_alias(key_id):
-        enc = Encryption(tier=EncryptionTier.PROVIDER_MANAGED, key_id=key_id, detail=label)
+        enc = Encryption(
+            tier=EncryptionTier.PROVIDER_MANAGED,
+            key_id=key_id,
+            details=(Evidence(key=detail, value="aws-managed"),),
+        )
         return enc, locations, []
     gap = read_gap(
         "kms",
@@ -267,7 +287,8 @@ def encryption(
         label="kms:DescribeKey",
         note="; customer- or AWS-managed and multi-Region replicas unknown",
     )
-    return Encryption(tier=EncryptionTier.UNKNOWN, key_id=key_id, detail=label), locations, [gap]
+    unread = Encryption(tier=EncryptionTier.UNKNOWN, key_id=key_id, details=(Evidence(key=detail),))
+    return unread, locations, [gap]
 
 
 # --- replication ---------------------------------------------------------------------------

@@ -12,7 +12,7 @@ import re
 from collections.abc import Collection, Mapping
 from typing import Any
 
-from residency_audit.model import Gap, PublicAccess, PublicVerdict
+from residency_audit.model import Evidence, Gap, PublicAccess, PublicVerdict
 
 from .normalize import Failure, Read
 from .reads import READS, read_gap
@@ -48,7 +48,7 @@ def _block(response: Read, level: str, gaps: list[Gap]) -> dict[str, bool | None
     return {flag: bool(config.get(flag, False)) for flag in _FLAGS}
 
 
-ACCOUNT_BLOCK_EVIDENCE = ("account Block Public Access: all four settings on",)
+ACCOUNT_BLOCK_EVIDENCE = (Evidence(key="aws.bpa.account", value="all-on"),)
 
 
 def account_fully_blocked(account_block: Read) -> bool:
@@ -84,13 +84,13 @@ def public_access(
     ownership: Read,
 ) -> tuple[PublicAccess, list[Gap]]:
     gaps: list[Gap] = []
-    evidence: list[str] = []
+    evidence: list[Evidence] = []
     account = _block(account_block, "account", gaps)
     bucket = _block(bucket_block, "bucket", gaps)
     flags = {flag: _either(account[flag], bucket[flag]) for flag in _FLAGS}
     for flag, value in flags.items():
         state = {True: "on", False: "off", None: "unknown"}[value]
-        evidence.append(f"Block Public Access {flag}: {state}")
+        evidence.append(Evidence(key="aws.bpa.flag", subject=flag, value=state))
 
     policy_public: bool | None
     if isinstance(policy_status, Failure):
@@ -98,10 +98,11 @@ def public_access(
         if policy_public is None:
             gaps.append(read_gap("s3", "GetBucketPolicyStatus", policy_status))
         else:
-            evidence.append("no bucket policy")
+            evidence.append(Evidence(key="aws.policy", value="none"))
     else:
         policy_public = bool(policy_status.get("PolicyStatus", {}).get("IsPublic", False))
-        evidence.append(f"bucket policy public: {'yes' if policy_public else 'no'}")
+        state = "public" if policy_public else "not-public"
+        evidence.append(Evidence(key="aws.policy", value=state))
 
     acls_disabled: bool | None
     if isinstance(ownership, Failure):
@@ -112,7 +113,8 @@ def public_access(
         rules = ownership.get("OwnershipControls", {}).get("Rules", [])
         settings = [r.get("ObjectOwnership") for r in rules]
         acls_disabled = "BucketOwnerEnforced" in settings
-        evidence.append(f"object ownership: {', '.join(map(str, settings)) or 'not set'}")
+        shown = ", ".join(map(str, settings)) or "not-set"
+        evidence.append(Evidence(key="aws.object-ownership", value=shown))
 
     acl_public: bool | None
     if isinstance(acl, Failure):
@@ -120,7 +122,11 @@ def public_access(
         gaps.append(read_gap("s3", "GetBucketAcl", acl))
     else:
         public_grants = [
-            f"ACL grants {g.get('Permission')} to {_PUBLIC_GROUPS[g['Grantee']['URI']]}"
+            Evidence(
+                key="aws.acl-grant",
+                subject=_PUBLIC_GROUPS[g["Grantee"]["URI"]],
+                value=str(g.get("Permission")),
+            )
             for g in acl.get("Grants", [])
             if g.get("Grantee", {}).get("URI") in _PUBLIC_GROUPS
         ]
@@ -128,7 +134,7 @@ def public_access(
         acl_public = bool(public_grants)
     if acls_disabled is True:
         acl_public = False
-        evidence.append("ACLs disabled (BucketOwnerEnforced)")
+        evidence.append(Evidence(key="aws.acls-disabled", subject="BucketOwnerEnforced"))
 
     via_policy = _neutralised(policy_public, flags["RestrictPublicBuckets"])
     via_acl = _neutralised(acl_public, flags["IgnorePublicAcls"])

@@ -16,6 +16,7 @@ from residency_audit.model import (
     Certainty,
     Encryption,
     EncryptionTier,
+    Evidence,
     Gap,
     Hidden,
     Location,
@@ -343,12 +344,8 @@ def encryption(
     if enc is None:
         # Azure Storage encrypts all data at rest with Microsoft-managed keys unless a customer
         # key is configured (STORAGE_ENCRYPTION_DOC); an account without the block has none
-        return Encryption(
-            tier=EncryptionTier.PROVIDER_MANAGED,
-            detail="encryption not returned: Azure Storage encrypts all data at rest; "
-            "Microsoft-managed keys unless a customer key is configured "
-            f"({STORAGE_ENCRYPTION_DOC})",
-        ), []
+        not_returned = Evidence(key="azure.not-returned", subject=STORAGE_ENCRYPTION_DOC)
+        return Encryption(tier=EncryptionTier.PROVIDER_MANAGED, details=(not_returned,)), []
     if not isinstance(enc, Mapping) or not enc.get("keySource"):
         return Encryption(tier=EncryptionTier.UNKNOWN), [
             Gap(
@@ -357,13 +354,13 @@ def encryption(
                 hides=(Hidden.KEY,),
             )
         ]
-    details: list[str] = []
+    details: list[Evidence] = []
     gaps: list[Gap] = []
     source = _lower(enc.get("keySource"))
     key_id: str | None = None
     if source == "microsoft.storage":
         tier = EncryptionTier.PROVIDER_MANAGED
-        details.append("Microsoft-managed keys")
+        details.append(Evidence(key="azure.microsoft-managed"))
     elif source == "microsoft.keyvault":
         tier = EncryptionTier.CUSTOMER_MANAGED
         kv = customer_key(account) or {}
@@ -371,7 +368,7 @@ def encryption(
         key_id = kv.get("currentVersionedKeyIdentifier") or (
             f"{str(uri).rstrip('/')}/keys/{kv.get('keyname')}" if uri else None
         )
-        details.append("customer-managed key in Azure Key Vault")
+        details.append(Evidence(key="azure.key-vault"))
     else:
         tier = EncryptionTier.UNKNOWN
         gaps.append(
@@ -382,10 +379,10 @@ def encryption(
             )
         )
     if enc.get("requireInfrastructureEncryption") is True:
-        details.append("infrastructure encryption on")
+        details.append(Evidence(key="azure.infrastructure-encryption"))
     scope = _props(container or {}).get("defaultEncryptionScope")
     if scope and scope != _ACCOUNT_SCOPE_KEY:
-        details.append(f"default encryption scope {scope}")
+        details.append(Evidence(key="azure.encryption-scope", subject=str(scope)))
         gaps.append(
             Gap(
                 field="encryption.scope",
@@ -393,14 +390,26 @@ def encryption(
                 hides=(Hidden.KEY,),
             )
         )
-    return Encryption(tier=tier, key_id=key_id, detail="; ".join(details) or None), gaps
+    return Encryption(tier=tier, key_id=key_id, details=tuple(details)), gaps
 
 
 @dataclass(frozen=True)
 class ProbeResult:
     succeeded: bool
-    detail: str
+    detail: str  # the outcome in a sentence, for a gap's reason
     answered: bool = True  # False: no answer, throttled or a server error -- it proves nothing
+    response: str | None = None  # the answer as received ("HTTP 403 AuthorizationFailure")
+    tried: bool = True  # False: there was nothing to try (no blob endpoint)
+
+    @property
+    def evidence(self) -> Evidence:
+        if not self.tried:
+            outcome = "not-tried"
+        elif self.succeeded:
+            outcome = "succeeded"
+        else:
+            outcome = "refused" if self.answered else "unanswered"
+        return Evidence(key="azure.anonymous-listing", value=outcome, text=self.response)
 
 
 def public_access(
@@ -420,25 +429,29 @@ def public_access(
     props = _props(account)
     acls = props.get("networkAcls")
     allow_public = props.get("allowBlobPublicAccess")
-    shown_allow = _show(allow_public)
+    shown_allow = Evidence(key="azure.allow-blob-public-access", value=_show(allow_public))
     defaulted = allow_public is None and settings_read
     if defaulted:
         allow_public = ALLOW_BLOB_PUBLIC_ACCESS_DEFAULT
-        shown_allow = (
-            f"not returned; default {str(allow_public).lower()} in API {STORAGE_API_VERSION}"
+        shown_allow = Evidence(
+            key="azure.allow-blob-public-access-default",
+            subject=STORAGE_API_VERSION,
+            value=_show(allow_public),
         )
     network = props.get("publicNetworkAccess")
     default_action = acls.get("defaultAction") if isinstance(acls, Mapping) else None
     level = _props(container).get("publicAccess") if container is not None else None
     evidence = [
-        f"allowBlobPublicAccess={shown_allow}",
-        f"container publicAccess={_show(level)}",
-        f"publicNetworkAccess={_show(network)}",
-        f"networkAcls.defaultAction={_show(default_action)}",
-        f"allowSharedKeyAccess={_show(props.get('allowSharedKeyAccess'))}",
+        shown_allow,
+        Evidence(key="azure.container-public-access", value=_show(level)),
+        Evidence(key="azure.public-network-access", value=_show(network)),
+        Evidence(key="azure.network-default-action", value=_show(default_action)),
+        Evidence(
+            key="azure.allow-shared-key-access", value=_show(props.get("allowSharedKeyAccess"))
+        ),
     ]
     if probe is not None:
-        evidence.append(probe.detail)
+        evidence.append(probe.evidence)
     # the network is a level Azure offers too (guideline (1)-2 names firewalls): an account any
     # network can reach is not "blocked at every level" even when anonymous access is off
     closed = _lower(network) == "disabled" or _lower(default_action) == "deny"
@@ -471,7 +484,10 @@ def public_access(
 
 
 def _show(value: Any) -> str:
-    return "not returned" if value is None else str(value)
+    """A setting as the evidence records it: booleans as ``true`` / ``false``."""
+    if value is None:
+        return "not-returned"
+    return str(value).lower() if isinstance(value, bool) else str(value)
 
 
 def _tags(account: Mapping[str, Any]) -> dict[str, str]:

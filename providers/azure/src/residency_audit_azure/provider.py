@@ -391,7 +391,9 @@ class AzureProvider:
     def _probe(self, account: Mapping[str, Any], container: str) -> nz.ProbeResult:
         endpoint = self._blob_endpoint(account)
         if endpoint is None:
-            return nz.ProbeResult(False, "anonymous listing not tried: no blob endpoint")
+            return nz.ProbeResult(
+                False, "anonymous listing not tried: no blob endpoint", tried=False
+            )
         return _probe_result(
             probe_anonymous_listing(
                 endpoint, container, self.settings.verify_timeout, self.request_log
@@ -491,14 +493,23 @@ def _listed(location: Mapping[str, Any]) -> ListedRegion:
 
 def _probe_result(result: AnonymousProbe) -> nz.ProbeResult:
     if result.succeeded:
-        return nz.ProbeResult(True, "anonymous listing succeeded (HTTP 200)")
+        return nz.ProbeResult(True, "anonymous listing succeeded (HTTP 200)", response="HTTP 200")
     status = f"HTTP {result.status}" if result.status else "no response"
     code = f" {result.code}" if result.code else ""
+    # what came back, as it came: the status and error code, or the SDK's error without one
+    response = f"{status}{code}" if result.status else result.code
     # a refusal (401/403/404/409) answers the question; silence, throttling or a 5xx does not
     answered = result.status is not None and result.status < 500 and result.status != 429
     if answered:
-        return nz.ProbeResult(False, f"anonymous listing refused ({status}{code})")
-    return nz.ProbeResult(False, f"anonymous listing not answered ({status}{code})", answered=False)
+        return nz.ProbeResult(
+            False, f"anonymous listing refused ({status}{code})", response=response
+        )
+    return nz.ProbeResult(
+        False,
+        f"anonymous listing not answered ({status}{code})",
+        answered=False,
+        response=response,
+    )
 
 
 def _probe_gaps(probe: nz.ProbeResult | None) -> list[Gap]:

@@ -42,6 +42,7 @@ from residency_audit.model import (
     Certainty,
     Encryption,
     EncryptionTier,
+    Evidence,
     Gap,
     Location,
     Namespace,
@@ -213,33 +214,40 @@ def key_location(key_name: str) -> Location:
 def encryption(resource: Mapping[str, Any]) -> Encryption:
     enc = resource.get("encryption")
     if enc is not None and not isinstance(enc, Mapping):
-        return Encryption(tier=EncryptionTier.UNKNOWN, detail="encryption field is not an object")
+        return Encryption(tier=EncryptionTier.UNKNOWN, details=(Evidence(key="gcs.malformed"),))
     key = (enc or {}).get("defaultKmsKeyName")
     if isinstance(key, str) and key:
-        return Encryption(
-            tier=EncryptionTier.CUSTOMER_MANAGED, key_id=key, detail="CMEK (Cloud KMS default key)"
-        )
-    return Encryption(tier=EncryptionTier.PROVIDER_MANAGED, detail="Google-managed encryption key")
+        cmek = (Evidence(key="gcs.cmek"),)
+        return Encryption(tier=EncryptionTier.CUSTOMER_MANAGED, key_id=key, details=cmek)
+    google = (Evidence(key="gcs.google-managed"),)
+    return Encryption(tier=EncryptionTier.PROVIDER_MANAGED, details=google)
 
 
-def _iam_grants(policy: Mapping[str, Any]) -> list[str]:
+def _iam_grants(policy: Mapping[str, Any]) -> list[Evidence]:
+    """One item per public member of each binding; a condition's title (or expression) is the
+    customer's own text, kept as it is."""
     found = []
     for binding in policy.get("bindings") or []:
         public = sorted(_PUBLIC_MEMBERS.intersection(binding.get("members") or []))
-        if not public:
-            continue
         cond = binding.get("condition")
-        suffix = f" (condition: {cond.get('title') or cond.get('expression')})" if cond else ""
-        found.append(f"IAM: {binding.get('role')} granted to {', '.join(public)}{suffix}")
+        condition = str(cond.get("title") or cond.get("expression")) if cond else None
+        key = "gcs.iam-grant-conditional" if condition is not None else "gcs.iam-grant"
+        role = str(binding.get("role"))
+        found += [Evidence(key=key, subject=m, value=role, text=condition) for m in public]
     return found
 
 
-def _acl_grants(entries: Any, what: str) -> list[str]:
+def _acl_grants(entries: Any, key: str) -> list[Evidence]:
     return [
-        f"{what}: {e.get('role')} for {e.get('entity')}"
+        Evidence(key=key, subject=str(e.get("entity")), value=str(e.get("role")))
         for e in entries or []
         if isinstance(e, Mapping) and e.get("entity") in _PUBLIC_MEMBERS
     ]
+
+
+def _blocked(grant: Evidence) -> Evidence:
+    """The grant as one public access prevention blocks."""
+    return grant.model_copy(update={"key": f"{grant.key}-blocked"})
 
 
 def _uniform_access(cfg: Mapping[str, Any]) -> Any:
@@ -269,8 +277,8 @@ def public_access(
     cfg = cfg if isinstance(cfg, Mapping) else {}
     pap = cfg.get("publicAccessPrevention")
     ubla = _uniform_access(cfg)
-    evidence: list[str] = []
-    grants: list[str] = []
+    evidence: list[Evidence] = []
+    grants: list[Evidence] = []
     gaps: list[Gap] = []
     if iam_policy is not None:
         grants += _iam_grants(iam_policy)
@@ -278,13 +286,11 @@ def public_access(
         code, message = iam_error or ("unknown", "IAM policy not read")
         gaps.append(READS[IAM_POLICY].gap(message, code))
     if ubla is True:
-        evidence.append("uniform bucket-level access on: ACLs do not apply")
+        evidence.append(Evidence(key="gcs.ubla", value="on"))
     else:
-        evidence.append(
-            "uniform bucket-level access off: object ACLs may grant access (not read per object)"
-        )
+        evidence.append(Evidence(key="gcs.ubla", value="off"))
         if "acl" in resource:
-            grants += _acl_grants(resource.get("acl"), "bucket ACL")
+            grants += _acl_grants(resource.get("acl"), "gcs.acl-grant")
         else:
             gaps.append(
                 READS[ACL].gap(
@@ -293,16 +299,13 @@ def public_access(
                     "missing",
                 )
             )
-        grants += _acl_grants(resource.get("defaultObjectAcl"), "default object ACL")
+        grants += _acl_grants(resource.get("defaultObjectAcl"), "gcs.default-object-acl-grant")
     if pap == "enforced":
-        evidence.insert(0, "public access prevention: enforced")
-        evidence += [f"{g} (blocked by public access prevention)" for g in grants]
+        evidence.insert(0, Evidence(key="gcs.pap", value="enforced"))
+        evidence += [_blocked(g) for g in grants]
         return PublicAccess(verdict=PublicVerdict.BLOCKED, evidence=tuple(evidence)), tuple(gaps)
-    evidence.insert(
-        0,
-        f"public access prevention: {pap or 'not set'} "
-        "(follows the organization policy, which is not read)",
-    )
+    # any other setting follows the organization policy, which is not read
+    evidence.insert(0, Evidence(key="gcs.pap-org", value=str(pap) if pap else "not-set"))
     if grants:
         verdict = PublicVerdict.PUBLIC
     elif gaps:
@@ -339,7 +342,7 @@ def bucket_from_resource(
     if labels_gap is not None:
         gaps += (labels_gap,)
     if enc.tier is EncryptionTier.UNKNOWN:
-        gaps += (READS[ENCRYPTION].gap(enc.detail or "encryption not readable", "malformed"),)
+        gaps += (READS[ENCRYPTION].gap("the encryption field is not an object", "malformed"),)
     return Bucket(
         provider=PROVIDER,
         scope=project,
@@ -366,6 +369,8 @@ def unreachable_bucket(project: str, resource_name: str) -> Bucket:
         name=name,
         uid=bucket_uid(name),
         locations=(_primary(None, reason),),
-        public_access=PublicAccess(verdict=PublicVerdict.UNKNOWN, evidence=(reason,)),
+        public_access=PublicAccess(
+            verdict=PublicVerdict.UNKNOWN, evidence=(Evidence(key="gcs.unreachable"),)
+        ),
         gaps=(READS[UNREACHABLE].gap(reason, "unreachable"),),
     )

@@ -45,6 +45,18 @@
   function sevBadge(v) { return el("span", "sev sev-" + v, t("severity." + v)); }
   function badge(cls, text) { return el("span", "badge " + cls, text); }
   function code(text, cls) { return el("code", cls || "", text); }
+  // a text with marks (residency_audit/markup.py): U+E001..U+E002 a code, U+E003..U+E004 a
+  // cloud API's own words; each becomes an element, its text set as text
+  function rich(parent, text) {
+    var cur = parent;
+    text.split(/([\ue001-\ue004])/).forEach(function (tok) {
+      if (tok === "\ue001") { cur = parent.appendChild(el("code")); }
+      else if (tok === "\ue003") { cur = parent.appendChild(el("q", "quoted")); cur.lang = "en"; }
+      else if (tok === "\ue002" || tok === "\ue004") { cur = parent; }
+      else if (tok) { cur.appendChild(document.createTextNode(tok)); }
+    });
+    return parent;
+  }
   function ccNode(cc) {
     var span = el("span", "ccn");
     put(span, code(cc, "cc"), " ", cname(cc));
@@ -475,13 +487,13 @@
     if (b.cs !== undefined) { put(cls, " ", el("small", "", t("bucket.classification_source") + ": "), code(s(b.cs))); }
     var enc = b.enc || ["unknown"];
     var encDd = kv(dl, "bucket.encryption", t("encryption." + enc[0]));
-    if (enc[2] !== undefined && enc[2] !== null) { put(encDd, " (" + s(enc[2]) + ")"); }
+    if (enc[2] !== undefined && enc[2] !== null) { put(encDd, " (", rich(el("span"), s(enc[2][li()])), ")"); }
     if (enc[1] !== undefined && enc[1] !== null) { put(encDd, el("br"), code(s(enc[1]))); }
     var pub = b.pub || ["unknown", []];
     var pubDd = kv(dl, "bucket.public", t("public." + pub[0]));
     if (pub[1].length) {
       var ev = el("ul", "evidence");
-      pub[1].forEach(function (x) { ev.appendChild(el("li", "", s(x))); });
+      pub[1].forEach(function (x) { ev.appendChild(rich(el("li"), s(x[li()]))); });
       pubDd.appendChild(ev);
     }
     if (b.tags && b.tags.length) {

@@ -1,0 +1,114 @@
+"""The words for a public-access evidence item and an encryption detail, in Japanese or English.
+
+A plugin says *what* it saw as values (:class:`~residency_audit.model.Evidence`); the term tables
+(``terms/evidence.json``) say how a reader puts it. The term ``evidence.<key>`` (an encryption
+detail: ``encryption_detail.<key>``) is a template:
+
+* ```...``` is a code (a property name): it becomes a code mark (:mod:`residency_audit.markup`);
+* ``{subject}`` takes the subject, as a code (a setting name, a principal);
+* ``{value}`` takes the value's own term -- ``<kind>.<key>.<value>``, else the shared
+  ``<kind>.value.<value>`` / ``evidence.value.<value>`` -- or else the value as a code;
+* ``{text}`` takes the API's own words, as a quotation.
+
+A part the template does not place follows it (``（subject）: value（text）``), so nothing a
+plugin records is lost; a key without a term is shown as its code with its parts. The template
+is filled in one pass: a subject or API text that looks like a placeholder or a backtick stays
+as it is, and :func:`~residency_audit.markup.code` / :func:`~residency_audit.markup.quote` strip
+any mark it carries. Writers turn the marks into ``<code>`` / ``<q>`` or plain text.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from functools import lru_cache
+
+from .markup import code, quote
+from .model import FREE_TEXT, Evidence
+from .terms import all_terms, term
+
+__all__ = [
+    "ENCRYPTION_DETAIL",
+    "EVIDENCE",
+    "LANGS",
+    "detail_text",
+    "details_text",
+    "evidence_text",
+    "evidence_texts",
+]
+
+EVIDENCE = "evidence"
+ENCRYPTION_DETAIL = "encryption_detail"
+LANGS = ("ja", "en")
+
+_PART = re.compile(r"`([^`]*)`|\{(subject|value|text)\}")
+_AFTER = {
+    "ja": {"subject": ("（", "）"), "value": (": ", ""), "text": ("（", "）")},
+    "en": {"subject": (" (", ")"), "value": (": ", ""), "text": (" (", ")")},
+}
+_JOIN = {"ja": "、", "en": "; "}
+
+
+def _value(kind: str, item: Evidence, lang: str) -> str:
+    value = item.value or ""
+    terms = all_terms()
+    for key in (
+        f"{kind}.{item.key}.{value}",
+        f"{kind}.{item.key}.{value.lower()}",
+        f"{kind}.value.{value.lower()}",
+        f"{EVIDENCE}.value.{value.lower()}",
+    ):
+        if key in terms:
+            return _codes(terms[key][lang])
+    return code(value)
+
+
+def _codes(template: str) -> str:
+    """A term's ```code``` spans as code marks (a term has no placeholders of its own here)."""
+    return _PART.sub(lambda m: code(m.group(1)) if m.group(1) is not None else m.group(0), template)
+
+
+# A scan of 20,000 buckets repeats a few dozen distinct items: each is worded once per language.
+@lru_cache(maxsize=4096)
+def evidence_text(item: Evidence, lang: str, kind: str = EVIDENCE) -> str:
+    """``item`` in ``lang`` (``ja`` / ``en``), with code and quotation marks."""
+    if item.key == FREE_TEXT:
+        return quote(item.text or "")
+    parts: dict[str, str] = {}
+    if item.subject is not None:
+        parts["subject"] = code(item.subject)
+    if item.value is not None:
+        parts["value"] = _value(kind, item, lang)
+    if item.text is not None:
+        parts["text"] = quote(item.text)
+    template = all_terms().get(f"{kind}.{item.key}")
+    placed: set[str] = set()
+
+    def fill(m: re.Match[str]) -> str:
+        if m.group(1) is not None:
+            return code(m.group(1))
+        placed.add(m.group(2))
+        # a template names a part the plugin did not record: say it is not known
+        return parts.get(m.group(2)) or term("evidence.value.unknown", lang)
+
+    text = _PART.sub(fill, template[lang]) if template else code(item.key)
+    after = _AFTER.get(lang, _AFTER["en"])
+    for name in ("subject", "value", "text"):
+        if name in parts and name not in placed:
+            before, close = after[name]
+            text += before + parts[name] + close
+    return text
+
+
+def evidence_texts(items: Iterable[Evidence], lang: str) -> tuple[str, ...]:
+    return tuple(evidence_text(item, lang) for item in items)
+
+
+def detail_text(item: Evidence, lang: str) -> str:
+    """One encryption detail in ``lang``."""
+    return evidence_text(item, lang, ENCRYPTION_DETAIL)
+
+
+def details_text(items: Iterable[Evidence], lang: str) -> str:
+    """An encryption's details in ``lang``, as one line."""
+    return _JOIN.get(lang, _JOIN["en"]).join(detail_text(item, lang) for item in items)
