@@ -197,39 +197,56 @@ def test_html_escapes_hostile_text_and_embeds_data_safely(lang: str) -> None:
     data_tag = next(i for i, (t, a) in enumerate(parsed.tags) if a.get("id") == "ra-data")
     assert parsed.tags[data_tag] == ("script", {"type": "application/json", "id": "ra-data"})
     data = _embedded(page)  # no way out of the script element, and it parses back to the data
-    assert data["lang"] == lang and data["schema"] == "residency-audit/report-data/v2"
-    strings = data["s"]
-    hostile = next(b for b in data["buckets"] if b["n"] == "replicated-hk")
-    assert ["owner", HOSTILE] in [[strings[k], strings[v]] for k, v in hostile["tags"]]
-    assert strings[hostile["gaps"][0][1]] == HOSTILE_ERR
-    assert len(data["findings"]) == len(result.findings)
+    assert data["lang"] == lang and data["schema"] == "residency-audit/report-data/v3"
+    strings, values = data["s"], data["v"]
+    buckets, findings = data["buckets"], data["findings"]
+    hostile = buckets["n"].index("replicated-hk")
+    tags = values[buckets["tags"][hostile]]
+    assert ["owner", HOSTILE] in [[strings[k], strings[v]] for k, v in tags]
+    assert strings[values[buckets["gaps"][hostile]][0][1]] == HOSTILE_ERR
+    assert findings["count"] == len(result.findings)
     # messages survive the sentence string table exactly, in both languages
-    by_fp = {f.fingerprint: f for f in result.findings}
-    for row in data["findings"]:
-        f = by_fp[row["fp"]]
-        name = data["buckets"][row["b"]]["n"] if "b" in row else ""
-        for lang, text in ((0, f.message.ja), (1, f.message.en)):
-            joined = "".join(strings[i] for i in row["m"][lang])
-            assert (joined.replace("\ue000", name) if row.get("mt") else joined) == text
-        assert strings[row["rm"][1]] == f.remediation.en
+    by_fp = {f.fingerprint[:16]: f for f in result.findings}
+    for i in range(findings["count"]):
+        f = by_fp[findings["fp"][i * 16 : i * 16 + 16]]
+        b = findings["b"][i]
+        name = buckets["n"][b] if b >= 0 else ""
+        mt, ja, en = values[findings["m"][i]]
+        for sentences, text in ((ja, f.message.ja), (en, f.message.en)):
+            joined = "".join(strings[k] for k in sentences)
+            assert (joined.replace("\ue000", name) if mt else joined) == text
+        assert strings[values[findings["rm"][i]][1]] == f.remediation.en
 
 
 def test_embedded_data_is_compact_and_holds_every_finding_once() -> None:
     result = demo_result(history=True)
     page = report.render_html(result, "ja")
     data = _embedded(page)
-    assert [f["fp"] for f in data["findings"]] == [
-        f.fingerprint for f in sorted(result.findings, key=report.html.finding_sort_key)
-    ]
-    assert len(data["buckets"]) == len(result.inventory.buckets)
+    ordered = sorted(result.findings, key=report.html.finding_sort_key)
+    fp = data["findings"]["fp"]
+    assert [fp[i : i + 16] for i in range(0, len(fp), 16)] == [f.fingerprint[:16] for f in ordered]
+    assert data["buckets"]["count"] == len(result.inventory.buckets)
+    # each bucket's uid comes back from its template: the name put in for U+E000 (U+E005: the
+    # part after the last "/")
+    for j, b in enumerate(
+        sorted(result.inventory.buckets, key=lambda b: (b.provider, b.scope, b.name, b.uid))
+    ):
+        template = data["s"][data["buckets"]["u"][j]]
+        name = data["buckets"]["n"][j]
+        uid = template.replace("\ue000", name).replace("\ue005", name.rsplit("/", 1)[-1])
+        assert (data["buckets"]["ul"].get(str(j)) or uid) == b.uid
     assert page.count(result.findings[0].remediation.en) <= 1  # data is embedded once
+    # a value many rows share is stored once: the remediations of the demo's 71 findings
+    remediations = {f.remediation for f in result.findings}
+    assert len(set(data["findings"]["rm"])) == len(remediations)
+    assert all(sum(s == x for x in data["s"]) == 1 for s in data["s"])  # each text stored once
     sources = {
         loc.resolution.source
         for b in result.inventory.buckets
         for loc in b.locations
-        if loc.resolution
+        if loc.resolution and loc.resolution.source
     }
-    assert all(sum(s == x for x in data["s"]) == 1 for s in sources)  # each source stored once
+    assert not sources & set(data["s"])  # a location cites its source by number, not text
 
 
 def test_html_csp_forbids_every_fetch_and_allows_only_our_inline_blocks() -> None:

@@ -129,7 +129,7 @@ def test_offline_safe_hostile_text_and_item_filter(browser: Any, tmp_path: Path)
 
     # the hostile bucket's card: every payload is text, nothing ran, no element was injected
     page.click("#findings-table tbody a:text-is('replicated-hk') >> nth=0")
-    card = page.locator("#bucket-list article.bucket")
+    card = page.locator("#bucket-list details.bucket")
     assert card.count() == 1
     text = card.inner_text()
     assert HOSTILE in text and HOSTILE_IMG in text and "=cmd" in text

@@ -205,7 +205,7 @@ def result_sev(result: ScanResult, i: int) -> str:
 def test_item_and_bucket_anchors_keep_working(browser: Any, demo: tuple[ScanResult, str]) -> None:  # noqa: F811
     result, url = demo
     w, page = _visit(browser, url, "#b-3")
-    assert page.locator("#bucket-list article.bucket").count() == 1
+    assert page.locator("#bucket-list details.bucket").count() == 1
     assert page.locator("#b-3").is_visible() and page.evaluate("location.hash") == "#b-3"
     w.close()
     w, page = _visit(browser, url, "#item-2")

@@ -42,7 +42,7 @@ from .printing import print_css
 
 __all__ = ["REPORT_DATA_SCHEMA", "embed_json", "render_html"]
 
-LIST_CAP = 200  # server-rendered lists that can grow with the estate show this many entries
+LIST_CAP = 100  # server-rendered lists that can grow with the estate show this many entries
 
 # json.dumps escapes C0 controls itself; these it leaves raw (ensure_ascii=False)
 # and the private-use marks (markup.py, the name placeholder): the page's last pass would take them

@@ -8,14 +8,56 @@
   var dataEl = document.getElementById("ra-data");
   if (!dataEl) { return; }
   var D = JSON.parse(dataEl.textContent);
-  var S = D.s, L = D.labels, F = D.findings, B = D.buckets;
+  var S = D.s, V = D.v, E = D.e, L = D.labels;
   var lang = D.lang;
   var PAGE_ROWS = 200, PAGE_CARDS = 40;
   // printing draws every matching row, up to these limits (the workbook has everything)
   var PRINT_ROWS = 5000, PRINT_CARDS = 300;
   var SEVS = ["critical", "high", "medium", "low", "info"];
   var RANK = { critical: 4, high: 3, medium: 2, low: 1, info: 0 };
+  var NAME = "\ue000", TAIL = "\ue005";  // a bucket's name (its part after the last "/") in a text
+  var FP = 16;  // fingerprint digits in the page
   var printing = false;
+
+  // --- the data: columns (schema v3) back into one object per row ----------------------------
+  // Values shared by many rows (V) stay shared: rows only read them.
+  function decodeBuckets(c) {
+    var out = new Array(c.count);
+    for (var j = 0; j < c.count; j += 1) {
+      var n = c.n[j], key = String(j);
+      var u = c.ul[key] !== undefined ? c.ul[key]
+        : S[c.u[j]].split(NAME).join(n).split(TAIL).join(n.slice(n.lastIndexOf("/") + 1));
+      out[j] = {
+        n: n, u: u, p: c.p[j], sc: c.sc[j], tags: V[c.tags[j]] || undefined,
+        cl: E.cl[c.cl[j]] || undefined, cs: c.cs[j] || undefined, enc: V[c.enc[j]] || undefined,
+        pub: V[c.pub[j]] || undefined, ext: V[c.ext[j]] || undefined, loc: V[c.loc[j]] || undefined,
+        gaps: V[c.gaps[j]] || undefined
+      };
+    }
+    return out;
+  }
+  function decodeFindings(c) {
+    var out = new Array(c.count);
+    for (var i = 0; i < c.count; i += 1) {
+      var key = String(i), m = V[c.m[i]];
+      var f = {
+        fp: c.fp.substr(i * FP, FP).replace(/-+$/, ""), r: c.r[i], it: V[c.it[i]] || [],
+        sv: E.sv[c.sv[i]], p: c.p[i], sc: c.sc[i], l: V[c.l[i]] || undefined, m: [m[1], m[2]],
+        rm: V[c.rm[i]], adj: V[c.adj[i]] || undefined, cl: E.cl[c.cl[i]] || undefined,
+        st: E.st[c.st[i]] || undefined, fs: c.fs[i] ? S[c.fs[i]] : undefined
+      };
+      if (m[0]) { f.mt = 1; }
+      if (c.b[i] >= 0) { f.b = c.b[i]; }
+      if (c.bs[key] !== undefined) { f.bs = E.sv[c.bs[key]]; }
+      if (c.rn[key]) { f.rn = c.rn[key]; }
+      if (c.u[key]) { f.u = 1; }
+      if (c.sup[key]) { f.sup = V[c.sup[key]]; }
+      out[i] = f;
+    }
+    return out;
+  }
+  var B = decodeBuckets(D.buckets), F = decodeFindings(D.findings);
+  var FC = D.findings;  // the columns: a search reuses work per shared value
 
   // --- small helpers ---------------------------------------------------------------------------
   function li() { return lang === "ja" ? 0 : 1; }
@@ -44,9 +86,21 @@
   function byId(id) { return document.getElementById(id); }
   function sevBadge(v) { return el("span", "sev sev-" + v, t("severity." + v)); }
   function badge(cls, text) { return el("span", "badge " + cls, text); }
-  function code(text, cls) { return el("code", cls || "", text); }
-  // a text with marks (residency_audit/markup.py): U+E001..U+E002 a code, U+E003..U+E004 a
-  // cloud API's own words; each becomes an element, its text set as text
+  function code(text, cls) {
+    var c = el("code", cls || "", text);
+    if (String(text).length > 40) { c.className += " long"; c.title = String(text); }  // cut with "…", never split
+    return c;
+  }
+  function ccNode(cc) {
+    var span = el("span", "ccn");
+    put(span, cname(cc), " ", el("small", "", "(" + cc + ")"));
+    return span;
+  }
+  function unknownNode() { return el("span", "unknown", t("unknown")); }
+
+  // Finding texts carry marks (residency_audit/markup.py): U+E001…U+E002 a code,
+  // U+E003…U+E004 a cloud API's own words. Each becomes an element, its text set as text.
+  var MARKS = /[\ue001-\ue004]/g;
   function rich(parent, text) {
     var cur = parent;
     text.split(/([\ue001-\ue004])/).forEach(function (tok) {
@@ -57,15 +111,13 @@
     });
     return parent;
   }
-  function ccNode(cc) {
-    var span = el("span", "ccn");
-    put(span, code(cc, "cc"), " ", cname(cc));
-    return span;
+  function plainText(text) {
+    var q = lang === "ja" ? ["「", "」"] : ["\u201c", "\u201d"];
+    return text.replace(/\ue003/g, q[0]).replace(/\ue004/g, q[1]).replace(MARKS, "");
   }
-  function unknownNode() { return el("span", "unknown", t("unknown")); }
   function msg(f) {
     var text = f.m[li()].map(s).join("");
-    return f.mt ? text.split("\ue000").join(bucketName(f)) : text;
+    return f.mt ? text.split(NAME).join(bucketName(f)) : text;
   }
   function bucketName(f) {
     if (f.b !== undefined) { return B[f.b].n; }
@@ -81,6 +133,9 @@
     (b.loc || []).forEach(function (l) { l[8].forEach(function (c) { set[c] = true; }); });
     return set;
   });
+  // each remediation is written once, in its own numbered block; rows refer to it by number
+  var fixNo = {}, fixCount = 0;
+  F.forEach(function (f, i) { var k = FC.rm[i]; if (!fixNo[k]) { fixCount += 1; fixNo[k] = fixCount; } });
 
   // --- language --------------------------------------------------------------------------------
   var titleSuffix = document.title.indexOf(" — ") >= 0 ? document.title.slice(document.title.indexOf(" — ")) : "";
@@ -98,6 +153,7 @@
     fillBucketOptions();
     renderFindings();
     renderBuckets();
+    renderGlanceFilter();
   }
   if (langSwitch) {
     langSwitch.addEventListener("click", function (e) {
@@ -117,6 +173,7 @@
   var text = byId("f-text");
   var shown = byId("f-shown");
   var pager = byId("f-pager");
+  var fixes = byId("f-fixes");
   var printMore = el("p", "note print-more");
   if (pager) { pager.parentNode.insertBefore(printMore, pager); }
   var order = F.map(function (_, i) { return i; });
@@ -140,11 +197,20 @@
     select.value = keep;
     if (select.value !== keep) { select.value = options.length ? options[0][0] : ""; }
   }
-  var allItems = distinct((D.items || []).concat([].concat.apply([], F.map(function (f) { return f.it; }))));
-  var allProviders = distinct(F.map(function (f) { return s(f.p); })).sort();
-  var allScopes = distinct(F.map(function (f) { return s(f.sc); })).sort();
-  var allCountries = distinct([].concat.apply([], F.map(function (f) { return f.l ? f.l[3] : []; }))).sort();
-  var hasStates = F.some(function (f) { return f.st; });
+  // the options come from the distinct shared values, not from every row
+  function distinctOf(column, get) {
+    var seen = {}, out = [];
+    for (var i = 0; i < column.length; i += 1) {
+      var k = column[i];
+      if (!seen[k]) { seen[k] = true; out.push(get(k)); }
+    }
+    return out;
+  }
+  var allItems = distinct((D.items || []).concat([].concat.apply([], distinctOf(FC.it, function (k) { return V[k] || []; }))));
+  var allProviders = distinct(distinctOf(FC.p, s)).sort();
+  var allScopes = distinct(distinctOf(FC.sc, s)).sort();
+  var allCountries = distinct([].concat.apply([], distinctOf(FC.l, function (k) { return V[k] ? V[k][3] : []; }))).sort();
+  var hasStates = FC.st.some(function (x) { return x; });
   // the country filter's 不明: a finding whose location has no country (a code no ISO country has)
   var UNKNOWN_COUNTRY = "unknown";
   function noCountry(f) { return !!f.l && (f.l[2] === null || f.l[2] === undefined); }
@@ -157,7 +223,7 @@
     fillSelect(sel.severity, all.concat(SEVS.map(function (v) { return [v, t("severity." + v)]; })));
     fillSelect(sel.provider, all.concat(allProviders.map(function (p) { return [p, p]; })));
     fillSelect(sel.scope, all.concat(allScopes.map(function (p) { return [p, p]; })));
-    var countries = all.concat(allCountries.map(function (c) { return [c, c + " " + cname(c)]; }));
+    var countries = all.concat(allCountries.map(function (c) { return [c, cname(c) + " (" + c + ")"]; }));
     if (hasUnknownCountry) { countries.push([UNKNOWN_COUNTRY, t("unknown")]); }
     fillSelect(sel.country, countries);
     var states = [["", t("filter.state_active")]];
@@ -168,17 +234,37 @@
     fillSelect(sel.state, states);
   }
 
-  function searchText(f) {
-    var parts = [s(f.r), f.fp, s(f.p), s(f.sc), bucketName(f), f.it.join(" "), msg(f), s(f.rm[li()])];
-    if (f.b !== undefined) { parts.push(B[f.b].u); }
-    if (f.rn) { parts.push(f.rn[1]); }
+  // The search text of a finding, lower case and without marks. What many findings share (the
+  // message with the name as U+E000, remediation, location, rule) is built once per value.
+  var sharedText = {};
+  function sharedSearch(f, i) {
+    var key = [FC.m[i], FC.rm[i], FC.l[i], FC.adj[i], FC.r[i], FC.p[i], FC.sc[i], FC.it[i]].join(",");
+    var x = sharedText[key];
+    if (x !== undefined) { return x; }
+    var text = f.m[li()].map(s).join("");
+    var parts = [s(f.r), s(f.p), s(f.sc), f.it.join(" "), text, s(f.rm[li()])];
     if (f.l) {
       parts.push(s(f.l[1]), f.l[2] || "", f.l[3].join(" "), s(f.l[5]), s(f.l[6]));
       f.l[3].forEach(function (c) { parts.push(cname(c)); });
     }
     (f.adj || []).forEach(function (a) { parts.push(s(a[li()])); });
-    if (f.sup) { parts.push(f.sup[0], f.sup[1], f.sup[2]); }
-    return parts.join("\n").toLowerCase();
+    x = sharedText[key] = parts.join("\n").replace(MARKS, "").toLowerCase();
+    return x;
+  }
+  function searchText(f, i) {
+    var name = bucketName(f).toLowerCase();
+    var shared = sharedSearch(f, i);
+    var parts = [f.fp, name, f.mt ? shared.split(NAME).join(name) : shared];
+    if (f.b !== undefined) { parts.push(B[f.b].u.toLowerCase()); }
+    if (f.rn) { parts.push(f.rn[1].toLowerCase()); }
+    if (f.sup) { parts.push(String(f.sup[0] + "\n" + f.sup[1] + "\n" + f.sup[2]).toLowerCase()); }
+    return parts.join("\n");
+  }
+  function buildHaystack() {
+    sharedText = {};
+    var out = new Array(F.length);
+    for (var i = 0; i < F.length; i += 1) { out[i] = searchText(F[i], i); }
+    return out;
   }
 
   function matches(f, i, c) {
@@ -192,7 +278,7 @@
     if (c.state === "") { if (st === "suppressed") { return false; } }
     else if (c.state !== "any" && st !== c.state) { return false; }
     if (c.q) {
-      if (!haystack) { haystack = F.map(searchText); }
+      if (!haystack) { haystack = buildHaystack(); }
       if (haystack[i].indexOf(c.q) === -1) { return false; }
     }
     return true;
@@ -209,6 +295,8 @@
     if (keepPage !== true) { page = 0; }
     page = Math.max(0, Math.min(page, Math.ceil(filtered.length / PAGE_ROWS) - 1));
     renderFindings();
+    renderFixes();
+    filterGlance(c.country);
   }
 
   // --- filter state in the URL fragment: #findings?item=…&severity=…&page=2 -------------------
@@ -257,62 +345,106 @@
     if (readFragment()) { byId("findings").scrollIntoView(); }  // the form lives in #findings
   }
 
+  // A row is at most two lines: each cell has two one-line parts (cut with "…", the whole text
+  // in the title) or, for the message, two lines at most (clamped; a click shows it all).
+  function line(cls) { return el("div", "ln" + (cls ? " " + cls : "")); }
   function locationCell(f) {
-    var td = el("td");
+    var td = el("td", "loc");
     var l = f.l;
     if (!l) { td.textContent = "—"; return td; }
-    put(td, t("role." + l[0]), " · ", l[1] !== undefined && l[1] !== null ? code(s(l[1])) : unknownNode());
-    td.appendChild(el("br"));
-    put(td, l[2] ? ccNode(l[2]) : unknownNode());
-    if (l[3].length > 1) { put(td, " ", el("small", "", "(" + l[3].join(", ") + ")")); }
-    put(td, " ", el("span", "cert cert-" + l[4], t("certainty." + l[4])));
+    var first = line();
+    put(first, l[2] ? ccNode(l[2]) : unknownNode());
+    if (l[3].length > 1) { put(first, " ", el("small", "", "(" + l[3].join(", ") + ")")); }
+    put(first, " ", el("span", "cert cert-" + l[4], t("certainty." + l[4])));
+    var second = line("small");
+    put(second, t("role." + l[0]), " · ", l[1] !== undefined && l[1] !== null ? code(s(l[1])) : unknownNode());
     if (l[5] !== undefined && l[5] !== null) {
-      td.appendChild(el("br"));
-      var small = el("small", "", s(l[5]));
-      if (l[6] !== undefined && l[6] !== null) { put(small, " → ", code(s(l[6]))); }
-      td.appendChild(small);
+      put(second, " · ", s(l[5]));
+      if (l[6] !== undefined && l[6] !== null) { put(second, " → ", code(s(l[6]))); }
     }
-    return td;
+    first.title = first.textContent;
+    second.title = second.textContent;
+    return put(td, first, second);
   }
 
   function findingRow(i) {
     var f = F[i];
     var tr = el("tr", "sev-" + f.sv + (f.u ? " is-unverified" : "") + (f.sup ? " is-suppressed" : ""));
     tr.setAttribute("data-i", String(i));
-    var td = put(el("td"), sevBadge(f.sv));
-    if (f.u) { put(td, " ", badge("unverified", t("badge.unverified"))); }
-    if (f.sup) { put(td, " ", badge("suppressed", t("badge.suppressed"))); }
-    if (f.st) { put(td, " ", badge("state state-" + f.st, t("state." + f.st))); }
-    tr.appendChild(td);
-    td = el("td");
-    f.it.forEach(function (item, k) { put(td, k ? " " : "", el("span", "item", itemName(item))); });
-    put(td, el("br"), put(el("small"), code(s(f.r))));
-    tr.appendChild(td);
-    td = el("td");
+    var first = put(line(), sevBadge(f.sv));
+    var second = line();
+    if (f.u) { put(second, badge("unverified", t("badge.unverified")), " "); }
+    if (f.sup) { put(second, badge("suppressed", t("badge.suppressed")), " "); }
+    if (f.st) { put(second, badge("state state-" + f.st, t("state." + f.st))); }
+    tr.appendChild(put(el("td", "sv"), first, second));
+    first = line();
+    f.it.forEach(function (item, k) { put(first, k ? " " : "", el("span", "item", itemName(item))); });
+    second = put(line("small"), code(s(f.r)));
+    second.title = s(f.r);
+    tr.appendChild(put(el("td", "it"), first, second));
+    first = line("res");
     if (f.b !== undefined) {
       var a = el("a", "", B[f.b].n);
       a.href = "#b-" + f.b;
-      td.appendChild(a);
+      first.appendChild(a);
     } else if (f.rn) {
-      td.appendChild(document.createTextNode(f.rn[0]));
+      first.appendChild(document.createTextNode(f.rn[0]));
     } else {
-      td.appendChild(el("em", "", t("findings.scope_level")));
+      first.appendChild(el("em", "", t("findings.scope_level")));
     }
-    put(td, el("br"), el("small", "", s(f.p) + " / " + s(f.sc)));
-    tr.appendChild(td);
+    first.title = bucketName(f);
+    second = line("small");
+    second.textContent = s(f.p) + " / " + s(f.sc);
+    second.title = second.textContent;
+    tr.appendChild(put(el("td", "rs"), first, second));
     tr.appendChild(locationCell(f));
-    td = el("td", "", msg(f));
-    if (f.adj && f.adj.length) {
-      var ul = el("ul", "adjust");
-      f.adj.forEach(function (a) { ul.appendChild(el("li", "", s(a[li()]))); });
-      td.appendChild(ul);
-    }
+    var body = rich(el("div", "msg"), msg(f));
+    (f.adj || []).forEach(function (a) { put(body, " ", rich(el("small", "adjust"), s(a[li()]))); });
     if (f.sup) {
-      put(td, el("br"), el("small", "", t("badge.suppressed") + ": " + f.sup[1] + " (" + f.sup[2] + ", " + f.sup[3] + ")"));
+      put(body, " ", el("small", "", t("badge.suppressed") + ": " + f.sup[1] + " (" + f.sup[2] + ", " + f.sup[3] + ")"));
     }
-    tr.appendChild(td);
-    tr.appendChild(el("td", "", s(f.rm[li()])));
+    body.title = plainText(msg(f));
+    tr.appendChild(put(el("td", "mg"), body));
+    var fix = el("a", "fix-ref", fmt("findings.fix_ref", { n: fixNo[FC.rm[i]] }));
+    fix.href = "#fix-" + fixNo[FC.rm[i]];
+    tr.appendChild(put(el("td", "fx"), fix));
     return tr;
+  }
+
+  // The remediations of the rows the filters show, each once: numbered, collapsed, with how
+  // many rows it answers. The numbers stay the same whatever the filter.
+  function renderFixes() {
+    if (!fixes) { return; }
+    var count = {}, seen = [];
+    for (var k = 0; k < filtered.length; k += 1) {
+      var r = FC.rm[filtered[k]];
+      if (count[r] === undefined) { count[r] = 0; seen.push(r); }
+      count[r] += 1;
+    }
+    var open = {};
+    Array.prototype.forEach.call(fixes.querySelectorAll("details[open]"), function (d) { open[d.id] = true; });
+    seen.sort(function (a, b) { return fixNo[a] - fixNo[b]; });
+    var frag = document.createDocumentFragment();
+    frag.appendChild(el("h3", "", t("findings.fixes_heading")));
+    seen.forEach(function (r) {
+      var rm = V[r], n = fixNo[r], items = {};
+      var d = el("details", "fix");
+      d.id = "fix-" + n;
+      if (printing || open[d.id]) { d.open = true; }
+      var sum = el("summary");
+      put(sum, el("span", "fix-no", "[" + n + "]"), " ");
+      filtered.forEach(function (i) { if (FC.rm[i] === r) { F[i].it.forEach(function (x) { items[x] = true; }); } });
+      Object.keys(items).sort().forEach(function (x) { put(sum, el("span", "item", itemName(x)), " "); });
+      var full = s(rm[li()]);
+      var head = full.split(lang === "ja" ? "。" : ". ")[0];
+      put(sum, rich(el("span", "fix-head"), head), " ", el("span", "fix-n", fmt("findings.fix_rows", { n: count[r] })));
+      d.appendChild(sum);
+      d.appendChild(rich(el("p", "fix-text"), full));
+      frag.appendChild(d);
+    });
+    fixes.textContent = "";
+    fixes.appendChild(frag);
+    fixes.hidden = !seen.length;
   }
 
   function renderPager(node, count, size, current, go) {
@@ -389,19 +521,101 @@
     fillFindingOptions();
     form.hidden = false;
     table.hidden = false;
+    // a row's message is clamped to two lines: a click on it shows the whole text
+    table.addEventListener("click", function (e) {
+      var m = e.target.closest ? e.target.closest("div.msg") : null;
+      if (m && !(e.target.closest("a"))) { m.classList.toggle("open"); }
+    });
+    if (fixes) {
+      // a row's [n] opens its remediation block
+      table.addEventListener("click", function (e) {
+        var a = e.target.closest ? e.target.closest("a.fix-ref") : null;
+        var d = a ? byId(a.getAttribute("href").slice(1)) : null;
+        if (d) { d.open = true; }
+      });
+    }
+  }
+
+  // --- the at-a-glance block follows the country filter (the map sets it) ---------------------
+  var glanceEl = byId("glance");
+  var glanceBar = null, glanceCountry = "";
+  function filterGlance(cc) {
+    if (!glanceEl) { return; }
+    glanceCountry = cc || "";
+    var any = false;
+    Array.prototype.forEach.call(glanceEl.querySelectorAll("[data-country]"), function (g) {
+      var hide = !!glanceCountry && g.getAttribute("data-country") !== glanceCountry;
+      g.hidden = hide;
+      if (!hide) { any = true; }
+    });
+    Array.prototype.forEach.call(glanceEl.querySelectorAll("[data-glance-all]"), function (g) {
+      g.hidden = !!glanceCountry;
+    });
+    glanceEl.classList.toggle("glance-filtered", !!glanceCountry);
+    glanceEl.setAttribute("data-filter", glanceCountry);
+    glanceAny = any;
+    renderGlanceFilter();
+  }
+  var glanceAny = true;
+  function renderGlanceFilter() {
+    if (!glanceEl) { return; }
+    if (!glanceBar) {
+      glanceBar = el("div", "glance-filter");
+      glanceBar.id = "glance-filter";
+      glanceBar.setAttribute("role", "status");
+      var h = glanceEl.querySelector("h2");
+      glanceEl.insertBefore(glanceBar, h ? h.nextSibling : glanceEl.firstChild);
+    }
+    glanceBar.textContent = "";
+    glanceBar.hidden = !glanceCountry;
+    if (!glanceCountry) { return; }
+    var name = glanceCountry === UNKNOWN_COUNTRY ? t("unknown") : cname(glanceCountry) + " (" + glanceCountry + ")";
+    put(glanceBar, el("strong", "", fmt("glance.filter_on", { country: name })), " ");
+    var clear = el("button", "glance-clear", t("glance.filter_clear"));
+    clear.type = "button";
+    clear.addEventListener("click", function () { setCountry(""); });
+    glanceBar.appendChild(clear);
+    if (!glanceAny) { put(glanceBar, " ", el("span", "note", t("glance.filter_none"))); }
+  }
+  function setCountry(cc) {
+    if (form) {
+      sel.country.value = cc;
+      if (sel.country.value !== cc) { sel.country.value = ""; }  // a country no finding has
+      page = 0;
+      applyFindings();
+      writeFragment();
+    }
+    filterGlance(cc);
+    if (bform) {
+      bsel.country.value = cc;
+      if (bsel.country.value !== cc) { bsel.country.value = ""; }
+      bsel.text.value = "";
+      single = null;
+      applyBuckets();
+    }
+  }
+
+  // the map's countries (nodes and the country table) filter the glance block and the table
+  function pickCountry(e, node) {
+    var cc = node.getAttribute("data-filter-country");
+    if (!cc || cc === "??") { return; }
+    e.preventDefault();
+    setCountry(cc);
+    if (glanceEl) { glanceEl.scrollIntoView(); }
+  }
+  var mapSvg = byId("map-svg");
+  if (mapSvg) {
+    mapSvg.addEventListener("keydown", function (e) {
+      var n = e.target.closest ? e.target.closest("[data-filter-country]") : null;
+      if (n && (e.key === "Enter" || e.key === " ")) { pickCountry(e, n); }
+    });
   }
 
   // links from the summary, the guideline view and the map set filters
   document.addEventListener("click", function (e) {
-    var a = e.target.closest ? e.target.closest("a[data-filter-item], a[data-filter-severity], a[data-filter-country]") : null;
+    var a = e.target.closest ? e.target.closest("a[data-filter-item], a[data-filter-severity], [data-filter-country]") : null;
     if (!a) { return; }
-    if (a.hasAttribute("data-filter-country")) {
-      bsel.country.value = a.getAttribute("data-filter-country");
-      bsel.text.value = "";
-      single = null;
-      applyBuckets();
-      return;
-    }
+    if (a.hasAttribute("data-filter-country")) { pickCountry(e, a); return; }
     if (!form) { return; }
     // every other filter cleared by hand: form.reset() would fire a reset that filters again
     FRAGMENT_KEYS.forEach(function (k) { sel[k].value = ""; });
@@ -438,7 +652,7 @@
     fillSelect(bsel.provider, all.concat(distinct(B.map(function (b) { return s(b.p); })).sort().map(function (p) { return [p, p]; })));
     var cs = {};
     bucketCountries.forEach(function (set) { Object.keys(set).forEach(function (c) { cs[c] = true; }); });
-    fillSelect(bsel.country, all.concat(Object.keys(cs).sort().map(function (c) { return [c, c + " " + cname(c)]; })));
+    fillSelect(bsel.country, all.concat(Object.keys(cs).sort().map(function (c) { return [c, cname(c) + " (" + c + ")"]; })));
   }
 
   function bucketText(b) {
@@ -476,17 +690,57 @@
     return dd;
   }
 
-  function bucketCard(j) {
+  function worstOf(j) {
+    var worst = null;
+    bucketFindings[j].forEach(function (i) {
+      var f = F[i];
+      if (!f.sup && (worst === null || RANK[f.sv] > RANK[worst])) { worst = f.sv; }
+    });
+    return worst;
+  }
+
+  // A card is closed until opened: its summary line says bucket, provider, scope, countries and
+  // the worst severity; the rest is built on first opening (40 cards a page, 20,000 in all).
+  function bucketCard(j, open) {
     var b = B[j];
-    var card = el("article", "bucket");
+    var card = el("details", "bucket");
     card.id = "b-" + j;
-    put(card, put(el("h3"), b.n, " ", el("small", "", s(b.p) + " / " + s(b.sc))));
+    var sum = el("summary");
+    put(sum, el("strong", "bucket-name", b.n), " ", el("small", "", s(b.p) + " / " + s(b.sc)), " ");
+    var cs = Object.keys(bucketCountries[j]).sort();
+    var where = el("span", "bucket-countries");
+    if (cs.length) {
+      cs.forEach(function (c, k) {
+        put(where, k ? "、" : "", cname(c));
+        if (D.tiers[c]) { put(where, " ", el("span", "tier tier-" + D.tiers[c], t("tier." + D.tiers[c]))); }
+      });
+    } else {
+      where.appendChild(unknownNode());
+    }
+    put(sum, where);
+    var worst = worstOf(j);
+    if (worst) { put(sum, " ", sevBadge(worst), " ", el("small", "", fmt("bucket.summary_findings", { n: bucketFindings[j].length }))); }
+    card.appendChild(sum);
+    var built = false;
+    function build() {
+      if (built) { return; }
+      built = true;
+      cardBody(card, j);
+    }
+    card.addEventListener("toggle", function () { if (card.open) { build(); } });
+    if (open) { build(); card.open = true; }
+    return card;
+  }
+
+  function cardBody(card, j) {
+    var b = B[j];
     var dl = el("dl", "kv");
     kv(dl, "bucket.uid", code(b.u));
     var cls = kv(dl, "bucket.classification", t("classification." + (b.cl || "none")));
     if (b.cs !== undefined) { put(cls, " ", el("small", "", t("bucket.classification_source") + ": "), code(s(b.cs))); }
     var enc = b.enc || ["unknown"];
     var encDd = kv(dl, "bucket.encryption", t("encryption." + enc[0]));
+    // details and evidence are [ja, en] texts in s (residency_audit/evidence.py), with marks
     if (enc[2] !== undefined && enc[2] !== null) { put(encDd, " (", rich(el("span"), s(enc[2][li()])), ")"); }
     if (enc[1] !== undefined && enc[1] !== null) { put(encDd, el("br"), code(s(enc[1]))); }
     var pub = b.pub || ["unknown", []];
@@ -536,12 +790,21 @@
           ctd.appendChild(unknownNode());
         }
         var why = l[7] !== undefined && l[7] !== null ? s(l[7]) : s(l[11]);
-        if (why) { put(ctd, el("br"), el("small", "", why)); }
+        if (why) { put(ctd, el("br"), rich(el("small"), why)); }
         tr.appendChild(ctd);
         tr.appendChild(put(el("td"), el("span", "cert cert-" + l[5], t("certainty." + l[5]))));
         tr.appendChild(el("td", "", s(l[3])));
         tr.appendChild(put(el("td"), l[4] !== undefined && l[4] !== null ? code(s(l[4])) : "—"));
-        tr.appendChild(el("td", "small", l[10] !== undefined && l[10] !== null ? s(l[10]) : "—"));
+        // the catalog source is in the appendix 判定根拠: the row shows its number
+        var src = el("td", "small");
+        if (l[10] !== undefined && l[10] !== null) {
+          var ref = el("a", "basis-ref", "[" + l[10] + "]");
+          ref.href = "#basis-" + l[10];
+          src.appendChild(ref);
+        } else {
+          src.textContent = "—";
+        }
+        tr.appendChild(src);
         var ver = el("td");
         if (l[9] === 1) { ver.textContent = t("yes"); }
         else if (l[9] === 0) { ver.appendChild(badge("unverified", t("badge.catalog_unverified"))); }
@@ -589,12 +852,11 @@
         f.it.forEach(function (x) { put(item, el("span", "item", itemName(x)), " "); });
         if (f.sup) { put(item, badge("suppressed", t("badge.suppressed")), " "); }
         if (f.u) { put(item, badge("unverified", t("badge.unverified")), " "); }
-        put(item, el("br"), el("span", "msg", msg(f)), el("br"), put(el("span", "rem"), el("strong", "", t("col.remediation") + ": "), s(f.rm[li()])));
+        put(item, el("br"), rich(el("span", "msg"), msg(f)), el("br"), rich(put(el("span", "rem"), el("strong", "", t("col.remediation") + ": ")), s(f.rm[li()])));
         fl.appendChild(item);
       });
       card.appendChild(fl);
     }
-    return card;
   }
 
   function renderBuckets() {
@@ -608,7 +870,8 @@
       back.addEventListener("click", function () { single = null; applyBuckets(); });
       frag.appendChild(back);
     }
-    for (var k = start; k < end; k += 1) { frag.appendChild(bucketCard(bfiltered[k])); }
+    // a card opened from a link is open; printed, the others are their summary line (print.css)
+    for (var k = start; k < end; k += 1) { frag.appendChild(bucketCard(bfiltered[k], single !== null)); }
     if (printing && end < bfiltered.length) { frag.appendChild(el("p", "note", fmt("print.more", { n: bfiltered.length - end }))); }
     list.textContent = "";
     list.appendChild(frag);
@@ -646,6 +909,7 @@
     if (printing === on) { return; }
     printing = on;
     renderFindings();
+    renderFixes();
     renderBuckets();
   }
   window.addEventListener("beforeprint", function () { setPrinting(true); });
