@@ -15,6 +15,8 @@ from residency_audit_aws.public import ACCOUNT_BLOCK_EVIDENCE, public_access
 
 FLAGS = ("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets")
 BLOCK_ALL = {"PublicAccessBlockConfiguration": dict.fromkeys(FLAGS, True)}
+BLOCK_THREE = {"PublicAccessBlockConfiguration": dict.fromkeys(FLAGS, True) | {FLAGS[1]: False}}
+NO_BLOCK = Failure("NoSuchPublicAccessBlockConfiguration")
 KEY = "arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
 GROUP = "http://acs.amazonaws.com/groups/global/"
 PUBLIC_ACL = {
@@ -32,12 +34,18 @@ CUSTOMER_KEY = {
 
 def _public_evidence() -> list[Evidence]:
     found = list(ACCOUNT_BLOCK_EVIDENCE)
-    for block, policy, ownership in [
-        (BLOCK_ALL, Failure("NoSuchBucketPolicy"), ENFORCED),
-        (Failure("NoSuchPublicAccessBlockConfiguration"), {"PolicyStatus": {"IsPublic": True}}, {}),
-        (DENIED, {"PolicyStatus": {"IsPublic": False}}, Failure("OwnershipControlsNotFoundError")),
+    for account, bucket, policy, ownership in [
+        (BLOCK_ALL, BLOCK_ALL, Failure("NoSuchBucketPolicy"), ENFORCED),
+        (NO_BLOCK, NO_BLOCK, {"PolicyStatus": {"IsPublic": True}}, {}),
+        (
+            DENIED,
+            DENIED,
+            {"PolicyStatus": {"IsPublic": False}},
+            Failure("OwnershipControlsNotFoundError"),
+        ),
+        (NO_BLOCK, BLOCK_THREE, Failure("NoSuchBucketPolicy"), {}),
     ]:
-        access, _ = public_access(block, block, policy, PUBLIC_ACL, ownership)
+        access, _ = public_access(account, bucket, policy, PUBLIC_ACL, ownership)
         found += access.evidence
     return found
 
@@ -73,6 +81,7 @@ def test_every_public_access_fact_is_worded_in_both_languages() -> None:
     evidence = _public_evidence()
     assert {e.key for e in evidence} == {
         "aws.bpa.account",
+        "aws.bpa.all",
         "aws.bpa.flag",
         "aws.policy",
         "aws.object-ownership",
@@ -111,6 +120,12 @@ def test_every_encryption_detail_is_worded_in_both_languages() -> None:
             Evidence(key="aws.acl-grant", subject="AllUsers", value="READ"),
             "ACL で AllUsers に READ を付与",
             "ACL grants READ to AllUsers",
+        ),
+        (
+            Evidence(key="aws.bpa.all", value="off"),
+            "パブリックアクセスブロックの 4 項目（アカウントとバケットの設定を合わせた結果）: "
+            "すべて無効",
+            "all four Block Public Access settings (account and bucket combined): off",
         ),
         (
             Evidence(key="aws.policy", value="none"),

@@ -88,9 +88,11 @@ def public_access(
     account = _block(account_block, "account", gaps)
     bucket = _block(bucket_block, "bucket", gaps)
     flags = {flag: _either(account[flag], bucket[flag]) for flag in _FLAGS}
-    for flag, value in flags.items():
-        state = {True: "on", False: "off", None: "unknown"}[value]
-        evidence.append(Evidence(key="aws.bpa.flag", subject=flag, value=state))
+    states = {flag: {True: "on", False: "off", None: "unknown"}[v] for flag, v in flags.items()}
+    if len(set(states.values())) == 1:  # the usual case: one item says it for all four
+        evidence.append(Evidence(key="aws.bpa.all", value=states[_FLAGS[0]]))
+    else:
+        evidence += [Evidence(key="aws.bpa.flag", subject=f, value=v) for f, v in states.items()]
 
     policy_public: bool | None
     if isinstance(policy_status, Failure):
