@@ -741,7 +741,8 @@
     var enc = b.enc || ["unknown"];
     var encDd = kv(dl, "bucket.encryption", t("encryption." + enc[0]));
     // details and evidence are [ja, en] texts in s (residency_audit/evidence.py), with marks
-    if (enc[2] !== undefined && enc[2] !== null) { put(encDd, lang === "ja" ? "（" : " (", rich(el("span"), s(enc[2][li()])), lang === "ja" ? "）" : ")"); }
+    // the details on a line of their own: they have parentheses of their own
+    if (enc[2] !== undefined && enc[2] !== null) { put(encDd, el("br"), rich(el("span"), s(enc[2][li()]))); }
     if (enc[1] !== undefined && enc[1] !== null) { put(encDd, el("br"), code(s(enc[1]))); }
     var pub = b.pub || ["unknown", []];
     var pubDd = kv(dl, "bucket.public", t("public." + pub[0]));
