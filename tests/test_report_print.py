@@ -30,8 +30,10 @@ from tests.test_report_browser import ARTIFACTS, Watched, browser  # noqa: F401 
 pytestmark = pytest.mark.browser
 
 MAX_PAGES = 20
-# the findings table's header as it reads across, in each language
-HEADER_KEYS = ("col.severity", "col.items", "col.resource", "col.location", "col.message")
+# the findings table's printed header as it reads across (the location is in the message)
+HEADER_KEYS = ("col.severity", "col.items", "col.resource", "col.message", "col.remediation")
+# the width print.css leaves inside A4's margins (210 mm less 2 x 10 mm), in CSS px
+A4_CONTENT_PX = (210 - 2 * 10) / 25.4 * 96
 
 
 # --- the text of each page of a Chromium PDF ---------------------------------------------------
@@ -208,6 +210,12 @@ def _demo() -> ScanResult:
     return demo_result(history=True)
 
 
+@cache
+def _demo_sized() -> ScanResult:
+    """An estate the size of `make demo`'s (30 buckets, about 75 findings), with history."""
+    return synthetic_result(30, history=True)
+
+
 @pytest.fixture(scope="module")
 def printed(browser: Any, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Printed]:  # noqa: F811
     ARTIFACTS.mkdir(exist_ok=True)
@@ -233,6 +241,27 @@ def test_demo_prints_to_at_most_20_a4_pages(printed: dict[str, Printed], lang: s
     assert re.search(rb"/Type\s*/Pages\b[^>]*/Count\s+%d\b" % len(pages), printed[lang].pdf, re.S)
     for name in ("report-print-preview.png", "report-demo.pdf"):
         assert (ARTIFACTS / name).stat().st_size > 20_000
+
+
+@pytest.mark.parametrize("lang", ["ja", "en"])
+def test_an_estate_the_size_of_make_demo_prints_to_at_most_20_pages(
+    browser: Any,  # noqa: F811
+    tmp_path: Path,
+    lang: str,
+) -> None:
+    assert len(_demo_sized().inventory.buckets) == 30
+    assert 1 < len(_print(browser, _demo_sized(), tmp_path, lang).pages) <= MAX_PAGES
+
+
+@pytest.mark.parametrize("lang", ["ja", "en"])
+def test_nothing_is_wider_than_the_page(browser: Any, tmp_path: Path, lang: str) -> None:  # noqa: F811
+    """A table wider than the page makes Chromium shrink the whole printout to fit it."""
+    w = Watched(browser)
+    page = w.open(_demo_sized(), tmp_path, lang=lang)
+    page.emulate_media(media="print")
+    page.set_viewport_size({"width": int(A4_CONTENT_PX), "height": 1000})
+    assert page.evaluate("document.documentElement.scrollWidth") <= A4_CONTENT_PX
+    w.close()
 
 
 @pytest.mark.parametrize("lang", ["ja", "en"])
