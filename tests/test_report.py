@@ -370,7 +370,7 @@ def test_html_marks_weakened_profile_and_coverage() -> None:
     assert any(a.get("id") == "incomplete-notice" for _, a in parsed.tags)
     text = "".join(parsed.text)
     assert "Failed" in text
-    assert "TW 台湾Taiwan" in text  # unverified catalog row, country named in both languages
+    assert "台湾Taiwan (TW)" in text  # unverified catalog row, country named in both languages
 
 
 def test_long_lists_are_capped_but_counted(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -207,6 +207,7 @@ def test_glossary_is_shown_in_the_browser_in_the_readers_language(
     w = Watched(browser)
     page = w.open(build_result(), tmp_path, lang="ja")
     glossary = page.locator("#glossary")
+    glossary.scroll_into_view_if_needed()  # sections below the fold are laid out when reached
     assert glossary.is_visible()
     text = glossary.inner_text()
     assert GROUP_A_JA in text and "なお書き" in text and GROUP_A_EN not in text
