@@ -212,6 +212,7 @@ def test_glossary_is_shown_in_the_browser_in_the_readers_language(
     text = glossary.inner_text()
     assert GROUP_A_JA in text and "なお書き" in text and GROUP_A_EN not in text
     page.click("#lang-switch button[data-lang='en']")
+    glossary.scroll_into_view_if_needed()
     text = glossary.inner_text()
     assert GROUP_A_EN in text and "the note (なお書き)" in text and "用語集" not in text
     w.clean()
