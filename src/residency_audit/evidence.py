@@ -32,7 +32,9 @@ __all__ = [
     "EVIDENCE",
     "LANGS",
     "detail_text",
+    "details_pair",
     "details_text",
+    "evidence_pairs",
     "evidence_text",
     "evidence_texts",
 ]
@@ -49,17 +51,16 @@ _AFTER = {
 _JOIN = {"ja": "、", "en": "; "}
 
 
-def _value(kind: str, item: Evidence, lang: str) -> str:
-    value = item.value or ""
+def _value(kind: str, key: str, value: str, lang: str) -> str:
     terms = all_terms()
-    for key in (
-        f"{kind}.{item.key}.{value}",
-        f"{kind}.{item.key}.{value.lower()}",
+    for candidate in (
+        f"{kind}.{key}.{value}",
+        f"{kind}.{key}.{value.lower()}",
         f"{kind}.value.{value.lower()}",
         f"{EVIDENCE}.value.{value.lower()}",
     ):
-        if key in terms:
-            return _codes(terms[key][lang])
+        if candidate in terms:
+            return _codes(terms[candidate][lang])
     return code(value)
 
 
@@ -68,20 +69,27 @@ def _codes(template: str) -> str:
     return _PART.sub(lambda m: code(m.group(1)) if m.group(1) is not None else m.group(0), template)
 
 
-# A scan of 20,000 buckets repeats a few dozen distinct items: each is worded once per language.
-@lru_cache(maxsize=4096)
 def evidence_text(item: Evidence, lang: str, kind: str = EVIDENCE) -> str:
     """``item`` in ``lang`` (``ja`` / ``en``), with code and quotation marks."""
-    if item.key == FREE_TEXT:
-        return quote(item.text or "")
+    return _text(item.key, item.subject, item.value, item.text, lang, kind)
+
+
+# A scan of 20,000 buckets repeats a few dozen distinct items: each is worded once per language
+# (keyed by its plain values, which hash and compare much faster than the model).
+@lru_cache(maxsize=4096)
+def _text(
+    key: str, subject: str | None, value: str | None, text: str | None, lang: str, kind: str
+) -> str:
+    if key == FREE_TEXT:
+        return quote(text or "")
     parts: dict[str, str] = {}
-    if item.subject is not None:
-        parts["subject"] = code(item.subject)
-    if item.value is not None:
-        parts["value"] = _value(kind, item, lang)
-    if item.text is not None:
-        parts["text"] = quote(item.text)
-    template = all_terms().get(f"{kind}.{item.key}")
+    if subject is not None:
+        parts["subject"] = code(subject)
+    if value is not None:
+        parts["value"] = _value(kind, key, value, lang)
+    if text is not None:
+        parts["text"] = quote(text)
+    template = all_terms().get(f"{kind}.{key}")
     placed: set[str] = set()
 
     def fill(m: re.Match[str]) -> str:
@@ -91,13 +99,13 @@ def evidence_text(item: Evidence, lang: str, kind: str = EVIDENCE) -> str:
         # a template names a part the plugin did not record: say it is not known
         return parts.get(m.group(2)) or term("evidence.value.unknown", lang)
 
-    text = _PART.sub(fill, template[lang]) if template else code(item.key)
+    out = _PART.sub(fill, template[lang]) if template else code(key)
     after = _AFTER.get(lang, _AFTER["en"])
     for name in ("subject", "value", "text"):
         if name in parts and name not in placed:
             before, close = after[name]
-            text += before + parts[name] + close
-    return text
+            out += before + parts[name] + close
+    return out
 
 
 def evidence_texts(items: Iterable[Evidence], lang: str) -> tuple[str, ...]:
@@ -111,4 +119,34 @@ def detail_text(item: Evidence, lang: str) -> str:
 
 def details_text(items: Iterable[Evidence], lang: str) -> str:
     """An encryption's details in ``lang``, as one line."""
-    return _JOIN.get(lang, _JOIN["en"]).join(detail_text(item, lang) for item in items)
+    join = _JOIN.get(lang, _JOIN["en"])
+    return join.join(
+        _text(i.key, i.subject, i.value, i.text, lang, ENCRYPTION_DETAIL) for i in items
+    )
+
+
+_Plain = tuple[tuple[str, str | None, str | None, str | None], ...]
+
+
+def _plain(items: Iterable[Evidence]) -> _Plain:
+    return tuple((i.key, i.subject, i.value, i.text) for i in items)
+
+
+def evidence_pairs(items: Iterable[Evidence]) -> tuple[tuple[str, str], ...]:
+    """Each item as (Japanese, English): what a bilingual page stores per item."""
+    return _pairs(_plain(items), EVIDENCE)
+
+
+def details_pair(items: Iterable[Evidence]) -> tuple[str, str] | None:
+    """An encryption's details as one (Japanese, English) line; None when it has none."""
+    plain = _plain(items)
+    if not plain:
+        return None
+    ja, en = zip(*_pairs(plain, ENCRYPTION_DETAIL), strict=True)
+    return _JOIN["ja"].join(ja), _JOIN["en"].join(en)
+
+
+# buckets set up alike have the same items: a page of 20,000 words each list once
+@lru_cache(maxsize=4096)
+def _pairs(plain: _Plain, kind: str) -> tuple[tuple[str, str], ...]:
+    return tuple((_text(*item, "ja", kind), _text(*item, "en", kind)) for item in plain)

@@ -27,7 +27,7 @@ from datetime import UTC, tzinfo
 from enum import StrEnum
 from typing import Any
 
-from ..evidence import LANGS, details_text, evidence_text
+from ..evidence import details_pair, evidence_pairs
 from ..localtime import local_date
 from ..model import Bucket, Certainty, Classification, Finding, FindingState, Role, Severity
 from ..results import ScanResult
@@ -177,9 +177,10 @@ def _buckets(buckets: list[Bucket], s: StringTable, v: ValueTable) -> dict[str, 
         cols["cs"].append(s(b.classification_source) or 0)
         # the encryption details as one line, and each evidence item, as [ja, en] in s
         enc = b.encryption
-        detail = [s(details_text(enc.details, lang)) for lang in LANGS] if enc.details else None
+        pair = details_pair(enc.details)
+        detail = [s(pair[0]), s(pair[1])] if pair else None
         cols["enc"].append(v([enc.tier.value, s(enc.key_id), detail]))
-        pub = [[s(evidence_text(e, lang)) for lang in LANGS] for e in b.public_access.evidence]
+        pub = [[s(ja), s(en)] for ja, en in evidence_pairs(b.public_access.evidence)]
         cols["pub"].append(v([b.public_access.verdict.value, pub]))
         cols["ext"].append(v(tuple(b.external_principals)))
         cols["loc"].append(v(_locations(b, s, basis)))
