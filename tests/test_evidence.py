@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -29,6 +30,8 @@ from residency_audit.model import (
 from residency_audit.rules.exposure import public_access_drafts
 from residency_audit.terms import all_terms
 from residency_audit.testing import unworded
+from tests.report_builders import HOSTILE, HOSTILE_ERR, build_result
+from tests.test_report_browser import Watched, browser  # noqa: F401 - fixture
 
 TERMS = Path(__file__).parents[1] / "src" / "residency_audit" / "terms" / "evidence.json"
 PLACEHOLDER = re.compile(r"\{(\w*)\}")
@@ -182,3 +185,27 @@ def test_the_public_access_finding_gives_its_evidence_in_each_language() -> None
     )
     assert "anonymous blob access (allowBlobPublicAccess): off; firewall default action" in en
     assert "public_access.probe not read (\u201cServerBusy: Server failed\u201d)" in en
+
+
+@pytest.mark.browser
+def test_a_bucket_card_shows_hostile_evidence_as_one_code_and_one_quotation(
+    browser: Any,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    w = Watched(browser)
+    page = w.open(build_result(), tmp_path)
+    card = page.locator(
+        "#bucket-list details.bucket", has=page.locator("summary strong:text-is('replicated-hk')")
+    )
+    card.locator("summary").click()
+    items = card.locator("ul.evidence li")
+    items.first.wait_for()
+    grant, refused = items.all()
+    # the principal is the whole text of one code element, the API's answer of one quotation
+    assert grant.locator("code").all_inner_texts() == [HOSTILE, "READ"]
+    assert grant.inner_text() == f"ACL で {HOSTILE} に READ を付与"
+    assert refused.locator("q").all_text_contents() == [HOSTILE_ERR]
+    assert refused.inner_text().startswith("匿名でのコンテナー一覧の取得: 拒否")
+    assert page.locator("#bucket-list script, #bucket-list svg, #bucket-list b").count() == 0
+    assert w.errors == [] and w.dialogs == []
+    w.close()
