@@ -210,12 +210,12 @@ def test_glossary_is_shown_in_the_browser_in_the_readers_language(
     glossary = page.locator("#glossary")
     glossary.scroll_into_view_if_needed()  # sections below the fold are laid out when reached
     assert glossary.is_visible()
-    expect(glossary).to_contain_text(GROUP_A_JA)  # waits for that layout
+    expect(glossary).to_contain_text(GROUP_A_JA, use_inner_text=True)  # waits for that layout
     text = glossary.inner_text()
     assert GROUP_A_JA in text and "なお書き" in text and GROUP_A_EN not in text
     page.click("#lang-switch button[data-lang='en']")
     glossary.scroll_into_view_if_needed()
-    expect(glossary).to_contain_text(GROUP_A_EN)
+    expect(glossary).to_contain_text(GROUP_A_EN, use_inner_text=True)
     text = glossary.inner_text()
     assert GROUP_A_EN in text and "the note (なお書き)" in text and "用語集" not in text
     w.clean()
