@@ -27,6 +27,7 @@ from residency_audit.model import (
     PublicAccess,
     PublicVerdict,
 )
+from residency_audit.plaintext import clean_model
 from residency_audit.rules.exposure import public_access_drafts
 from residency_audit.terms import all_terms
 from residency_audit.testing import unworded
@@ -123,6 +124,23 @@ def test_a_hostile_subject_or_api_text_stays_one_inert_code_or_quotation(hostile
         quoted = evidence_text(refused, lang)
         assert quoted.count(QUOTE_OPEN) == quoted.count(QUOTE_CLOSE) == 1
         assert QUOTE_OPEN + stripped + QUOTE_CLOSE in quoted  # no placeholder filled inside it
+
+
+def test_a_control_character_or_mark_in_a_plugin_s_evidence_is_replaced_where_it_enters() -> None:
+    dirty = Evidence(key="gcs.acl-grant", subject=f"a\x1b[2J{CODE_OPEN}b", value="READER")
+    bucket = Bucket(
+        provider="gcp",
+        scope="p",
+        name="b",
+        uid="gs://b",
+        encryption=Encryption(
+            tier=EncryptionTier.UNKNOWN, details=(Evidence(key="x", text="\x00"),)
+        ),
+        public_access=PublicAccess(verdict=PublicVerdict.PUBLIC, evidence=(dirty,)),
+    )
+    clean = clean_model(bucket)
+    assert clean.public_access.evidence[0].subject == "a\ufffd[2J\ufffdb"
+    assert clean.encryption.details[0].text == "\ufffd"
 
 
 def test_every_evidence_term_reads_as_japanese_outside_its_codes() -> None:
