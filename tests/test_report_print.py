@@ -23,6 +23,7 @@ from residency_audit import report
 from residency_audit.markup import plain
 from residency_audit.report.facts import finding_sort_key
 from residency_audit.report.labels import all_labels
+from residency_audit.report.printing import print_css
 from residency_audit.results import ScanResult
 from tests.report_builders import demo_result, synthetic_result
 from tests.test_report_browser import ARTIFACTS, Watched, browser  # noqa: F401 - fixture
@@ -289,6 +290,16 @@ def test_findings_header_repeats_whole_on_every_page_of_the_table(
 def test_printing_fetches_nothing(printed: dict[str, Printed]) -> None:
     for p in printed.values():
         assert p.requests == [p.url]
+
+
+def test_footer_rule_holds_the_scan_id_as_one_css_string() -> None:
+    css = print_css('a"b; } </style>\\ スキャン')
+    footer = css[css.rindex("@bottom-left") :]
+    # one string literal: no quote, brace, angle bracket or backslash of the id left raw
+    literal = re.fullmatch(r'@bottom-left \{ content: "([^"]*)"; \} \} \}\n', footer)
+    assert literal is not None
+    assert not re.search(r"[;{}<>]", literal.group(1))
+    assert "\\00005c" in literal.group(1) and "\\0030b9" in literal.group(1)
 
 
 def test_footer_shows_a_hostile_scan_id_as_text(browser: Any, tmp_path: Path) -> None:  # noqa: F811
