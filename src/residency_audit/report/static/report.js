@@ -97,6 +97,9 @@
     return span;
   }
   function unknownNode() { return el("span", "unknown", t("unknown")); }
+  // a mechanism by its name in the terms table; one without a term stays a code
+  function mechanismName(m) { return L["mechanism." + m] ? t("mechanism." + m) : m; }
+  function mechanism(m) { return L["mechanism." + m] ? t("mechanism." + m) : code(m); }
 
   // Finding texts carry marks (residency_audit/markup.py): U+E001…U+E002 a code,
   // U+E003…U+E004 a cloud API's own words. Each becomes an element, its text set as text.
@@ -152,6 +155,7 @@
     fillFindingOptions();
     fillBucketOptions();
     renderFindings();
+    renderFixes();
     renderBuckets();
     renderGlanceFilter();
   }
@@ -244,7 +248,7 @@
     var text = f.m[li()].map(s).join("");
     var parts = [s(f.r), s(f.p), s(f.sc), f.it.join(" "), text, s(f.rm[li()])];
     if (f.l) {
-      parts.push(s(f.l[1]), f.l[2] || "", f.l[3].join(" "), s(f.l[5]), s(f.l[6]));
+      parts.push(s(f.l[1]), f.l[2] || "", f.l[3].join(" "), s(f.l[5]), mechanismName(s(f.l[5])), s(f.l[6]));
       f.l[3].forEach(function (c) { parts.push(cname(c)); });
     }
     (f.adj || []).forEach(function (a) { parts.push(s(a[li()])); });
@@ -359,7 +363,7 @@
     var second = line("small");
     put(second, t("role." + l[0]), " · ", l[1] !== undefined && l[1] !== null ? code(s(l[1])) : unknownNode());
     if (l[5] !== undefined && l[5] !== null) {
-      put(second, " · ", s(l[5]));
+      put(second, " · ", mechanism(s(l[5])));
       if (l[6] !== undefined && l[6] !== null) { put(second, " → ", code(s(l[6]))); }
     }
     first.title = first.textContent;
@@ -415,11 +419,12 @@
   // many rows it answers. The numbers stay the same whatever the filter.
   function renderFixes() {
     if (!fixes) { return; }
-    var count = {}, seen = [];
+    var count = {}, items = {}, seen = [];
     for (var k = 0; k < filtered.length; k += 1) {
       var r = FC.rm[filtered[k]];
-      if (count[r] === undefined) { count[r] = 0; seen.push(r); }
+      if (count[r] === undefined) { count[r] = 0; items[r] = {}; seen.push(r); }
       count[r] += 1;
+      items[r][FC.it[filtered[k]]] = true;  // the row's items, as one shared value
     }
     var open = {};
     Array.prototype.forEach.call(fixes.querySelectorAll("details[open]"), function (d) { open[d.id] = true; });
@@ -427,14 +432,14 @@
     var frag = document.createDocumentFragment();
     frag.appendChild(el("h3", "", t("findings.fixes_heading")));
     seen.forEach(function (r) {
-      var rm = V[r], n = fixNo[r], items = {};
+      var rm = V[r], n = fixNo[r], names = {};
       var d = el("details", "fix");
       d.id = "fix-" + n;
       if (printing || open[d.id]) { d.open = true; }
       var sum = el("summary");
       put(sum, el("span", "fix-no", "[" + n + "]"), " ");
-      filtered.forEach(function (i) { if (FC.rm[i] === r) { F[i].it.forEach(function (x) { items[x] = true; }); } });
-      Object.keys(items).sort().forEach(function (x) { put(sum, el("span", "item", itemName(x)), " "); });
+      Object.keys(items[r]).forEach(function (k) { (V[k] || []).forEach(function (x) { names[x] = true; }); });
+      Object.keys(names).sort().forEach(function (x) { put(sum, el("span", "item", itemName(x)), " "); });
       var full = s(rm[li()]);
       var head = full.split(lang === "ja" ? "。" : ". ")[0];
       put(sum, rich(el("span", "fix-head"), head), " ", el("span", "fix-n", fmt("findings.fix_rows", { n: count[r] })));
@@ -605,6 +610,14 @@
   }
   var mapSvg = byId("map-svg");
   if (mapSvg) {
+    // each country's node is a button (the unknown node is no country)
+    Array.prototype.forEach.call(mapSvg.querySelectorAll(".node[data-cc]"), function (n) {
+      var cc = n.getAttribute("data-cc");
+      if (cc === "??") { return; }
+      n.setAttribute("data-filter-country", cc);
+      n.setAttribute("tabindex", "0");
+      n.setAttribute("role", "button");
+    });
     mapSvg.addEventListener("keydown", function (e) {
       var n = e.target.closest ? e.target.closest("[data-filter-country]") : null;
       if (n && (e.key === "Enter" || e.key === " ")) { pickCountry(e, n); }
@@ -658,7 +671,10 @@
   function bucketText(b) {
     var parts = [b.n, b.u, s(b.p), s(b.sc)];
     (b.tags || []).forEach(function (kv) { parts.push(s(kv[0]), s(kv[1])); });
-    (b.loc || []).forEach(function (l) { parts.push(s(l[2]), s(l[3]), s(l[4])); l[8].forEach(function (c) { parts.push(c, cname(c)); }); });
+    (b.loc || []).forEach(function (l) {
+      parts.push(s(l[2]), s(l[3]), mechanismName(s(l[3])), s(l[4]));
+      l[8].forEach(function (c) { parts.push(c, cname(c)); });
+    });
     return parts.join("\n").toLowerCase();
   }
 
@@ -794,7 +810,7 @@
         if (why) { put(ctd, el("br"), rich(el("small"), why)); }
         tr.appendChild(ctd);
         tr.appendChild(put(el("td"), el("span", "cert cert-" + l[5], t("certainty." + l[5]))));
-        tr.appendChild(el("td", "", s(l[3])));
+        tr.appendChild(put(el("td"), mechanism(s(l[3]))));
         tr.appendChild(put(el("td"), l[4] !== undefined && l[4] !== null ? code(s(l[4])) : "—"));
         // the catalog source is in the appendix 判定根拠: the row shows its number
         var src = el("td", "small");
