@@ -192,17 +192,27 @@ def test_the_public_access_finding_gives_its_evidence_in_each_language() -> None
                 Evidence(key="azure.network-default-action", value="Allow"),
             ),
         ),
-        gaps=(Gap(field="public_access.probe", reason="Server failed", error_code="ServerBusy"),),
+        gaps=(
+            Gap(
+                field="public_access.anonymous_listing",
+                reason="Server failed",
+                error_code="ServerBusy",
+            ),
+        ),
     )
     [draft] = public_access_drafts(bucket)
     ja, en = plain(draft.message.ja, "ja"), plain(draft.message.en, "en")
     assert (
         "（根拠: 匿名アクセスの許可（allowBlobPublicAccess）: 無効、ファイアウォールの既定の動作"
         "（networkAcls.defaultAction）: すべてのネットワークからのアクセスを許可（Allow）、"
-        "public_access.probe を読み取れませんでした（「ServerBusy: Server failed」））" in ja
+        "匿名での一覧取得の確認（public_access.anonymous_listing）を読み取れませんでした"
+        "（ServerBusy 「Server failed」））" in ja
     )
     assert "anonymous blob access (allowBlobPublicAccess): off; firewall default action" in en
-    assert "public_access.probe not read (\u201cServerBusy: Server failed\u201d)" in en
+    assert (
+        "anonymous listing check (public_access.anonymous_listing) not read "
+        "(ServerBusy \u201cServer failed\u201d))" in en
+    )
 
 
 @pytest.mark.browser

@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ..evidence import evidence_texts
-from ..model import Bucket, Evidence, PublicVerdict, Severity
+from ..markup import code, quote
+from ..model import Bucket, PublicVerdict, Severity
 from ._draft import Draft, bucket_draft
-from ._text import GUIDELINE_2_ACTION, both, concat, join_en, join_ja, then
+from ._text import GUIDELINE_2_ACTION, both, concat, join_en, join_ja, setting, then
 
 __all__ = ["external_principal_drafts", "public_access_drafts"]
 
@@ -21,26 +22,28 @@ _BLOCK_EVERYWHERE = both(
 )
 
 
-def _evidence(bucket: Bucket) -> tuple[Evidence, ...]:
-    """The verdict's evidence and, after it, each public-access setting that was not read (the
-    API's error as its words)."""
-    facts = list(bucket.public_access.evidence)
+def _evidence(bucket: Bucket) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The verdict's evidence in (Japanese, English) and, after it, each public-access setting
+    that was not read: the setting in words, the API's error code and its own words."""
+    ja = list(evidence_texts(bucket.public_access.evidence, "ja"))
+    en = list(evidence_texts(bucket.public_access.evidence, "en"))
     for gap in bucket.gaps:
         if gap.field.startswith("public_access"):
-            error = f"{gap.error_code}: {gap.reason}" if gap.error_code else gap.reason
-            facts.append(Evidence(key="unread", subject=gap.field, text=error))
-    return tuple(facts)
+            name = setting(gap.field)
+            error = (f"{code(gap.error_code)} " if gap.error_code else "") + quote(gap.reason)
+            ja.append(f"{name.ja}を読み取れませんでした（{error}）")
+            en.append(f"{name.en} not read ({error})")
+    return tuple(ja), tuple(en)
 
 
 def public_access_drafts(bucket: Bucket) -> Iterator[Draft]:
     verdict = bucket.public_access.verdict
     if verdict is PublicVerdict.BLOCKED:
         return
-    evidence = _evidence(bucket)
-    ja, en = evidence_texts(evidence, "ja"), evidence_texts(evidence, "en")
+    ja, en = _evidence(bucket)
     ev = both(
-        f"（根拠: {join_ja(ja)}）" if evidence else "（根拠の情報なし）",
-        f" (evidence: {'; '.join(en)})" if evidence else " (no evidence recorded)",
+        f"（根拠: {join_ja(ja)}）" if ja else "（根拠の情報なし）",
+        f" (evidence: {'; '.join(en)})" if en else " (no evidence recorded)",
     )
     if verdict is PublicVerdict.PUBLIC:
         yield bucket_draft(
