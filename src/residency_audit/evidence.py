@@ -30,7 +30,6 @@ from .terms import all_terms, term
 __all__ = [
     "ENCRYPTION_DETAIL",
     "EVIDENCE",
-    "LANGS",
     "detail_text",
     "details_pair",
     "details_text",
@@ -41,7 +40,6 @@ __all__ = [
 
 EVIDENCE = "evidence"
 ENCRYPTION_DETAIL = "encryption_detail"
-LANGS = ("ja", "en")
 
 _PART = re.compile(r"`([^`]*)`|\{(subject|value|text)\}")
 _AFTER = {
