@@ -254,6 +254,12 @@ def test_an_estate_the_size_of_make_demo_prints_to_at_most_20_pages(
     assert 1 < len(_print(browser, _demo_sized(), tmp_path, lang).pages) <= MAX_PAGES
 
 
+# the table cells (outside the map's picture) whose content is wider than the cell
+_OVERFULL_CELLS_JS = """() => Array.from(document.querySelectorAll('td, th'))
+  .filter(c => c.offsetParent && !c.closest('svg') && c.scrollWidth > c.clientWidth + 1)
+  .map(c => c.closest('table').className + ' column ' + (c.cellIndex + 1) + ': ' + c.textContent)"""
+
+
 @pytest.mark.parametrize("lang", ["ja", "en"])
 def test_nothing_is_wider_than_the_page(browser: Any, tmp_path: Path, lang: str) -> None:  # noqa: F811
     """A table wider than the page makes Chromium shrink the whole printout to fit it."""
@@ -262,6 +268,8 @@ def test_nothing_is_wider_than_the_page(browser: Any, tmp_path: Path, lang: str)
     page.emulate_media(media="print")
     page.set_viewport_size({"width": int(A4_CONTENT_PX), "height": 1000})
     assert page.evaluate("document.documentElement.scrollWidth") <= A4_CONTENT_PX
+    # nor anything wider than its cell: it would be drawn over the next column
+    assert page.evaluate(_OVERFULL_CELLS_JS) == []
     w.close()
 
 
