@@ -180,7 +180,8 @@ class Catalog:
                     reason,
                 ),
                 note_ja=_join(
-                    f"リージョンコード {code(location.region)}（{code(location.provider)}）{where_ja}は"
+                    f"リージョンコード {code(location.region)}（{code(location.provider)}）"
+                    f"{where_ja}は"
                     "カタログにないため、国・地域は不明です",
                     quote(reason) if reason else None,
                 ),
