@@ -189,10 +189,10 @@ def test_paging_and_print_show_every_matching_row(browser: Any, tmp_path: Path) 
     assert active > 400
     w = Watched(browser)
     page = w.open(result, tmp_path, lang="en")
-    assert len(_visible_rows(page)) == 200
+    assert len(_visible_rows(page)) == 100
     assert "Page 1 of" in page.locator("#f-pager").inner_text()
     page.click("#f-pager button >> text=Next")
-    assert len(_visible_rows(page)) == 200 and "Page 2 of" in page.locator("#f-pager").inner_text()
+    assert len(_visible_rows(page)) == 100 and "Page 2 of" in page.locator("#f-pager").inner_text()
     # what the browser does when printing: the print media, and beforeprint/afterprint events
     page.emulate_media(media="print")
     page.evaluate("window.dispatchEvent(new Event('beforeprint'))")
@@ -200,7 +200,7 @@ def test_paging_and_print_show_every_matching_row(browser: Any, tmp_path: Path) 
     assert not page.locator("#filters").is_visible() and not page.locator("#f-pager").is_visible()
     page.emulate_media(media="screen")
     page.evaluate("window.dispatchEvent(new Event('afterprint'))")
-    assert len(_visible_rows(page)) == 200
+    assert len(_visible_rows(page)) == 100
     assert w.errors == [] and w.dialogs == []
     w.close()
 

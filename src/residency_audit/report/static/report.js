@@ -10,7 +10,7 @@
   var D = JSON.parse(dataEl.textContent);
   var S = D.s, V = D.v, E = D.e, L = D.labels;
   var lang = D.lang;
-  var PAGE_ROWS = 200, PAGE_CARDS = 40;
+  var PAGE_ROWS = 100, PAGE_CARDS = 40;
   // printing draws every matching row, up to these limits (the workbook has everything)
   var PRINT_ROWS = 5000, PRINT_CARDS = 300;
   var SEVS = ["critical", "high", "medium", "low", "info"];
@@ -242,7 +242,8 @@
   // message with the name as U+E000, remediation, location, rule) is built once per value.
   var sharedText = {};
   function sharedSearch(f, i) {
-    var key = [FC.m[i], FC.rm[i], FC.l[i], FC.adj[i], FC.r[i], FC.p[i], FC.sc[i], FC.it[i]].join(",");
+    var key = FC.m[i] + "," + FC.rm[i] + "," + FC.l[i] + "," + FC.adj[i] + "," + FC.r[i] + "," +
+      FC.p[i] + "," + FC.sc[i] + "," + FC.it[i];
     var x = sharedText[key];
     if (x !== undefined) { return x; }
     var text = f.m[li()].map(s).join("");
@@ -255,19 +256,22 @@
     x = sharedText[key] = parts.join("\n").replace(MARKS, "").toLowerCase();
     return x;
   }
-  function searchText(f, i) {
-    var name = bucketName(f).toLowerCase();
+  function searchText(f, i, bucketLow) {
+    var low = f.b !== undefined ? bucketLow[f.b] : null;
+    var name = low ? low[0] : bucketName(f).toLowerCase();
     var shared = sharedSearch(f, i);
     var parts = [f.fp, name, f.mt ? shared.split(NAME).join(name) : shared];
-    if (f.b !== undefined) { parts.push(B[f.b].u.toLowerCase()); }
+    if (low) { parts.push(low[1]); }
     if (f.rn) { parts.push(f.rn[1].toLowerCase()); }
     if (f.sup) { parts.push(String(f.sup[0] + "\n" + f.sup[1] + "\n" + f.sup[2]).toLowerCase()); }
     return parts.join("\n");
   }
   function buildHaystack() {
     sharedText = {};
+    var bucketLow = new Array(B.length);  // a bucket's name and uid, lower case, once for all its rows
+    for (var j = 0; j < B.length; j += 1) { bucketLow[j] = [B[j].n.toLowerCase(), B[j].u.toLowerCase()]; }
     var out = new Array(F.length);
-    for (var i = 0; i < F.length; i += 1) { out[i] = searchText(F[i], i); }
+    for (var i = 0; i < F.length; i += 1) { out[i] = searchText(F[i], i, bucketLow); }
     return out;
   }
 
