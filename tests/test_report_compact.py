@@ -80,6 +80,11 @@ def test_every_finding_row_is_at_most_two_lines(browser: Any, demo: tuple[ScanRe
     assert len(rows) == len(result.findings)
     tall = [(i, round(h, 1), round(limit, 1)) for i, h, limit in rows if h > limit + 1]
     assert tall == []
+    page.click("#lang-switch button[data-lang=en]")  # longer words, the same two lines
+    rows_en = page.locator("#findings-table tbody tr").evaluate_all(_ROW_LINES_JS)
+    assert len(rows_en) == len(rows)
+    assert [(i, h, limit) for i, h, limit in rows_en if h > limit + 1] == []
+    page.click("#lang-switch button[data-lang=ja]")
     # the whole message is still there: clamped on screen, and in the title
     first = page.locator("#findings-table tbody tr >> nth=0")
     i = int(first.get_attribute("data-i") or "0")
