@@ -27,6 +27,7 @@ from typing import Any
 import jinja2
 from markupsafe import Markup, escape
 
+from ..evidence import reason_pair
 from ..localtime import display_zone, local_date, local_when
 from ..model import Bucket, Gap, Location
 from ..plaintext import clean_text
@@ -93,6 +94,12 @@ def _bilingual(ja: str, en: str) -> Markup:
     return Markup(
         '<span class="tx" lang="ja">{}</span><span class="tx" lang="en">{}</span>'
     ).format(marked_html(ja), marked_html(en))
+
+
+def _reason(location: Location) -> Markup | None:
+    """Why a location's region is unknown, in both languages (None: it gives no reason)."""
+    pair = reason_pair(location)
+    return None if pair is None else _bilingual(*pair)
 
 
 def _scope_summary(result: ScanResult) -> list[dict[str, Any]]:
@@ -169,7 +176,7 @@ def render_html(result: ScanResult, lang: str, zone: tzinfo | None = None) -> st
             "form-action 'none'",
         ]
     )
-    items = view.item_views(result)
+    items = view.item_views(result, findings)
     basis = provenance.source_numbers(buckets)
     data = page_data(result, lang, findings, buckets, bucket_index, table, tiers, shown_in)
     data["items"] = [i.id for i in items]
@@ -182,6 +189,7 @@ def render_html(result: ScanResult, lang: str, zone: tzinfo | None = None) -> st
         plain_lang=plain_lang,
         has_label=lambda key: key in table,
         bi=_bilingual,
+        reason=_reason,
         cn=cn,
         cn_plain=cn_plain,
         when=lambda value: local_when(value, shown_in),
@@ -206,7 +214,7 @@ def render_html(result: ScanResult, lang: str, zone: tzinfo | None = None) -> st
         suppressed=[f for f in findings if f.suppression is not None],
         suppressed_count=len(findings) - len(live),
         stale_suppressions=result.stale_suppressions,
-        changes=view.changes(result),
+        changes=view.changes(result, findings),
         scope_summary=_scope_summary(result),
         picture=picture,
         geo=geo.layout_map(picture, tiers),

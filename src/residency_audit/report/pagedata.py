@@ -27,7 +27,7 @@ from datetime import UTC, tzinfo
 from enum import StrEnum
 from typing import Any
 
-from ..evidence import details_pair, evidence_pairs
+from ..evidence import details_pair, evidence_pairs, reason_pair
 from ..localtime import local_date
 from ..model import Bucket, Certainty, Classification, Finding, FindingState, Role, Severity
 from ..results import ScanResult
@@ -122,24 +122,29 @@ class ValueTable:
         return index
 
 
+# In the tuples below an enum member stands for its value: a StrEnum is a str, so it is
+# interned and written to JSON as that string (without a .value per row, at 20,000 buckets)
+
+
 def _locations(b: Bucket, s: StringTable, basis: dict[str, int]) -> tuple[Any, ...]:
     rows = []
     for loc in b.locations:
         res = loc.resolution
+        why = reason_pair(loc)  # the reason and the catalog's note as [ja, en] in s
         rows.append(
             (
-                loc.role.value,
+                loc.role,
                 s(loc.provider),
                 s(loc.region),
                 s(loc.mechanism),
                 s(loc.target),
-                effective_certainty(loc).value,
+                effective_certainty(loc),
                 1 if loc.derived else 0,
-                s(loc.unknown_reason),
+                (s(why[0]), s(why[1])) if why else None,
                 tuple(res.countries) if res else (),
                 None if res is None else (1 if res.verified else 0),
                 basis.get(res.source) if res and res.source else None,  # the appendix's [n]
-                s(res.note) if res and res.note else None,
+                (s(res.note_ja or res.note), s(res.note)) if res and res.note else None,
             )
         )
     return tuple(rows)
@@ -178,14 +183,14 @@ def _buckets(buckets: list[Bucket], s: StringTable, v: ValueTable) -> dict[str, 
         # the encryption details as one line, and each evidence item, as [ja, en] in s
         enc = b.encryption
         pair = details_pair(enc.details)
-        detail = [s(pair[0]), s(pair[1])] if pair else None
-        cols["enc"].append(v([enc.tier.value, s(enc.key_id), detail]))
-        pub = [[s(ja), s(en)] for ja, en in evidence_pairs(b.public_access.evidence)]
-        cols["pub"].append(v([b.public_access.verdict.value, pub]))
+        detail = (s(pair[0]), s(pair[1])) if pair else None
+        cols["enc"].append(v((enc.tier, s(enc.key_id), detail)))
+        pub = tuple((s(ja), s(en)) for ja, en in evidence_pairs(b.public_access.evidence))
+        cols["pub"].append(v((b.public_access.verdict, pub)))
         cols["ext"].append(v(tuple(b.external_principals)))
         cols["loc"].append(v(_locations(b, s, basis)))
         cols["gaps"].append(
-            v([[s(g.field), s(g.reason), g.error_code, [h.value for h in g.hides]] for g in b.gaps])
+            v(tuple((s(g.field), s(g.reason), g.error_code, tuple(g.hides)) for g in b.gaps))
         )
     return {"count": len(buckets), **cols, "ul": literal}
 
@@ -222,11 +227,11 @@ def _findings(
         cols["l"].append(
             v(
                 (
-                    loc.role.value,
+                    loc.role,
                     s(loc.region),
                     loc.country,
                     tuple(loc.countries),
-                    loc.certainty.value,
+                    loc.certainty,
                     s(loc.mechanism),
                     s(loc.target),
                 )
