@@ -419,6 +419,25 @@
     return tr;
   }
 
+  // A remediation's summary line: its first sentence that no other remediation has (several
+  // begin with the same guideline sentence and differ in what to do with this kind of copy).
+  var fixHeads = {};
+  function sentencesOf(text) {
+    return lang === "ja" ? text.split(/(?<=。)/) : text.split(/(?<=\.) (?=[A-Z(])/);
+  }
+  function fixHead(r) {
+    var key = li() + ":" + r;
+    if (fixHeads[key] !== undefined) { return fixHeads[key]; }
+    var seen = {};
+    Object.keys(fixNo).forEach(function (k) {
+      sentencesOf(s(V[k][li()])).forEach(function (x) { seen[x] = (seen[x] || 0) + 1; });
+    });
+    var own = sentencesOf(s(V[r][li()]));
+    var head = own.filter(function (x) { return seen[x] === 1; })[0] || own[0];
+    fixHeads[key] = head;
+    return head;
+  }
+
   // The remediations of the rows the filters show, each once: numbered, collapsed, with how
   // many rows it answers. The numbers stay the same whatever the filter.
   function renderFixes() {
@@ -445,7 +464,7 @@
       Object.keys(items[r]).forEach(function (k) { (V[k] || []).forEach(function (x) { names[x] = true; }); });
       Object.keys(names).sort().forEach(function (x) { put(sum, el("span", "item", itemName(x)), " "); });
       var full = s(rm[li()]);
-      var head = full.split(lang === "ja" ? "。" : ". ")[0];
+      var head = fixHead(r);
       put(sum, rich(el("span", "fix-head"), head), " ", el("span", "fix-n", fmt("findings.fix_rows", { n: count[r] })));
       d.appendChild(sum);
       d.appendChild(rich(el("p", "fix-text"), full));
@@ -810,7 +829,7 @@
         } else {
           ctd.appendChild(unknownNode());
         }
-        var why = l[7] !== undefined && l[7] !== null ? s(l[7]) : s(l[11]);
+        var why = l[7] ? s(l[7][li()]) : l[11] ? s(l[11][li()]) : "";
         if (why) { put(ctd, el("br"), rich(el("small"), why)); }
         tr.appendChild(ctd);
         tr.appendChild(put(el("td"), el("span", "cert cert-" + l[5], t("certainty." + l[5]))));
