@@ -467,6 +467,8 @@
       var head = fixHead(r);
       put(sum, rich(el("span", "fix-head"), head), " ", el("span", "fix-n", fmt("findings.fix_rows", { n: count[r] })));
       d.appendChild(sum);
+      // one sentence: the summary says it all on screen (the printed record keeps the paragraph)
+      if (head === full) { d.className += " fix-one"; }
       d.appendChild(rich(el("p", "fix-text"), full));
       frag.appendChild(d);
     });
