@@ -137,7 +137,7 @@ def test_scopes_run_concurrently_within_the_bound() -> None:
 
 
 def test_secrets_in_cloud_error_text_are_masked_in_gaps_and_unknown_reasons() -> None:
-    from residency_audit.model import Gap
+    from residency_audit.model import Evidence, Gap
 
     class Leaky(FakeCloud):
         def buckets(self, scope: Scope) -> Iterator[Bucket | CoverageNote]:
@@ -153,6 +153,7 @@ def test_secrets_in_cloud_error_text_are_masked_in_gaps_and_unknown_reasons() ->
                         region=None,
                         mechanism="object-replication",
                         unknown_reason="GET https://x.blob.core.windows.net/?sig=SECRETSIG 403",
+                        why=Evidence(key="azure.destination-unread", text="?sig=SECRETWHY"),
                     ),
                 ),
                 gaps=(Gap(field="containers", reason="AccountKey=SECRETKEY; denied"),),
@@ -160,5 +161,5 @@ def test_secrets_in_cloud_error_text_are_masked_in_gaps_and_unknown_reasons() ->
 
     inv = collect({"fake": Leaky({"1": "ok"})})
     text = inv.model_dump_json()
-    assert "SECRETSIG" not in text and "SECRETKEY" not in text
+    assert "SECRETSIG" not in text and "SECRETKEY" not in text and "SECRETWHY" not in text
     assert "sig=***" in text and "AccountKey=***" in text

@@ -1,8 +1,10 @@
-"""The words for a public-access evidence item and an encryption detail, in Japanese or English.
+"""The words for a public-access evidence item, an encryption detail and the reason a location's
+region is unknown (:attr:`~residency_audit.model.Location.why`), in Japanese or English.
 
 A plugin says *what* it saw as values (:class:`~residency_audit.model.Evidence`); the term tables
-(``terms/evidence.json``) say how a reader puts it. The term ``evidence.<key>`` (an encryption
-detail: ``encryption_detail.<key>``) is a template:
+(``terms/evidence.json``, ``terms/reasons.json``) say how a reader puts it. The term
+``evidence.<key>`` (an encryption detail: ``encryption_detail.<key>``, a location's reason:
+``reason.<key>``) is a template:
 
 * ```...``` is a code (a property name): it becomes a code mark (:mod:`residency_audit.markup`);
 * ``{subject}`` takes the subject, as a code (a setting name, a principal);
@@ -24,22 +26,26 @@ from collections.abc import Iterable
 from functools import lru_cache
 
 from .markup import code, quote
-from .model import FREE_TEXT, Evidence
+from .model import FREE_TEXT, Evidence, Location
 from .terms import all_terms, term
 
 __all__ = [
     "ENCRYPTION_DETAIL",
     "EVIDENCE",
+    "REASON",
     "detail_text",
     "details_pair",
     "details_text",
     "evidence_pairs",
     "evidence_text",
     "evidence_texts",
+    "reason_pair",
+    "reason_text",
 ]
 
 EVIDENCE = "evidence"
 ENCRYPTION_DETAIL = "encryption_detail"
+REASON = "reason"
 
 _PART = re.compile(r"`([^`]*)`|\{(subject|value|text)\}")
 _AFTER = {
@@ -121,6 +127,26 @@ def details_text(items: Iterable[Evidence], lang: str) -> str:
     return join.join(
         _text(i.key, i.subject, i.value, i.text, lang, ENCRYPTION_DETAIL) for i in items
     )
+
+
+def reason_text(location: Location, lang: str) -> str | None:
+    """Why ``location``'s region is unknown (or may be wrong), in ``lang``; None if it says nothing.
+
+    The plugin's ``why`` is worded from the terms; a location from an older inventory has only
+    its English sentence, which a Japanese reader is shown as a quotation.
+    """
+    why = location.why
+    if why is not None:
+        return _text(why.key, why.subject, why.value, why.text, lang, REASON)
+    if not location.unknown_reason:
+        return None
+    return quote(location.unknown_reason) if lang == "ja" else location.unknown_reason
+
+
+def reason_pair(location: Location) -> tuple[str, str] | None:
+    """The reason as (Japanese, English); None if the location gives none."""
+    ja, en = reason_text(location, "ja"), reason_text(location, "en")
+    return None if ja is None or en is None else (ja, en)
 
 
 _Plain = tuple[tuple[str, str | None, str | None, str | None], ...]

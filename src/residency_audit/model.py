@@ -114,21 +114,6 @@ class CountryResolution(_Frozen):
         return bool(self.countries)
 
 
-class Location(_Frozen):
-    """One place that holds or may hold a copy of a bucket's data (or its key)."""
-
-    role: Role
-    provider: str  # whose region catalog names this region (aws / gcp / azure)
-    region: str | None  # the provider's location code; None = could not be determined
-    namespace: Namespace = Namespace.REGION  # which catalog namespace ``region`` is a code of
-    mechanism: str  # what put the copy there, e.g. "s3-replication", "aws-backup-copy", "grs"
-    target: str | None = None  # destination bucket / vault / account / key id, where known
-    certainty: Certainty = Certainty.CONFIRMED
-    derived: bool = False  # e.g. a geo-secondary taken from the pair table, not the API
-    unknown_reason: str | None = None  # why region is None (or why it may be wrong)
-    resolution: CountryResolution | None = None  # set by the resolve stage
-
-
 FREE_TEXT = "text"  # the key of an evidence item that is a sentence from an older inventory
 
 
@@ -154,6 +139,24 @@ class Evidence(_Frozen):
     @classmethod
     def _legacy_sentence(cls, data: object) -> object:
         return {"key": FREE_TEXT, "text": data} if isinstance(data, str) else data
+
+
+class Location(_Frozen):
+    """One place that holds or may hold a copy of a bucket's data (or its key)."""
+
+    role: Role
+    provider: str  # whose region catalog names this region (aws / gcp / azure)
+    region: str | None  # the provider's location code; None = could not be determined
+    namespace: Namespace = Namespace.REGION  # which catalog namespace ``region`` is a code of
+    mechanism: str  # what put the copy there, e.g. "s3-replication", "aws-backup-copy", "grs"
+    target: str | None = None  # destination bucket / vault / account / key id, where known
+    certainty: Certainty = Certainty.CONFIRMED
+    derived: bool = False  # e.g. a geo-secondary taken from the pair table, not the API
+    unknown_reason: str | None = None  # why region is None (or why it may be wrong), in English
+    # the same reason as values, worded in the reader's language (``reason.<key>`` terms); the
+    # API's own words, if any, in its ``text``. None in inventories written before it existed.
+    why: Evidence | None = None
+    resolution: CountryResolution | None = None  # set by the resolve stage
 
 
 class Encryption(_Frozen):

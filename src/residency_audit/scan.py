@@ -101,9 +101,13 @@ def _masked(bucket: Bucket) -> Bucket:
 
     def location(loc: Location) -> Location:
         reason = mask_secrets(loc.unknown_reason) if loc.unknown_reason else None
-        if reason == loc.unknown_reason:
+        why = loc.why
+        if why is not None and why.text:  # the API's words the reason quotes
+            text = mask_secrets(why.text)
+            why = why if text == why.text else why.model_copy(update={"text": text})
+        if reason == loc.unknown_reason and why is loc.why:
             return loc
-        return loc.model_copy(update={"unknown_reason": reason})
+        return loc.model_copy(update={"unknown_reason": reason, "why": why})
 
     gaps = tuple(gap(g) for g in bucket.gaps)
     locations = tuple(location(loc) for loc in bucket.locations)

@@ -3,6 +3,7 @@ pipeline over one provider's settings, and look at what a user would see."""
 
 from __future__ import annotations
 
+import ast
 import importlib.util
 import re
 from collections.abc import Collection, Iterable, Mapping
@@ -20,6 +21,7 @@ from .terms import all_terms
 
 __all__ = [
     "bucket_named",
+    "evidence_keys",
     "finding_summary",
     "load_module",
     "lost_under_fault",
@@ -137,6 +139,8 @@ _NAMES = frozenset(
         "ACL",
         "ACLs",
         "API",
+        "ARM",
+        "ARN",
         "AWS",
         "Amazon",
         "Azure",
@@ -145,17 +149,24 @@ _NAMES = frozenset(
         "CMEK",
         "Cloud",
         "CloudHSM",
+        "Edge",
         "FSx",
         "Google",
+        "HSM",
         "HTTP",
         "IAM",
+        "ID",
         "IP",
         "KMS",
         "Key",
+        "Managed",
         "Microsoft",
         "S3",
+        "SKU",
         "Storage",
+        "URI",
         "Vault",
+        "Zone",
     }
 )
 _MARKED = re.compile(
@@ -190,3 +201,18 @@ def unworded(
         if latin:
             problems.append(f"{item.key}: English in the Japanese text: {latin}")
     return problems
+
+
+def evidence_keys(package: ModuleType) -> set[str]:
+    """Every literal ``key`` of an ``Evidence(...)`` a package's source builds: what a plugin can
+    record (a key built at run time is not seen; the plugins use literals)."""
+    keys: set[str] = set()
+    root = Path(str(package.__file__)).parent
+    for path in sorted(root.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not (isinstance(node, ast.Call) and getattr(node.func, "id", None) == "Evidence"):
+                continue
+            for kw in node.keywords:
+                if kw.arg == "key" and isinstance(kw.value, ast.Constant):
+                    keys.add(str(kw.value.value))
+    return keys

@@ -22,6 +22,7 @@ from collections.abc import Iterable, Mapping
 from importlib import resources
 
 from residency_audit.catalog.entries import AzurePair, RegionEntry, normalise_code
+from residency_audit.evidence import reason_text
 from residency_audit.markup import code, quote
 from residency_audit.model import Certainty, CountryResolution, Inventory, Location, Namespace
 
@@ -149,12 +150,14 @@ class Catalog:
     def resolve(self, location: Location) -> CountryResolution:
         """The countries a location stands for. Unknown is explicit, never a guess."""
         certainty = location.certainty
-        reason = location.unknown_reason
+        # the plugin's reason, worded per language (an older inventory's sentence: quoted in ja)
+        reason = reason_text(location, "en")
+        reason_ja = reason_text(location, "ja")
         if location.region is None:
             return CountryResolution(
                 certainty=certainty,
                 note=reason or "region could not be determined",
-                note_ja=quote(reason) if reason else "リージョンを特定できませんでした",
+                note_ja=reason_ja or "リージョンを特定できませんでした",
             )
         namespace = location.namespace
         entry = self.lookup(location.provider, location.region, namespace)
@@ -183,7 +186,7 @@ class Catalog:
                     f"リージョンコード {code(location.region)}（{code(location.provider)}）"
                     f"{where_ja}は"
                     "カタログにないため、国・地域は不明です",
-                    quote(reason) if reason else None,
+                    reason_ja,
                 ),
             )
         if entry.provider == "aws" and location.region.strip().lower() == "eu":
@@ -219,7 +222,7 @@ class Catalog:
             en.append(f"unverified catalog row: {entry.unverified}")
             ja.append(f"カタログのこの行は未確認です（出典の注記: {quote(entry.unverified)}）")
         en.append(reason)
-        ja.append(quote(reason) if reason else None)
+        ja.append(reason_ja)
         return CountryResolution(
             countries=entry.countries,
             certainty=certainty,

@@ -10,7 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from ..markup import code, quote
+from ..evidence import reason_text
+from ..markup import code
 from ..model import Bucket, Certainty, FindingLocation, Location, Role, Severity, Text
 from ..profiles.model import Profile, Tier
 from ._draft import Draft
@@ -77,23 +78,21 @@ class LocationGroup:
     def reasons(self, lang: str = "en") -> tuple[str, ...]:
         """Why the region is missing or may be wrong, and the catalog's notes.
 
-        The plugin's reason is its own (English) text: the Japanese report quotes it. The
-        catalog's note is written in both languages and quotes what it must itself.
+        The plugin's reason is worded in ``lang`` from its ``why`` (an older inventory's English
+        sentence: quoted for a Japanese reader). The catalog's note is written in both languages
+        and quotes what it must itself.
         """
         found: dict[str, None] = {}
-        plugin = {loc.unknown_reason for loc in self.members if loc.unknown_reason}
         for loc in self.members:
-            if loc.unknown_reason:
-                found[loc.unknown_reason] = None
+            reason = reason_text(loc, lang)
+            if reason:
+                found[reason] = None
             if loc.resolution is not None:
                 note = loc.resolution.note_ja if lang == "ja" else loc.resolution.note
                 if note or loc.resolution.note:
                     found[note or loc.resolution.note] = None
         # the catalog's note often repeats the plugin's reason; say each thing once
-        kept = [r for r in found if not any(r != o and r in o for o in found)]
-        if lang == "ja":
-            return tuple(quote(r) if r in plugin else r for r in kept)
-        return tuple(kept)
+        return tuple(r for r in found if not any(r != o and r in o for o in found))
 
 
 def group_locations(bucket: Bucket) -> list[LocationGroup]:

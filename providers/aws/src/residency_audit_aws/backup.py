@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
-from residency_audit.model import Certainty, Gap, Location, Role
+from residency_audit.model import Certainty, Evidence, Gap, Location, Role
 
 from .normalize import PROVIDER, Failure
 from .reads import READS, read_gap
@@ -171,6 +171,7 @@ def plan_locations(plan: BackupPlan, partition: str, certainty: Certainty) -> li
                     target=f"{arn} (plan {plan.name})",
                     certainty=certainty,
                     unknown_reason=None if region else "copy destination is not a vault ARN",
+                    why=None if region else Evidence(key="aws.backup-copy-not-vault-arn"),
                 )
             )
     return locations

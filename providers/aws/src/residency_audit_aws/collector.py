@@ -24,6 +24,7 @@ from residency_audit.memo import Once
 from residency_audit.model import (
     Bucket,
     CoverageNote,
+    Evidence,
     Gap,
     Location,
     PublicAccess,
@@ -222,19 +223,18 @@ class AccountScan:
             return DestinationRegion(nz.primary_region(response.get("LocationConstraint")))
         except AwsApiError as first:
             if first.code == "NoSuchBucket":
-                return DestinationRegion(None, "destination bucket does not exist (NoSuchBucket)")
+                return nz.DESTINATION_MISSING
             try:
                 return DestinationRegion(self.reader.head_bucket_region(name))
             except AwsApiError as second:
                 if second.code in ("404", "NoSuchBucket", "NotFound"):
-                    return DestinationRegion(
-                        None, "destination bucket does not exist (NoSuchBucket)"
-                    )
+                    return nz.DESTINATION_MISSING
+                codes = f"GetBucketLocation {first.code}, HeadBucket {second.code}"
                 return DestinationRegion(
                     None,
-                    f"destination region unreadable: GetBucketLocation {first.code}, "
-                    f"HeadBucket {second.code}",
+                    f"destination region unreadable: {codes}",
                     transient=is_transient(first.code) or is_transient(second.code),
+                    why=Evidence(key="aws.destination-region-unread", text=codes),
                 )
 
     def _own_region(self, name: str) -> tuple[str | None, Gap | None]:
@@ -277,6 +277,7 @@ class AccountScan:
                 mechanism="s3-bucket",
                 target=name,
                 unknown_reason=None if region else "GetBucketLocation and HeadBucket failed",
+                why=None if region else Evidence(key="aws.bucket-region-unread"),
             )
         ]
         tags, gap = nz.tags(get("GetBucketTagging"))

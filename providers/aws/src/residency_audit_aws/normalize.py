@@ -65,6 +65,19 @@ class DestinationRegion:
     region: str | None
     unknown_reason: str | None = None
     transient: bool = False  # unread because of a transient failure: worth asking again
+    why: Evidence | None = None  # the reason as values (``reason.<key>`` terms)
+
+
+# the key's region is taken from the bucket's (an id or alias resolves there)
+KEY_FOLLOWS_BUCKET = Evidence(key="aws.key-region-follows-bucket")
+DESTINATION_MISSING = DestinationRegion(
+    None,
+    "destination bucket does not exist (NoSuchBucket)",
+    why=Evidence(key="aws.destination-missing", value="NoSuchBucket"),
+)
+NOT_LOOKED_UP = DestinationRegion(
+    None, "destination region not looked up", why=Evidence(key="aws.destination-not-looked-up")
+)
 
 
 def primary_region(location_constraint: str | None, default: str = "us-east-1") -> str:
@@ -134,6 +147,7 @@ def key_locations(
             mechanism=mechanism,
             target=target,
             unknown_reason=None if own else "bucket region unknown, so the key's is too",
+            why=None if own else KEY_FOLLOWS_BUCKET,
         )
     ]
     config = (metadata or {}).get("MultiRegionConfiguration") or {}
@@ -249,6 +263,7 @@ def encryption(
             target="alias/aws/s3",
             derived=True,
             unknown_reason=None if bucket_region else "bucket region unknown, so the key's is too",
+            why=None if bucket_region else KEY_FOLLOWS_BUCKET,
         )
         enc = Encryption(
             tier=EncryptionTier.PROVIDER_MANAGED,
@@ -333,7 +348,7 @@ def replication_locations(
         dest = rule.get("Destination", {})
         arn = str(dest.get("Bucket", ""))
         name = _destination_name(arn)
-        answer = regions.get(name, DestinationRegion(None, "destination region not looked up"))
+        answer = regions.get(name, NOT_LOOKED_UP)
         account = dest.get("Account")
         target = f"{arn} (account {account})" if account else arn
         enabled = rule.get("Status") == "Enabled"
@@ -346,6 +361,7 @@ def replication_locations(
                 target=target,
                 certainty=Certainty.CONFIRMED if enabled else Certainty.POSSIBLE,
                 unknown_reason=answer.unknown_reason,
+                why=answer.why,
             )
         )
         replica_key = dest.get("EncryptionConfiguration", {}).get("ReplicaKmsKeyID")
@@ -359,6 +375,7 @@ def replication_locations(
                     mechanism="s3-replication-kms",
                     target=str(replica_key),
                     unknown_reason=None if region else "replica key region unknown",
+                    why=None if region else Evidence(key="aws.replica-key-region-unknown"),
                 )
             )
     return locations
@@ -406,6 +423,7 @@ def mrap_locations(bucket: str, members: Sequence[MrapMember]) -> list[Location]
             + (f" (account {m.account})" if m.account else ""),
             certainty=Certainty.POSSIBLE,
             unknown_reason=None if m.region else "access point did not report the member's region",
+            why=None if m.region else Evidence(key="aws.mrap-member-region-missing"),
         )
         for m in members
         if m.bucket != bucket

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from residency_audit.model import Location, Role
+from residency_audit.model import Evidence, Location, Role
 
 __all__ = [
     "KEY_VAULT_DOC",
@@ -50,6 +50,7 @@ class PairStatus:
     known: bool  # False: the catalog cannot say whether the region has a pair
     source: str = ""  # the pair table row's source
     reason: str = ""  # why the status is unknown
+    why: Evidence | None = None  # the same, as values (``reason.<key>`` terms)
 
 
 PairStatusLookup = Callable[[str], PairStatus]
@@ -95,10 +96,13 @@ def vault_key_locations(
     vault_region: str | None,
     reason: str | None,
     pair: PairStatusLookup,
+    why: Evidence | None = None,
 ) -> list[Location]:
-    """The vault's region and the copy Key Vault keeps in its paired region."""
+    """The vault's region and the copy Key Vault keeps in its paired region (``reason`` / ``why``:
+    why the vault's region is unknown, when it is)."""
     if not vault_region:
-        return [_key(None, "key-vault", target, unknown_reason=reason or "vault not read")]
+        why = why or Evidence(key="azure.vault-not-read")
+        return [_key(None, "key-vault", target, unknown_reason=reason or "vault not read", why=why)]
     locations = [_key(vault_region, "key-vault", target)]
     code = vault_region.replace(" ", "").lower()
     if code in NO_CROSS_REGION_COPY:
@@ -116,6 +120,9 @@ def vault_key_locations(
                     f"({KEY_VAULT_DOC}); the pair of {vault_region} from the region pair table "
                     f"({status.source})"
                 ),
+                why=Evidence(
+                    key="azure.vault-paired-copy", subject=vault_region, value=status.source
+                ),
             )
         )
     elif not status.known:
@@ -129,6 +136,7 @@ def vault_key_locations(
                     f"({KEY_VAULT_DOC}), but whether {vault_region} has a pair is unknown: "
                     f"{status.reason}"
                 ),
+                why=status.why or Evidence(key="azure.vault-pair-unknown", subject=vault_region),
             )
         )
     return locations
@@ -139,6 +147,7 @@ def managed_hsm_key_locations(
     pool: Mapping[str, Any] | None,
     regions: Sequence[Mapping[str, Any]] | None,
     reason: str | None,
+    why: Evidence | None = None,
 ) -> list[Location]:
     """The pool's region (primary) and each region it is extended to.
 
@@ -146,7 +155,10 @@ def managed_hsm_key_locations(
     list could not be read, so an extended region may hold the key (a location of unknown region).
     """
     if pool is None:
-        return [_key(None, "managed-hsm", target, unknown_reason=reason or "pool not read")]
+        why = why or Evidence(key="azure.hsm-not-read")
+        return [
+            _key(None, "managed-hsm", target, unknown_reason=reason or "pool not read", why=why)
+        ]
     home = str(pool.get("location") or "") or None
     locations = [
         _key(
@@ -154,6 +166,7 @@ def managed_hsm_key_locations(
             "managed-hsm",
             target,
             unknown_reason=None if home else "the Managed HSM pool returned no location",
+            why=None if home else Evidence(key="azure.hsm-no-location"),
         )
     ]
     if regions is None:
@@ -163,6 +176,7 @@ def managed_hsm_key_locations(
                 "managed-hsm-multi-region",
                 target,
                 unknown_reason=reason or "the pool's replication regions could not be read",
+                why=why or Evidence(key="azure.hsm-regions-unread"),
             )
         )
         return locations
@@ -174,5 +188,8 @@ def managed_hsm_key_locations(
         seen.add(name.lower())
         state = entry.get("provisioningState")
         note = f"multi-region replication (provisioningState {state})" if state else None
-        locations.append(_key(name, "managed-hsm-multi-region", target, unknown_reason=note))
+        why = Evidence(key="azure.hsm-region-state", value=str(state)) if state else None
+        locations.append(
+            _key(name, "managed-hsm-multi-region", target, unknown_reason=note, why=why)
+        )
     return locations

@@ -100,6 +100,7 @@ def primary_location(account: Mapping[str, Any]) -> Location:
         unknown_reason=None
         if region
         else "the account returned neither primaryLocation nor location",
+        why=None if region else Evidence(key="azure.no-primary-location"),
     )
 
 
@@ -122,6 +123,7 @@ def primary_locations(account: Mapping[str, Any]) -> list[Location]:
             mechanism="edge-zone",
             target=account.get("name"),
             unknown_reason=None if zone else "extendedLocation of type EdgeZone without a name",
+            why=None if zone else Evidence(key="azure.edge-zone-without-name"),
         ),
         primary.model_copy(
             update={
@@ -131,6 +133,8 @@ def primary_locations(account: Mapping[str, Any]) -> list[Location]:
                     f"parent region of Edge Zone {zone}: the account's location",
                     primary.unknown_reason,
                 ),
+                # a primary of unknown region says why; else: the zone's parent region
+                "why": primary.why or Evidence(key="azure.edge-zone-parent-region", subject=zone),
             }
         ),
     ]
@@ -160,6 +164,8 @@ def _pair_secondary(
     *,
     found_note: str,
     missing_note: Callable[[str], str],
+    found_why: Callable[[str], Evidence],
+    missing_why: Callable[[str | None], Evidence],
     certainty: Certainty = Certainty.CONFIRMED,
 ) -> Location:
     """The secondary the pair table gives for the account's primary (derived), or a location of
@@ -177,6 +183,7 @@ def _pair_secondary(
         unknown_reason=f"{found_note} ({found[1]})"
         if found
         else missing_note(primary or "the primary region"),
+        why=found_why(found[1]) if found else missing_why(primary),
     )
 
 
@@ -198,6 +205,12 @@ def conversion_secondary(account: Mapping[str, Any], pair: PairLookup) -> list[L
             mechanism,
             found_note=f"{note}, from the region pair table",
             missing_note=lambda primary: f"{note}; {primary} has no published pair",
+            found_why=lambda source: Evidence(
+                key="azure.conversion-pair", subject=target, value=source
+            ),
+            missing_why=lambda primary: Evidence(
+                key="azure.conversion-no-pair", subject=target, value=primary
+            ),
             certainty=Certainty.POSSIBLE,
         )
     ]
@@ -244,6 +257,10 @@ def geo_secondary(
             f"{sku_name} is geo-redundant but secondaryLocation was not returned and "
             f"{primary} has no published pair"
         ),
+        found_why=lambda source: Evidence(key="azure.secondary-from-pairs", value=source),
+        missing_why=lambda primary: Evidence(
+            key="azure.secondary-no-pair", subject=sku_name, value=primary
+        ),
     )
     return [loc], []
 
@@ -257,6 +274,7 @@ class Destination:
     account: Mapping[str, Any] | None = None
     reason: str | None = None
     gap: Gap | None = None
+    why: Evidence | None = None  # ``reason`` as values (``reason.<key>`` terms)
 
 
 def outgoing_policies(
@@ -298,6 +316,7 @@ def replica_locations(
                 mechanism="object-replication",
                 target=target,
                 unknown_reason=destination.reason or "the destination account could not be read",
+                why=destination.why or Evidence(key="azure.destination-unread"),
             )
         ]
     primary = primary_location(destination.account)
@@ -309,6 +328,7 @@ def replica_locations(
             mechanism="object-replication",
             target=target,
             unknown_reason=primary.unknown_reason,
+            why=primary.why,
         )
     ]
     # The replica is itself geo-replicated when the destination account is GRS/GZRS.

@@ -22,6 +22,7 @@ from residency_audit.model import (
     CoverageNote,
     Encryption,
     EncryptionTier,
+    Evidence,
     Gap,
     Location,
     Role,
@@ -60,15 +61,34 @@ def vault_pair_status(region: str) -> keys.PairStatus:
     catalog = load_catalog()
     entry = catalog.lookup("azure", region)
     if entry is None:
-        return keys.PairStatus(None, False, reason=f"{region!r} is not in the region catalog")
+        return keys.PairStatus(
+            None,
+            False,
+            reason=f"{region!r} is not in the region catalog",
+            why=_pair_unknown(region, "not-in-catalog"),
+        )
     row = catalog.azure_pair_row(region)
     if row is None:
-        return keys.PairStatus(None, False, reason=f"the pair table has no row for {region!r}")
+        return keys.PairStatus(
+            None,
+            False,
+            reason=f"the pair table has no row for {region!r}",
+            why=_pair_unknown(region, "no-pair-row"),
+        )
     if not row.verified:
-        return keys.PairStatus(None, False, reason=f"the pair row is unverified ({row.notes})")
+        return keys.PairStatus(
+            None,
+            False,
+            reason=f"the pair row is unverified ({row.notes})",
+            why=_pair_unknown(region, "pair-row-unverified", row.notes),
+        )
     if row.secondary:
         return keys.PairStatus(str(row.secondary), True, str(row.source))
     return keys.PairStatus(None, True, str(row.source))
+
+
+def _pair_unknown(region: str, value: str, notes: str | None = None) -> Evidence:
+    return Evidence(key="azure.vault-pair-unknown", subject=region, value=value, text=notes)
 
 
 def _describe(exc: AzureApiError) -> str:
@@ -256,7 +276,11 @@ class AzureProvider:
         props = policy.get("properties")
         ref = str((props or {}).get("destinationAccount") or "")
         if not ref:
-            return nz.Destination("?", reason="the policy names no destination account")
+            return nz.Destination(
+                "?",
+                reason="the policy names no destination account",
+                why=Evidence(key="azure.policy-no-destination"),
+            )
         found = index.get(ref.lower())
         if found is not None:
             return nz.Destination(ref, account=found)
@@ -267,17 +291,20 @@ class AzureProvider:
                     f"destination account {ref!r} is not among the storage accounts visible in "
                     f"subscription {subscription}"
                 ),
+                why=Evidence(key="azure.destination-not-visible", subject=ref, value=subscription),
             )
 
         def read() -> nz.Destination:
             try:
                 return nz.Destination(ref, account=self._arm.get_account(ref))
             except ValueError as exc:
-                return nz.Destination(ref, reason=str(exc))
+                why = Evidence(key="azure.destination-bad-id", text=str(exc))
+                return nz.Destination(ref, reason=str(exc), why=why)
             except AzureApiError as exc:
                 return nz.Destination(
                     ref,
                     reason=f"destination account could not be read: {_describe(exc)}",
+                    why=Evidence(key="azure.destination-unread", text=_describe(exc)),
                     gap=_failed_read(exc, f"replication destination {ref} could not be read"),
                 )
 
@@ -297,7 +324,8 @@ class AzureProvider:
         vault = nz.vault_name(uri)
         if vault is None:
             reason = f"key vault URI {uri!r} names neither a vault nor a Managed HSM"
-            return keys.vault_key_locations(target, None, reason, vault_pair_status), []
+            why = Evidence(key="azure.key-uri-unrecognised", subject=str(uri))
+            return keys.vault_key_locations(target, None, reason, vault_pair_status, why), []
 
         def read() -> dict[str, str] | AzureApiError:
             try:
@@ -309,12 +337,14 @@ class AzureProvider:
         regions = self._vaults.get(subscription, read)
         if isinstance(regions, AzureApiError):
             reason = f"key vaults not listed: {_describe(regions)}"
-            return keys.vault_key_locations(target, None, reason, vault_pair_status), [
+            why = Evidence(key="azure.vaults-not-listed", text=_describe(regions))
+            return keys.vault_key_locations(target, None, reason, vault_pair_status, why), [
                 _failed_read(regions, "the subscription's key vaults not listed")
             ]
         region = regions.get(vault) or None
         reason = f"key vault {vault!r} is not in subscription {subscription} (or not readable)"
-        return keys.vault_key_locations(target, region, reason, vault_pair_status), []
+        why = Evidence(key="azure.vault-not-found", subject=vault, value=subscription)
+        return keys.vault_key_locations(target, region, reason, vault_pair_status, why), []
 
     def _hsm_key_locations(
         self, subscription: str, hsm: str, target: str | None
@@ -328,13 +358,15 @@ class AzureProvider:
         pools = self._hsms.get(subscription, read)
         if isinstance(pools, AzureApiError):
             reason = f"Managed HSM pools not listed: {_describe(pools)}"
-            return keys.managed_hsm_key_locations(target, None, None, reason), [
+            why = Evidence(key="azure.hsms-not-listed", text=_describe(pools))
+            return keys.managed_hsm_key_locations(target, None, None, reason, why), [
                 _failed_read(pools, "the subscription's Managed HSM pools not listed")
             ]
         pool = keys.find_pool(pools, target)
         if pool is None:
             reason = f"Managed HSM {hsm!r} is not in subscription {subscription} (or not readable)"
-            return keys.managed_hsm_key_locations(target, None, None, reason), []
+            why = Evidence(key="azure.hsm-not-found", subject=hsm, value=subscription)
+            return keys.managed_hsm_key_locations(target, None, None, reason, why), []
         listed = (pool.get("properties") or {}).get("regions")
         if isinstance(listed, list):
             return keys.managed_hsm_key_locations(target, pool, listed, None), []
@@ -351,7 +383,8 @@ class AzureProvider:
         regions = self._hsm_regions.get(pool_id.lower(), read_regions)
         if isinstance(regions, AzureApiError):
             reason = f"replication regions of {hsm!r} not read: {_describe(regions)}"
-            return keys.managed_hsm_key_locations(target, pool, None, reason), [
+            why = Evidence(key="azure.hsm-regions-unread", text=_describe(regions))
+            return keys.managed_hsm_key_locations(target, pool, None, reason, why), [
                 _failed_read(regions, f"replication regions of Managed HSM {hsm!r} not read")
             ]
         return keys.managed_hsm_key_locations(target, pool, regions, None), []
@@ -430,6 +463,7 @@ class AzureProvider:
                 mechanism="storage-account",
                 target=scope.id,
                 unknown_reason=NO_ARM_LOCATION,
+                why=Evidence(key="azure.no-arm-location"),
             )
         ]
         gaps = list(NOT_READ_WITHOUT_ARM)
@@ -449,6 +483,7 @@ class AzureProvider:
                         target=scope.id,
                         unknown_reason=f"the data plane reports {sku}; the secondary "
                         "region is not visible without ARM",
+                        why=Evidence(key="azure.no-arm-secondary", subject=str(sku)),
                     )
                 )
         stand_in = {

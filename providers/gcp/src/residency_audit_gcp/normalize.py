@@ -82,13 +82,14 @@ def bucket_uid(name: str) -> str:
     return f"//storage.googleapis.com/projects/_/buckets/{name}"
 
 
-def _primary(region: str | None, reason: str | None) -> Location:
+def _primary(region: str | None, reason: str | None, why: Evidence | None = None) -> Location:
     return Location(
         role=Role.PRIMARY,
         provider=PROVIDER,
         region=region,
         mechanism="gcs-bucket-location",
         unknown_reason=reason,
+        why=why,
     )
 
 
@@ -115,6 +116,7 @@ def _configurable(code: str, data_locations: Any) -> tuple[Location, ...]:
                 f"configurable dual-region in {code} without customPlacementConfig.dataLocations: "
                 f"the member regions cannot be read, and {code} alone does not name them"
             ),
+            why=Evidence(key="gcs.dual-region-without-data-locations", subject=code),
         ),
     )
 
@@ -130,6 +132,7 @@ def _predefined(code: str, members_of: MembersOf) -> tuple[Location, ...]:
             mech,
             target=code,
             unknown_reason=f"predefined dual-region {code} is not in the catalog: members unknown",
+            why=Evidence(key="gcs.dual-region-not-in-catalog", subject=code),
         ),
     )
 
@@ -156,7 +159,8 @@ def bucket_locations(resource: Mapping[str, Any], members_of: MembersOf) -> tupl
     placement = resource.get("customPlacementConfig")
     data_locations = placement.get("dataLocations") if isinstance(placement, Mapping) else None
     if not isinstance(raw, str) or not raw.strip():
-        return (_primary(None, "the bucket resource has no location"),)
+        why = Evidence(key="gcs.no-location")
+        return (_primary(None, "the bucket resource has no location", why),)
     code = raw.strip().upper()
     if ltype == "zone":  # before dataLocations: a zonal bucket's one entry is its zone
         return (_zonal(code, data_locations),)
@@ -165,7 +169,8 @@ def bucket_locations(resource: Mapping[str, Any], members_of: MembersOf) -> tupl
             f"unrecognised locationType {ltype!r} (location {code}): "
             "where its data is held cannot be read from it"
         )
-        return (_primary(None, reason),)
+        why = Evidence(key="gcs.unrecognised-location-type", subject=ltype, value=code)
+        return (_primary(None, reason, why),)
     if data_locations is not None or (ltype == "dual-region" and code in _MULTI_REGIONS):
         return _configurable(code, data_locations)
     if ltype == "dual-region":
@@ -175,7 +180,12 @@ def bucket_locations(resource: Mapping[str, Any], members_of: MembersOf) -> tupl
         return (_member(code, "gcs-multi-region", certainty=certainty),)
     if ltype == "multi-region":
         return (
-            _member(code, "gcs-multi-region", unknown_reason=f"unrecognised multi-region {code}"),
+            _member(
+                code,
+                "gcs-multi-region",
+                unknown_reason=f"unrecognised multi-region {code}",
+                why=Evidence(key="gcs.unrecognised-multi-region", subject=code),
+            ),
         )
     if not ltype and members_of(code):  # locationType missing: recognise a dual-region code
         return _predefined(code, members_of)
@@ -200,6 +210,7 @@ def key_location(key_name: str) -> Location:
             mechanism="cloud-kms",
             target=key_name,
             unknown_reason="the KMS key name does not have the projects/*/locations/* form",
+            why=Evidence(key="gcs.kms-key-name-form"),
         )
     return Location(
         role=Role.KEY,
@@ -368,7 +379,7 @@ def unreachable_bucket(project: str, resource_name: str) -> Bucket:
         scope=project,
         name=name,
         uid=bucket_uid(name),
-        locations=(_primary(None, reason),),
+        locations=(_primary(None, reason, Evidence(key="gcs.unreachable")),),
         public_access=PublicAccess(
             verdict=PublicVerdict.UNKNOWN, evidence=(Evidence(key="gcs.unreachable"),)
         ),

@@ -1,0 +1,87 @@
+"""Why a location's region is unknown is said in the reader's language (``Location.why``); an
+inventory written before ``why`` existed still loads, its English sentence quoted in Japanese."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from residency_audit.catalog import load_catalog
+from residency_audit.evidence import reason_text
+from residency_audit.markup import code, quote
+from residency_audit.model import Bucket, Evidence, Inventory, Location, Role, ScopeResult
+from residency_audit.profiles import load_profile
+from residency_audit.rules import ClassificationSettings, EvaluationSettings, evaluate
+from residency_audit.rules.locations import group_locations
+
+SENTENCE = "destination bucket does not exist (NoSuchBucket)"
+MISSING = Evidence(key="aws.destination-missing", value="NoSuchBucket")
+UNREAD = Evidence(key="aws.destination-region-unread", text="GetBucketLocation AccessDenied")
+
+
+def _replica(why: Evidence | None, region: str | None = None) -> Location:
+    return Location(
+        role=Role.REPLICA,
+        provider="aws",
+        region=region,
+        mechanism="s3-replication",
+        unknown_reason=SENTENCE,
+        why=why,
+    )
+
+
+def _bucket(*locations: Location) -> Bucket:
+    resolved = tuple(
+        loc.model_copy(update={"resolution": load_catalog().resolve(loc)}) for loc in locations
+    )
+    return Bucket(provider="aws", scope="1", name="b", uid="arn:aws:s3:::b", locations=resolved)
+
+
+def test_an_inventory_written_before_loads_and_quotes_its_sentence_in_japanese() -> None:
+    raw = {"role": "replica", "provider": "aws", "region": None, "mechanism": "s3-replication"}
+    old = Location.model_validate({**raw, "unknown_reason": SENTENCE})
+    assert old.why is None
+    assert reason_text(old, "ja") == quote(SENTENCE)
+    assert reason_text(old, "en") == SENTENCE
+    assert reason_text(Location.model_validate(raw), "ja") is None
+    # and a new one round-trips its reason as values
+    new = _replica(UNREAD)
+    assert Location.model_validate_json(new.model_dump_json()) == new
+
+
+def test_the_findings_reason_is_in_japanese_once_and_keeps_the_api_words_quoted() -> None:
+    [group] = [g for g in group_locations(_bucket(_replica(UNREAD))) if g.role is Role.REPLICA]
+    assert group.reasons("ja") == (
+        f"複製先のリージョンを読み取れませんでした（{quote('GetBucketLocation AccessDenied')}）",
+    )
+    assert group.reasons("en") == (
+        f"the destination's region could not be read ({quote('GetBucketLocation AccessDenied')})",
+    )
+
+
+def test_an_unmapped_region_note_carries_the_worded_reason() -> None:
+    res = load_catalog().resolve(_replica(MISSING, region="xx-nowhere-9"))
+    assert res.unmapped
+    assert res.note_ja.endswith(f"複製先のバケットが存在しません（{code('NoSuchBucket')}）")
+    assert SENTENCE not in res.note_ja
+    [group] = group_locations(_bucket(_replica(MISSING, region="xx-nowhere-9")))
+    assert group.reasons("ja") == (res.note_ja,)  # the note holds the reason: said once
+
+
+def test_a_japanese_finding_has_no_english_from_the_plugin() -> None:
+    inv = Inventory(
+        scopes=(ScopeResult(provider="aws", scope="1"),),
+        buckets=(_bucket(_replica(MISSING)),),
+    )
+    settings = EvaluationSettings(
+        classification=ClassificationSettings(), attestations=(), today=date(2026, 12, 2)
+    )
+    found = [
+        f
+        for f in evaluate(inv, load_profile("jp-default"), settings)
+        if f.rule_id == "location.unknown"
+    ]
+    assert found
+    for f in found:
+        assert "複製先のバケットが存在しません" in f.message.ja
+        assert "does not exist" not in f.message.ja
+        assert "the destination bucket does not exist" in f.message.en
