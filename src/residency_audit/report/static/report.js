@@ -131,8 +131,12 @@
   // findings of each bucket, in table order
   var bucketFindings = B.map(function () { return []; });
   F.forEach(function (f, i) { if (f.b !== undefined) { bucketFindings[f.b].push(i); } });
-  var bucketCountries = B.map(function (b) {
-    var set = {};
+  // each bucket's countries (a set), one per shared location list
+  var countriesOfLoc = {};
+  var bucketCountries = B.map(function (b, j) {
+    var k = D.buckets.loc[j], set = countriesOfLoc[k];
+    if (set) { return set; }
+    set = countriesOfLoc[k] = {};
     (b.loc || []).forEach(function (l) { l[8].forEach(function (c) { set[c] = true; }); });
     return set;
   });
@@ -570,7 +574,8 @@
   var glanceEl = byId("glance");
   var glanceBar = null, glanceCountry = "";
   function filterGlance(cc) {
-    if (!glanceEl) { return; }
+    // every filter change passes here: touch the block only when its country changes
+    if (!glanceEl || (glanceBar && (cc || "") === glanceCountry)) { return; }
     glanceCountry = cc || "";
     var any = false;
     Array.prototype.forEach.call(glanceEl.querySelectorAll("[data-country]"), function (g) {
