@@ -366,7 +366,10 @@
     if (!l) { td.textContent = "—"; return td; }
     var first = line();
     put(first, l[2] ? ccNode(l[2]) : unknownNode());
-    if (l[3].length > 1) { put(first, " ", el("small", "", "(" + l[3].join(", ") + ")")); }
+    // a multi-region's candidate countries, by name (the line is cut; its title has them all)
+    if (l[3].length > 1) {
+      put(first, " ", el("small", "", "(" + l[3].map(cname).join(lang === "ja" ? "、" : ", ") + ")"));
+    }
     put(first, " ", el("span", "cert cert-" + l[4], t("certainty." + l[4])));
     var second = line("small");
     put(second, t("role." + l[0]), " · ", l[1] !== undefined && l[1] !== null ? code(s(l[1])) : unknownNode());
