@@ -155,6 +155,7 @@
       b.setAttribute("aria-pressed", String(b.getAttribute("data-lang") === next));
     });
     haystack = null;
+    stopWarming();
     bucketHaystack = null;
     fillFindingOptions();
     fillBucketOptions();
@@ -270,13 +271,43 @@
     if (f.sup) { parts.push(String(f.sup[0] + "\n" + f.sup[1] + "\n" + f.sup[2]).toLowerCase()); }
     return parts.join("\n");
   }
-  function buildHaystack() {
+  // The search text is built on the first search, or before it while the page is idle (in short
+  // slices that never hold up the reader), so a first search does not wait for 44,000 rows.
+  var warm = null;  // the build under way: {out, next, bucketLow, lang, task}
+  function startHaystack() {
     sharedText = {};
     var bucketLow = new Array(B.length);  // a bucket's name and uid, lower case, once for all its rows
     for (var j = 0; j < B.length; j += 1) { bucketLow[j] = [B[j].n.toLowerCase(), B[j].u.toLowerCase()]; }
-    var out = new Array(F.length);
-    for (var i = 0; i < F.length; i += 1) { out[i] = searchText(F[i], i, bucketLow); }
+    return { out: new Array(F.length), next: 0, bucketLow: bucketLow, lang: lang, task: null };
+  }
+  function buildHaystack() {
+    if (!warm || warm.lang !== lang) { stopWarming(); warm = startHaystack(); }
+    if (warm.task !== null && window.cancelIdleCallback) { window.cancelIdleCallback(warm.task); }
+    for (var i = warm.next; i < F.length; i += 1) { warm.out[i] = searchText(F[i], i, warm.bucketLow); }
+    var out = warm.out;
+    warm = null;
     return out;
+  }
+  function stopWarming() {
+    if (warm && warm.task !== null && window.cancelIdleCallback) { window.cancelIdleCallback(warm.task); }
+    warm = null;
+  }
+  function warmHaystack() {
+    if (haystack || !window.requestIdleCallback) { return; }
+    warm = startHaystack();
+    var slice = function (deadline) {
+      var w = warm;
+      if (!w) { return; }
+      while (w.next < F.length && deadline.timeRemaining() > 1) {
+        var end = Math.min(F.length, w.next + 500);
+        for (var i = w.next; i < end; i += 1) { w.out[i] = searchText(F[i], i, w.bucketLow); }
+        w.next = end;
+      }
+      if (w.next < F.length) { w.task = window.requestIdleCallback(slice); return; }
+      if (w.lang === lang && !haystack) { haystack = w.out; }
+      warm = null;
+    };
+    warm.task = window.requestIdleCallback(slice);
   }
 
   function matches(f, i, c) {
@@ -991,4 +1022,5 @@
   openFromHash();
   if (fromLink) { byId("findings").scrollIntoView(); }
   document.documentElement.setAttribute("data-ready", "1");
+  warmHaystack();
 }());
