@@ -94,18 +94,18 @@ provider = "aws"
 scope = "*"
 item = "(1)-1"
 reviewed_on = 2026-04-01
-reviewer = "Legal (export control)"
+reviewer = "法務部 輸出管理課"
 expires = 2027-03-31
-note = "AWS Customer Agreement s.3.2 reviewed"
+note = "AWS カスタマーアグリーメント第 3.2 条を確認"
 
 [[attestations]]
 provider = "gcp"
 scope = "*"
 item = "(1)-1"
 reviewed_on = 2025-01-15
-reviewer = "Legal (export control)"
+reviewer = "法務部 輸出管理課"
 expires = 2026-01-14
-note = "expired: review overdue"
+note = "期限切れ（再確認が遅れている）"
 """
 
 
