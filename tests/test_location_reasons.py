@@ -1,18 +1,30 @@
-"""Why a location's region is unknown is said in the reader's language (``Location.why``); an
-inventory written before ``why`` existed still loads, its English sentence quoted in Japanese."""
+"""Why a location's region is unknown (``Location.why``) and why a setting was not read
+(``Gap.why``) are said in the reader's language; an inventory written before ``why`` existed
+still loads, its English sentence quoted in Japanese."""
 
 from __future__ import annotations
 
 from datetime import date
 
 from residency_audit.catalog import load_catalog
-from residency_audit.evidence import reason_text
+from residency_audit.evidence import gap_reason_text, reason_text
 from residency_audit.markup import code, quote
-from residency_audit.model import Bucket, Evidence, Inventory, Location, Role, ScopeResult
+from residency_audit.model import (
+    Bucket,
+    Evidence,
+    Gap,
+    Hidden,
+    Inventory,
+    Location,
+    Role,
+    ScopeResult,
+)
 from residency_audit.profiles import load_profile
 from residency_audit.rules import ClassificationSettings, EvaluationSettings, evaluate
+from residency_audit.rules.gaps import location_gap_drafts
 from residency_audit.rules.locations import group_locations
 
+COPY = Hidden.COPY
 SENTENCE = "destination bucket does not exist (NoSuchBucket)"
 MISSING = Evidence(key="aws.destination-missing", value="NoSuchBucket")
 UNREAD = Evidence(key="aws.destination-region-unread", text="GetBucketLocation AccessDenied")
@@ -85,3 +97,21 @@ def test_a_japanese_finding_has_no_english_from_the_plugin() -> None:
         assert "複製先のバケットが存在しません" in f.message.ja
         assert "does not exist" not in f.message.ja
         assert "the destination bucket does not exist" in f.message.en
+
+
+def test_an_unread_setting_is_said_in_japanese_and_an_old_gap_keeps_its_quoted_reason() -> None:
+    why = Evidence(
+        key="aws.read-failed", subject="GetBucketReplication", value="AccessDenied", text="Denied"
+    )
+    new = Gap(field="replication", reason="GetBucketReplication failed", why=why, hides=(COPY,))
+    old = Gap.model_validate(
+        {"field": "replication", "reason": "HeadBucket 403", "may_hide_copy": True}
+    )
+    assert old.why is None and old.hides == (COPY,)
+    assert gap_reason_text(old, "ja") == quote("HeadBucket 403")
+    assert Gap.model_validate_json(new.model_dump_json()) == new
+    bucket = Bucket(provider="aws", scope="1", name="b", uid="arn:aws:s3:::b", gaps=(new,))
+    [draft] = location_gap_drafts(bucket)
+    assert "の呼び出しに失敗しました" in draft.message.ja
+    assert "failed" not in draft.message.ja
+    assert f"{code('GetBucketReplication')} failed: {code('AccessDenied')}" in draft.message.en

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from residency_audit import report
+from residency_audit.markup import code, quote
 from residency_audit.model import FindingState
 from residency_audit.results import ScanResult
 from tests.report_builders import (
@@ -203,7 +204,9 @@ def test_html_escapes_hostile_text_and_embeds_data_safely(lang: str) -> None:
     hostile = buckets["n"].index("replicated-hk")
     tags = values[buckets["tags"][hostile]]
     assert ["owner", HOSTILE] in [[strings[k], strings[v]] for k, v in tags]
-    assert strings[values[buckets["gaps"][hostile]][0][1]] == HOSTILE_ERR
+    # the gap's reason as [ja, en]: the error code, then the API's words as one quotation
+    reason = [strings[k] for k in values[buckets["gaps"][hostile]][0][1]]
+    assert reason == [code("AccessDenied") + " " + quote(HOSTILE_ERR)] * 2
     assert findings["count"] == len(result.findings)
     # messages survive the sentence string table exactly, in both languages
     by_fp = {f.fingerprint[:16]: f for f in result.findings}

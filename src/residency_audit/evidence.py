@@ -26,7 +26,7 @@ from collections.abc import Iterable
 from functools import lru_cache
 
 from .markup import code, quote
-from .model import FREE_TEXT, Evidence, Location
+from .model import FREE_TEXT, Evidence, Gap, Location
 from .terms import all_terms, term
 
 __all__ = [
@@ -39,6 +39,7 @@ __all__ = [
     "evidence_pairs",
     "evidence_text",
     "evidence_texts",
+    "gap_reason_text",
     "reason_pair",
     "reason_text",
 ]
@@ -141,6 +142,18 @@ def reason_text(location: Location, lang: str) -> str | None:
     if not location.unknown_reason:
         return None
     return quote(location.unknown_reason) if lang == "ja" else location.unknown_reason
+
+
+def gap_reason_text(gap: Gap, lang: str) -> str:
+    """Why a setting was not read, in ``lang``, with the API's error code and words.
+
+    A plugin's ``why`` is worded from the terms (its value is the error code); else the code,
+    then the plugin's English reason as a quotation.
+    """
+    why = gap.why
+    if why is not None:
+        return _text(why.key, why.subject, why.value, why.text, lang, REASON)
+    return (f"{code(gap.error_code)} " if gap.error_code else "") + quote(gap.reason)
 
 
 def reason_pair(location: Location) -> tuple[str, str] | None:

@@ -198,9 +198,12 @@ class Gap(_Frozen):
     """A setting or location that could not be read, and what the failure may hide."""
 
     field: str  # e.g. "encryption", "replication", "backup", "public_access.policy_status"
-    reason: str
+    reason: str  # in English (for readers of the v1 JSON, and shown when ``why`` is None)
     error_code: str | None = None
     hides: tuple[Hidden, ...] = ()
+    # the reason as values (``reason.<key>`` terms): the failed call as the subject, the API's
+    # error code as the value and its message as the text
+    why: Evidence | None = None
 
     @model_validator(mode="before")
     @classmethod

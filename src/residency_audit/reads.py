@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from .model import Gap, Hidden
+from .model import Evidence, Gap, Hidden
 
 __all__ = ["ReadSpec", "markdown_table"]
 
@@ -30,10 +30,13 @@ class ReadSpec:
     hides: tuple[Hidden, ...] = ()
     fails_scope: bool = True  # scope-level reads only
 
-    def gap(self, reason: str, error_code: str | None = None) -> Gap:
+    def gap(self, reason: str, error_code: str | None = None, why: Evidence | None = None) -> Gap:
+        """The gap a failure leaves: ``reason`` in English, ``why`` the same as values."""
         if self.field is None:
             raise ValueError("a scope-level read leaves no bucket gap")
-        return Gap(field=self.field, reason=reason, error_code=error_code, hides=self.hides)
+        return Gap(
+            field=self.field, reason=reason, error_code=error_code, hides=self.hides, why=why
+        )
 
 
 def markdown_table(reads: Mapping[str, ReadSpec]) -> str:

@@ -25,6 +25,7 @@ from .model import (
     Bucket,
     Classification,
     CoverageNote,
+    Evidence,
     Gap,
     Inventory,
     Location,
@@ -95,16 +96,23 @@ def _masked(bucket: Bucket) -> Bucket:
     them here, once for every plugin, before they reach a log, a report or a ticket. Only what
     changes is copied: nearly every bucket has nothing to mask."""
 
+    def words(why: Evidence | None) -> Evidence | None:
+        """A reason's values: the API's words it quotes masked."""
+        if why is None or not why.text:
+            return why
+        text = mask_secrets(why.text)
+        return why if text == why.text else why.model_copy(update={"text": text})
+
     def gap(g: Gap) -> Gap:
         reason = mask_secrets(g.reason)
-        return g if reason == g.reason else g.model_copy(update={"reason": reason})
+        why = words(g.why)
+        if reason == g.reason and why is g.why:
+            return g
+        return g.model_copy(update={"reason": reason, "why": why})
 
     def location(loc: Location) -> Location:
         reason = mask_secrets(loc.unknown_reason) if loc.unknown_reason else None
-        why = loc.why
-        if why is not None and why.text:  # the API's words the reason quotes
-            text = mask_secrets(why.text)
-            why = why if text == why.text else why.model_copy(update={"text": text})
+        why = words(loc.why)
         if reason == loc.unknown_reason and why is loc.why:
             return loc
         return loc.model_copy(update={"unknown_reason": reason, "why": why})

@@ -7,13 +7,14 @@ from typing import Any
 
 import residency_audit_aws
 from residency_audit.catalog import load_catalog
-from residency_audit.evidence import reason_text
-from residency_audit.markup import code, plain
+from residency_audit.evidence import gap_reason_text, reason_text
+from residency_audit.markup import code, plain, quote
 from residency_audit.model import Certainty, Evidence, Location, Role
 from residency_audit.terms import all_terms
 from residency_audit.testing import evidence_keys, unworded
 from residency_audit_aws import backup
 from residency_audit_aws import normalize as nz
+from residency_audit_aws.reads import read_gap
 
 REASONS = {
     "aws.backup-copy-not-vault-arn",
@@ -101,3 +102,57 @@ def test_a_backup_copy_to_a_non_vault_destination_says_why() -> None:
     assert plain(reason_text(loc, "ja") or "", "ja") == (
         "コピー先がバックアップボールトの ARN ではないため、リージョンが分かりません"
     )
+
+
+# a failed read's reason: built by read_gap with one of these keys
+GAP_REASONS = (
+    "aws.read-failed",
+    "aws.key-read-failed",
+    "aws.backup-plans-read-failed",
+    "aws.backup-selections-read-failed",
+)
+
+
+def test_a_failed_read_is_said_in_words_with_the_error_code_and_the_api_message() -> None:
+    items = [Evidence(key=k, subject="GetBucketAcl", value="AccessDenied") for k in GAP_REASONS]
+    assert unworded(items, kind="reason", coded_values=GAP_REASONS) == []
+    gap = read_gap("s3", "GetBucketTagging", nz.Failure("AccessDenied", "Access Denied"))
+    assert plain(gap_reason_text(gap, "ja"), "ja") == (
+        "GetBucketTagging の呼び出しに失敗しました: AccessDenied（「Access Denied」）"
+    )
+    assert gap_reason_text(gap, "en") == (
+        f"{code('GetBucketTagging')} failed: {code('AccessDenied')} ({quote('Access Denied')})"
+    )
+    assert gap.reason == "GetBucketTagging failed: AccessDenied (Access Denied)"  # v1 JSON
+    rule = {
+        "ServerSideEncryptionConfiguration": {
+            "Rules": [
+                {
+                    "ApplyServerSideEncryptionByDefault": {
+                        "SSEAlgorithm": "aws:kms",
+                        "KMSMasterKeyID": "alias/app",
+                    }
+                }
+            ]
+        }
+    }
+    _, _, gaps = nz.encryption(rule, nz.Failure("AccessDeniedException"), "ap-northeast-1")
+    assert [g.why.key for g in gaps if g.why] == ["aws.key-read-failed"]
+
+
+def test_unread_backup_plans_and_selections_say_which_in_words() -> None:
+    denied = nz.Failure("AccessDeniedException", "not authorized")
+    unlisted = backup.RegionBackup("us-west-2", error=denied)
+    _, [gap] = backup.backup_for_bucket("arn:aws:s3:::b", {}, unlisted, "aws", "us-west-2")
+    assert plain(gap_reason_text(gap, "ja"), "ja") == (
+        "リージョン us-west-2 のバックアッププランを一覧できませんでした: "
+        "AccessDeniedException（「not authorized」）"
+    )
+    plan = backup.BackupPlan("id", "nightly", "us-west-2", "1", {}, selections_error=denied)
+    listed = backup.RegionBackup("us-west-2", plans=(plan,))
+    _, [gap] = backup.backup_for_bucket("arn:aws:s3:::b", {}, listed, "aws", "us-west-2")
+    assert plain(gap_reason_text(gap, "en")) == (
+        "the resource assignments of backup plan nightly could not be read: "
+        "AccessDeniedException (“not authorized”)"
+    )
+    assert gap.reason.startswith("reading the selections of backup plan nightly")  # v1 JSON

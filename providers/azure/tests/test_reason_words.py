@@ -6,14 +6,15 @@ from __future__ import annotations
 from typing import Any
 
 import residency_audit_azure
-from residency_audit.evidence import reason_text
+from residency_audit.evidence import gap_reason_text, reason_text
 from residency_audit.markup import code, plain, quote
 from residency_audit.model import Evidence
 from residency_audit.terms import all_terms
 from residency_audit.testing import evidence_keys, unworded
 from residency_audit_azure import keys
 from residency_audit_azure import normalize as nz
-from residency_audit_azure.provider import vault_pair_status
+from residency_audit_azure.client import AzureApiError
+from residency_audit_azure.provider import _failed_read, vault_pair_status
 
 REASONS = {
     "azure.conversion-no-pair",
@@ -34,6 +35,7 @@ REASONS = {
     "azure.no-arm-secondary",
     "azure.no-primary-location",
     "azure.policy-no-destination",
+    "azure.read-failed",
     "azure.secondary-from-pairs",
     "azure.secondary-no-pair",
     "azure.vault-not-found",
@@ -112,3 +114,14 @@ def test_an_unread_vault_list_keeps_the_api_answer_as_a_quotation() -> None:
     # nothing was said: the default reason
     [bare] = keys.managed_hsm_key_locations("h", None, None, None)
     assert bare.why == Evidence(key="azure.hsm-not-read")
+
+
+def test_a_failed_read_is_said_in_words_with_the_error_code_and_the_api_message() -> None:
+    assert unworded([Evidence(key="azure.read-failed", subject="x")], kind="reason") == []
+    exc = AzureApiError("objectReplicationPolicies.list", 403, "AuthorizationFailed", "No access")
+    gap = _failed_read(exc, "the account's replication policies not read")
+    assert plain(gap_reason_text(gap, "ja"), "ja") == (
+        "objectReplicationPolicies.list の呼び出しに失敗しました: AuthorizationFailed"
+        "（「No access」）"
+    )
+    assert gap.reason == "the account's replication policies not read: No access"  # v1 JSON

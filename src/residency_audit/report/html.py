@@ -27,7 +27,7 @@ from typing import Any
 import jinja2
 from markupsafe import Markup, escape
 
-from ..evidence import reason_pair
+from ..evidence import gap_reason_text, reason_pair
 from ..localtime import display_zone, local_date, local_when
 from ..model import Bucket, Gap, Location
 from ..plaintext import clean_text
@@ -190,6 +190,7 @@ def render_html(result: ScanResult, lang: str, zone: tzinfo | None = None) -> st
         has_label=lambda key: key in table,
         bi=_bilingual,
         reason=_reason,
+        gap_reason=lambda gap: _bilingual(gap_reason_text(gap, "ja"), gap_reason_text(gap, "en")),
         cn=cn,
         cn_plain=cn_plain,
         when=lambda value: local_when(value, shown_in),

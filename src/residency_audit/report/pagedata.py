@@ -27,9 +27,9 @@ from datetime import UTC, tzinfo
 from enum import StrEnum
 from typing import Any
 
-from ..evidence import details_pair, evidence_pairs, reason_pair
+from ..evidence import details_pair, evidence_pairs, gap_reason_text, reason_pair
 from ..localtime import local_date
-from ..model import Bucket, Certainty, Classification, Finding, FindingState, Role, Severity
+from ..model import Bucket, Certainty, Classification, Finding, FindingState, Gap, Role, Severity
 from ..results import ScanResult
 from .countries import country_names
 from .facts import effective_certainty
@@ -126,6 +126,11 @@ class ValueTable:
 # interned and written to JSON as that string (without a .value per row, at 20,000 buckets)
 
 
+def _gap_reason(gap: Gap, s: StringTable) -> tuple[int | None, int | None]:
+    """Why a setting was not read, as [ja, en] in s."""
+    return s(gap_reason_text(gap, "ja")), s(gap_reason_text(gap, "en"))
+
+
 def _locations(b: Bucket, s: StringTable, basis: dict[str, int]) -> tuple[Any, ...]:
     rows = []
     for loc in b.locations:
@@ -190,7 +195,7 @@ def _buckets(buckets: list[Bucket], s: StringTable, v: ValueTable) -> dict[str, 
         cols["ext"].append(v(tuple(b.external_principals)))
         cols["loc"].append(v(_locations(b, s, basis)))
         cols["gaps"].append(
-            v(tuple((s(g.field), s(g.reason), g.error_code, tuple(g.hides)) for g in b.gaps))
+            v(tuple((s(g.field), _gap_reason(g, s), g.error_code, tuple(g.hides)) for g in b.gaps))
         )
     return {"count": len(buckets), **cols, "ul": literal}
 

@@ -34,6 +34,7 @@ from typing import Any, NamedTuple
 import xlsxwriter  # type: ignore[import-untyped]  # ships no type information
 from xlsxwriter.utility import xl_col_to_name  # type: ignore[import-untyped]
 
+from ..evidence import gap_reason_text, reason_text
 from ..localtime import local_date, local_when
 from ..model import Bucket, Finding, Gap, Location
 from ..results import ScanResult
@@ -290,6 +291,14 @@ def _findings(findings: list[Finding], t: Labels, lang: str, zone: tzinfo) -> _S
     return _sheet(header, rows)
 
 
+def _note(loc: Location, lang: str) -> str:
+    """The catalog's note on a location, in ``lang`` where it has one."""
+    res = loc.resolution
+    if res is None:
+        return ""
+    return (res.note_ja if lang == "ja" else "") or res.note
+
+
 def _location_row(b: Bucket, loc: Location | None, t: Labels, lang: str) -> list[Any]:
     res = loc.resolution if loc else None
     tags = "; ".join(f"{k}={v}" for k, v in sorted(b.tags.items()))
@@ -315,7 +324,7 @@ def _location_row(b: Bucket, loc: Location | None, t: Labels, lang: str) -> list
         loc.target or "",
         _yes(t, loc.derived),
         _yes(t, res.verified) if res else "",
-        loc.unknown_reason or (res.note if res else ""),
+        reason_text(loc, lang) or _note(loc, lang),
         res.source if res else "",
         *tail,
     ]
@@ -343,7 +352,7 @@ def _hides(t: Labels, gap: Gap) -> str:
     return sep.join(t("hides." + h.value) for h in gap.hides)
 
 
-def _gaps(result: ScanResult, buckets: list[Bucket], t: Labels) -> _Sheet:
+def _gaps(result: ScanResult, buckets: list[Bucket], t: Labels, lang: str) -> _Sheet:
     header = [
         t("col.provider"), t("filter.scope"), t("col.bucket"), t("bucket.uid"), t("col.field"),
         t("col.reason"), t("col.error_code"), t("col.hides"),
@@ -361,8 +370,8 @@ def _gaps(result: ScanResult, buckets: list[Bucket], t: Labels) -> _Sheet:
         ]
     for b in buckets:
         rows += [
-            [b.provider, b.scope, b.name, b.uid, g.field, g.reason, g.error_code or "",
-             _hides(t, g)]
+            [b.provider, b.scope, b.name, b.uid, g.field, gap_reason_text(g, lang),
+             g.error_code or "", _hides(t, g)]
             for g in b.gaps
         ]  # fmt: skip
     return _sheet(header, rows)
@@ -425,6 +434,6 @@ def _sheets(result: ScanResult, lang: str, zone: tzinfo) -> dict[str, _Sheet]:
         "summary": _summary(result, t, zone),
         "findings": _findings(findings, t, lang, zone),
         "locations": _locations(buckets, t, lang),
-        "gaps": _gaps(result, buckets, t),
+        "gaps": _gaps(result, buckets, t, lang),
         "suppressions": _suppressions(result, findings, t, lang, zone),
     }

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ..evidence import evidence_texts
-from ..markup import code, quote
+from ..evidence import evidence_texts, gap_reason_text
 from ..model import Bucket, PublicVerdict, Severity
 from ._draft import Draft, bucket_draft
 from ._text import GUIDELINE_2_ACTION, both, concat, join_en, join_ja, setting, then
@@ -30,9 +29,8 @@ def _evidence(bucket: Bucket) -> tuple[tuple[str, ...], tuple[str, ...]]:
     for gap in bucket.gaps:
         if gap.field.startswith("public_access"):
             name = setting(gap.field)
-            error = (f"{code(gap.error_code)} " if gap.error_code else "") + quote(gap.reason)
-            ja.append(f"{name.ja}を読み取れませんでした（{error}）")
-            en.append(f"{name.en} not read ({error})")
+            ja.append(f"{name.ja}を読み取れませんでした（{gap_reason_text(gap, 'ja')}）")
+            en.append(f"{name.en} not read ({gap_reason_text(gap, 'en')})")
     return tuple(ja), tuple(en)
 
 

@@ -15,8 +15,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 
-from ..markup import code, quote
-from ..model import Bucket, Gap, Hidden, Inventory, ScopeStatus, Severity
+from ..evidence import gap_reason_text
+from ..markup import quote
+from ..model import Bucket, Gap, Hidden, Inventory, ScopeStatus, Severity, Text
 from ._draft import Draft, bucket_draft
 from ._text import GUIDELINE_2_ACTION, both, join_en, join_ja, scope_name, setting, then
 
@@ -54,17 +55,14 @@ def hides(bucket: Bucket, *what: Hidden) -> list[Gap]:
 def gap_text(gap: Gap, lang: str = "en") -> str:
     """'レプリケーション設定（`replication`）: `AccessDenied` “…”': the setting, the API's code and
     its own words (quoted: they are the cloud's text, in English)."""
-    error = f"{code(gap.error_code)} " if gap.error_code else ""
-    return f"{setting(gap.field).get(lang)}: {error}{quote(gap.reason)}"
+    return f"{setting(gap.field).get(lang)}: {gap_reason_text(gap, lang)}"
 
 
-def _errors(gaps: list[Gap]) -> str:
+def _errors(gaps: list[Gap]) -> Text:
     """What the reads of one setting answered (the setting is named by the sentence)."""
-    return "; ".join(
-        dict.fromkeys(
-            (f"{code(g.error_code)} " if g.error_code else "") + quote(g.reason) for g in gaps
-        )
-    )
+    ja = dict.fromkeys(gap_reason_text(g, "ja") for g in gaps)
+    en = dict.fromkeys(gap_reason_text(g, "en") for g in gaps)
+    return both("、".join(ja), "; ".join(en))
 
 
 def _by_field(gaps: list[Gap]) -> dict[str, list[Gap]]:
@@ -91,11 +89,11 @@ def location_gap_drafts(bucket: Bucket) -> Iterator[Draft]:
             LOCATION_ITEMS,
             Severity.HIGH,
             both(
-                f"バケット「{bucket.name}」の{named.ja}を読み取れませんでした（{details}）。"
+                f"バケット「{bucket.name}」の{named.ja}を読み取れませんでした（{details.ja}）。"
                 f"この設定が示す{what.ja}を確認できないため、その国・地域が懸念国・地域 (2)-1、"
                 "政府機関等が自由に閲覧・取得できる法域 (2)-2、保管先として指定していない国・地域 "
                 "(1)-3 のいずれでもないことを確認できません。未確認の指摘として扱います。",
-                f"The {named.en} of bucket '{bucket.name}' could not be read ({details}). "
+                f"The {named.en} of bucket '{bucket.name}' could not be read ({details.en}). "
                 f"It says {what.en}, so that place cannot be shown to be outside countries of "
                 "concern (2)-1, jurisdictions with government access (2)-2 or countries not "
                 "designated for storage (1)-3. This is an unverified finding.",
@@ -126,10 +124,10 @@ def external_access_gap_drafts(bucket: Bucket) -> Iterator[Draft]:
             Severity.HIGH,
             both(
                 f"バケット「{bucket.name}」のアクセス許可の設定（{named.ja}）を読み取れませんでした"
-                f"（{details}）。組織外のプリンシパルにアクセスが許可されていないことを確認できない"
+                f"（{details.ja}）。組織外のプリンシパルにアクセスが許可されていないことを確認できない"
                 "ため、項目 (2)-3 の未確認の指摘として扱います。",
                 f"The access settings ({named.en}) of bucket '{bucket.name}' could not be read "
-                f"({details}). Access by principals outside the organisation cannot be ruled "
+                f"({details.en}). Access by principals outside the organisation cannot be ruled "
                 "out, so this is an unverified (2)-3 finding.",
             ),
             both(

@@ -202,6 +202,8 @@ def backup_for_bucket(
             "ListBackupPlans",
             region.error,
             label=f"backup:ListBackupPlans in {region.region}",
+            why="aws.backup-plans-read-failed",
+            subject=region.region,
         )
         return [], [gap]
     locations: list[Location] = []
@@ -214,6 +216,8 @@ def backup_for_bucket(
                     "GetBackupPlan",  # or its selections: one row, the same field and hides
                     plan.selections_error,
                     label=f"reading the selections of backup plan {plan.name} in {plan.region}",
+                    why="aws.backup-selections-read-failed",
+                    subject=plan.name,
                 )
             )
             continue

@@ -301,6 +301,7 @@ def encryption(
         failure,
         label="kms:DescribeKey",
         note="; customer- or AWS-managed and multi-Region replicas unknown",
+        why="aws.key-read-failed",
     )
     unread = Encryption(tier=EncryptionTier.UNKNOWN, key_id=key_id, details=(Evidence(key=detail),))
     return unread, locations, [gap]

@@ -42,7 +42,8 @@ def _block(response: Read, level: str, gaps: list[Gap]) -> dict[str, bool | None
             return dict.fromkeys(_FLAGS, False)
         service = "s3control" if level == "account" else "s3"
         label = f"GetPublicAccessBlock ({level})"
-        gaps.append(read_gap(service, "GetPublicAccessBlock", response, label=label))
+        call = f"{service}:GetPublicAccessBlock"
+        gaps.append(read_gap(service, "GetPublicAccessBlock", response, label=label, subject=call))
         return dict.fromkeys(_FLAGS, None)
     config = response.get("PublicAccessBlockConfiguration", {})
     return {flag: bool(config.get(flag, False)) for flag in _FLAGS}

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
-from residency_audit.model import Gap, Hidden
+from residency_audit.model import Evidence, Gap, Hidden
 from residency_audit.reads import ReadSpec
 
 if TYPE_CHECKING:  # normalize builds gaps from this table; importing it here would be circular
@@ -120,11 +120,26 @@ READS: Mapping[tuple[str, str], ReadSpec] = {
 
 
 def read_gap(
-    service: str, operation: str, failure: Failure, *, note: str = "", label: str = ""
+    service: str,
+    operation: str,
+    failure: Failure,
+    *,
+    note: str = "",
+    label: str = "",
+    why: str = "aws.read-failed",
+    subject: str = "",
 ) -> Gap:
     """The gap a failed read leaves: its row's field and what it hides, with the API error.
 
-    ``label`` names the call in the reason (default: the operation); ``note`` is appended.
+    ``label`` names the call in the reason (default: the operation); ``note`` is appended, and
+    ``why`` is the reason's term key, with ``subject`` (default: the call), the error code and the
+    API's message as its values.
     """
     reason = failure.describe(label or operation) + note
-    return READS[service, operation].gap(reason, failure.code)
+    words = Evidence(
+        key=why,
+        subject=subject or label or operation,
+        value=failure.code,
+        text=failure.message or None,
+    )
+    return READS[service, operation].gap(reason, failure.code, words)

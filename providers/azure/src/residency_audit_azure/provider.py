@@ -98,8 +98,14 @@ def _describe(exc: AzureApiError) -> str:
 
 def _failed_read(exc: AzureApiError, what: str) -> Gap:
     """The gap a failed read leaves: its field and what it hides come from ``READS``."""
+    why = Evidence(
+        key="azure.read-failed",
+        subject=exc.operation,
+        value=exc.code or None,
+        text=exc.message or _describe(exc),
+    )
     return READS[exc.operation].gap(
-        f"{what}: {exc.message or _describe(exc)}", exc.code or _describe(exc)
+        f"{what}: {exc.message or _describe(exc)}", exc.code or _describe(exc), why
     )
 
 

@@ -916,8 +916,8 @@
       card.appendChild(el("h4", "", t("bucket.gaps")));
       var gl = el("ul", "gaps");
       b.gaps.forEach(function (g) {
-        var item = put(el("li"), code(s(g[0])), ": " + s(g[1]));
-        if (g[2]) { put(item, " (", code(g[2]), ")"); }
+        // the reason as [ja, en], with the API's error code and its words (quoted) in it
+        var item = rich(put(el("li"), code(s(g[0])), ": "), s(g[1][li()]));
         (g[3] || []).forEach(function (h) { put(item, " ", badge("unverified", t("hides." + h))); });
         gl.appendChild(item);
       });
