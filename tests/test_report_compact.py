@@ -178,7 +178,8 @@ def test_bucket_cards_are_closed_with_a_summary_line(
         "#bucket-list details.bucket", has=page.locator(f"summary strong:text-is('{hk.name}')")
     )
     summary = card.locator("summary").inner_text()
-    assert hk.provider in summary and hk.scope in summary and "香港" in summary
+    named = {"aws": "AWS", "gcp": "Google Cloud", "azure": "Azure"}[hk.provider]
+    assert named in summary and hk.scope in summary and "香港" in summary  # names, not codes
     worst = max(
         (
             f

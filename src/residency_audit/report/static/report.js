@@ -62,6 +62,8 @@
   // --- small helpers ---------------------------------------------------------------------------
   function li() { return lang === "ja" ? 0 : 1; }
   function t(key) { var e = L[key]; return e ? e[li()] : key; }
+  // a provider by its name (AWS, Google Cloud, Azure); an unknown one as it is
+  function pname(p) { return L["provider." + p] ? t("provider." + p) : p; }
   // a guideline item as its reader knows it: (1)-note is the guideline's なお書き
   function itemName(id) { return L["item." + id] ? t("item." + id) : id; }
   function fmt(key, vars) {
@@ -230,7 +232,7 @@
     var all = [["", t("filter.all")]];
     fillSelect(sel.item, all.concat(allItems.map(function (i) { return [i, itemName(i)]; })));
     fillSelect(sel.severity, all.concat(SEVS.map(function (v) { return [v, t("severity." + v)]; })));
-    fillSelect(sel.provider, all.concat(allProviders.map(function (p) { return [p, p]; })));
+    fillSelect(sel.provider, all.concat(allProviders.map(function (p) { return [p, pname(p)]; })));
     fillSelect(sel.scope, all.concat(allScopes.map(function (p) { return [p, p]; })));
     var countries = all.concat(allCountries.map(function (c) { return [c, cname(c) + " (" + c + ")"]; }));
     if (hasUnknownCountry) { countries.push([UNKNOWN_COUNTRY, t("unknown")]); }
@@ -440,7 +442,7 @@
     }
     first.title = bucketName(f);
     second = line("small");
-    second.textContent = s(f.p) + " / " + s(f.sc);
+    second.textContent = pname(s(f.p)) + " / " + s(f.sc);
     second.title = second.textContent;
     tr.appendChild(put(el("td", "rs"), first, second));
     tr.appendChild(locationCell(f));
@@ -726,7 +728,7 @@
   function fillBucketOptions() {
     if (!bform) { return; }
     var all = [["", t("filter.all")]];
-    fillSelect(bsel.provider, all.concat(distinct(B.map(function (b) { return s(b.p); })).sort().map(function (p) { return [p, p]; })));
+    fillSelect(bsel.provider, all.concat(distinct(B.map(function (b) { return s(b.p); })).sort().map(function (p) { return [p, pname(p)]; })));
     var cs = {};
     bucketCountries.forEach(function (set) { Object.keys(set).forEach(function (c) { cs[c] = true; }); });
     fillSelect(bsel.country, all.concat(Object.keys(cs).sort().map(function (c) { return [c, cname(c) + " (" + c + ")"]; })));
@@ -786,7 +788,7 @@
     var card = el("details", "bucket");
     card.id = "b-" + j;
     var sum = el("summary");
-    put(sum, el("strong", "bucket-name", b.n), " ", el("small", "", s(b.p) + " / " + s(b.sc)), " ");
+    put(sum, el("strong", "bucket-name", b.n), " ", el("small", "", pname(s(b.p)) + " / " + s(b.sc)), " ");
     var cs = Object.keys(bucketCountries[j]).sort();
     var where = el("span", "bucket-countries");
     if (cs.length) {
