@@ -157,6 +157,7 @@ _NAMES = frozenset(
         "IAM",
         "ID",
         "IP",
+        "JSON",
         "KMS",
         "Key",
         "Managed",

@@ -1,5 +1,6 @@
-"""Why a location's region is unknown reaches the report in the reader's language: every reason
-the plugin records has a term in both languages, and the API's words stay a quotation."""
+"""Why a location's region is unknown, and why a setting was not read, reach the report in the
+reader's language: every reason the plugin records has a term in both languages, and the API's
+words stay a quotation."""
 
 from __future__ import annotations
 
@@ -18,6 +19,12 @@ from residency_audit_aws.reads import read_gap
 
 REASONS = {
     "aws.backup-copy-not-vault-arn",
+    "aws.backup-plan-by-tag",
+    "aws.backup-plan-condition",
+    "aws.backup-plans-not-read",
+    "aws.backup-plans-region-unknown",
+    "aws.policy-not-json",
+    "aws.sse-algorithm-unknown",
     "aws.bucket-region-unread",
     "aws.destination-missing",
     "aws.destination-not-looked-up",

@@ -1,5 +1,6 @@
-"""Why a location's region is unknown reaches the report in the reader's language: every reason
-the plugin records has a term in both languages; codes stay codes, the API's words a quotation."""
+"""Why a location's region is unknown, and why a setting was not read, reach the report in the
+reader's language: every reason the plugin records has a term in both languages; codes stay codes,
+the API's words a quotation."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ REASONS = {
     "azure.destination-bad-id",
     "azure.destination-not-visible",
     "azure.destination-unread",
+    "azure.encryption-scope-not-read",
     "azure.edge-zone-parent-region",
     "azure.edge-zone-without-name",
     "azure.hsm-no-location",
@@ -33,11 +35,15 @@ REASONS = {
     "azure.key-uri-unrecognised",
     "azure.no-arm-location",
     "azure.no-arm-secondary",
+    "azure.no-arm-setting",
+    "azure.no-key-source",
     "azure.no-primary-location",
     "azure.policy-no-destination",
     "azure.read-failed",
     "azure.secondary-from-pairs",
     "azure.secondary-no-pair",
+    "azure.sku-not-returned",
+    "azure.unrecognised-key-source",
     "azure.vault-not-found",
     "azure.vault-not-read",
     "azure.vault-pair-unknown",

@@ -1,17 +1,22 @@
-"""Why a location's region is unknown reaches the report in the reader's language: every reason
-the plugin records has a term in both languages, codes stay codes."""
+"""Why a location's region is unknown, and why a setting was not read, reach the report in the
+reader's language: every reason the plugin records has a term in both languages; codes stay
+codes."""
 
 from __future__ import annotations
 
 import residency_audit_gcp
-from residency_audit.evidence import reason_text
+from residency_audit.evidence import gap_reason_text, reason_text
 from residency_audit.markup import code, plain
 from residency_audit.model import Evidence
 from residency_audit.terms import all_terms
 from residency_audit.testing import evidence_keys, unworded
 from residency_audit_gcp import normalize
+from residency_audit_gcp.testing import bucket_resource
 
 REASONS = {
+    "gcs.acl-not-returned",
+    "gcs.field-malformed",
+    "gcs.iam-policy-read-failed",
     "gcs.dual-region-not-in-catalog",
     "gcs.dual-region-without-data-locations",
     "gcs.kms-key-name-form",
@@ -56,3 +61,12 @@ def test_each_unreadable_location_says_why_in_japanese() -> None:
     assert key.why == Evidence(key="gcs.kms-key-name-form")
     lost = normalize.unreachable_bucket("p", "projects/_/buckets/lost").locations[0]
     assert (reason_text(lost, "ja") or "").startswith(code("buckets.list") + " がこのバケットを")
+
+
+def test_an_unread_iam_policy_keeps_the_api_answer_as_a_quotation() -> None:
+    res = bucket_resource("b", "us-east1")
+    _, gaps = normalize.public_access(res, None, ("403", "caller does not have permission"))
+    [gap] = [g for g in gaps if g.why and g.why.key == "gcs.iam-policy-read-failed"]
+    assert plain(gap_reason_text(gap, "ja"), "ja") == (
+        "バケットの IAM ポリシーを読み取れませんでした: 403（「caller does not have permission」）"
+    )

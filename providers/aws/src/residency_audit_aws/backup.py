@@ -190,12 +190,13 @@ def backup_for_bucket(
 ) -> tuple[list[Location], list[Gap]]:
     """Backup locations of one bucket from its region's plans; anything unreadable is a gap."""
     if region is None:
-        reason = (
-            "bucket region unknown, so its backup plans could not be looked up"
-            if bucket_region is None
-            else f"backup plans in {bucket_region} were not read"
-        )
-        return [], [_BACKUP.gap(reason)]
+        if bucket_region is None:
+            reason = "bucket region unknown, so its backup plans could not be looked up"
+            why = Evidence(key="aws.backup-plans-region-unknown")
+        else:
+            reason = f"backup plans in {bucket_region} were not read"
+            why = Evidence(key="aws.backup-plans-not-read", subject=bucket_region)
+        return [], [_BACKUP.gap(reason, why=why)]
     if region.error is not None:
         gap = read_gap(
             "backup",
@@ -228,12 +229,13 @@ def backup_for_bucket(
             # Wildcard/tag assignments also depend on the region's S3 opt-in and versioning.
             locations.extend(plan_locations(plan, partition, Certainty.POSSIBLE))
         elif Match.UNKNOWN in matches:
-            why = (
-                "selects by tag and the bucket's tags could not be read"
-                if tags is None
-                else "uses a selection condition this tool cannot evaluate"
-            )
-            gaps.append(_BACKUP.gap(f"backup plan {plan.name} {why}"))
+            if tags is None:
+                what = "selects by tag and the bucket's tags could not be read"
+                words = Evidence(key="aws.backup-plan-by-tag", subject=plan.name)
+            else:
+                what = "uses a selection condition this tool cannot evaluate"
+                words = Evidence(key="aws.backup-plan-condition", subject=plan.name)
+            gaps.append(_BACKUP.gap(f"backup plan {plan.name} {what}", why=words))
     return locations, gaps
 
 

@@ -248,6 +248,7 @@ class AccountScan:
                 return None, READS["s3", "GetBucketLocation"].gap(
                     f"GetBucketLocation failed: {first.code}; HeadBucket gave no region",
                     first.code,
+                    Evidence(key="aws.bucket-region-unread", value=first.code),
                 )
 
     # --- one bucket -----------------------------------------------------------------------------

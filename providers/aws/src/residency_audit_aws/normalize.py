@@ -240,7 +240,8 @@ def encryption(
         return _service_encryption(algorithm, key_id)
     if algorithm not in _KMS:
         gap = READS["s3", "GetBucketEncryption"].gap(
-            f"SSEAlgorithm {algorithm!r} is not one S3 documents: encryption and key unknown"
+            f"SSEAlgorithm {algorithm!r} is not one S3 documents: encryption and key unknown",
+            why=Evidence(key="aws.sse-algorithm-unknown", subject=algorithm),
         )
         return (
             Encryption(

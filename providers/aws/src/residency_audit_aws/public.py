@@ -195,7 +195,8 @@ def external_principals(
     try:
         document = json.loads(str(policy.get("Policy", "{}")))
     except json.JSONDecodeError:
-        return (), READS["s3", "GetBucketPolicy"].gap("bucket policy is not valid JSON")
+        why = Evidence(key="aws.policy-not-json")
+        return (), READS["s3", "GetBucketPolicy"].gap("bucket policy is not valid JSON", why=why)
     statements = document.get("Statement", [])
     if isinstance(statements, Mapping):
         statements = [statements]

@@ -231,6 +231,7 @@ def geo_secondary(
             field="sku",
             reason="the account's SKU (redundancy) was not returned; a geo-secondary may exist",
             hides=(Hidden.COPY,),
+            why=Evidence(key="azure.sku-not-returned"),
         )
         if not secondary:
             return [], [gap]
@@ -372,6 +373,7 @@ def encryption(
                 field="encryption",
                 reason="the account returned no encryption.keySource",
                 hides=(Hidden.KEY,),
+                why=Evidence(key="azure.no-key-source"),
             )
         ]
     details: list[Evidence] = []
@@ -396,6 +398,9 @@ def encryption(
                 field="encryption",
                 reason=f"unrecognised keySource {enc.get('keySource')!r}",
                 hides=(Hidden.KEY,),
+                why=Evidence(
+                    key="azure.unrecognised-key-source", subject=str(enc.get("keySource"))
+                ),
             )
         )
     if enc.get("requireInfrastructureEncryption") is True:
@@ -408,6 +413,7 @@ def encryption(
                 field="encryption.scope",
                 reason=f"encryption scope {scope!r} not read; its key may live in another vault",
                 hides=(Hidden.KEY,),
+                why=Evidence(key="azure.encryption-scope-not-read", subject=str(scope)),
             )
         )
     return Encryption(tier=tier, key_id=key_id, details=tuple(details)), gaps

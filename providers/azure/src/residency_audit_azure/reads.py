@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from residency_audit.model import Gap, Hidden
+from residency_audit.model import Evidence, Gap, Hidden
 from residency_audit.reads import ReadSpec
 
 __all__ = ["NOT_READ_WITHOUT_ARM", "NO_ARM_LOCATION", "READS"]
@@ -85,18 +85,31 @@ READS: Mapping[str, ReadSpec] = {
 NO_ARM_LOCATION = (
     "connection-string mode: the data plane does not say where the account is (no ARM)"
 )
+_NO_ARM = Evidence(key="azure.no-arm-setting")  # the setting is named by the gap's field
 NOT_READ_WITHOUT_ARM: tuple[Gap, ...] = (
-    Gap(field="location", reason=NO_ARM_LOCATION, hides=(Hidden.COPY,)),
-    READS["objectReplicationPolicies.list"].gap("not readable without ARM"),
-    Gap(field="encryption", reason="key source not readable without ARM", hides=(Hidden.KEY,)),
+    Gap(
+        field="location",
+        reason=NO_ARM_LOCATION,
+        hides=(Hidden.COPY,),
+        why=Evidence(key="azure.no-arm-location"),
+    ),
+    READS["objectReplicationPolicies.list"].gap("not readable without ARM", why=_NO_ARM),
+    Gap(
+        field="encryption",
+        reason="key source not readable without ARM",
+        hides=(Hidden.KEY,),
+        why=_NO_ARM,
+    ),
     Gap(
         field="public_access.account",
         reason="allowBlobPublicAccess and network rules not readable without ARM",
         hides=(Hidden.PUBLIC_ACCESS,),
+        why=_NO_ARM,
     ),
     Gap(
         field="tags",
         reason="the account's tags are not readable without ARM",
         hides=(Hidden.CLASSIFICATION,),
+        why=_NO_ARM,
     ),
 )

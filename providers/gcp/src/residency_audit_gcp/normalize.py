@@ -295,7 +295,8 @@ def public_access(
         grants += _iam_grants(iam_policy)
     else:
         code, message = iam_error or ("unknown", "IAM policy not read")
-        gaps.append(READS[IAM_POLICY].gap(message, code))
+        why = Evidence(key="gcs.iam-policy-read-failed", value=code, text=message)
+        gaps.append(READS[IAM_POLICY].gap(message, code, why))
     if ubla is True:
         evidence.append(Evidence(key="gcs.ubla", value="on"))
     else:
@@ -308,6 +309,7 @@ def public_access(
                     "buckets.list did not return the bucket ACL "
                     "(projection=full needs storage.buckets.getIamPolicy)",
                     "missing",
+                    Evidence(key="gcs.acl-not-returned"),
                 )
             )
         grants += _acl_grants(resource.get("defaultObjectAcl"), "gcs.default-object-acl-grant")
@@ -332,7 +334,8 @@ def _labels(resource: Mapping[str, Any]) -> tuple[dict[str, str], Gap | None]:
     if labels is None:
         return {}, None
     if not isinstance(labels, Mapping):
-        return {}, READS[LABELS].gap("the labels field is not an object", "malformed")
+        why = Evidence(key="gcs.field-malformed", subject="labels")
+        return {}, READS[LABELS].gap("the labels field is not an object", "malformed", why)
     return {str(k): str(v) for k, v in labels.items()}, None
 
 
@@ -353,7 +356,8 @@ def bucket_from_resource(
     if labels_gap is not None:
         gaps += (labels_gap,)
     if enc.tier is EncryptionTier.UNKNOWN:
-        gaps += (READS[ENCRYPTION].gap("the encryption field is not an object", "malformed"),)
+        why = Evidence(key="gcs.field-malformed", subject="encryption")
+        gaps += (READS[ENCRYPTION].gap("the encryption field is not an object", "malformed", why),)
     return Bucket(
         provider=PROVIDER,
         scope=project,
@@ -383,5 +387,5 @@ def unreachable_bucket(project: str, resource_name: str) -> Bucket:
         public_access=PublicAccess(
             verdict=PublicVerdict.UNKNOWN, evidence=(Evidence(key="gcs.unreachable"),)
         ),
-        gaps=(READS[UNREACHABLE].gap(reason, "unreachable"),),
+        gaps=(READS[UNREACHABLE].gap(reason, "unreachable", Evidence(key="gcs.unreachable")),),
     )
