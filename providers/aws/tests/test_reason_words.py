@@ -30,6 +30,7 @@ REASONS = {
     "aws.destination-not-looked-up",
     "aws.destination-region-unread",
     "aws.key-region-follows-bucket",
+    "aws.kms-key-unlocated",
     "aws.mrap-member-region-missing",
     "aws.replica-key-region-unknown",
 }

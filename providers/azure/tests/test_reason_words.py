@@ -18,6 +18,7 @@ from residency_audit_azure.client import AzureApiError
 from residency_audit_azure.provider import _failed_read, vault_pair_status
 
 REASONS = {
+    "azure.anonymous-listing-unanswered",
     "azure.conversion-no-pair",
     "azure.conversion-pair",
     "azure.destination-bad-id",

@@ -209,7 +209,8 @@ def _service_encryption(
         f"SSEAlgorithm {algorithm}: the response does not say where the {label} key is held, "
         "nor whether it is customer-managed"
     )
-    return enc, [], [READS["s3", "GetBucketEncryption"].gap(reason)]
+    why = Evidence(key="aws.kms-key-unlocated", subject=algorithm)
+    return enc, [], [READS["s3", "GetBucketEncryption"].gap(reason, why=why)]
 
 
 def encryption(

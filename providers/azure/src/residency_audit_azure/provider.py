@@ -556,7 +556,8 @@ def _probe_result(result: AnonymousProbe) -> nz.ProbeResult:
 def _probe_gaps(probe: nz.ProbeResult | None) -> list[Gap]:
     if probe is None or probe.answered:
         return []
-    return [READS["anonymousListing"].gap(probe.detail)]
+    why = Evidence(key="azure.anonymous-listing-unanswered", text=probe.response)
+    return [READS["anonymousListing"].gap(probe.detail, why=why)]
 
 
 def _connection_string_account(connection_string: str) -> str:
