@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from residency_audit import report
 from residency_audit.catalog import load_catalog
 from residency_audit.evidence import gap_reason_text, reason_text
 from residency_audit.markup import code, quote
@@ -23,6 +24,7 @@ from residency_audit.profiles import load_profile
 from residency_audit.rules import ClassificationSettings, EvaluationSettings, evaluate
 from residency_audit.rules.gaps import location_gap_drafts
 from residency_audit.rules.locations import group_locations
+from tests.report_builders import build_result
 
 COPY = Hidden.COPY
 SENTENCE = "destination bucket does not exist (NoSuchBucket)"
@@ -115,3 +117,33 @@ def test_an_unread_setting_is_said_in_japanese_and_an_old_gap_keeps_its_quoted_r
     assert "の呼び出しに失敗しました" in draft.message.ja
     assert "failed" not in draft.message.ja
     assert f"{code('GetBucketReplication')} failed: {code('AccessDenied')}" in draft.message.en
+
+
+def test_a_hostile_reason_stays_text_in_the_coverage_list_and_its_gaps_table() -> None:
+    hostile = "</q><script>alert(1)</script>\ue001x"
+    result = build_result()
+    buckets = []
+    for b in result.inventory.buckets:
+        locs = tuple(
+            loc.model_copy(
+                update={"why": Evidence(key="aws.destination-region-unread", text=hostile)}
+            )
+            if loc.region is None
+            else loc
+            for loc in b.locations
+        )
+        gaps = tuple(
+            g.model_copy(update={"why": Evidence(key="aws.read-failed", subject=hostile)})
+            for g in b.gaps
+        )
+        buckets.append(b.model_copy(update={"locations": locs, "gaps": gaps}))
+    inventory = result.inventory.model_copy(update={"buckets": tuple(buckets)})
+    page = report.render_html(result.model_copy(update={"inventory": inventory}), "ja")
+    coverage = page[page.index('class="unknown-list"') :]
+    coverage = coverage[: coverage.index("</ul>")]
+    assert "複製先のリージョンを読み取れませんでした" in coverage
+    assert "&lt;/q&gt;&lt;script&gt;alert(1)&lt;/script&gt;x" in coverage  # one quotation, inert
+    assert "<script" not in coverage and "\ue001" not in coverage
+    table = page[page.index('<table class="gaps">') :]
+    table = table[: table.index("</table>")]
+    assert "の呼び出しに失敗しました" in table and "<script" not in table
