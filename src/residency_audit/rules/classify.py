@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from ..markup import code, quote
 from ..model import Bucket, Classification, Hidden, Inventory
 from .gaps import hides
 from .settings import ClassificationSettings
@@ -12,18 +11,17 @@ __all__ = ["apply_classification", "classify", "classify_with_source"]
 
 def classify_with_source(
     bucket: Bucket, settings: ClassificationSettings
-) -> tuple[Classification, str]:
-    """The class and the evidence for it, in no language: the tag that decided (a marked code,
-    ``key=value``), the configured keys when none is present (``key1 key2``), or why the tags
-    could not be read (the cloud's words, quoted). Readers put it in words from the class.
+) -> tuple[Classification, str | None]:
+    """The class and the tag that decided it (``key=value``, in no language: readers show it as
+    a code beside the class), or None where no tag decided (none present, or unread: the class
+    itself, unclassified or unknown, says which).
 
     Tags that could not be read make the class UNKNOWN (graded as if sensitive): "no tag" would
     be a claim the scan cannot make.
     """
     unread = hides(bucket, Hidden.CLASSIFICATION)
     if unread and settings.keys:
-        reason = "; ".join(dict.fromkeys(g.reason for g in unread))
-        return Classification.UNKNOWN, quote(reason)
+        return Classification.UNKNOWN, None
     tags = {key.casefold(): (key, value) for key, value in sorted(bucket.tags.items())}
     for key in settings.keys:
         found = tags.get(key.casefold())
@@ -33,10 +31,10 @@ def classify_with_source(
         folded = value.strip().casefold()
         for cls_, accepted in settings.values.items():
             if any(folded == candidate.casefold() for candidate in accepted):
-                return cls_, code(f"{tag_key}={value}")
+                return cls_, f"{tag_key}={value}"
         # the first key present decides, even when its value is not one we know
-        return Classification.UNCLASSIFIED, code(f"{tag_key}={value}") + " ?"
-    return Classification.UNCLASSIFIED, " ".join(code(k) for k in settings.keys)
+        return Classification.UNCLASSIFIED, f"{tag_key}={value}"
+    return Classification.UNCLASSIFIED, None
 
 
 def classify(bucket: Bucket, settings: ClassificationSettings) -> Classification:
