@@ -35,6 +35,7 @@ from ..results import ScanResult
 from . import geo, glance, provenance, view
 from .countries import country_names
 from .facts import SEVERITIES_WORST_FIRST, effective_certainty, finding_sort_key, is_unclassified
+from .gcpause import collector_paused
 from .guideline_ref import guideline_reference
 from .labels import Labels, all_labels
 from .marks import marked_html
@@ -119,6 +120,11 @@ def _scope_summary(result: ScanResult) -> list[dict[str, Any]]:
 
 def render_html(result: ScanResult, lang: str, zone: tzinfo | None = None) -> str:
     """The report page; every date and time in ``zone`` (default: the machine's), named."""
+    with collector_paused():
+        return _render_html(result, lang, zone)
+
+
+def _render_html(result: ScanResult, lang: str, zone: tzinfo | None) -> str:
     labels = Labels(lang)  # raises ValueError for an unsupported language
     shown_in = zone or display_zone()
     table = all_labels()

@@ -22,8 +22,6 @@ account id keeps its leading zeros); only the summary's own counts are numbers.
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import io
 import re
 import zipfile
@@ -42,6 +40,7 @@ from . import view
 from .countries import country_name
 from .csvout import neutralise
 from .facts import SEVERITIES_WORST_FIRST, effective_certainty, finding_sort_key
+from .gcpause import collector_paused
 from .labels import Labels
 
 __all__ = ["SHEETS", "findings_xlsx"]
@@ -408,22 +407,8 @@ def _suppressions(
 
 def findings_xlsx(result: ScanResult, lang: str, zone: tzinfo = UTC) -> bytes:
     """The workbook; dates and times in ``zone`` (the reader's), named like the HTML report's."""
-    with _collector_paused():
+    with collector_paused():
         return _workbook(_sheets(result, lang, zone))
-
-
-@contextlib.contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Building a million cells allocates rows that all live until the file is written, and
-    each pass of the cyclic collector walks the whole scan result again: at 20,000 buckets that
-    was about half the time. Nothing here makes reference cycles, so nothing waits for it."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def _sheets(result: ScanResult, lang: str, zone: tzinfo) -> dict[str, _Sheet]:
