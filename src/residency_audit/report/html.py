@@ -144,10 +144,6 @@ def _render_html(result: ScanResult, lang: str, zone: tzinfo | None) -> str:
         names = country_names().get(code)
         return _bilingual(*names) if names else escape(code)
 
-    def cn_plain(code: str) -> str:
-        names = country_names().get(code)
-        return f"{names[0]} / {names[1]}" if names else code
-
     findings = tuple(sorted(result.findings, key=finding_sort_key))
     inventory = result.inventory
     buckets = sorted(inventory.buckets, key=lambda b: (b.provider, b.scope, b.name, b.uid))
@@ -184,7 +180,7 @@ def _render_html(result: ScanResult, lang: str, zone: tzinfo | None) -> str:
     )
     items = view.item_views(result, findings)
     basis = provenance.source_numbers(buckets)
-    data = page_data(result, lang, findings, buckets, bucket_index, table, tiers, shown_in)
+    data = page_data(result, lang, findings, buckets, bucket_index, table, tiers, shown_in, basis)
     data["items"] = [i.id for i in items]
     certainty: Callable[[Location], Any] = effective_certainty
     template = _environment().get_template("report.html.j2")
@@ -198,7 +194,6 @@ def _render_html(result: ScanResult, lang: str, zone: tzinfo | None) -> str:
         reason=_reason,
         gap_reason=lambda gap: _bilingual(gap_reason_text(gap, "ja"), gap_reason_text(gap, "en")),
         cn=cn,
-        cn_plain=cn_plain,
         when=lambda value: local_when(value, shown_in),
         day=lambda value: local_date(value, shown_in).isoformat(),
         certainty=certainty,

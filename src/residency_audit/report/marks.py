@@ -6,14 +6,14 @@ import re
 
 from markupsafe import Markup, escape
 
-from ..markup import CODE_CLOSE, CODE_OPEN, QUOTE_CLOSE, QUOTE_OPEN
+from ..markup import CODE_CLOSE, CODE_OPEN, MARKS, QUOTE_CLOSE, QUOTE_OPEN
 
 __all__ = ["marked_html"]
 
 _PIECE = re.compile(
     f"{CODE_OPEN}([^{CODE_CLOSE}]*){CODE_CLOSE}|{QUOTE_OPEN}([^{QUOTE_CLOSE}]*){QUOTE_CLOSE}"
 )
-_STRAY = re.compile(f"[{CODE_OPEN}{CODE_CLOSE}{QUOTE_OPEN}{QUOTE_CLOSE}]")
+_STRAY = re.compile(f"[{MARKS}]")
 
 
 def marked_html(text: str) -> Markup:

@@ -169,8 +169,9 @@ def _uid_template(b: Bucket) -> str | None:
     return uid
 
 
-def _buckets(buckets: list[Bucket], s: StringTable, v: ValueTable) -> dict[str, Any]:
-    basis = source_numbers(buckets)
+def _buckets(
+    buckets: list[Bucket], s: StringTable, v: ValueTable, basis: dict[str, int]
+) -> dict[str, Any]:
     cols: dict[str, list[Any]] = {k: [] for k in ("n", "u", "p", "sc", "tags", "cl", "cs")}
     cols |= {k: [] for k in ("enc", "pub", "ext", "loc", "gaps")}
     literal: dict[str, str] = {}  # a uid stored as it is (sparse: bucket index -> uid)
@@ -288,10 +289,11 @@ def page_data(
     labels: dict[str, dict[str, str]],
     tiers: dict[str, str],
     zone: tzinfo = UTC,  # the report's zone: dates shown to the reader are in it
+    basis: dict[str, int] | None = None,  # the 判定根拠 numbers, when the caller has them
 ) -> dict[str, Any]:
     s = StringTable()
     v = ValueTable()
-    bucket_cols = _buckets(buckets, s, v)
+    bucket_cols = _buckets(buckets, s, v, source_numbers(buckets) if basis is None else basis)
     finding_cols = _findings(findings, s, v, bucket_index, zone)
     used = {
         c

@@ -10,7 +10,7 @@ from collections.abc import Iterable
 
 from ..model import Bucket
 
-__all__ = ["basis_anchor", "regions_by_source", "source_numbers"]
+__all__ = ["regions_by_source", "source_numbers"]
 
 
 def source_numbers(buckets: Iterable[Bucket]) -> dict[str, int]:
@@ -22,10 +22,6 @@ def source_numbers(buckets: Iterable[Bucket]) -> dict[str, int]:
         if loc.resolution is not None and loc.resolution.source
     }
     return {source: n for n, source in enumerate(sorted(found), start=1)}
-
-
-def basis_anchor(number: int) -> str:
-    return f"basis-{number}"
 
 
 def regions_by_source(buckets: Iterable[Bucket]) -> dict[str, list[str]]:

@@ -14,6 +14,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from ..catalog.names import country_names
 from ..markup import plain
 from ..model import Certainty, Finding, Severity
 from .buckets import FlaggedBucket
@@ -76,8 +77,6 @@ def _items(items: tuple[str, ...], lang: str) -> str:
 
 
 def _country(code: str, lang: str) -> str:
-    from ..report.countries import country_names
-
     names = country_names().get(code)
     return f"{names[0 if lang == 'ja' else 1]} ({code})" if names else code
 
