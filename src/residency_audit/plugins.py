@@ -26,6 +26,7 @@ __all__ = [
     "CollectionError",
     "Provider",
     "Scope",
+    "TagAware",
     "available_providers",
     "load_provider_class",
 ]
@@ -67,6 +68,17 @@ class Provider(Protocol):
     def permission_policy(self) -> Mapping[str, Any]:
         """A least-privilege policy document (IAM policy, custom role, role definition)."""
         ...
+
+
+@runtime_checkable
+class TagAware(Protocol):
+    """A provider whose tags cost a read of their own (S3's GetBucketTagging) may implement this.
+
+    Before the first scope, the scan tells it the tag keys it uses (the classification keys; an
+    empty set when none). A provider told nothing reads every bucket's tags.
+    """
+
+    def use_tag_keys(self, keys: frozenset[str]) -> None: ...
 
 
 def available_providers() -> list[str]:

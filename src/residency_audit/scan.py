@@ -33,7 +33,7 @@ from .model import (
     ScopeStatus,
 )
 from .plaintext import clean_model, clean_text
-from .plugins import Provider, Scope, load_provider_class
+from .plugins import Provider, Scope, TagAware, load_provider_class
 from .profiles import load_profile
 from .profiles.model import Profile, Tier
 from .redact import mask_secrets
@@ -76,12 +76,15 @@ def build_providers(config: Config) -> dict[str, Provider]:
             # the core's own provider: its inventory path is relative to the config file
             settings["path"] = str((config.base_dir / str(settings["path"])).resolve())
         try:
-            providers[name] = load_provider_class(name).from_settings(settings)
+            provider = load_provider_class(name).from_settings(settings)
         except ConfigError as exc:
             if exc.file is None:
                 exc.file = config.source
                 exc.args = (str(exc),)
             raise
+        if isinstance(provider, TagAware):  # tags read only when the classification uses them
+            provider.use_tag_keys(frozenset(config.classification.keys))
+        providers[name] = provider
     return providers
 
 
