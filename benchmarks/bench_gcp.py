@@ -1,40 +1,54 @@
-"""GCS benchmark: the plugin vs a plain sequential loop of the same SDK calls, on a seeded emulator.
+"""GCS benchmark: the plugin at default settings vs a raw 32-thread loop of the same reads, at
++0 ms and +150 ms per request (issue 14, parts 3 and 5).
 
-Seeds gcp-storage-emulator (through its metadata file) with N buckets of mixed settings, then
-measures buckets/second and HTTP requests per bucket for
+Seeds gcp-storage-emulator (through its metadata file) with N buckets of mixed settings, served
+by a threaded server in its own process, and puts ``latency_proxy`` in front of it. Every run,
+at +0 ms too, goes through the proxy (at delay 0 it only relays), so the calls are counted from
+the proxy's log, which is the emulator's request log: what the emulator received, retries
+included. Each run is a fresh spawned process (``benchkit.in_child``), so its peak RSS is its own.
 
-* ``plugin``: ``GcpProvider.buckets()`` (one ``buckets.list?projection=full`` + IAM reads on a
-  bounded worker pool), normalized to the model;
-* ``plain loop``: ``list_buckets(projection="full")`` then ``get_iam_policy`` bucket after bucket.
+* ``plugin``: ``GcpProvider.from_settings`` with only the project and the endpoint (every other
+  setting at its default), ``scopes()`` and ``buckets()`` consumed to the end, normalized;
+* ``raw loop``: a plain google-cloud-storage ``Client`` with its connection pool sized to 32,
+  ``list_buckets(projection="full")``, then ``get_iam_policy(requested_policy_version=3)`` for
+  every bucket on ``ThreadPoolExecutor(32)``. Its bucket-metadata cache is off, as the plugin's
+  is: with it on, google-cloud-storage 3.x re-reads every bucket in a background thread, which are
+  not the reads being compared.
 
-The emulator answers from memory in about a millisecond, so a second round adds a simulated
-round-trip time (``--rtt-ms``, default 20) to every request, closer to Cloud Storage over the
-internet; that is where bounded concurrency pays. The server is the emulator's own request
-handler with keep-alive, on a threading HTTP server in its own process (the stock server serves
-one request at a time and closes every connection). Not run by the tests.
+Each run's seconds start before the client is built and end when the last bucket is read. The
+lines after the table give the connections each run opened (the proxy's ``CONNECT`` lines): a
+connection pool smaller than the thread count shows up there as churn. Start-up is a whole
+``residency-audit scan`` of a project with no buckets. Not run by the tests.
 
-    .venv/bin/python benchmarks/bench_gcp.py --n 2000
+    .venv/bin/python benchmarks/bench_gcp.py --n 500 2000 --delay-ms 0 150
 """
 
 from __future__ import annotations
 
 import argparse
 import multiprocessing
+import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from functools import partial
-from http.server import ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
-from google.auth.credentials import AnonymousCredentials
-from google.cloud.storage import Client  # type: ignore[import-untyped]
+from benchkit import (
+    RAW_THREADS,
+    Run,
+    by_operation,
+    in_child,
+    latency_proxy,
+    request_lines,
+    startup_seconds,
+    table,
+)
 
-from residency_audit.model import Bucket
-from residency_audit_gcp import GcpProvider
-from residency_audit_gcp.testing import bucket_resource, iam_policy, write_seed
+from residency_audit_gcp.testing import bucket_resource, iam_policy
 
 PROJECT = "bench-proj"
 KINDS: list[Callable[[str], dict[str, Any]]] = [
@@ -57,100 +71,147 @@ KINDS: list[Callable[[str], dict[str, Any]]] = [
 ]
 
 
-def seed(data_dir: Path, n: int) -> None:
+def estate(n: int) -> tuple[list[dict[str, Any]], dict[str, dict[str, Any]]]:
+    """N buckets of mixed settings; every seventh grants allUsers through IAM."""
     buckets = [KINDS[i % len(KINDS)](f"bench-{i:06d}") for i in range(n)]
     public = iam_policy(("roles/storage.objectViewer", ["allUsers"]), version=3)
-    write_seed(data_dir, buckets, {b["name"]: public for b in buckets[::7]})
+    return buckets, {b["name"]: public for b in buckets[::7]}
 
 
-def _serve(data_dir: str, rtt_ms: float, port: Any) -> None:
-    from gcp_storage_emulator.server import RequestHandler  # type: ignore[import-untyped]
-    from gcp_storage_emulator.storage import Storage  # type: ignore[import-untyped]
+def _serve(data_dir: str, n: int, port: Any) -> None:
+    from residency_audit_gcp.testing import serve_emulator
 
-    class Delayed(RequestHandler):  # type: ignore[misc]
-        protocol_version = "HTTP/1.1"  # keep-alive, as Cloud Storage does (responses are sized)
-        disable_nagle_algorithm = True  # headers and body are written separately
-
-        def do_GET(self) -> None:
-            if rtt_ms:
-                time.sleep(rtt_ms / 1000)
-            super().do_GET()
-
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
-
-    storage = Storage(use_memory_fs=False, data_dir=data_dir)
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), partial(Delayed, storage))
-    httpd.daemon_threads = True
-    port.put(httpd.server_address[1])
-    httpd.serve_forever()
+    buckets, policies = estate(n)
+    with serve_emulator(Path(data_dir), buckets, policies) as url:
+        port.put(url)
+        while True:
+            time.sleep(3600)
 
 
 @contextmanager
-def threaded_emulator(data_dir: Path, rtt_ms: float) -> Iterator[str]:
-    """The emulator in its own process, so its CPU time does not share the client's GIL."""
-    port: Any = multiprocessing.Queue()
-    proc = multiprocessing.Process(target=_serve, args=(str(data_dir), rtt_ms, port), daemon=True)
+def emulator(data_dir: Path, n: int) -> Iterator[str]:
+    """The seeded emulator (threaded, as the plugin's tests serve it) in its own process, so its
+    CPU time does not share the measured client's GIL."""
+    ctx = multiprocessing.get_context("spawn")
+    port: Any = ctx.Queue()
+    proc = ctx.Process(target=_serve, args=(str(data_dir), n, port), daemon=True)
     proc.start()
     try:
-        yield f"http://127.0.0.1:{port.get(timeout=30)}"
+        yield port.get(timeout=60)
     finally:
         proc.terminate()
         proc.join()
 
 
-def run_plugin(url: str, workers: int) -> tuple[int, int, float]:
-    calls: list[str] = []
-    provider = GcpProvider.from_settings(
-        {"projects": [PROJECT], "endpoint": url, "max_workers": workers},
-        observer=lambda m, u: calls.append(u),
-    )
+def classify(line: str) -> str | None:
+    """A logged request line's Cloud Storage JSON API method."""
+    method, _, target = line.partition(" ")
+    parts = urlsplit(target).path.removeprefix("/storage/v1/").split("/")
+    if method == "GET" and parts == ["b"]:
+        return "buckets.list"
+    if method == "GET" and len(parts) == 3 and parts[0] == "b" and parts[2] == "iam":
+        return "buckets.getIamPolicy"
+    if method == "GET" and len(parts) == 2 and parts[0] == "b":
+        return "buckets.get"
+    return f"other ({method} {'/'.join(parts[:3])})"
+
+
+def run_plugin(url: str) -> tuple[int, float]:
+    """The plugin at default settings: (buckets, seconds)."""
+    from residency_audit.model import Bucket
+    from residency_audit_gcp import GcpProvider
+
     start = time.perf_counter()
-    (scope,) = provider.scopes()
-    count = sum(isinstance(b, Bucket) for b in provider.buckets(scope))
-    return count, len(calls), time.perf_counter() - start
+    provider = GcpProvider.from_settings({"projects": [PROJECT], "endpoint": url})
+    count = sum(isinstance(b, Bucket) for s in provider.scopes() for b in provider.buckets(s))
+    return count, time.perf_counter() - start
 
 
-def run_plain(url: str) -> tuple[int, int, float]:
-    calls: list[str] = []
+def run_raw(url: str) -> tuple[int, float]:
+    """The same reads with plain google-cloud-storage on 32 threads: (buckets, seconds)."""
+    import requests
+    from google.auth.credentials import AnonymousCredentials
+    from google.cloud.storage import Client  # type: ignore[import-untyped]
+
+    start = time.perf_counter()
     client = Client(
         project=PROJECT,
         credentials=AnonymousCredentials(),  # type: ignore[no-untyped-call]
         client_options={"api_endpoint": url},
     )
-    client._bucket_metadata_cache = None  # same calls as the plugin (no background re-fetch)
-    client._http.hooks["response"].append(lambda r, *a, **k: calls.append(r.url))
-    start = time.perf_counter()
-    count = 0
-    for bucket in client.list_buckets(project=PROJECT, projection="full"):
+    client._bucket_metadata_cache = None  # no background re-reads (see the module docstring)
+    adapter = requests.adapters.HTTPAdapter(pool_maxsize=RAW_THREADS)  # one connection a thread
+    client._http.mount("http://", adapter)
+    client._http.mount("https://", adapter)
+
+    def read(bucket: Any) -> None:
         bucket.get_iam_policy(requested_policy_version=3).to_api_repr()
-        count += 1
-    return count, len(calls), time.perf_counter() - start
+
+    buckets = list(client.list_buckets(project=PROJECT, projection="full"))
+    with ThreadPoolExecutor(RAW_THREADS) as pool:
+        list(pool.map(read, buckets))
+    client.close()
+    return len(buckets), time.perf_counter() - start
 
 
-def main() -> None:
+def measure(
+    label: str, fn: Callable[[str], tuple[int, float]], upstream: str, delay: float, log: Path
+) -> tuple[Run, int]:
+    """One run through the proxy: the Run, and the connections it opened."""
+    first = len(request_lines(log))
+    with latency_proxy(upstream, delay, log) as url:
+        (count, seconds), peak = in_child(fn, url)
+    lines = request_lines(log, first)
+    calls = sum(line != "CONNECT" for line in lines)
+    run = Run(label, delay, count, seconds, calls, peak, by_operation(lines, classify))
+    return run, lines.count("CONNECT")
+
+
+def startup(workdir: Path) -> float:
+    """A whole ``residency-audit scan`` of one project with no buckets (best of three)."""
+    with emulator(workdir / "empty", 0) as url:
+        config = workdir / "startup.toml"
+        config.write_text(
+            f'[providers.gcp]\nprojects = ["{PROJECT}"]\nendpoint = "{url}"\n', encoding="utf-8"
+        )
+        argv = [sys.executable, "-m", "residency_audit", "scan", "--config", str(config)]
+        argv += ["--output", str(workdir / "out"), "--no-history", "--quiet"]
+        return startup_seconds(argv)
+
+
+def bench(n: int, delays: Sequence[float], workdir: Path) -> tuple[list[Run], list[str]]:
+    runs: list[Run] = []
+    notes: list[str] = []
+    log = workdir / f"requests-{n}.log"
+    with emulator(workdir / f"estate-{n}", n) as upstream:
+        for delay in delays:
+            for label, fn in (("plugin", run_plugin), ("raw loop", run_raw)):
+                run, connections = measure(label, fn, upstream, delay, log)
+                if run.buckets != n:
+                    raise RuntimeError(f"{label} at +{delay:g} ms read {run.buckets} of {n}")
+                runs.append(run)
+                notes.append(f"{label} at +{delay:g} ms opened {connections} connection(s)")
+    return runs, notes
+
+
+def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--n", type=int, default=2000, help="buckets to seed (default 2000)")
-    parser.add_argument("--workers", type=int, default=16, help="plugin max_workers (default 16)")
-    parser.add_argument("--rtt-ms", type=float, default=20.0, help="simulated round trip (ms)")
+    parser.add_argument("--n", type=int, nargs="+", default=[500], help="buckets (default 500)")
+    parser.add_argument(
+        "--delay-ms", type=float, nargs="+", default=[0.0, 150.0], help="default: 0 150"
+    )
+    parser.add_argument("--no-startup", action="store_true", help="skip the start-up measure")
     args = parser.parse_args()
-    rows = []
     with tempfile.TemporaryDirectory() as d:
-        seed(Path(d), args.n)
-        for rtt in (0.0, args.rtt_ms):
-            with threaded_emulator(Path(d), rtt) as url:
-                runs = [
-                    (f"plugin ({args.workers} workers)", run_plugin(url, args.workers)),
-                    ("plain sequential loop", run_plain(url)),
-                ]
-            for name, (count, calls, secs) in runs:
-                rows.append((f"{rtt:g}", name, count, calls / max(count, 1), count / secs, secs))
-    print(f"GCS benchmark: {args.n} buckets, gcp-storage-emulator (threaded), one project")
-    head = ("rtt ms", "variant", "buckets", "calls/bucket", "buckets/s", "seconds")
-    print(f"{head[0]:>6}  {head[1]:<24} {head[2]:>7} {head[3]:>12} {head[4]:>10} {head[5]:>8}")
-    for rtt_s, name, count, per, rate, secs in rows:
-        print(f"{rtt_s:>6}  {name:<24} {count:>7} {per:>12.3f} {rate:>10.0f} {secs:>8.2f}")
+        workdir = Path(d)
+        start = None if args.no_startup else startup(workdir)
+        for n in args.n:
+            runs, notes = bench(n, args.delay_ms, workdir)
+            title = f"GCS: {n} buckets, gcp-storage-emulator (threaded) behind latency_proxy"
+            print(table(title, runs, startup=start))
+            print("\n" + "\n".join(notes), flush=True)
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())
