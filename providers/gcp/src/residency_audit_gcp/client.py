@@ -124,7 +124,8 @@ class _ObservedAdapter(requests.adapters.HTTPAdapter):
 
 
 def _instrument(session: requests.Session, observer: RequestObserver | None, pool: int) -> None:
-    # A pool as large as the worker count, so concurrent IAM reads do not queue on connections.
+    # A pool as large as the worker count: requests' default (10) is smaller, and urllib3 then
+    # opens a connection for each read beyond it and drops it after (a new handshake each time).
     adapter = _ObservedAdapter(observer, pool)
     session.mount("https://", adapter)
     session.mount("http://", adapter)

@@ -18,7 +18,10 @@ __all__ = [
     "parse_settings",
 ]
 
-DEFAULT_MAX_WORKERS = 16
+# IAM-policy reads in flight per project, sized for latency: a read is one round trip, so at
+# ~150 ms to Cloud Storage 32 in flight read ~200 buckets a second. The HTTP connection pool is
+# sized to match (client.StorageReader), so every worker keeps a connection of its own.
+DEFAULT_MAX_WORKERS = 32
 # The client libraries' own defaults: 60 s per attempt (google-cloud-storage, Resource Manager)
 # and 120 s of retries in all (google.cloud.storage.retry.DEFAULT_RETRY).
 DEFAULT_TIMEOUT = 60.0

@@ -10,6 +10,10 @@ every other request reaches the unmodified emulator. A ``faults`` plan goes furt
 request, one of :data:`FAULTS` -- ``denied`` (403), ``throttled`` (429), ``unavailable`` (503) in
 the API's own JSON error shape, or ``stall`` (no answer until the client's timeout has passed).
 The emulator is served by a threaded server, so a stalled request does not hold up the others.
+A :class:`Traffic` given to :func:`serve_emulator` records what the emulator received: every
+request line, the connections opened and the most requests answered at once (with ``keep_alive``
+connections stay open, as Cloud Storage keeps them, and ``hold`` makes every answer wait, as over
+a network, so concurrent reads overlap).
 
 There is no Resource Manager emulator: :func:`serve_resource_manager` is a small fake of
 ``projects:search`` and ``folders:search`` in the v3 REST shape (one item a page, so paging must be
@@ -23,6 +27,7 @@ import json
 import re
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from functools import partial
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -33,6 +38,7 @@ __all__ = [
     "FAULTS",
     "FaultPlan",
     "ProjectTree",
+    "Traffic",
     "bucket_resource",
     "iam_policy",
     "serve_emulator",
@@ -47,6 +53,31 @@ with, or None."""
 
 # parent -> (projects, folders); a parent mapped to None answers 403
 ProjectTree = Mapping[str, tuple[Sequence[Mapping[str, str]], Sequence[Mapping[str, str]]] | None]
+
+
+@dataclass
+class Traffic:
+    """What a served emulator received, counted on the server side."""
+
+    requests: list[str] = field(default_factory=list)  # "GET /storage/v1/b?project=..."
+    connections: int = 0  # TCP connections the clients opened
+    peak_in_flight: int = 0  # the most requests being answered at once
+    _in_flight: int = 0
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def connected(self) -> None:
+        with self._lock:
+            self.connections += 1
+
+    def started(self, line: str) -> None:
+        with self._lock:
+            self.requests.append(line)
+            self._in_flight += 1
+            self.peak_in_flight = max(self.peak_in_flight, self._in_flight)
+
+    def finished(self) -> None:
+        with self._lock:
+            self._in_flight -= 1
 
 
 def bucket_resource(
@@ -171,9 +202,15 @@ def _answer_fault(
     _send_json(handler, status, {"error": {"code": status, **error}})
 
 
+class _Server(ThreadingHTTPServer):
+    # socketserver's backlog of 5 drops the connects of a burst beyond it (the client tries
+    # again a second later), which would hide how many reads a client keeps in flight.
+    request_queue_size = 256
+
+
 @contextlib.contextmanager
 def _serving(handler: Callable[..., BaseHTTPRequestHandler]) -> Iterator[str]:
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    httpd = _Server(("127.0.0.1", 0), handler)
     httpd.daemon_threads = True
     # a short poll, so stopping a server takes milliseconds, not half a second
     thread = threading.Thread(target=httpd.serve_forever, args=(0.02,), daemon=True)
@@ -224,6 +261,9 @@ def serve_emulator(
     stall: float = 5.0,
     list_page_size: int | None = None,
     unreachable: Sequence[str] = (),
+    traffic: Traffic | None = None,
+    keep_alive: bool = False,
+    hold: float = 0.0,
 ) -> Iterator[str]:
     """Seed (:func:`write_seed`) and serve gcp-storage-emulator on a free 127.0.0.1 port; yield
     its URL. ``faults`` answers chosen requests with a fault; a stall lasts ``stall`` seconds.
@@ -233,6 +273,10 @@ def serve_emulator(
     resources, ``list_page_size`` a page with ``nextPageToken``, so paging can be tested. So it is
     with ``unreachable``: bucket names the first page lists as unreachable (as Cloud Storage does
     with ``returnPartialSuccess`` when a location is down), without their resources.
+
+    ``traffic`` records every request and connection; ``keep_alive`` answers in HTTP/1.1 and
+    keeps each connection open (the emulator's own server closes it after every answer);
+    ``hold`` delays every GET answer by that many seconds.
     """
     from gcp_storage_emulator import server as emu_server  # type: ignore[import-untyped]
 
@@ -242,7 +286,34 @@ def serve_emulator(
     stopping = threading.Event()
 
     class Handler(emu_server.RequestHandler):  # type: ignore[misc]
+        # every answer is sized (Content-Length), so a connection can carry the next request
+        protocol_version = "HTTP/1.1" if keep_alive else "HTTP/1.0"
+        disable_nagle_algorithm = keep_alive  # headers and body go out in separate writes
+        _counted = False
+
+        def setup(self) -> None:
+            super().setup()
+            if traffic is not None:
+                traffic.connected()
+
+        def parse_request(self) -> bool:
+            ok: bool = super().parse_request()
+            if ok and traffic is not None:
+                traffic.started(f"{self.command} {self.path}")
+                self._counted = True
+            return ok
+
+        def handle_one_request(self) -> None:
+            self._counted = False
+            try:
+                super().handle_one_request()
+            finally:
+                if self._counted and traffic is not None:
+                    traffic.finished()
+
         def do_GET(self) -> None:
+            if hold:
+                stopping.wait(hold)
             path = self.path.split("?", 1)[0]
             fault = faults(self.command, self.path) if faults is not None else None
             if fault is not None:
