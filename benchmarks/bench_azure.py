@@ -1,36 +1,59 @@
-"""Azure benchmark: the plugin vs a plain sequential loop of the same SDK calls, on the ARM stub.
+"""Azure benchmark: the plugin at default settings vs a raw 32-thread loop of the same ARM reads,
+on the ARM stub behind the latency proxy.
 
 Seeds the ARM stub (residency_audit_azure.testing) with N containers of mixed settings spread over
 N/4 storage accounts (LRS / GRS in a cross-border pair / GZRS without a returned secondary / CMK in
 a key vault / public containers / object replication to another account and to a deleted one),
-then measures containers/second and HTTP requests per container for
+then, for each ``--delay-ms`` (default ``0 150``), measures
 
-* ``plugin``: ``AzureProvider.buckets()`` (accounts list, then containers + object replication per
-  account on a bounded worker pool, vaults once, each replication destination once), normalized;
-* ``plain loop``: the same azure-mgmt-storage / azure-mgmt-keyvault calls, one after another.
+* ``plugin``: ``AzureProvider.buckets()`` with default settings (only what reaches the stub:
+  ``arm_endpoint``, ``credential = "anonymous"``, the subscription), normalized to the model;
+* ``raw loop``: the same azure-mgmt-storage / azure-mgmt-keyvault reads as plain SDK calls on a
+  ``ThreadPoolExecutor(32)`` with each client's connection pool sized to 32: the accounts list,
+  then every account's containers and object replication policies at once, the vault list once,
+  and each replication destination the accounts list does not hold once, as soon as its policy is
+  read. That is the floor: no dependency between reads the API does not impose.
 
-The stub answers from memory in about a millisecond, so a second round adds a simulated round trip
-(``--rtt-ms``, default 20) to every response, closer to ARM over the internet; that is where bounded
-concurrency pays. The stub runs in its own process so its CPU time does not share the client's
-GIL. Not run by the tests.
+Both go through ``benchmarks/latency_proxy.py``, also at +0 (delay 0), so the request counts are
+the requests the stub received (the proxy's log), counted by ARM operation. Each run is in a fresh
+spawned process (peak RSS is its own); the SDKs are imported before the clock starts in both, so
+the seconds are the scan alone. Start-up is a whole ``residency-audit scan`` of a subscription with
+no storage accounts on the same stub. The stub runs in its own process so its CPU time does not
+share the client's GIL. Not run by the tests.
 
-    .venv/bin/python benchmarks/bench_azure.py --n 2000
+    .venv/bin/python benchmarks/bench_azure.py --n 500 2000
 """
 
 from __future__ import annotations
 
 import argparse
-import contextlib
 import multiprocessing
+import re
+import sys
+import tempfile
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from concurrent.futures import Future, ThreadPoolExecutor, as_completed
+from contextlib import contextmanager, suppress
+from pathlib import Path
 from typing import Any
 
+import requests
 from azure.core.exceptions import ResourceNotFoundError
 from azure.core.pipeline.policies import SansIOHTTPPolicy
+from azure.core.pipeline.transport import RequestsTransport
 from azure.mgmt.keyvault import KeyVaultManagementClient
 from azure.mgmt.storage import StorageManagementClient
+from benchkit import (
+    RAW_THREADS,
+    Run,
+    by_operation,
+    in_child,
+    latency_proxy,
+    request_lines,
+    startup_seconds,
+    table,
+)
 
 from residency_audit.model import Bucket
 from residency_audit.plugins import Scope
@@ -38,6 +61,7 @@ from residency_audit_azure import AzureProvider
 from residency_audit_azure.testing import ArmStub
 
 SUB = "00000000-bench-4000-8000-000000000001"
+EMPTY_SUB = "00000000-bench-4000-8000-000000000002"  # no storage accounts: the start-up scan
 PER_ACCOUNT = 4
 GONE = "Microsoft.Storage/storageAccounts"  # a deleted replication destination -> 404
 REGIONS = [
@@ -93,42 +117,41 @@ def estate(n: int) -> dict[str, Any]:
                 "subscriptionId": SUB,
                 "vaults": [{"name": "benchkeys", "location": "japanwest"}],
                 "accounts": accounts,
-            }
+            },
+            {"subscriptionId": EMPTY_SUB, "accounts": []},
         ],
     }
 
 
-def _serve(n: int, rtt_ms: float, queue: Any) -> None:
-    stub = ArmStub(estate(n), latency=rtt_ms / 1000).start()
+def _serve(n: int, queue: Any) -> None:
+    stub = ArmStub(estate(n)).start()
     queue.put(stub.url)
     while True:
         time.sleep(3600)
 
 
 @contextmanager
-def stub_process(n: int, rtt_ms: float) -> Iterator[str]:
-    queue: Any = multiprocessing.Queue()
-    proc = multiprocessing.Process(target=_serve, args=(n, rtt_ms, queue), daemon=True)
+def stub_process(n: int) -> Iterator[str]:
+    queue: Any = multiprocessing.get_context("spawn").Queue()
+    proc = multiprocessing.get_context("spawn").Process(target=_serve, args=(n, queue), daemon=True)
     proc.start()
     try:
-        yield queue.get(timeout=60)
+        yield queue.get(timeout=120)
     finally:
         proc.terminate()
         proc.join()
 
 
-def run_plugin(url: str, workers: int) -> tuple[int, int, float]:
+# -- the two runs (module level: in_child runs them in a spawned process) -----------------------
+
+
+def run_plugin(url: str) -> tuple[int, float]:
     provider = AzureProvider.from_settings(
-        {
-            "arm_endpoint": url,
-            "credential": "anonymous",
-            "subscriptions": [SUB],
-            "max_workers": workers,
-        }
+        {"arm_endpoint": url, "credential": "anonymous", "subscriptions": [SUB]}
     )
     start = time.perf_counter()
     count = sum(isinstance(b, Bucket) for b in provider.buckets(Scope("azure", SUB)))
-    return count, provider.request_log.count(), time.perf_counter() - start
+    return count, time.perf_counter() - start
 
 
 class _Anonymous:
@@ -136,61 +159,141 @@ class _Anonymous:
         raise AssertionError("no token is requested without an authentication policy")
 
 
-def run_plain(url: str) -> tuple[int, int, float]:
-    calls: list[str] = []
-    kwargs: dict[str, Any] = {
-        "base_url": url,
-        "authentication_policy": SansIOHTTPPolicy(),
-        "raw_request_hook": lambda request: calls.append(request.http_request.url),
-    }
-    storage = StorageManagementClient(_Anonymous(), SUB, **kwargs)
-    vaults = KeyVaultManagementClient(_Anonymous(), SUB, **kwargs)
+def _transport() -> RequestsTransport:
+    """requests' default pool keeps 10 connections per host; 32 threads need 32."""
+    session = requests.Session()
+    adapter = requests.adapters.HTTPAdapter(pool_maxsize=RAW_THREADS)
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    return RequestsTransport(session=session, session_owner=True)
+
+
+def run_raw(url: str) -> tuple[int, float]:
+    kwargs: dict[str, Any] = {"base_url": url, "authentication_policy": SansIOHTTPPolicy()}
+    storage = StorageManagementClient(_Anonymous(), SUB, transport=_transport(), **kwargs)
+    vaults = KeyVaultManagementClient(_Anonymous(), SUB, transport=_transport(), **kwargs)
+
+    def containers(group: str, name: str) -> int:
+        return sum(1 for _ in storage.blob_containers.list(group, name))
+
+    def destinations(group: str, name: str) -> list[str]:
+        return [
+            str(p.destination_account or "")
+            for p in storage.object_replication_policies.list(group, name)
+            if p.source_account == name
+        ]
+
+    def vault_list() -> int:
+        list(vaults.vaults.list_by_subscription())
+        return 0
+
+    def destination(ref: str) -> int:
+        parts = ref.split("/")
+        with suppress(ResourceNotFoundError):  # a deleted destination, as in the plugin
+            storage.storage_accounts.get_properties(parts[4], parts[8])
+        return 0
+
     start = time.perf_counter()
-    count = 0
-    vault_list = None
-    for account in storage.storage_accounts.list():
-        group, name = str(account.id).split("/")[4], str(account.name)
-        containers = list(storage.blob_containers.list(group, name))
-        if containers:
-            for policy in storage.object_replication_policies.list(group, name):
-                dest = policy.destination_account or ""
-                if dest.startswith("/"):
-                    parts = dest.split("/")
-                    with contextlib.suppress(ResourceNotFoundError):  # as in the plugin
-                        storage.storage_accounts.get_properties(parts[4], parts[8])
-        if (
-            account.encryption
-            and account.encryption.key_source == "Microsoft.Keyvault"
-            and vault_list is None
-        ):
-            vault_list = list(vaults.vaults.list_by_subscription())
-        count += len(containers)
-    return count, len(calls), time.perf_counter() - start
+    accounts = list(storage.storage_accounts.list())
+    listed = {str(a.id).lower() for a in accounts} | {str(a.name).lower() for a in accounts}
+    with ThreadPoolExecutor(RAW_THREADS) as pool:
+        counts: list[Future[int]] = []
+        policies: list[Future[list[str]]] = []
+        for account in accounts:
+            group, name = str(account.id).split("/")[4], str(account.name)
+            counts.append(pool.submit(containers, group, name))
+            policies.append(pool.submit(destinations, group, name))
+        if any(a.encryption and a.encryption.key_source == "Microsoft.Keyvault" for a in accounts):
+            counts.append(pool.submit(vault_list))
+        asked: set[str] = set()
+        for done in as_completed(policies):
+            for ref in done.result():
+                if ref.startswith("/") and ref.lower() not in listed | asked:
+                    asked.add(ref.lower())
+                    counts.append(pool.submit(destination, ref))
+        count = sum(f.result() for f in counts)
+    return count, time.perf_counter() - start
+
+
+# -- counting -----------------------------------------------------------------------------------
+
+_OPERATIONS = [
+    (r"/providers/Microsoft\.Storage/storageAccounts$", "storageAccounts.list"),
+    (r"/storageAccounts/[^/]+/blobServices/default/containers$", "blobContainers.list"),
+    (r"/storageAccounts/[^/]+/objectReplicationPolicies$", "objectReplicationPolicies.list"),
+    (r"/storageAccounts/[^/]+$", "storageAccounts.getProperties"),
+    (r"/providers/Microsoft\.KeyVault/vaults$", "vaults.listBySubscription"),
+    (r"/providers/Microsoft\.KeyVault/managedHSMs$", "managedHsms.listBySubscription"),
+    (r"/managedHSMs/[^/]+/regions$", "mhsmRegions.listByResource"),
+    (r"^/subscriptions$", "subscriptions.list"),
+]
+
+
+def classify(line: str) -> str | None:
+    """An ARM operation name (the plugin's own, as in reads.READS) for a logged request line."""
+    _, _, target = line.partition(" ")
+    path = target.split("?", 1)[0].rstrip("/")
+    for pattern, name in _OPERATIONS:
+        if re.search(pattern, path, re.I):
+            return name
+    return f"other {path}"
+
+
+def measure(label: str, fn: Any, stub_url: str, delay: float, log: Path, n: int) -> tuple[Run, int]:
+    with latency_proxy(stub_url, delay, log) as url:
+        start = len(request_lines(log))
+        (count, seconds), peak = in_child(fn, url)
+        lines = request_lines(log, start)
+    if count != n:
+        raise RuntimeError(f"{label} at +{delay:g} ms counted {count} containers, not {n}")
+    connections = sum(line == "CONNECT" for line in lines)
+    ops = by_operation(lines, classify)
+    run = Run(label, delay, count, seconds, sum(ops.values()), peak, ops)
+    return run, connections
+
+
+def startup(stub_url: str, workdir: Path) -> float:
+    config = workdir / "empty.toml"
+    config.write_text(
+        "[providers.azure]\n"
+        f'arm_endpoint = "{stub_url}"\ncredential = "anonymous"\n'
+        f'subscriptions = ["{EMPTY_SUB}"]\n',
+        encoding="utf-8",
+    )
+    cli = Path(sys.executable).with_name("residency-audit")
+    argv = [str(cli), "scan", "--config", str(config), "-o", str(workdir / "out")]
+    return startup_seconds([*argv, "--no-history", "-q"])
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--n", type=int, default=2000, help="containers to seed (default 2000)")
-    parser.add_argument("--workers", type=int, default=8, help="plugin max_workers (default 8)")
-    parser.add_argument("--rtt-ms", type=float, default=20.0, help="simulated round trip (ms)")
+    parser.add_argument("--n", type=int, nargs="+", default=[500], help="containers (500)")
+    parser.add_argument("--delay-ms", type=float, nargs="+", default=[0.0, 150.0])
     args = parser.parse_args()
-    rows = []
-    for rtt in (0.0, args.rtt_ms):
-        with stub_process(args.n, rtt) as url:
-            runs = [
-                (f"plugin ({args.workers} workers)", run_plugin(url, args.workers)),
-                ("plain sequential loop", run_plain(url)),
-            ]
-        for name, (count, calls, secs) in runs:
-            rows.append((f"{rtt:g}", name, count, calls / max(count, 1), count / secs, secs))
-    accounts = (args.n + PER_ACCOUNT - 1) // PER_ACCOUNT
-    print(
-        f"Azure benchmark: {args.n} containers in {accounts} accounts, ARM stub, one subscription"
-    )
-    head = ("rtt ms", "variant", "buckets", "calls/bucket", "buckets/s", "seconds")
-    print(f"{head[0]:>6}  {head[1]:<24} {head[2]:>7} {head[3]:>12} {head[4]:>10} {head[5]:>8}")
-    for rtt_s, name, count, per, rate, secs in rows:
-        print(f"{rtt_s:>6}  {name:<24} {count:>7} {per:>12.3f} {rate:>10.0f} {secs:>8.2f}")
+    for n in args.n:
+        accounts = (n + PER_ACCOUNT - 1) // PER_ACCOUNT
+        runs: list[Run] = []
+        notes: list[str] = []
+        with stub_process(n) as stub_url, tempfile.TemporaryDirectory() as d:
+            log = Path(d) / "requests.log"
+            for delay in args.delay_ms:
+                for label, fn in (("plugin", run_plugin), ("raw loop", run_raw)):
+                    run, connections = measure(label, fn, stub_url, delay, log, n)
+                    runs.append(run)
+                    per_account = ", ".join(
+                        f"{op} {k / accounts:.2f}" for op, k in run.operations.items()
+                    )
+                    notes.append(
+                        f"{label} at +{delay:g} ms: {run.calls / accounts:.2f} management calls "
+                        f"per storage account ({per_account}); {connections} connections"
+                    )
+            boot = startup(stub_url, Path(d))
+        title = (
+            f"Azure: {n} containers in {accounts} storage accounts, one subscription, ARM stub "
+            f"behind the latency proxy (load {Path('/proc/loadavg').read_text().split()[0]})"
+        )
+        print(table(title, runs, startup=boot))
+        print("\n" + "\n".join(notes), flush=True)
 
 
 if __name__ == "__main__":

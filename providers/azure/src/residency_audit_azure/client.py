@@ -17,10 +17,13 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+import requests
 from azure.core.credentials import AccessToken, AccessTokenInfo, TokenCredential
 from azure.core.exceptions import AzureError, HttpResponseError
 from azure.core.pipeline import PipelineRequest
 from azure.core.pipeline.policies import SansIOHTTPPolicy
+from azure.core.pipeline.transport import RequestsTransport
+from urllib3.util.retry import Retry
 
 from residency_audit.redact import mask_secrets
 
@@ -35,6 +38,7 @@ __all__ = [
     "ReadOnlyViolation",
     "RecordedRequest",
     "RequestLog",
+    "arm_transport",
     "parse_account_id",
     "probe_anonymous_listing",
 ]
@@ -202,6 +206,30 @@ def _make_credential(settings: Settings) -> TokenCredential:
     )
 
 
+def arm_transport(settings: Settings) -> RequestsTransport:
+    """azure-core's own transport, on a session whose pool keeps one connection per worker.
+
+    requests keeps 10 connections per host by default: with more workers than that, whenever more
+    than ten are idle together (workers waiting on a shared read, the end of a subscription) the
+    rest are closed, and the next burst opens them again, a TCP and TLS handshake each at ARM's
+    distance. Everything else is as azure-core sets up its own session: urllib3 retries off
+    (azure-core's retry policy retries), proxies from the environment.
+    """
+    session = requests.Session()
+    adapter = requests.adapters.HTTPAdapter(
+        pool_maxsize=settings.max_workers,
+        max_retries=Retry(total=False, redirect=False, raise_on_status=False),
+    )
+    session.mount("https://", adapter)
+    session.mount("http://", adapter)
+    return RequestsTransport(
+        session=session,
+        session_owner=True,  # the client's close() closes it
+        connection_timeout=settings.connect_timeout,
+        read_timeout=settings.read_timeout,
+    )
+
+
 class ArmClient:
     """Management-plane reads, one SDK client per subscription, shared by worker threads."""
 
@@ -217,8 +245,7 @@ class ArmClient:
             "base_url": self._settings.arm_endpoint,
             "credential_scopes": [self._settings.credential_scope],
             "raw_request_hook": self._log,
-            "connection_timeout": self._settings.connect_timeout,
-            "read_timeout": self._settings.read_timeout,
+            "transport": arm_transport(self._settings),  # timeouts and pool size live there
         }
         if self._settings.credential == "anonymous":
             kwargs["authentication_policy"] = SansIOHTTPPolicy()  # no Authorization header

@@ -29,7 +29,9 @@ The estate is a compact JSON document (see ``fixtures/demo/azure.json``)::
                       "faults": {"get": {...}, "containers": {...},
                                  "objectReplicationPolicies": {...}}}]}]}
 
-Every request is recorded (:attr:`ArmStub.requests`); anything but GET is answered 405.
+Every request is recorded (:attr:`ArmStub.requests`), and every client connection counted
+(:attr:`ArmStub.connections`); anything but GET is answered 405. A ``nextLink`` names the host
+the client asked for, so paging through a proxy in front of the stub stays on the proxy.
 
 Faults can also be injected while the stub runs, on every request a predicate accepts
 (:meth:`ArmStub.inject`): :data:`DENIED` (403 AuthorizationFailed), :data:`THROTTLED` (429
@@ -371,6 +373,7 @@ class ArmStub:
         self._latency = latency  # seconds added to every response (benchmark round trip)
         self._lock = threading.Lock()
         self._requests: list[StubRequest] = []
+        self._connections = 0  # TCP connections accepted: a client's pool reuse shows here
         self._injected: list[tuple[FaultFilter, Fault]] = []
         self._stopping = threading.Event()  # ends every stall when the stub stops
         self._server: ThreadingHTTPServer | None = None
@@ -388,9 +391,16 @@ class ArmStub:
         with self._lock:
             return list(self._requests)
 
+    @property
+    def connections(self) -> int:
+        """Client connections accepted since the start (or the last :meth:`clear_requests`)."""
+        with self._lock:
+            return self._connections
+
     def clear_requests(self) -> None:
         with self._lock:
             self._requests.clear()
+            self._connections = 0
 
     def inject(self, applies: FaultFilter, fault: Fault) -> None:
         """Answer every request ``applies`` accepts with ``fault`` (every attempt, so the
@@ -411,6 +421,11 @@ class ArmStub:
 
             def log_message(self, format: str, *args: Any) -> None:
                 """Silence the default stderr access log."""
+
+            def setup(self) -> None:  # once per connection (keep-alive serves many requests)
+                super().setup()
+                with stub._lock:
+                    stub._connections += 1
 
             def _any(self) -> None:
                 stub._handle(self)
@@ -467,7 +482,11 @@ class ArmStub:
                 _error("MethodNotAllowed", f"{req.command} is not served: read-only stub"),
             )
         else:
-            status, body = self._route(parts.path, parse_qs(parts.query))
+            # nextLink on the host the client asked, so paging goes back through a proxy in
+            # front of the stub (the benchmark's latency proxy), as ARM's names its own host
+            host = req.headers.get("Host")
+            base = f"http://{host}" if host else self.url
+            status, body = self._route(parts.path, parse_qs(parts.query), base)
         data = json.dumps(body).encode()
         req.send_response(status)
         req.send_header("Content-Type", "application/json; charset=utf-8")
@@ -480,7 +499,7 @@ class ArmStub:
         req.end_headers()
         req.wfile.write(data)
 
-    def _route(self, path: str, query: Mapping[str, list[str]]) -> tuple[int, Any]:
+    def _route(self, path: str, query: Mapping[str, list[str]], base: str) -> tuple[int, Any]:
         es = self._estate
         for kind, pattern in _ROUTES:
             m = pattern.match(path)
@@ -490,7 +509,7 @@ class ArmStub:
             sub = (groups.get("sub") or "").lower()
             if kind == "subscriptions":
                 return self._fault(es.faults.get("subscriptions")) or self._page(
-                    path, es.subscriptions, query
+                    base, path, es.subscriptions, query
                 )
             if sub not in es.accounts:
                 return 404, _error(
@@ -505,13 +524,13 @@ class ArmStub:
                     "managedHsms": es.hsms,
                     "locations": es.locations,
                 }
-                return fault or self._page(path, lists[kind][sub], query)
+                return fault or self._page(base, path, lists[kind][sub], query)
             if kind == "hsmRegions":
                 pool = path.rstrip("/").rsplit("/regions", 1)[0].lower()
                 if pool not in es.hsm_regions:
                     return 404, _error("ResourceNotFound", f"Managed HSM {pool} not found")
                 fault = self._fault(es.hsm_faults[pool].get("regions"))
-                return fault or self._page(path, es.hsm_regions[pool], query)
+                return fault or self._page(base, path, es.hsm_regions[pool], query)
             account_id = path.split("/blobServices")[0].split("/objectReplicationPolicies")[0]
             key = account_id.rstrip("/").lower()
             if key not in es.account_by_id:
@@ -527,7 +546,7 @@ class ArmStub:
             if kind == "get":
                 return 200, es.account_by_id[key]
             items = es.containers[key] if kind == "containers" else es.policies[key]
-            return self._page(path, items, query)
+            return self._page(base, path, items, query)
         return 404, _error("InvalidResourceType", f"The resource type could not be found: {path}")
 
     @staticmethod
@@ -539,14 +558,14 @@ class ArmStub:
         return int(fault.get("status", DENIED.status)), _error(code, message)
 
     def _page(
-        self, path: str, items: list[dict[str, Any]], query: Mapping[str, list[str]]
+        self, base: str, path: str, items: list[dict[str, Any]], query: Mapping[str, list[str]]
     ) -> tuple[int, Any]:
         start = int((query.get("$skipToken") or ["0"])[0])
         size = self._estate.page_size
         body: dict[str, Any] = {"value": items[start : start + size]}
         if start + size < len(items):
             version = (query.get("api-version") or [""])[0]
-            body["nextLink"] = f"{self.url}{path}?api-version={version}&$skipToken={start + size}"
+            body["nextLink"] = f"{base}{path}?api-version={version}&$skipToken={start + size}"
         return 200, body
 
 
