@@ -48,32 +48,36 @@ from benchkit import (
     table,
 )
 
-from residency_audit_gcp.testing import bucket_resource, iam_policy
-
 PROJECT = "bench-proj"
-KINDS: list[Callable[[str], dict[str, Any]]] = [
-    lambda n: bucket_resource(n, "ASIA-NORTHEAST1", pap="enforced"),
-    lambda n: bucket_resource(n, "ASIA1", location_type="dual-region"),
-    lambda n: bucket_resource(
-        n, "ASIA", location_type="dual-region", data_locations=["ASIA-EAST1", "ASIA-NORTHEAST1"]
-    ),
-    lambda n: bucket_resource(n, "ASIA", location_type="multi-region", labels={"team": "x"}),
-    lambda n: bucket_resource(
-        n, "US-CENTRAL1", kms_key="projects/k/locations/asia-east2/keyRings/r/cryptoKeys/k"
-    ),
-    lambda n: bucket_resource(
-        n,
-        "EU",
-        location_type="multi-region",
-        ubla=False,
-        acl=[{"entity": "allUsers", "role": "READER"}],
-    ),
-]
 
 
 def estate(n: int) -> tuple[list[dict[str, Any]], dict[str, dict[str, Any]]]:
     """N buckets of mixed settings; every seventh grants allUsers through IAM."""
-    buckets = [KINDS[i % len(KINDS)](f"bench-{i:06d}") for i in range(n)]
+    # imported here: the runs' children must not load the plugin (the raw loop's peak RSS)
+    from residency_audit_gcp.testing import bucket_resource, iam_policy
+
+    kinds: list[Callable[[str], dict[str, Any]]] = [
+        lambda n: bucket_resource(n, "ASIA-NORTHEAST1", pap="enforced"),
+        lambda n: bucket_resource(n, "ASIA1", location_type="dual-region"),
+        lambda n: bucket_resource(
+            n,
+            "ASIA",
+            location_type="dual-region",
+            data_locations=["ASIA-EAST1", "ASIA-NORTHEAST1"],
+        ),
+        lambda n: bucket_resource(n, "ASIA", location_type="multi-region", labels={"team": "x"}),
+        lambda n: bucket_resource(
+            n, "US-CENTRAL1", kms_key="projects/k/locations/asia-east2/keyRings/r/cryptoKeys/k"
+        ),
+        lambda n: bucket_resource(
+            n,
+            "EU",
+            location_type="multi-region",
+            ubla=False,
+            acl=[{"entity": "allUsers", "role": "READER"}],
+        ),
+    ]
+    buckets = [kinds[i % len(kinds)](f"bench-{i:06d}") for i in range(n)]
     public = iam_policy(("roles/storage.objectViewer", ["allUsers"]), version=3)
     return buckets, {b["name"]: public for b in buckets[::7]}
 
