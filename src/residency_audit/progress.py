@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import os
 import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from typing import TYPE_CHECKING
 
 from .model import ScopeResult, ScopeStatus
+
+if TYPE_CHECKING:
+    from rich.progress import Progress
 
 __all__ = ["RichProgress", "progress_display"]
 
@@ -44,6 +46,21 @@ class RichProgress:
 
 @contextmanager
 def progress_display(enabled: bool = True) -> Iterator[RichProgress | None]:
+    # rich is imported only for a display that may be drawn: not with --quiet, and not on a plain
+    # pipe (unless rich is told to draw anyway: FORCE_COLOR, TTY_COMPATIBLE)
+    forced = "FORCE_COLOR" in os.environ or "TTY_COMPATIBLE" in os.environ
+    if not enabled or not (forced or _isatty()):
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
     console = Console(file=sys.stderr)
     if not enabled or not console.is_terminal:
         yield None
@@ -57,3 +74,10 @@ def progress_display(enabled: bool = True) -> Iterator[RichProgress | None]:
     )
     with Progress(*columns, console=console, transient=False) as progress:
         yield RichProgress(progress)
+
+
+def _isatty() -> bool:
+    try:
+        return sys.stderr.isatty()
+    except (AttributeError, ValueError):  # replaced or closed
+        return False

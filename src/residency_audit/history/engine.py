@@ -8,22 +8,22 @@ lock serialises writers the same way.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from alembic.util.exc import CommandError
-from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 
 from .errors import HistoryError, HistoryInputError, HistoryLockedError
+
+if TYPE_CHECKING:
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
 
 __all__ = [
     "DEFAULT_BUSY_TIMEOUT",
@@ -35,6 +35,7 @@ __all__ = [
     "make_engine",
     "normalize_url",
     "safe_url",
+    "shipped_revisions",
     "upgrade",
     "write_transaction",
 ]
@@ -147,7 +148,18 @@ def first_line(exc: object) -> str:
     return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
 
 
+# Alembic (about 0.2 s to import) is loaded only when a schema must change. Opening a store whose
+# schema is already at the head -- every scan but the first -- reads the version row with plain
+# SQL and the shipped revision ids from the revision files' own lines (a test checks they agree
+# with Alembic's reading of the same files).
+_REVISION_LINE = re.compile(
+    r'^(down_revision|revision)\b[^=\n]*=\s*(?:"([^"\n]*)"|None)\s*$', re.MULTILINE
+)
+
+
 def alembic_config(connection: Connection | None = None) -> Config:
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", str(_MIGRATIONS))
     if connection is not None:
@@ -157,17 +169,46 @@ def alembic_config(connection: Connection | None = None) -> Config:
 
 @cache
 def _scripts() -> ScriptDirectory:
-    """The shipped revisions, read once per process (every store open checks against them)."""
+    """The shipped revisions as Alembic reads them, once per process."""
+    from alembic.script import ScriptDirectory
+
     return ScriptDirectory.from_config(alembic_config())
 
 
+@cache
+def shipped_revisions() -> tuple[frozenset[str], str | None]:
+    """Every shipped revision id and the head, from the revision files (None: no single head)."""
+    revisions: dict[str, str | None] = {}
+    for path in sorted((_MIGRATIONS / "versions").glob("*.py")):
+        found = dict(
+            (key, value or None)
+            for key, value in _REVISION_LINE.findall(path.read_text(encoding="utf-8"))
+        )
+        if found.get("revision"):
+            revisions[str(found["revision"])] = found.get("down_revision")
+    heads = set(revisions) - {down for down in revisions.values() if down}
+    return frozenset(revisions), (heads.pop() if len(heads) == 1 else None)
+
+
 def head_revision() -> str:
-    return _scripts().get_current_head() or HEAD_REVISION_UNKNOWN
+    head = shipped_revisions()[1]
+    if head is None:  # branched or unreadable: Alembic's own answer
+        return _scripts().get_current_head() or HEAD_REVISION_UNKNOWN
+    return head
 
 
 def current_revision(engine: Engine) -> str | None:
+    """The database's schema revision (None: no schema yet), as Alembic stores it."""
     with engine.connect() as conn:
-        return MigrationContext.configure(conn).get_current_revision()
+        if not inspect(conn).has_table("alembic_version"):
+            return None
+        rows = conn.execute(text("SELECT version_num FROM alembic_version")).scalars().all()
+    if len(rows) > 1:  # several heads: only Alembic knows what that means
+        from alembic.runtime.migration import MigrationContext
+
+        with engine.connect() as conn:
+            return MigrationContext.configure(conn).get_current_revision()
+    return str(rows[0]) if rows else None
 
 
 def upgrade(
@@ -179,7 +220,7 @@ def upgrade(
     except SQLAlchemyError as exc:
         reason = first_line(getattr(exc, "orig", None) or exc)
         raise HistoryError(f"cannot open {safe_url(url)}: {reason}") from None
-    known = {s.revision for s in _scripts().walk_revisions()}
+    known = shipped_revisions()[0]
     if current is not None and current not in known:
         raise HistoryError(
             f"history database {safe_url(url)} has schema revision {current}, newer than this "
@@ -188,6 +229,9 @@ def upgrade(
     if current == (head_revision() if revision == "head" else revision):
         return
     what = "migrating the history schema"
+    from alembic import command
+    from alembic.util.exc import CommandError
+
     with write_transaction(engine, what, url, busy_timeout=busy_timeout, migrating=True) as conn:
         try:
             command.upgrade(alembic_config(conn), revision)

@@ -12,16 +12,19 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import tzinfo
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from ..localtime import display_zone
 from ..results import ScanResult
 from .atomic import atomic_write_bytes, atomic_write_text
-from .csvout import findings_csv, inventory_csv, neutralise
 from .delivery import ReportSet, prepare_output_dir
-from .html import render_html
-from .jsonout import findings_json, inventory_json, load_result
 from .labels import LANGS
-from .xlsx import findings_xlsx
+
+if TYPE_CHECKING:
+    from .csvout import findings_csv, inventory_csv, neutralise
+    from .html import render_html
+    from .jsonout import findings_json, inventory_json, load_result
+    from .xlsx import findings_xlsx
 
 __all__ = [
     "DEFAULT_FORMATS",
@@ -55,23 +58,75 @@ class _Shown:
     zone: tzinfo
 
 
+_Renderer = Callable[[ScanResult, _Shown], bytes]
+
+
+# Each writer's module (jinja2 for the page, xlsxwriter for the workbook) is imported when its
+# format is written, not with the package: a format not asked for costs no start-up time.
+def _inventory_json(result: ScanResult, _: _Shown) -> bytes:
+    from .jsonout import inventory_json
+
+    return inventory_json(result).encode("utf-8")
+
+
+def _findings_json(result: ScanResult, _: _Shown) -> bytes:
+    from .jsonout import findings_json
+
+    return findings_json(result).encode("utf-8")
+
+
+def _findings_csv(result: ScanResult, shown: _Shown) -> bytes:
+    from .csvout import findings_csv
+
+    return findings_csv(result, shown.lang)
+
+
+def _inventory_csv(result: ScanResult, _: _Shown) -> bytes:
+    from .csvout import inventory_csv
+
+    return inventory_csv(result)
+
+
+def _report_html(result: ScanResult, shown: _Shown) -> bytes:
+    from .html import render_html
+
+    return render_html(result, shown.lang, shown.zone).encode("utf-8")
+
+
+def _findings_xlsx(result: ScanResult, shown: _Shown) -> bytes:
+    from .xlsx import findings_xlsx
+
+    return findings_xlsx(result, shown.lang, shown.zone)
+
+
 # format -> (file name, renderer) in the order they are written; JSON and CSV are for programs
 # and keep UTC
-_Renderer = Callable[[ScanResult, _Shown], bytes]
 OUTPUT_FILES: dict[str, tuple[tuple[str, _Renderer], ...]] = {
-    "json": (
-        ("inventory.json", lambda r, _: inventory_json(r).encode("utf-8")),
-        ("findings.json", lambda r, _: findings_json(r).encode("utf-8")),
-    ),
-    "csv": (
-        ("findings.csv", lambda r, shown: findings_csv(r, shown.lang)),
-        ("inventory.csv", lambda r, _: inventory_csv(r)),
-    ),
-    "html": (
-        ("report.html", lambda r, shown: render_html(r, shown.lang, shown.zone).encode("utf-8")),
-    ),
-    "xlsx": (("findings.xlsx", lambda r, shown: findings_xlsx(r, shown.lang, shown.zone)),),
+    "json": (("inventory.json", _inventory_json), ("findings.json", _findings_json)),
+    "csv": (("findings.csv", _findings_csv), ("inventory.csv", _inventory_csv)),
+    "html": (("report.html", _report_html),),
+    "xlsx": (("findings.xlsx", _findings_xlsx),),
 }
+
+# the writer modules' public names, imported on first use like the writers themselves
+_LAZY = {
+    "findings_csv": "csvout",
+    "inventory_csv": "csvout",
+    "neutralise": "csvout",
+    "render_html": "html",
+    "findings_json": "jsonout",
+    "inventory_json": "jsonout",
+    "load_result": "jsonout",
+    "findings_xlsx": "xlsx",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _LAZY:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    # __import__, not importlib.import_module: -X importtime (and the start-up test) see it
+    module = __import__(f"{__name__}.{_LAZY[name]}", fromlist=[name])
+    return getattr(module, name)
 
 
 def _outputs(formats: Collection[str]) -> list[tuple[str, _Renderer]]:

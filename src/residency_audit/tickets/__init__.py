@@ -6,17 +6,31 @@
 
 from __future__ import annotations
 
-from .http import RetryPolicy, TicketError
-from .plan import Action, SyncPlan
-from .settings import TicketsSettings
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .http import RetryPolicy, TicketError
+    from .plan import Action, SyncPlan
+    from .settings import TicketsSettings
+    from .sync import sync_tickets
 
 __all__ = ["Action", "RetryPolicy", "SyncPlan", "TicketError", "TicketsSettings", "sync_tickets"]
 
+# Loaded on first use: the config imports ``tickets.settings`` for every scan, which must not
+# bring in httpx (the trackers' client) or SQLAlchemy (the sync's ledger).
+_LAZY = {
+    "Action": ".plan",
+    "RetryPolicy": ".http",
+    "SyncPlan": ".plan",
+    "TicketError": ".http",
+    "TicketsSettings": ".settings",
+    "sync_tickets": ".sync",
+}
+
 
 def __getattr__(name: str) -> object:
-    # the sync needs SQLAlchemy (the ledger); importing settings for the config must not
-    if name == "sync_tickets":
-        from .sync import sync_tickets
-
-        return sync_tickets
-    raise AttributeError(name)
+    if name not in _LAZY:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    # __import__, not importlib.import_module: -X importtime (and the start-up test) see it
+    module = __import__(f"{__name__}{_LAZY[name]}", fromlist=[name])
+    return getattr(module, name)
