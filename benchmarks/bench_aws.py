@@ -1,25 +1,41 @@
-"""Benchmark the AWS plugin against a plain sequential loop of the same boto3 calls.
+"""AWS at real distance: the plugin at default settings against a raw 32-thread boto3 loop.
 
-Seeds a moto_server (its own process, so it does not share our GIL) with N buckets of mixed
-settings, then scans the account (1) with the plugin and (2) with a straightforward sequential
-loop making the same per-bucket calls. Reports buckets/second and API calls per bucket.
+Seeds a moto_server (its own process, so it does not share our GIL) with N buckets over five
+regions (public ACLs, KMS keys in other regions, bucket-level Block Public Access, replication to
+four destination buckets), then for each added round trip (``--delay-ms``, default 0 and 150:
+Tokyo to us-east-1) measures
 
-``--latency-ms`` adds a client-side delay to every HTTP attempt to stand in for the network
-round trip to real AWS (moto on loopback answers in ~3 ms; S3 from Tokyo is 10-50 ms).
+* ``plugin``: ``AwsProvider`` at default settings (only the endpoint, profile and regions set), in
+  a fresh process, with no classification tags used (a config with ``classification.keys = []``);
+* ``+tags``: the same with classification keys configured (each bucket's tags read too);
+* ``raw loop``: 32 threads each reading, bucket after bucket, the seven reads that carry the
+  residency answer (location, encryption, replication, public access block, policy status, ACL,
+  ownership controls) with one boto3 client per region, connection pools of 32;
 
-    .venv/bin/python benchmarks/bench_aws.py --n 2000 --latency-ms 0 20
+then turns the account-level Block Public Access fully on and scans again (``acct block``).
+
+At +0 the clients talk to moto directly and calls are counted client-side (botocore's
+``before-send``, once per HTTP attempt); with a delay they go through ``latency_proxy.py`` (one
+round trip per request and one more per new connection) and calls by operation are counted from
+its log of the requests the emulator received. Each run reports wall time, calls per bucket by
+operation, peak RSS (of its own process) and the ratio to the raw loop; start-up is the
+``residency-audit scan`` of an empty estate (see ``bench_startup.py``). Not run by the tests.
+
+    .venv/bin/python benchmarks/bench_aws.py --n 500 2000 --delay-ms 0 150
 """
 
 from __future__ import annotations
 
 import argparse
+import collections
 import contextlib
-import functools
 import os
 import pathlib
+import re
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.request
@@ -28,14 +44,13 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import boto3
+from benchkit import RAW_THREADS, Run, by_operation, in_child, latency_proxy, request_lines, table
 from botocore.config import Config
 
-from residency_audit.model import Bucket
-from residency_audit_aws import AwsProvider
-from residency_audit_aws.testing import fake_profile
-
-REGIONS = ["us-east-1", "ap-northeast-1", "ap-east-1", "eu-west-1"]
+REGIONS = ["us-east-1", "ap-northeast-1", "ap-east-1", "eu-west-1", "ap-southeast-1"]
 FLAGS = ("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets")
+ACCOUNT = "123456789012"  # moto's default account
+CREDENTIALS = {"aws_access_key_id": "AKIABENCHBENCH000000", "aws_secret_access_key": "bench"}
 
 
 @contextlib.contextmanager
@@ -64,12 +79,12 @@ def moto_process() -> Iterator[str]:
         proc.wait(10)
 
 
+def _session() -> boto3.Session:
+    return boto3.Session(**CREDENTIALS, region_name="us-east-1")
+
+
 def seed(url: str, n: int) -> None:
-    session = boto3.Session(
-        aws_access_key_id="AKIABENCHBENCH000000",
-        aws_secret_access_key="bench",
-        region_name="us-east-1",
-    )
+    session = _session()
     cfg = Config(max_pool_connections=16, retries={"max_attempts": 3})
     clients = {
         r: session.client("s3", region_name=r, endpoint_url=url, config=cfg) for r in REGIONS
@@ -112,7 +127,7 @@ def seed(url: str, n: int) -> None:
                         {
                             "ApplyServerSideEncryptionByDefault": {
                                 "SSEAlgorithm": "aws:kms",
-                                "KMSMasterKeyID": keys[REGIONS[(i // 4) % 4]],
+                                "KMSMasterKeyID": keys[REGIONS[(i // 4) % len(REGIONS)]],
                             }
                         }
                     ]
@@ -123,12 +138,12 @@ def seed(url: str, n: int) -> None:
                 Bucket=name, PublicAccessBlockConfiguration=dict.fromkeys(FLAGS, True)
             )
         if i % 5 == 0:
-            dest = REGIONS[(i // 5) % 4]
+            dest = REGIONS[(i // 5) % len(REGIONS)]
             s3.put_bucket_versioning(Bucket=name, VersioningConfiguration={"Status": "Enabled"})
             s3.put_bucket_replication(
                 Bucket=name,
                 ReplicationConfiguration={
-                    "Role": "arn:aws:iam::123456789012:role/r",
+                    "Role": f"arn:aws:iam::{ACCOUNT}:role/r",
                     "Rules": [
                         {
                             "ID": "r",
@@ -146,128 +161,175 @@ def seed(url: str, n: int) -> None:
         list(pool.map(one, range(n)))
 
 
-class Counter:
-    """A session factory counting API calls and adding the simulated round trip per attempt."""
+def set_account_block(url: str, on: bool) -> None:
+    control = _session().client("s3control", region_name="us-east-1", endpoint_url=url)
 
-    def __init__(self, latency: float) -> None:
-        self.calls = 0
-        self.latency = latency
+    def no_account_host(request: Any, **_: Any) -> None:  # as the plugin's client does
+        request.url = re.sub(r"^(https?://)\d{12}\.", r"\1", request.url)
+
+    control.meta.events.register_first("before-send.s3-control", no_account_host)
+    if on:
+        control.put_public_access_block(
+            AccountId=ACCOUNT, PublicAccessBlockConfiguration=dict.fromkeys(FLAGS, True)
+        )
+    else:
+        with contextlib.suppress(Exception):
+            control.delete_public_access_block(AccountId=ACCOUNT)
+
+
+class Counter:
+    """A session factory counting HTTP attempts by operation (client-side)."""
+
+    def __init__(self) -> None:
+        self.by_operation: collections.Counter[str] = collections.Counter()
         self._lock = threading.Lock()
 
-    def _count(self, **_: Any) -> None:
+    def _count(self, model: Any = None, **_: Any) -> None:
         with self._lock:
-            self.calls += 1
-
-    def _delay(self, **_: Any) -> None:
-        if self.latency:
-            time.sleep(self.latency)
+            self.by_operation[model.name if model is not None else "?"] += 1
 
     def __call__(self, **kwargs: Any) -> boto3.Session:
         session = boto3.Session(**kwargs)
         session.events.register("before-call", self._count)
-        session.events.register("before-send", self._delay)
         return session
 
 
-def run_plugin(url: str, latency: float, workers: int) -> tuple[int, int, float]:
-    counter = Counter(latency)
+Result = tuple[int, dict[str, int], float]  # buckets, client-side calls by operation, seconds
+
+
+def run_plugin(url: str, tag_keys: tuple[str, ...]) -> Result:
+    """The plugin at default settings, as a scan builds it (told which tag keys the scan uses)."""
+    from residency_audit.model import Bucket
+    from residency_audit_aws import AwsProvider
+
+    counter = Counter()
     provider = AwsProvider.from_settings(
-        {"profile": "bench", "endpoint_url": url, "regions": REGIONS, "max_workers": workers},
-        session_factory=counter,
+        {"profile": "bench", "endpoint_url": url, "regions": REGIONS}, session_factory=counter
     )
+    provider.use_tag_keys(frozenset(tag_keys))
     start = time.perf_counter()
     count = sum(isinstance(item, Bucket) for s in provider.scopes() for item in provider.buckets(s))
-    return count, counter.calls, time.perf_counter() - start
+    return count, dict(counter.by_operation), time.perf_counter() - start
 
 
-def run_sequential(url: str, latency: float) -> tuple[int, int, float]:
-    """The same reads, one after another, with no caching and no concurrency."""
-    counter = Counter(latency)
+RAW_READS = (
+    "get_bucket_encryption",
+    "get_bucket_replication",
+    "get_public_access_block",
+    "get_bucket_policy_status",
+    "get_bucket_acl",
+    "get_bucket_ownership_controls",
+)
+
+
+def run_raw(url: str) -> Result:
+    """The floor: 32 threads, each bucket's seven reads one after another, nothing else."""
+    counter = Counter()
     session = counter(profile_name="bench")
-    cfg = Config(s3={"addressing_style": "path"})
-
-    def client(service: str, region: str) -> Any:
-        return session.client(  # type: ignore[call-overload]
-            service, region_name=region, endpoint_url=url, config=cfg
-        )
-
+    cfg = Config(
+        s3={"addressing_style": "path"},
+        max_pool_connections=RAW_THREADS,
+        retries={"mode": "standard", "max_attempts": 5},
+    )
+    clients = {
+        r: session.client("s3", region_name=r, endpoint_url=url, config=cfg)  # type: ignore[call-overload]
+        for r in REGIONS
+    }
+    home = clients["us-east-1"]
     start = time.perf_counter()
-    s3 = client("s3", "us-east-1")
-    backup = {r: client("backup", r) for r in REGIONS}
-    kms = {r: client("kms", r) for r in REGIONS}
-    client("sts", "us-east-1").get_caller_identity()
-    for region in REGIONS:
-        backup[region].list_backup_plans()
+    buckets = home.list_buckets()["Buckets"]
 
-    def safe(fn: Callable[..., Any], **kw: Any) -> Any:
-        try:
-            return fn(**kw)
-        except Exception:
-            return None
+    def one(bucket: dict[str, Any]) -> None:
+        name = bucket["Name"]
+        region = home.get_bucket_location(Bucket=name)["LocationConstraint"] or "us-east-1"
+        s3 = clients[region]
+        for op in RAW_READS:
+            with contextlib.suppress(Exception):
+                getattr(s3, op)(Bucket=name)
 
-    buckets = s3.list_buckets()["Buckets"]
-    for b in buckets:
-        name = b["Name"]
-        safe(s3.get_bucket_location, Bucket=name)
-        safe(s3.get_bucket_tagging, Bucket=name)
-        enc = safe(s3.get_bucket_encryption, Bucket=name)
-        if enc:
-            rule = enc["ServerSideEncryptionConfiguration"]["Rules"][0]
-            key = rule["ApplyServerSideEncryptionByDefault"].get("KMSMasterKeyID")
-            if key:
-                safe(kms[key.split(":")[3]].describe_key, KeyId=key)
-        repl = safe(s3.get_bucket_replication, Bucket=name)
-        if repl:
-            for rule in repl["ReplicationConfiguration"]["Rules"]:
-                dest = rule["Destination"]["Bucket"].split(":::")[1]
-                safe(s3.get_bucket_location, Bucket=dest)
-        for op in (
-            "get_public_access_block",
-            "get_bucket_policy_status",
-            "get_bucket_acl",
-            "get_bucket_ownership_controls",
-            "get_bucket_policy",
-        ):
-            safe(getattr(s3, op), Bucket=name)
-    return len(buckets), counter.calls, time.perf_counter() - start
+    with ThreadPoolExecutor(RAW_THREADS) as pool:
+        list(pool.map(one, buckets))
+    return len(buckets), dict(counter.by_operation), time.perf_counter() - start
+
+
+_S3_SUBRESOURCE = re.compile(r"\?([A-Za-z]+)")
+_S3_OPS = {
+    "location": "GetBucketLocation",
+    "tagging": "GetBucketTagging",
+    "encryption": "GetBucketEncryption",
+    "replication": "GetBucketReplication",
+    "policy": "GetBucketPolicy",
+    "policyStatus": "GetBucketPolicyStatus",
+    "publicAccessBlock": "GetPublicAccessBlock",
+    "acl": "GetBucketAcl",
+    "ownershipControls": "GetBucketOwnershipControls",
+}
+
+
+def classify(line: str) -> str | None:
+    """A logged request line -> the S3 / S3 Control / Backup / KMS / STS operation."""
+    method, target, *rest = line.split()
+    if rest:  # X-Amz-Target: "TrentService.DescribeKey"
+        return rest[0].rsplit(".", 1)[-1]
+    if target.startswith("/v20180820/configuration/publicAccessBlock"):
+        return "s3control:GetPublicAccessBlock"
+    if target.startswith("/v20180820/mrap"):
+        return "ListMultiRegionAccessPoints"
+    if target.startswith("/backup/plans"):
+        return "ListBackupPlans"
+    if method == "POST" and target == "/":
+        return "GetCallerIdentity"  # STS's query protocol: the action is in the body
+    if target.split("?")[0] == "/":
+        return "ListBuckets"
+    if method == "HEAD":
+        return "HeadBucket"
+    match = _S3_SUBRESOURCE.search(target)
+    return _S3_OPS.get(match[1], match[1]) if match else f"{method} {target}"
+
+
+def measure(
+    label: str, delay_ms: float, url: str, log: pathlib.Path, fn: Callable[..., Result], *a: Any
+) -> Run:
+    start_line = len(request_lines(log))
+    if delay_ms:
+        with latency_proxy(url, delay_ms, log) as proxied:
+            (count, client_ops, seconds), rss = in_child(fn, proxied, *a)
+        ops = by_operation(request_lines(log, start_line), classify)
+    else:
+        (count, client_ops, seconds), rss = in_child(fn, url, *a)
+        ops = dict(collections.Counter(client_ops).most_common())
+    return Run(label, delay_ms, count, seconds, sum(ops.values()), rss, ops)
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--n", type=int, default=2000)
-    parser.add_argument("--workers", type=int, default=16)
-    parser.add_argument("--latency-ms", type=float, nargs="+", default=[0.0])
+    parser.add_argument("--n", type=int, nargs="+", default=[500])
+    parser.add_argument("--delay-ms", type=float, nargs="+", default=[0.0, 150.0])
+    parser.add_argument("--no-tags-run", action="store_true", help="skip the +tags runs")
     args = parser.parse_args()
-    rows = []
-    with (
-        moto_process() as url,
-        fake_profile(pathlib.Path(os.environ.get("TMPDIR", "/tmp")) / "bench-aws", "bench"),
-    ):
-        t = time.perf_counter()
-        seed(url, args.n)
-        print(
-            f"seeded {args.n} buckets (+{len(REGIONS)} destinations) in "
-            f"{time.perf_counter() - t:.1f}s",
-            flush=True,
-        )
-        for latency in args.latency_ms:
-            runs: list[tuple[str, Callable[[], tuple[int, int, float]]]] = [
-                (
-                    f"plugin ({args.workers} workers)",
-                    functools.partial(run_plugin, url, latency / 1000, args.workers),
-                ),
-                ("sequential loop", functools.partial(run_sequential, url, latency / 1000)),
-            ]
-            for label, run in runs:
-                count, calls, seconds = run()
-                rows.append((label, latency, count, seconds, count / seconds, calls / count))
-                print(f"  done: {label} at +{latency:g} ms", flush=True)
-    print(
-        f"\n{'mode':<24}{'rtt+ms':>7}{'buckets':>9}{'seconds':>9}{'buckets/s':>11}"
-        f"{'calls/bucket':>14}"
-    )
-    for label, latency, count, seconds, rate, per in rows:
-        print(f"{label:<24}{latency:>7g}{count:>9}{seconds:>9.1f}{rate:>11.1f}{per:>14.2f}")
+    from residency_audit_aws.testing import fake_profile
+
+    tmp = pathlib.Path(tempfile.mkdtemp(prefix="bench-aws-"))
+    for n in args.n:
+        runs: list[Run] = []
+        with moto_process() as url, fake_profile(tmp / f"profile-{n}", "bench"):
+            t = time.perf_counter()
+            seed(url, n)
+            took, load = time.perf_counter() - t, os.getloadavg()[0]
+            print(f"seeded {n} buckets in {took:.1f}s; load {load:.1f}", flush=True)
+            log = tmp / f"requests-{n}.log"
+            for delay in args.delay_ms:
+                runs.append(measure("raw loop", delay, url, log, run_raw))
+                runs.append(measure("plugin", delay, url, log, run_plugin, ()))
+                if not args.no_tags_run:
+                    keys = ("data-classification",)
+                    runs.append(measure("+tags", delay, url, log, run_plugin, keys))
+                print(f"  done +{delay:g} ms; load {os.getloadavg()[0]:.1f}", flush=True)
+            set_account_block(url, True)
+            for delay in args.delay_ms:
+                runs.append(measure("acct block", delay, url, log, run_plugin, ()))
+            set_account_block(url, False)
+        print(table(f"AWS, N = {n} (+{len(REGIONS)} destinations)", runs), flush=True)
     return 0
 
 

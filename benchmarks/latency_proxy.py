@@ -11,8 +11,9 @@ connection of its own (moto_server and other emulators close theirs after every 
 would otherwise charge every request a handshake), and the answer is re-framed with its length.
 
 It also keeps the emulator's request log: ``CONNECT`` for each client connection and the request
-line (method and target) of every request, one per line in ``--log``, so a benchmark counts the
-calls the emulator received by operation.
+line (method and target, and the ``X-Amz-Target`` operation of a JSON-protocol call) of every
+request, one per line in ``--log``, so a benchmark counts the calls the emulator received by
+operation.
 
 Run it in its own process (the benchmarks do, through :func:`latency_proxy`) so it never shares a
 GIL with the code being measured:
@@ -111,7 +112,8 @@ async def _serve(listen_port: int, upstream: tuple[str, int], delay: float, log:
                 first, pairs = _headers(head[:-4])
                 body = await _body(client_r, pairs) if _get(pairs, "content-length") else b""
                 method, target = first.split()[:2]
-                log.write(f"{method} {target}")
+                operation = _get(pairs, "x-amz-target")  # JSON-protocol APIs (KMS) name it here
+                log.write(f"{method} {target}" + (f" {operation}" if operation else ""))
                 # one round trip per request; a new connection's first also waits the handshake
                 due = max(sent + delay, opened + 2 * delay)
                 if (wait := due - time.monotonic()) > 0:

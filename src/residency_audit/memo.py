@@ -29,6 +29,14 @@ class Once(Generic[K, V]):
                 box.append(compute())
             return box[0]
 
+    def put(self, key: K, value: V) -> None:
+        """Record a value learnt elsewhere (a bucket's region from its listing), unless the key
+        has one already."""
+        with self._lock:
+            _, box = self._entries.setdefault(key, (threading.Lock(), []))
+            if not box:
+                box.append(value)
+
     def values(self) -> list[V]:
         """Every value computed so far."""
         with self._lock:

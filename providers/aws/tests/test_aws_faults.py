@@ -10,7 +10,7 @@ import boto3
 import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
-from botocore.retries import standard
+from botocore.retries import standard, throttling
 
 from residency_audit.errors import ConfigError
 from residency_audit.faultproxy import FaultProxy, ProxiedRequest
@@ -87,6 +87,30 @@ def test_a_service_that_keeps_failing_still_stops_the_retries(
         attempts = proxy.counts["internal"]
     # 500 units at 14 a retry: 35 retries, then each call is tried once
     assert attempts == 35 + 20
+
+
+def test_at_default_settings_a_slowdown_slows_the_client_down_and_the_read_still_answers(
+    moto_url: str, no_backoff: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    lowered: list[float] = []
+    cubic = throttling.CubicCalculator.error_received
+
+    def error_received(self: throttling.CubicCalculator, rate: float, at: float) -> float:
+        lowered.append(rate)  # botocore's adaptive mode cutting the client's send rate
+        return cubic(self, rate, at)
+
+    monkeypatch.setattr(throttling.CubicCalculator, "error_received", error_received)
+    # every call: the first attempt is throttled (503 SlowDown), the retry gets the real answer
+    with FaultProxy(moto_url, every=2, faults=("slowdown",), applies=_policy_reads) as proxy:
+        account = _account(proxy.url)  # default retry mode
+        codes = []
+        for _ in range(2):
+            with pytest.raises(AwsApiError) as caught:
+                account.call("s3", "us-east-1", "GetBucketPolicy", Bucket="quota-probe")
+            codes.append(caught.value.code)
+        throttled = proxy.counts["slowdown"]
+    assert codes == ["NoSuchBucketPolicy"] * 2
+    assert throttled == len(lowered) == 2
 
 
 def test_a_stalled_read_is_retried_after_the_read_timeout(moto_url: str) -> None:

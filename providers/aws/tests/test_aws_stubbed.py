@@ -292,4 +292,4 @@ def test_head_bucket_403_still_yields_the_region_header(scan: AccountScan, stub:
         expected_params={"Bucket": "partner-logs"},
     )
 
-    assert scan._destination_region("partner-logs") == nz.DestinationRegion("ap-east-1")
+    assert scan._destination("partner-logs") == nz.DestinationRegion("ap-east-1")

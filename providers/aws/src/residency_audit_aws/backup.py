@@ -63,6 +63,17 @@ class RegionBackup:
     plans: tuple[BackupPlan, ...] = ()
     error: Failure | None = None
 
+    @property
+    def selects_by_tag(self) -> bool:
+        """Whether a selection of some plan here names tags (``ListOfTags`` or ``Conditions``),
+        so that which buckets it covers depends on their tags."""
+        return any(
+            selection.get("ListOfTags")
+            or any(entries for entries in (selection.get("Conditions") or {}).values())
+            for plan in self.plans
+            for selection in plan.selections
+        )
+
 
 def _glob(pattern: str, value: str) -> bool:
     regex = ".*".join(re.escape(part) for part in pattern.split("*"))

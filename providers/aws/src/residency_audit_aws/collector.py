@@ -89,12 +89,33 @@ def regions_in_use(bucket: Bucket, account_id: str) -> set[str]:
 
 
 @dataclass(frozen=True)
+class _RegionLookup:
+    """A bucket's region, or the failures that left it unread."""
+
+    region: str | None
+    first: AwsApiError | None = None  # GetBucketLocation's failure
+    second: AwsApiError | None = None  # HeadBucket's, when it was tried and failed too
+
+    @property
+    def missing(self) -> bool:
+        """The bucket does not exist (deleted, or a replication rule naming a bucket never made)."""
+        if self.region is not None or self.first is None:
+            return False
+        if self.second is None:
+            return self.first.code == "NoSuchBucket"
+        return self.second.code in ("404", "NoSuchBucket", "NotFound")
+
+
+@dataclass(frozen=True)
 class ScanContext:
     account_id: str
     arn_partition: str  # partition as it appears in ARNs
     known_accounts: frozenset[str]  # the organisation's accounts (or just this one)
     max_workers: int
     bucket_read_timeout: float | None = None  # first-pass read timeout of per-bucket reads
+    # whether every bucket's tags are read (the classification uses them); when not, a bucket's
+    # tags are read only where an AWS Backup selection of its region selects by tag
+    read_tags: bool = True
 
 
 class AccountScan:
@@ -109,7 +130,9 @@ class AccountScan:
         self.reader = reader or account  # per-bucket reads
         self.home = account.partition.home_region
         self._keys: Once[tuple[str, str], Read] = Once()
-        self._destinations: Once[str, DestinationRegion] = Once()
+        # one region look-up per bucket name, whether it is scanned, a replication destination
+        # or both; seeded from ListBuckets' BucketRegion where S3 sends it
+        self._bucket_regions: Once[str, _RegionLookup] = Once()
         self._backup: Once[str, RegionBackup] = Once()
         self._account_block: Read = Failure("NotRead")
         self._mraps: dict[str, list[nz.MrapMember]] = {}
@@ -149,11 +172,17 @@ class AccountScan:
         )
 
     def _read_account_level(self) -> None:
+        self._read_account_block()
+        self._read_mraps()
+
+    def _read_account_block(self) -> None:
         self._account_block = _read(
             lambda: self.account.call(
                 "s3control", self.home, "GetPublicAccessBlock", AccountId=self.ctx.account_id
             )
         )
+
+    def _read_mraps(self) -> None:
         if self.account.partition.name != "aws":
             return  # Multi-Region Access Points exist only in the aws partition
         try:
@@ -210,46 +239,54 @@ class AccountScan:
     def _region_backup_once(self, region: str) -> RegionBackup:
         return self._backup.get(region, lambda: self._region_backup(region))
 
+    def _region_of(self, name: str) -> _RegionLookup:
+        return self._bucket_regions.get(name, lambda: self._look_up_region(name))
+
+    def _look_up_region(self, name: str) -> _RegionLookup:
+        """GetBucketLocation, then HeadBucket (whose x-amz-bucket-region S3 sends even on 403)."""
+        try:
+            response = self.reader.call("s3", self.home, "GetBucketLocation", Bucket=name)
+            return _RegionLookup(nz.primary_region(response.get("LocationConstraint"), self.home))
+        except AwsApiError as first:
+            if first.code == "NoSuchBucket":
+                return _RegionLookup(None, first)
+            try:
+                return _RegionLookup(self.reader.head_bucket_region(name), first)
+            except AwsApiError as second:
+                return _RegionLookup(None, first, second)
+
     def _destination(self, name: str) -> DestinationRegion:
-        return self._destinations.get(name, lambda: self._destination_region(name))
+        found = self._region_of(name)
+        if found.region is not None:
+            return DestinationRegion(found.region)
+        if found.missing:
+            return nz.DESTINATION_MISSING
+        first, second = found.first, found.second
+        assert first is not None and second is not None  # no region and not missing
+        codes = f"GetBucketLocation {first.code}, HeadBucket {second.code}"
+        return DestinationRegion(
+            None,
+            f"destination region unreadable: {codes}",
+            transient=is_transient(first.code) or is_transient(second.code),
+            why=Evidence(key="aws.destination-region-unread", text=codes),
+        )
 
     def _describe_key(self, key: tuple[str, str]) -> Read:
         region, key_id = key
         return _read(lambda: self.reader.call("kms", region, "DescribeKey", KeyId=key_id))
 
-    def _destination_region(self, name: str) -> DestinationRegion:
-        try:
-            response = self.reader.call("s3", self.home, "GetBucketLocation", Bucket=name)
-            return DestinationRegion(nz.primary_region(response.get("LocationConstraint")))
-        except AwsApiError as first:
-            if first.code == "NoSuchBucket":
-                return nz.DESTINATION_MISSING
-            try:
-                return DestinationRegion(self.reader.head_bucket_region(name))
-            except AwsApiError as second:
-                if second.code in ("404", "NoSuchBucket", "NotFound"):
-                    return nz.DESTINATION_MISSING
-                codes = f"GetBucketLocation {first.code}, HeadBucket {second.code}"
-                return DestinationRegion(
-                    None,
-                    f"destination region unreadable: {codes}",
-                    transient=is_transient(first.code) or is_transient(second.code),
-                    why=Evidence(key="aws.destination-region-unread", text=codes),
-                )
-
     def _own_region(self, name: str) -> tuple[str | None, Gap | None]:
-        try:
-            response = self.reader.call("s3", self.home, "GetBucketLocation", Bucket=name)
-            return nz.primary_region(response.get("LocationConstraint"), self.home), None
-        except AwsApiError as first:
-            try:
-                return self.reader.head_bucket_region(name), None
-            except AwsApiError:
-                return None, READS["s3", "GetBucketLocation"].gap(
-                    f"GetBucketLocation failed: {first.code}; HeadBucket gave no region",
-                    first.code,
-                    Evidence(key="aws.bucket-region-unread", value=first.code),
-                )
+        found = self._region_of(name)
+        if found.region is not None:
+            return found.region, None
+        assert found.first is not None
+        code = found.first.code
+        tried = "HeadBucket gave no region" if found.second else "HeadBucket not tried"
+        return None, READS["s3", "GetBucketLocation"].gap(
+            f"GetBucketLocation failed: {code}; {tried}",
+            code,
+            Evidence(key="aws.bucket-region-unread", value=code),
+        )
 
     # --- one bucket -----------------------------------------------------------------------------
 
@@ -261,10 +298,10 @@ class AccountScan:
         name = str(listed["Name"])
         arn = nz.bucket_arn(self.ctx.arn_partition, name)
         gaps: list[Gap] = []
-        region: str | None = listed.get("BucketRegion")
-        if not region:
-            region, gap = self._own_region(name)
-            gaps.extend([gap] if gap else [])
+        if listed.get("BucketRegion"):  # real S3 lists each bucket's region
+            self._bucket_regions.put(name, _RegionLookup(str(listed["BucketRegion"])))
+        region, gap = self._own_region(name)
+        gaps.extend([gap] if gap else [])
         at = region or self.home
 
         def get(operation: str) -> Read:
@@ -281,8 +318,11 @@ class AccountScan:
                 why=None if region else Evidence(key="aws.bucket-region-unread"),
             )
         ]
-        tags, gap = nz.tags(get("GetBucketTagging"))
-        gaps.extend([gap] if gap else [])
+        backup = self._region_backup_once(region) if region else None
+        tags: dict[str, str] | None = {}  # unread and unused: nothing depends on them
+        if self.ctx.read_tags or (backup is not None and backup.selects_by_tag):
+            tags, gap = nz.tags(get("GetBucketTagging"))
+            gaps.extend([gap] if gap else [])
 
         enc_response = get("GetBucketEncryption")
         key_read: Read | None = None
@@ -305,7 +345,6 @@ class AccountScan:
         locations.extend(replica_locations)
         gaps.extend(replica_gaps)
 
-        backup = self._region_backup_once(region) if region else None
         backup_locations, backup_gaps = backup_for_bucket(
             arn, tags, backup, self.ctx.arn_partition, region
         )
@@ -419,11 +458,16 @@ class AccountScan:
             ThreadPoolExecutor(workers, thread_name_prefix="aws-bucket") as pool,
             ThreadPoolExecutor(min(workers, 8), thread_name_prefix="aws-region") as prefetch,
         ):
+            # The account's own facts are read while the first listing page is on its way; every
+            # bucket needs them, so none is submitted before they are in.
+            account_level = [
+                prefetch.submit(self._read_account_block),
+                prefetch.submit(self._read_mraps),
+            ]
             # Every enabled region's backup plans are read up front, on their own pool, so a
             # bucket worker waiting for its region never starves the pool that fills it.
             for region in regions:
                 prefetch.submit(self._region_backup_once, region)
-            self._read_account_level()
             pending: dict[Future[tuple[Bucket, bool]], Mapping[str, Any]] = {}
 
             def finished() -> Iterator[Bucket]:
@@ -438,9 +482,15 @@ class AccountScan:
 
             try:
                 for item in self._listing():
+                    for fact in account_level:
+                        fact.result()
                     if isinstance(item, CoverageNote):
                         yield item
                         continue
+                    if item.get("BucketRegion"):  # real S3 lists each bucket's region
+                        self._bucket_regions.put(
+                            str(item["Name"]), _RegionLookup(str(item["BucketRegion"]))
+                        )
                     pending[pool.submit(self._bucket, item)] = item
                     if len(pending) >= 2 * workers:
                         yield from finished()

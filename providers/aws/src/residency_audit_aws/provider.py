@@ -37,6 +37,7 @@ class AwsProvider:
         self._factory: SessionFactory = session_factory or boto3.Session
         self._bases: dict[str, AwsAccount] = {}
         self._lock = threading.Lock()
+        self._read_tags = True  # until the scan says which tag keys it uses
 
     @classmethod
     def from_settings(
@@ -44,6 +45,12 @@ class AwsProvider:
     ) -> AwsProvider:
         """Validate ``[providers.aws]``; makes no network call."""
         return cls(parse_settings(settings), session_factory=session_factory)
+
+    def use_tag_keys(self, keys: frozenset[str]) -> None:
+        """The tag keys the scan uses (:class:`residency_audit.plugins.TagAware`). With none,
+        a bucket's tags are read only where an AWS Backup selection of its region selects by tag:
+        one GetBucketTagging a bucket saved."""
+        self._read_tags = bool(keys)
 
     # --- scopes ---------------------------------------------------------------------------------
 
@@ -148,6 +155,7 @@ class AwsProvider:
             known_accounts=frozenset(scope.context.get("known", {scope.id})),
             max_workers=self.settings.max_workers,
             bucket_read_timeout=self.settings.bucket_read_timeout,
+            read_tags=self._read_tags,
         )
         yield from AccountScan(account, context).run()
 

@@ -176,10 +176,10 @@ def parse_settings(raw: Mapping[str, Any]) -> AwsSettings:
             reader = SettingsReader(merged, tables.key(name), _PARTITION_KEYS)
             partitions.append(_partition(name, reader, "regions" not in overrides))
     rate = top.number("max_requests_per_second", None)
-    retry_mode = top.choice("retry_mode", "standard", ("standard", "adaptive"))
+    retry_mode = top.choice("retry_mode", "adaptive", ("standard", "adaptive"))
     return AwsSettings(
         partitions=tuple(partitions),
-        max_workers=top.integer("max_workers", 8, 1, 64),
+        max_workers=top.integer("max_workers", 32, 1, 128),
         max_requests_per_second=rate,
         retry_mode=retry_mode,
         max_attempts=top.integer("max_attempts", 5, 1, 20),
