@@ -349,3 +349,34 @@ def test_the_defaults_are_sized_for_a_distant_endpoint() -> None:
     assert settings.max_workers >= 32  # round trips in flight, not queued behind eight workers
     assert config.max_pool_connections >= settings.max_workers  # no worker waits for a socket
     assert config.retries["mode"] == "adaptive"  # throttling slows the sender down
+
+
+@pytest.mark.parametrize(
+    ("classification", "tags"),
+    [
+        ({}, {"data-classification": "internal"}),  # the default keys: tags are used, so read
+        ({"keys": []}, {}),  # no classification keys: nothing uses the tags
+    ],
+)
+def test_a_scan_tells_the_plugin_whether_its_classification_uses_tags(
+    tmp_path: Any, classification: dict[str, Any], tags: dict[str, str]
+) -> None:
+    from residency_audit.config import parse_config
+    from residency_audit.scan import run_scan
+
+    _make("estate-dest-hk", "ap-east-1")
+    _estate(0, 1)
+    config = parse_config(
+        {
+            "profile": "jp-default",
+            "providers": {"aws": {"regions": REGIONS, "max_attempts": 1}},
+            "classification": classification,
+        },
+        source="<test>",
+        base_dir=tmp_path,
+    )
+
+    result = run_scan(config)
+
+    [bucket] = [b for b in result.inventory.buckets if b.name == "estate-000"]
+    assert bucket.tags == tags
