@@ -190,11 +190,11 @@ class _NoToken:
 
 
 def _make_credential(settings: Settings) -> TokenCredential:
-    from azure import identity  # imported late: only a real scan needs it
-
-    authority = settings.cloud.authority
     if settings.credential == "anonymous":
         return _NoToken()
+    from azure import identity  # imported late: only a scan with a real credential needs it
+
+    authority = settings.cloud.authority
     if settings.credential == "cli":
         return identity.AzureCliCredential()
     if settings.credential == "managed-identity":
