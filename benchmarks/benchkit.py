@@ -156,7 +156,7 @@ def table(title: str, runs: Sequence[Run], *, startup: float | None = None) -> s
         )
     for r in runs:
         if r.label != "raw loop" and r.operations:
-            per = ", ".join(f"{op} {n / r.buckets:.2f}" for op, n in r.operations.items())
+            per = ", ".join(f"{op} {n / r.buckets:.3g}" for op, n in r.operations.items())
             lines.append(f"\n{r.label} calls per bucket at +{r.delay_ms:g} ms: {per}")
     if startup is not None:
         lines.append(f"\nstart-up (scan of an empty estate): {startup:.2f} s")
