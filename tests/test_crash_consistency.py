@@ -135,6 +135,8 @@ add = delivery.ReportSet.add
 
 
 def add_or_die(self, name, content):
+    if not isinstance(content, bytes):  # a writer that streams its file: the whole of it here
+        content = b"".join(content)
     if armed(f"writer:{name}"):
         with open(self.directory / name, "wb") as handle:  # half the file, as a kill leaves it
             handle.write(content[: len(content) // 2])

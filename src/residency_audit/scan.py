@@ -298,8 +298,12 @@ def evaluate_inventory(
     clock: Callable[[], datetime] = lambda: datetime.now(UTC),
 ) -> ScanResult:
     """Resolve every location to countries, classify buckets, run the rules."""
+    # each stage copies the buckets: the earlier copies go as soon as the next exists (a caller
+    # that keeps no reference of its own, as run_scan, frees the collected inventory here)
     resolved = load_catalog().resolve_inventory(inventory)
+    del inventory
     classified = apply_classification(resolved, settings.classification)
+    del resolved
     findings = evaluate(classified, profile, settings)
     now = clock()
     meta = ScanMeta(
@@ -373,5 +377,8 @@ def run_scan(
     """
     profile = profile or resolve_profile(config.profile, config.base_dir, source=config.source)
     built = providers if providers is not None else build_providers(config)
-    inventory = collect(built, max_workers=config.scan.max_workers, progress=progress)
-    return evaluate_inventory(inventory, profile, settings_from_config(config))
+    settings = settings_from_config(config)
+    # no name kept for the collected inventory: evaluate_inventory frees it once resolved
+    return evaluate_inventory(
+        collect(built, max_workers=config.scan.max_workers, progress=progress), profile, settings
+    )

@@ -24,6 +24,7 @@ from importlib import resources
 from residency_audit.catalog.entries import AzurePair, RegionEntry, normalise_code
 from residency_audit.evidence import reason_text
 from residency_audit.markup import code, quote
+from residency_audit.memo import Shared
 from residency_audit.model import Certainty, CountryResolution, Inventory, Location, Namespace
 
 __all__ = ["Catalog", "CatalogDataError", "iso_countries", "load_catalog"]
@@ -233,16 +234,17 @@ class Catalog:
         )
 
     def resolve_inventory(self, inventory: Inventory) -> Inventory:
-        """A copy of the inventory with every location's ``resolution`` set."""
+        """A copy of the inventory with every location's ``resolution`` set.
+
+        Equal resolved locations (the same region, role and mechanism in many buckets) and equal
+        resolutions are one shared instance each: both are frozen."""
+        shared = Shared()
+
+        def resolved(loc: Location) -> Location:
+            return shared(loc.model_copy(update={"resolution": shared(self.resolve(loc))}))
+
         buckets = tuple(
-            b.model_copy(
-                update={
-                    "locations": tuple(
-                        loc.model_copy(update={"resolution": self.resolve(loc)})
-                        for loc in b.locations
-                    )
-                }
-            )
+            b.model_copy(update={"locations": shared(tuple(resolved(loc) for loc in b.locations))})
             for b in inventory.buckets
         )
         return inventory.model_copy(update={"buckets": buckets})

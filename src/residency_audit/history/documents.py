@@ -47,13 +47,19 @@ def finding_json(finding: Finding) -> str:
 class DocumentBatch:
     """Documents one transaction refers to; :meth:`save` inserts the ones not yet stored."""
 
-    def __init__(self) -> None:
+    def __init__(self, conn: Connection | None = None, *, hold: int = 4 * CHUNK) -> None:
         self._pending: dict[str, str] = {}
+        # given the transaction, at most ``hold`` documents wait in memory: a 100,000-bucket scan's
+        # documents are some 800 MB of JSON text
+        self._conn = conn
+        self._hold = hold
 
     def add(self, text: str) -> str:
         """Take a model's JSON (``model_dump_json()``); return the digest that names it."""
         key = digest(text)
         self._pending.setdefault(key, text)
+        if self._conn is not None and len(self._pending) >= self._hold:
+            self.save(self._conn)
         return key
 
     def save(self, conn: Connection) -> None:

@@ -9,14 +9,14 @@ that ``--new-only``, ``history diff`` and the next scan's states all ignore.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from collections.abc import Set as AbstractSet
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from types import TracebackType
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine, Select, bindparam, delete, func, insert, select, update
 from sqlalchemy.engine import URL
@@ -317,7 +317,7 @@ class HistoryStore:
             for s in result.inventory.scopes
         ]
         insert_many(conn, ScanScope, scopes)
-        documents = DocumentBatch()
+        documents = DocumentBatch(conn)
         buckets = (
             {
                 "scan_seq": seq,
@@ -331,14 +331,14 @@ class HistoryStore:
         )
         insert_many(conn, ScanBucket, buckets)
         digests: dict[str, str] = {}
-        for resolved, findings in ((False, result.findings), (True, result.resolved)):
-            rows = []
+
+        def finding_rows(findings: tuple[Finding, ...], resolved: bool) -> Iterator[dict[str, Any]]:
             for f in findings:
                 digests[f.fingerprint] = documents.add(finding_json(f))
-                rows.append(
-                    finding_row(seq, f, resolved=resolved, data_digest=digests[f.fingerprint])
-                )
-            insert_many(conn, ScanFinding, rows)
+                yield finding_row(seq, f, resolved=resolved, data_digest=digests[f.fingerprint])
+
+        for resolved, findings in ((False, result.findings), (True, result.resolved)):
+            insert_many(conn, ScanFinding, finding_rows(findings, resolved))
         documents.save(conn)
         return digests
 

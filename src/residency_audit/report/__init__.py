@@ -8,7 +8,7 @@ rendering fails nothing is swapped in and the previous reports stay as they were
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from datetime import tzinfo
 from pathlib import Path
@@ -58,33 +58,34 @@ class _Shown:
     zone: tzinfo
 
 
-_Renderer = Callable[[ScanResult, _Shown], bytes]
+# a renderer gives the file's bytes, or its pieces as they are made (large files stream to disk)
+_Renderer = Callable[[ScanResult, _Shown], bytes | Iterable[bytes]]
 
 
 # Each writer's module (jinja2 for the page, xlsxwriter for the workbook) is imported when its
 # format is written, not with the package: a format not asked for costs no start-up time.
-def _inventory_json(result: ScanResult, _: _Shown) -> bytes:
-    from .jsonout import inventory_json
+def _inventory_json(result: ScanResult, _: _Shown) -> Iterable[bytes]:
+    from .jsonout import inventory_json_chunks
 
-    return inventory_json(result).encode("utf-8")
-
-
-def _findings_json(result: ScanResult, _: _Shown) -> bytes:
-    from .jsonout import findings_json
-
-    return findings_json(result).encode("utf-8")
+    return inventory_json_chunks(result)
 
 
-def _findings_csv(result: ScanResult, shown: _Shown) -> bytes:
-    from .csvout import findings_csv
+def _findings_json(result: ScanResult, _: _Shown) -> Iterable[bytes]:
+    from .jsonout import findings_json_chunks
 
-    return findings_csv(result, shown.lang)
+    return findings_json_chunks(result)
 
 
-def _inventory_csv(result: ScanResult, _: _Shown) -> bytes:
-    from .csvout import inventory_csv
+def _findings_csv(result: ScanResult, shown: _Shown) -> Iterable[bytes]:
+    from .csvout import findings_csv_chunks
 
-    return inventory_csv(result)
+    return findings_csv_chunks(result, shown.lang)
+
+
+def _inventory_csv(result: ScanResult, _: _Shown) -> Iterable[bytes]:
+    from .csvout import inventory_csv_chunks
+
+    return inventory_csv_chunks(result)
 
 
 def _report_html(result: ScanResult, shown: _Shown) -> bytes:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 
 from ..markup import plain
 from ..model import Bucket, Location
@@ -27,11 +27,16 @@ __all__ = [
     "FINDINGS_COLUMNS",
     "INVENTORY_COLUMNS",
     "NO_LOCATION_REASON",
+    "csv_chunks",
     "findings_csv",
+    "findings_csv_chunks",
     "inventory_csv",
+    "inventory_csv_chunks",
     "neutralise",
     "to_csv_bytes",
 ]
+
+_BATCH = 512  # rows per chunk written
 
 # a cell starting with one of these is taken as a formula (or hides one on the next line)
 _FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n", "\0")
@@ -119,15 +124,26 @@ def _formula_behind_blanks(value: str) -> bool:
     return value.startswith(_FORMULA_TRIGGERS + _WIDE_TRIGGERS, start)
 
 
-def to_csv_bytes(header: Sequence[str], rows: Iterable[Sequence[Cell]]) -> bytes:
+def csv_chunks(header: Sequence[str], rows: Iterable[Sequence[Cell]]) -> Iterator[bytes]:
+    """The CSV file (UTF-8 with a BOM, every cell quoted, CRLF) a few hundred rows at a time:
+    at 100,000 buckets findings.csv is 300 MB, too much to hold as one string."""
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer, quoting=csv.QUOTE_ALL, lineterminator="\r\n")
     writer.writerow([neutralise(h) for h in header])
-    for row in rows:
+    yield "\ufeff".encode()  # the BOM "utf-8-sig" gives: Excel reads the file as UTF-8
+    for count, row in enumerate(rows, start=1):
         if len(row) != len(header):
             raise ValueError(f"CSV row has {len(row)} cells, header has {len(header)}")
         writer.writerow([neutralise(cell) for cell in row])
-    return buffer.getvalue().encode("utf-8-sig")
+        if count % _BATCH == 0:
+            yield buffer.getvalue().encode("utf-8")
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue().encode("utf-8")
+
+
+def to_csv_bytes(header: Sequence[str], rows: Iterable[Sequence[Cell]]) -> bytes:
+    return b"".join(csv_chunks(header, rows))
 
 
 def weakened_text(result: ScanResult) -> str:
@@ -139,50 +155,60 @@ def weakened_text(result: ScanResult) -> str:
 
 
 def findings_csv(result: ScanResult, lang: str) -> bytes:
+    return b"".join(findings_csv_chunks(result, lang))
+
+
+def findings_csv_chunks(result: ScanResult, lang: str) -> Iterator[bytes]:
+    return csv_chunks(FINDINGS_COLUMNS, _finding_rows(result, lang))
+
+
+def _finding_rows(result: ScanResult, lang: str) -> Iterator[list[Cell]]:
     profile = result.scan.profile
     run: list[Cell] = [result.scan.id, profile.name, profile.sha256, weakened_text(result)]
-    rows: list[list[Cell]] = []
     for f in sorted(result.findings, key=finding_sort_key):
         loc = f.location
-        rows.append(
-            [
-                f.fingerprint,
-                f.rule_id,
-                ";".join(f.guideline_items),
-                f.severity.value,
-                f.base_severity.value,
-                f.unverified,
-                f.provider,
-                f.scope,
-                f.resource.name if f.resource else None,
-                f.resource.uid if f.resource else None,
-                loc.role.value if loc else None,
-                loc.region if loc else None,
-                loc.country if loc else None,
-                ";".join(loc.countries) if loc else None,
-                loc.certainty.value if loc else None,
-                loc.mechanism if loc else None,
-                loc.target if loc else None,
-                f.classification.value if f.classification else None,
-                f.message.get(lang),
-                f.remediation.get(lang),
-                " / ".join(a.get(lang) for a in f.adjustments),
-                f.state.value if f.state else None,
-                f.suppression.id if f.suppression else None,
-                f.suppression.expires.isoformat() if f.suppression else None,
-                *run,
-            ]
-        )
-    return to_csv_bytes(FINDINGS_COLUMNS, rows)
+        yield [
+            f.fingerprint,
+            f.rule_id,
+            ";".join(f.guideline_items),
+            f.severity.value,
+            f.base_severity.value,
+            f.unverified,
+            f.provider,
+            f.scope,
+            f.resource.name if f.resource else None,
+            f.resource.uid if f.resource else None,
+            loc.role.value if loc else None,
+            loc.region if loc else None,
+            loc.country if loc else None,
+            ";".join(loc.countries) if loc else None,
+            loc.certainty.value if loc else None,
+            loc.mechanism if loc else None,
+            loc.target if loc else None,
+            f.classification.value if f.classification else None,
+            f.message.get(lang),
+            f.remediation.get(lang),
+            " / ".join(a.get(lang) for a in f.adjustments),
+            f.state.value if f.state else None,
+            f.suppression.id if f.suppression else None,
+            f.suppression.expires.isoformat() if f.suppression else None,
+            *run,
+        ]
 
 
 def inventory_csv(result: ScanResult) -> bytes:
-    rows: list[list[Cell]] = []
+    return b"".join(inventory_csv_chunks(result))
+
+
+def inventory_csv_chunks(result: ScanResult) -> Iterator[bytes]:
+    return csv_chunks(INVENTORY_COLUMNS, _inventory_rows(result))
+
+
+def _inventory_rows(result: ScanResult) -> Iterator[list[Cell]]:
     for bucket in result.inventory.buckets:
         if not bucket.locations:
-            rows.append(_location_row(bucket, None))
-        rows.extend(_location_row(bucket, loc) for loc in bucket.locations)
-    return to_csv_bytes(INVENTORY_COLUMNS, rows)
+            yield _location_row(bucket, None)
+        yield from (_location_row(bucket, loc) for loc in bucket.locations)
 
 
 def _location_row(bucket: Bucket, loc: Location | None) -> list[Cell]:

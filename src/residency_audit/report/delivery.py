@@ -96,11 +96,18 @@ class ReportSet:
         if not self._delivered:
             shutil.rmtree(self.directory, ignore_errors=True)
 
-    def add(self, name: str, content: bytes) -> None:
-        """Write one file of the set (durably: a delivered set never points at lost data)."""
+    def add(self, name: str, content: bytes | Iterable[bytes]) -> None:
+        """Write one file of the set (durably: a delivered set never points at lost data).
+
+        ``content`` may come in pieces as it is rendered, so a large report is never held whole;
+        a renderer that fails midway leaves a partial file that is never delivered."""
         path = self.directory / name
         with open(path, "xb") as handle:
-            handle.write(content)
+            if isinstance(content, bytes):
+                handle.write(content)
+            else:
+                for chunk in content:
+                    handle.write(chunk)
             handle.flush()
             os.fsync(handle.fileno())
         os.chmod(path, NEW_FILE_MODE)

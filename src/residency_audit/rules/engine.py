@@ -9,6 +9,7 @@ unverified, since its severity rests on what could not be read.
 
 from __future__ import annotations
 
+from ..memo import Shared
 from ..model import Classification, Finding, Inventory, ResourceRef, Severity, Text
 from ..profiles.model import Profile
 from ._draft import Draft
@@ -48,7 +49,12 @@ def _moved(before: Severity, after: Severity) -> Text:
     return Text(ja=f"（{was.ja} → {now.ja}）", en=f" ({was.en} -> {now.en})")
 
 
-def _grade(draft: Draft, cls: Classification | None, key: KeyStatus | None) -> Finding:
+def _grade(
+    draft: Draft, cls: Classification | None, key: KeyStatus | None, shared: Shared
+) -> Finding:
+    """The finding, graded. ``shared`` keeps one instance of each equal part (a rule's
+    remediation, a location, an adjustment, a bucket's reference): the parts repeat across
+    thousands of findings, and all are frozen."""
     spec = rule_spec(draft.rule_id)
     if not set(draft.items) <= set(spec.items):  # pragma: no cover - a programming error
         raise AssertionError(f"{draft.rule_id} emitted items {draft.items}")
@@ -117,12 +123,12 @@ def _grade(draft: Draft, cls: Classification | None, key: KeyStatus | None) -> F
         base_severity=draft.base_severity,
         provider=draft.provider,
         scope=draft.scope,
-        resource=ResourceRef(name=bucket.name, uid=bucket.uid) if bucket else None,
-        location=loc,
+        resource=shared(ResourceRef(name=bucket.name, uid=bucket.uid)) if bucket else None,
+        location=shared(loc) if loc else None,
         message=draft.message,
-        remediation=draft.remediation,
+        remediation=shared(draft.remediation),
         unverified=draft.unverified or cls is Classification.UNKNOWN,
-        adjustments=tuple(adjustments),
+        adjustments=shared(tuple(shared(a) for a in adjustments)),
         classification=cls,
     )
 
@@ -147,6 +153,7 @@ def evaluate(inventory: Inventory, profile: Profile, settings: EvaluationSetting
     The inventory must be resolved (every location has a ``resolution``); ValueError otherwise.
     """
     _require_resolved(inventory)
+    shared = Shared()
     findings: list[Finding] = []
     for bucket in inventory.buckets:
         cls = classify(bucket, settings.classification)
@@ -159,8 +166,8 @@ def evaluate(inventory: Inventory, profile: Profile, settings: EvaluationSetting
             *external_access_gap_drafts(bucket),
             *encryption_drafts(bucket, profile, key),
         ]
-        findings.extend(_grade(d, cls, key) for d in drafts)
-    findings.extend(_grade(d, None, None) for d in scope_drafts(inventory))
-    findings.extend(_grade(d, None, None) for d in attestation_drafts(inventory, settings))
+        findings.extend(_grade(d, cls, key, shared) for d in drafts)
+    findings.extend(_grade(d, None, None, shared) for d in scope_drafts(inventory))
+    findings.extend(_grade(d, None, None, shared) for d in attestation_drafts(inventory, settings))
     findings.sort(key=sort_key)
     return findings
