@@ -1,5 +1,6 @@
 """`make bench`: every benchmark, one after the other, with its own defaults (N=2,000 buckets for
-the plugins, 20,000 for the report). Pass --quick for a short smoke run of each (N=200)."""
+the plugins, 20,000 for the report, 2,000 and 100,000 for memory). Pass --quick for a short smoke
+run of each (N=200)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,8 @@ QUICK = {
     "bench_report.py": ["--buckets", "500"],
     "bench_faults.py": ["--n", "40", "--read-timeout", "2", "--stall", "5"],
     "bench_history_size.py": ["--buckets", "500"],
+    "bench_startup.py": ["--repeat", "2"],
+    "bench_memory.py": ["--n", "200", "--repeat", "1"],
 }
 
 
