@@ -47,7 +47,7 @@ def finding_json(finding: Finding) -> str:
 class DocumentBatch:
     """Documents one transaction refers to; :meth:`save` inserts the ones not yet stored."""
 
-    def __init__(self, conn: Connection | None = None, *, hold: int = 4 * CHUNK) -> None:
+    def __init__(self, conn: Connection | None = None, *, hold: int = CHUNK) -> None:
         self._pending: dict[str, str] = {}
         # given the transaction, at most ``hold`` documents wait in memory: a 100,000-bucket scan's
         # documents are some 800 MB of JSON text
