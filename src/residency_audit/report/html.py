@@ -214,6 +214,8 @@ def _render_html(result: ScanResult, lang: str, zone: tzinfo | None) -> str:
     basis = provenance.source_numbers(buckets)
     data = page_data(result, lang, findings, buckets, bucket_index, table, tiers, shown_in, basis)
     data["items"] = [i.id for i in items]
+    data_json = embed_json(data)
+    del data  # the page data's objects go before the page is built around their JSON
     certainty: Callable[[Location], Any] = effective_certainty
     template = _environment().get_template("report.html.j2")
     page = template.render(
@@ -235,7 +237,7 @@ def _render_html(result: ScanResult, lang: str, zone: tzinfo | None) -> str:
         csp=csp,
         css=Markup(css),  # noqa: S704 - our own package file
         js=Markup(js),  # noqa: S704 - our own package file
-        data_json=embed_json(data),
+        data_json=data_json,
         guideline=guideline_reference(),
         scan=result.scan,
         cov=result.scan.coverage,
