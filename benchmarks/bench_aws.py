@@ -18,8 +18,9 @@ At +0 the clients talk to moto directly and calls are counted client-side (botoc
 ``before-send``, once per HTTP attempt); with a delay they go through ``latency_proxy.py`` (one
 round trip per request and one more per new connection) and calls by operation are counted from
 its log of the requests the emulator received. Each run reports wall time, calls per bucket by
-operation, peak RSS (of its own process) and the ratio to the raw loop; start-up is the
-``residency-audit scan`` of an empty estate (see ``bench_startup.py``). Not run by the tests.
+operation, peak RSS (of its own process) and the ratio to the raw loop; start-up is the whole
+``residency-audit scan`` of an account with no buckets, beside the core's empty estate
+(``benchkit.empty_scan_startup``). Not run by the tests.
 
     .venv/bin/python benchmarks/bench_aws.py --n 500 2000 --delay-ms 0 150
 """
@@ -44,7 +45,17 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import boto3
-from benchkit import RAW_THREADS, Run, by_operation, in_child, latency_proxy, request_lines, table
+from benchkit import (
+    RAW_THREADS,
+    Run,
+    by_operation,
+    empty_scan_startup,
+    in_child,
+    latency_proxy,
+    request_lines,
+    startup_seconds,
+    table,
+)
 from botocore.config import Config
 
 REGIONS = ["us-east-1", "ap-northeast-1", "ap-east-1", "eu-west-1", "ap-southeast-1"]
@@ -301,6 +312,19 @@ def measure(
     return Run(label, delay_ms, count, seconds, sum(ops.values()), rss, ops)
 
 
+def startup(url: str, workdir: pathlib.Path) -> float:
+    """``residency-audit scan`` of an account with no buckets: the whole command, best of 3."""
+    config = workdir / "empty-aws.toml"
+    config.write_text(
+        f'[providers.aws]\nprofile = "bench"\nendpoint_url = "{url}"\n'
+        f"regions = {REGIONS!r}\n".replace("'", '"'),
+        encoding="utf-8",
+    )
+    cli = pathlib.Path(sys.executable).with_name("residency-audit")
+    argv = [str(cli), "scan", "--config", str(config), "-o", str(workdir / "empty-out")]
+    return startup_seconds([*argv, "--no-history", "-q"], cwd=workdir)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, nargs="+", default=[500])
@@ -313,6 +337,7 @@ def main() -> int:
     for n in args.n:
         runs: list[Run] = []
         with moto_process() as url, fake_profile(tmp / f"profile-{n}", "bench"):
+            boot = startup(url, tmp)  # before the seed: the account is empty
             t = time.perf_counter()
             seed(url, n)
             took, load = time.perf_counter() - t, os.getloadavg()[0]
@@ -329,7 +354,8 @@ def main() -> int:
             for delay in args.delay_ms:
                 runs.append(measure("acct block", delay, url, log, run_plugin, ()))
             set_account_block(url, False)
-        print(table(f"AWS, N = {n} (+{len(REGIONS)} destinations)", runs), flush=True)
+        print(table(f"AWS, N = {n} (+{len(REGIONS)} destinations)", runs, startup=boot))
+        print(f"start-up, the core's empty estate: {empty_scan_startup():.2f} s", flush=True)
     return 0
 
 
