@@ -36,7 +36,6 @@ def serve(workdir: pathlib.Path) -> Iterator[dict[str, Any]]:
             "endpoint_url": endpoint,
             "organization": True,
             "role_name": "OrganizationAccountAccessRole",
-            "max_workers": 8,
             # moto answers Backup selection reads with HTTP 500; one retry keeps the demo quick
             "max_attempts": 2,
         }

@@ -73,5 +73,4 @@ def serve(workdir: pathlib.Path) -> Iterator[dict[str, Any]]:
             "credential": "anonymous",
             "verify_anonymous": main_js is not None,
             "verify_timeout": 5,
-            "max_workers": 8,
         }

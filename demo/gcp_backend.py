@@ -40,4 +40,4 @@ def serve(workdir: pathlib.Path) -> Iterator[dict[str, Any]]:
                     deny_iam=seed.get("deny_iam", ()),
                 )
             )
-        yield {"projects": list(projects), "project_endpoints": endpoints, "max_workers": 8}
+        yield {"projects": list(projects), "project_endpoints": endpoints}
