@@ -12,8 +12,9 @@ from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from datetime import tzinfo
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from ..lazy import lazy_attributes
 from ..localtime import display_zone
 from ..results import ScanResult
 from .atomic import atomic_write_bytes, atomic_write_text
@@ -122,12 +123,7 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    if name not in _LAZY:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    # __import__, not importlib.import_module: -X importtime (and the start-up test) see it
-    module = __import__(f"{__name__}.{_LAZY[name]}", fromlist=[name])
-    return getattr(module, name)
+__getattr__ = lazy_attributes(__name__, _LAZY)
 
 
 def _outputs(formats: Collection[str]) -> list[tuple[str, _Renderer]]:

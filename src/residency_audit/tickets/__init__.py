@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from ..lazy import lazy_attributes
+
 if TYPE_CHECKING:
     from .http import RetryPolicy, TicketError
     from .plan import Action, SyncPlan
@@ -19,18 +21,11 @@ __all__ = ["Action", "RetryPolicy", "SyncPlan", "TicketError", "TicketsSettings"
 # Loaded on first use: the config imports ``tickets.settings`` for every scan, which must not
 # bring in httpx (the trackers' client) or SQLAlchemy (the sync's ledger).
 _LAZY = {
-    "Action": ".plan",
-    "RetryPolicy": ".http",
-    "SyncPlan": ".plan",
-    "TicketError": ".http",
-    "TicketsSettings": ".settings",
-    "sync_tickets": ".sync",
+    "Action": "plan",
+    "RetryPolicy": "http",
+    "SyncPlan": "plan",
+    "TicketError": "http",
+    "TicketsSettings": "settings",
+    "sync_tickets": "sync",
 }
-
-
-def __getattr__(name: str) -> object:
-    if name not in _LAZY:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    # __import__, not importlib.import_module: -X importtime (and the start-up test) see it
-    module = __import__(f"{__name__}{_LAZY[name]}", fromlist=[name])
-    return getattr(module, name)
+__getattr__ = lazy_attributes(__name__, _LAZY)
