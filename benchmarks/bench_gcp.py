@@ -39,7 +39,6 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 from benchkit import (
     RAW_THREADS,
@@ -120,15 +119,9 @@ def emulator(data_dir: Path, n: int) -> Iterator[str]:
 
 def classify(line: str) -> str | None:
     """A logged request line's Cloud Storage JSON API method."""
-    method, _, target = line.partition(" ")
-    parts = urlsplit(target).path.removeprefix("/storage/v1/").split("/")
-    if method == "GET" and parts == ["b"]:
-        return "buckets.list"
-    if method == "GET" and len(parts) == 3 and parts[0] == "b" and parts[2] == "iam":
-        return "buckets.getIamPolicy"
-    if method == "GET" and len(parts) == 2 and parts[0] == "b":
-        return "buckets.get"
-    return f"other ({method} {'/'.join(parts[:3])})"
+    from residency_audit_gcp.testing import json_api_method
+
+    return json_api_method(line)
 
 
 def run_plugin(url: str) -> tuple[int, float]:

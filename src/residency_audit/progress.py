@@ -62,7 +62,7 @@ def progress_display(enabled: bool = True) -> Iterator[RichProgress | None]:
     )
 
     console = Console(file=sys.stderr)
-    if not enabled or not console.is_terminal:
+    if not console.is_terminal:  # rich's own judgement, environment included
         yield None
         return
     columns = (

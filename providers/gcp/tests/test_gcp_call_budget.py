@@ -15,14 +15,19 @@ import subprocess
 import sys
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import pytest
 
 from residency_audit.model import Bucket
 from residency_audit_gcp import GcpProvider
 from residency_audit_gcp.settings import DEFAULT_MAX_WORKERS
-from residency_audit_gcp.testing import Traffic, bucket_resource, iam_policy, serve_emulator
+from residency_audit_gcp.testing import (
+    Traffic,
+    bucket_resource,
+    iam_policy,
+    json_api_method,
+    serve_emulator,
+)
 
 pytestmark = pytest.mark.emulator
 
@@ -43,16 +48,6 @@ def _estate(n: int) -> list[dict[str, Any]]:
     return [kinds[i % len(kinds)](f"budget-{i:04d}") for i in range(n)]
 
 
-def _operation(line: str) -> str:
-    method, _, target = line.partition(" ")
-    parts = urlsplit(target).path.removeprefix("/storage/v1/").split("/")
-    if method == "GET" and parts == ["b"]:
-        return "buckets.list"
-    if method == "GET" and len(parts) == 3 and parts[0] == "b" and parts[2] == "iam":
-        return "buckets.getIamPolicy"
-    return line
-
-
 def _scan(url: str, **settings: Any) -> list[Bucket]:
     provider = GcpProvider.from_settings({"projects": ["proj-budget"], "endpoint": url, **settings})
     return [b for s in provider.scopes() for b in provider.buckets(s) if isinstance(b, Bucket)]
@@ -68,7 +63,7 @@ def test_a_scan_costs_one_iam_read_a_bucket_and_the_list_pages(
     with serve_emulator(tmp_path, estate, public, traffic=traffic, list_page_size=page_size) as url:
         buckets = _scan(url)
     assert sorted(b.name for b in buckets) == [b["name"] for b in estate]
-    ops = collections.Counter(_operation(line) for line in traffic.requests)
+    ops = collections.Counter(json_api_method(line) for line in traffic.requests)
     pages = 200 // page_size if page_size else 1
     assert ops == {"buckets.list": pages, "buckets.getIamPolicy": 200}
     assert len(traffic.requests) / len(buckets) <= BUDGET

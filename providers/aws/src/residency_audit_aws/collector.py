@@ -429,6 +429,13 @@ class AccountScan:
                 return
             first = False
             buckets = page.get("Buckets", [])
+            # real S3 lists each bucket's region: known before any bucket of the page is read,
+            # a replication destination later in the page needs no look-up either
+            for listed in buckets:
+                if listed.get("BucketRegion"):
+                    self._bucket_regions.put(
+                        str(listed["Name"]), _RegionLookup(str(listed["BucketRegion"]))
+                    )
             yield from buckets
             if len(buckets) >= LIST_BUCKETS_PAGE and not page.get("ContinuationToken"):
                 yield CoverageNote(
@@ -482,15 +489,11 @@ class AccountScan:
 
             try:
                 for item in self._listing():
-                    for fact in account_level:
-                        fact.result()
+                    while account_level:  # waited for once, before the first bucket
+                        account_level.pop().result()
                     if isinstance(item, CoverageNote):
                         yield item
                         continue
-                    if item.get("BucketRegion"):  # real S3 lists each bucket's region
-                        self._bucket_regions.put(
-                            str(item["Name"]), _RegionLookup(str(item["BucketRegion"]))
-                        )
                     pending[pool.submit(self._bucket, item)] = item
                     if len(pending) >= 2 * workers:
                         yield from finished()

@@ -32,7 +32,7 @@ from functools import partial
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlparse
+from urllib.parse import parse_qs, urlparse, urlsplit
 
 __all__ = [
     "FAULTS",
@@ -41,6 +41,7 @@ __all__ = [
     "Traffic",
     "bucket_resource",
     "iam_policy",
+    "json_api_method",
     "serve_emulator",
     "serve_resource_manager",
     "write_seed",
@@ -420,3 +421,17 @@ def serve_resource_manager(
             yield url, received
         finally:
             stopping.set()
+
+
+def json_api_method(line: str) -> str:
+    """A request line (``GET /storage/v1/b?...``) -> the Cloud Storage JSON API method it calls,
+    for counting what the emulator received."""
+    method, _, target = line.partition(" ")
+    parts = urlsplit(target).path.removeprefix("/storage/v1/").split("/")
+    if method == "GET" and parts == ["b"]:
+        return "buckets.list"
+    if method == "GET" and len(parts) == 3 and parts[0] == "b" and parts[2] == "iam":
+        return "buckets.getIamPolicy"
+    if method == "GET" and len(parts) == 2 and parts[0] == "b":
+        return "buckets.get"
+    return f"other ({method} {'/'.join(parts[:3])})"
