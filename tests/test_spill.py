@@ -85,3 +85,16 @@ def test_a_copy_is_a_tuple_and_the_file_goes_with_the_last_spill() -> None:
     del view
     gc.collect()
     assert store() is None
+
+
+def test_a_writer_with_a_key_gives_its_items_in_that_order_at_no_further_cost() -> None:
+    def key(t: Text) -> str:
+        return t.en
+
+    writer = SpillWriter(Text, key=key)
+    for i in (3, 1, 2, 1):
+        writer.add(Text(ja=str(i), en=f"n{i}"))
+    spill = writer.finish()
+    assert [t.en for t in spill] == ["n1", "n1", "n2", "n3"]
+    assert spill.sorted_by(key) is spill  # already in order: no pass, no copy
+    assert key in spill.sorted_keys()

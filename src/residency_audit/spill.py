@@ -21,11 +21,17 @@ import tempfile
 import threading
 from array import array
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from typing import IO, Any, Generic, Protocol, TypeVar, overload
+from typing import IO, Annotated, Any, Generic, Protocol, TypeVar, overload
 
-from pydantic import BaseModel
+from pydantic import (
+    BaseModel,
+    SerializerFunctionWrapHandler,
+    ValidatorFunctionWrapHandler,
+    WrapSerializer,
+    WrapValidator,
+)
 
-__all__ = ["Builder", "Spill", "SpillWriter", "builder_like", "in_order"]
+__all__ = ["Builder", "Items", "Spill", "SpillWriter", "builder_like", "in_order"]
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -55,7 +61,7 @@ class _Store:
 class Spill(Sequence[M]):
     """An immutable sequence of ``model`` instances stored as JSON in a temporary file."""
 
-    __slots__ = ("_ends", "_model", "_order", "_starts", "_store", "_views")
+    __slots__ = ("_ends", "_model", "_order", "_sorted_by", "_starts", "_store", "_views")
 
     def __init__(
         self,
@@ -71,6 +77,7 @@ class Spill(Sequence[M]):
         self._ends = ends
         self._order = order  # None: stored order; else the stored index of each position
         self._views: dict[Callable[[M], Any], Spill[M]] = {}
+        self._sorted_by: set[Callable[[M], Any]] = set()  # key functions it is in order of
 
     @property
     def model(self) -> type[M]:
@@ -129,6 +136,8 @@ class Spill(Sequence[M]):
         """The same items ordered by ``key`` (stable), without copying them: one pass computes
         the keys, which are dropped once the order is known. Kept per key function, so stages
         that share an order pay for it once."""
+        if key in self._sorted_by:
+            return self
         view = self._views.get(key)
         if view is None:
             keys = [key(item) for item in self]
@@ -136,8 +145,18 @@ class Spill(Sequence[M]):
             del keys
             order = array("q", (self._stored(p) for p in positions))
             view = Spill(self._model, self._store, self._starts, self._ends, order)
+            view.mark_sorted_by(key)
             self._views[key] = view
         return view
+
+    def mark_sorted_by(self, key: Callable[[M], Any]) -> None:
+        """Record that the items are already in ``key``'s order (as written by a stage that kept
+        its input's order), so ``sorted_by(key)`` costs nothing."""
+        self._sorted_by.add(key)
+
+    def sorted_keys(self) -> frozenset[Callable[[M], Any]]:
+        """The key functions this sequence is known to be in order of."""
+        return frozenset(self._sorted_by)
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, Spill) and other._store is self._store and other._order == self._order:
@@ -165,21 +184,35 @@ class Builder(Protocol[M]):
 
 
 class _TupleBuilder(Generic[M]):
-    def __init__(self) -> None:
+    def __init__(self, key: Callable[[M], Any] | None) -> None:
         self._items: list[M] = []
+        self._key = key
 
     def add(self, item: M) -> None:
         self._items.append(item)
 
     def finish(self) -> tuple[M, ...]:
+        if self._key is not None:
+            self._items.sort(key=self._key)
         return tuple(self._items)
 
 
 class SpillWriter(Generic[M]):
-    """Appends models to a new Spill. Thread-safe; ``finish`` once, then only read."""
+    """Appends models to a new Spill. Thread-safe; ``finish`` once, then only read.
 
-    def __init__(self, model: type[M], directory: str | None = None) -> None:
+    With ``key``, ``finish`` gives the items sorted by it (stable): each key is taken as its
+    item is added, while the item is still an object, so ordering costs no parsing pass."""
+
+    def __init__(
+        self,
+        model: type[M],
+        directory: str | None = None,
+        *,
+        key: Callable[[M], Any] | None = None,
+    ) -> None:
         self._model = model
+        self._key = key
+        self._keys: list[Any] = []
         self._store = _Store(directory)
         self._starts: array[int] = array("q")
         self._ends: array[int] = array("q")
@@ -196,6 +229,8 @@ class SpillWriter(Generic[M]):
             self._buffer += data
             self._starts.append(start)
             self._ends.append(start + len(data))
+            if self._key is not None:
+                self._keys.append(self._key(item))
             if len(self._buffer) >= _FLUSH_BYTES:
                 self._flush()
 
@@ -214,14 +249,24 @@ class SpillWriter(Generic[M]):
             self._flush()
             self._store.file.flush()
             self._done = True
-        return Spill(self._model, self._store, self._starts, self._ends)
+        if self._key is None:
+            return Spill(self._model, self._store, self._starts, self._ends)
+        keys, self._keys = self._keys, []
+        order = array("q", sorted(range(len(keys)), key=keys.__getitem__))
+        del keys
+        spill = Spill(self._model, self._store, self._starts, self._ends, order)
+        spill.mark_sorted_by(self._key)
+        return spill
 
 
-def builder_like(items: Sequence[Any], model: type[M]) -> Builder[M]:
-    """A builder for a sequence made from ``items``: on disk when ``items`` is, else a tuple."""
+def builder_like(
+    items: Sequence[Any], model: type[M], *, key: Callable[[M], Any] | None = None
+) -> Builder[M]:
+    """A builder for a sequence made from ``items``: on disk when ``items`` is, else a tuple;
+    sorted by ``key`` when given."""
     if isinstance(items, Spill):
-        return SpillWriter(model)
-    return _TupleBuilder()
+        return SpillWriter(model, key=key)
+    return _TupleBuilder(key)
 
 
 def in_order(items: Sequence[M], key: Callable[[M], Any]) -> Sequence[M]:
@@ -229,3 +274,19 @@ def in_order(items: Sequence[M], key: Callable[[M], Any]) -> Sequence[M]:
     if isinstance(items, Spill):
         return items.sorted_by(key)
     return tuple(sorted(items, key=key))
+
+
+def _keep_spill(value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+    """A Spill is kept as it is (its items were models when written); anything else is
+    validated item by item and kept as a tuple."""
+    if isinstance(value, Spill):
+        return value
+    return tuple(handler(value))
+
+
+def _dump_spill(value: Any, handler: SerializerFunctionWrapHandler) -> Any:
+    return handler(tuple(value) if isinstance(value, Spill) else value)
+
+
+# A model field holding many models: a tuple, or a Spill when the items are on disk.
+Items = Annotated[Sequence[M], WrapValidator(_keep_spill), WrapSerializer(_dump_spill)]
