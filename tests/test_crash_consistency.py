@@ -99,16 +99,14 @@ def some_buckets(self, scope):
 
 
 fixture_provider.FixtureProvider.buckets = some_buckets
-evaluate = scan.evaluate
+class Rules(scan.Evaluator):
+    def bucket(self, bucket):  # its locations resolved and it is classified; the rules start
+        if armed("evaluation"):
+            die()
+        return super().bucket(bucket)
 
 
-def rules(*args, **kwargs):  # locations resolved and buckets classified; the rules start
-    if armed("evaluation"):
-        die()
-    return evaluate(*args, **kwargs)
-
-
-scan.evaluate = rules
+scan.Evaluator = Rules
 make_engine = store._engine.make_engine
 
 

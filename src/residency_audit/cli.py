@@ -129,11 +129,12 @@ def _exit_code(result: ScanResult, fail_on: Severity, new_only: bool = False) ->
 def _summary_line(result: ScanResult, written: Sequence[Path]) -> str:
     cov = result.scan.coverage
     counts = {s: 0 for s in Severity}
-    for f in result.findings:
+    unverified = 0
+    for f in result.findings:  # one pass: they may be on disk (spill)
         counts[f.severity] += 1
+        unverified += f.unverified
     by_sev = ", ".join(f"{counts[s]} {s.value}" for s in Severity)
     # "complete" promises nothing is left to check: every scope read, every finding verified
-    unverified = sum(f.unverified for f in result.findings)
     if cov.complete and not unverified:
         status = "complete"
     else:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from .model import Finding, FindingState, Severity
 from .results import ScanResult
 
@@ -11,19 +13,24 @@ __all__ = ["failing_findings", "fails"]
 _NEW = (FindingState.NEW, FindingState.REOPENED, None)
 
 
+def _failing(result: ScanResult, threshold: Severity, new_only: bool) -> Iterator[Finding]:
+    for f in result.findings:
+        if (
+            f.severity.rank >= threshold.rank
+            and f.suppression is None
+            and (not new_only or f.state in _NEW)
+        ):
+            yield f
+
+
 def failing_findings(
     result: ScanResult, threshold: Severity, *, new_only: bool = False
 ) -> tuple[Finding, ...]:
     """Unsuppressed findings at or above ``threshold`` (only new or reopened ones if asked)."""
-    return tuple(
-        f
-        for f in result.findings
-        if f.severity.rank >= threshold.rank
-        and f.suppression is None
-        and (not new_only or f.state in _NEW)
-    )
+    return tuple(_failing(result, threshold, new_only))
 
 
 def fails(result: ScanResult, threshold: Severity, new_only: bool = False) -> bool:
-    """True when the run should exit 1."""
-    return bool(failing_findings(result, threshold, new_only=new_only))
+    """True when the run should exit 1: stops at the first failing finding (findings come worst
+    first), without keeping any."""
+    return next(_failing(result, threshold, new_only), None) is not None

@@ -21,6 +21,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, computed_field, model_validator
 
+from .spill import Items
+
 __all__ = [
     "FREE_TEXT",
     "INVENTORY_SCHEMA",
@@ -42,6 +44,7 @@ __all__ = [
     "Role",
     "ScopeResult",
     "ScopeStatus",
+    "bucket_order",
 ]
 
 INVENTORY_SCHEMA = "residency-audit/inventory/v1"
@@ -243,6 +246,11 @@ class Bucket(_Frozen):
         return next((loc for loc in self.locations if loc.role is Role.PRIMARY), None)
 
 
+def bucket_order(b: Bucket) -> tuple[str, str, str, str]:
+    """The order buckets are listed in everywhere: provider, scope, name, uid."""
+    return (b.provider, b.scope, b.name, b.uid)
+
+
 class ScopeStatus(StrEnum):
     COMPLETE = "complete"
     INCOMPLETE = "incomplete"  # listed, but part could not be read (a region, a page)
@@ -277,7 +285,8 @@ class Inventory(_Frozen):
     finished: datetime | None = None
     providers: tuple[str, ...] = ()
     scopes: tuple[ScopeResult, ...] = ()
-    buckets: tuple[Bucket, ...] = ()
+    # a Spill (on disk) from a scan; a tuple from a file or from code
+    buckets: Items[Bucket] = ()
 
     model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
 

@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from .model import Finding, Inventory
 from .profiles.model import Weakening
 from .rules.settings import Attestation
+from .spill import Items
 
 __all__ = ["FINDINGS_SCHEMA", "Coverage", "ProfileRef", "ScanMeta", "ScanResult", "UnmappedCode"]
 
@@ -79,7 +80,7 @@ class ScanResult(BaseModel):
         default="residency-audit/findings/v1", alias="schema"
     )
     scan: ScanMeta
-    findings: tuple[Finding, ...]
+    findings: Items[Finding]  # a Spill (on disk) from a scan; a tuple from a file or from code
     # history: findings present in the previous scan and absent now (state RESOLVED)
     resolved: tuple[Finding, ...] = ()
     previous_scan_id: str | None = None

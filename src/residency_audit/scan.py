@@ -12,7 +12,6 @@ import logging
 import uuid
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, Protocol
@@ -21,16 +20,19 @@ from . import __version__
 from .catalog import load_catalog
 from .config import Config
 from .errors import CollectionError, ConfigError, InputError
+from .memo import Shared
 from .model import (
     Bucket,
     Classification,
     CoverageNote,
     Evidence,
+    Finding,
     Gap,
     Inventory,
     Location,
     ScopeResult,
     ScopeStatus,
+    bucket_order,
 )
 from .plaintext import clean_model, clean_text
 from .plugins import Provider, Scope, TagAware, load_provider_class
@@ -38,7 +40,8 @@ from .profiles import load_profile
 from .profiles.model import Profile, Tier
 from .redact import mask_secrets
 from .results import Coverage, ProfileRef, ScanMeta, ScanResult, UnmappedCode
-from .rules import EvaluationSettings, apply_classification, evaluate
+from .rules import EvaluationSettings, Evaluator, classified, sort_key
+from .spill import Spill, SpillWriter, builder_like
 
 __all__ = [
     "ProgressSink",
@@ -59,12 +62,6 @@ class ProgressSink(Protocol):
     def bucket_collected(self, provider: str, scope: str) -> None: ...
 
     def scope_finished(self, result: ScopeResult) -> None: ...
-
-
-@dataclass
-class _ScopeOutcome:
-    result: ScopeResult
-    buckets: list[Bucket]
 
 
 def build_providers(config: Config) -> dict[str, Provider]:
@@ -128,9 +125,9 @@ def _masked(bucket: Bucket) -> Bucket:
 
 
 def _collect_scope(
-    provider: Provider, scope: Scope, progress: ProgressSink | None
-) -> _ScopeOutcome:
-    buckets: list[Bucket] = []
+    provider: Provider, scope: Scope, sink: SpillWriter[Bucket], progress: ProgressSink | None
+) -> ScopeResult:
+    count = 0
     notes: list[CoverageNote] = []
     status, error = ScopeStatus.COMPLETE, None
     try:
@@ -140,7 +137,8 @@ def _collect_scope(
                 if item.affects_completeness:
                     status = ScopeStatus.INCOMPLETE
             else:
-                buckets.append(_masked(clean_model(item)))  # plugin text: see plaintext
+                sink.add(_masked(clean_model(item)))  # plugin text: see plaintext
+                count += 1
                 if progress:
                     progress.bucket_collected(scope.provider, scope.id)
     except CollectionError as exc:
@@ -149,12 +147,12 @@ def _collect_scope(
     except Exception as exc:  # a plugin bug must not lose the other scopes; it is reported
         status, error = ScopeStatus.FAILED, f"internal error in provider: {type(exc).__name__}"
         log.exception("provider failed on scope %s/%s", scope.provider, scope.id)
-    if status is ScopeStatus.FAILED and buckets:
+    if status is ScopeStatus.FAILED and count:
         status = ScopeStatus.INCOMPLETE  # listed part of it before failing: the rest is missing
         notes.append(
             CoverageNote(
                 kind="listing-incomplete",
-                detail=f"the scope failed after {len(buckets)} buckets: {error}",
+                detail=f"the scope failed after {count} buckets: {error}",
                 affects_completeness=True,
                 buckets_missing=True,
             )
@@ -165,12 +163,12 @@ def _collect_scope(
         name=clean_text(scope.name) if scope.name else scope.name,
         status=status,
         error=error,
-        bucket_count=len(buckets),
+        bucket_count=count,
         notes=tuple(clean_model(n) for n in notes),
     )
     if progress:
         progress.scope_finished(result)
-    return _ScopeOutcome(result, buckets)
+    return result
 
 
 def collect(
@@ -206,88 +204,98 @@ def collect(
             progress.scopes_found(name, len(scopes))
         work.extend((provider, scope) for scope in scopes)
 
+    # every scope's buckets go to disk as they come (spill): a large estate is never held
+    sink = SpillWriter(Bucket, key=bucket_order)
     with ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="scope") as pool:
-        outcomes = list(pool.map(lambda pw: _collect_scope(pw[0], pw[1], progress), work))
-
-    buckets = sorted(
-        (b for o in outcomes for b in o.buckets), key=lambda b: (b.provider, b.scope, b.name, b.uid)
-    )
+        outcomes = list(pool.map(lambda pw: _collect_scope(pw[0], pw[1], sink, progress), work))
     return Inventory(
         scan_id=uuid.uuid4().hex,
         started=started,
         finished=clock(),
         providers=tuple(providers),
-        scopes=tuple(failed) + tuple(o.result for o in outcomes),
-        buckets=tuple(buckets),
+        scopes=tuple(failed) + tuple(outcomes),
+        buckets=sink.finish(),
     )
 
 
 _SEEN_AT_MAX = 5
 
 
-def _unmapped_codes(inventory: Inventory) -> tuple[UnmappedCode, ...]:
-    """Every code the catalog does not know, with the count and the first places it was seen."""
-    seen: dict[tuple[str, str, str], list[str]] = {}
-    for b in inventory.buckets:
-        for loc in b.locations:
-            if loc.region is not None and loc.resolution is not None and loc.resolution.unmapped:
-                key = (loc.provider, loc.namespace.value, loc.region)
-                seen.setdefault(key, []).append(f"{b.uid} ({loc.role.value})")
-    return tuple(
-        UnmappedCode(
-            provider=provider,
-            namespace=namespace,
-            code=code,
-            locations=len(where),
-            seen_at=tuple(where[:_SEEN_AT_MAX]),
+class _Tally:
+    """What the coverage and the profile block need from every bucket, gathered as the buckets
+    go by: one pass, no bucket kept."""
+
+    def __init__(self) -> None:
+        self.buckets = self.with_gaps = self.unclassified = 0
+        self.locations = self.unknown = self.unverified = 0
+        self.countries: set[str] = set()
+        self.scopes: set[tuple[str, str]] = set()  # (provider, scope) of every bucket
+        # every code the catalog does not know: how many locations, and the first places
+        self.unmapped: dict[tuple[str, str, str], tuple[int, list[str]]] = {}
+
+    def add(self, b: Bucket) -> None:
+        self.buckets += 1
+        self.with_gaps += bool(b.gaps)
+        self.unclassified += b.classification in (
+            None,
+            Classification.UNCLASSIFIED,
+            Classification.UNKNOWN,
         )
-        for (provider, namespace, code), where in sorted(seen.items())
-    )
+        self.scopes.add((b.provider, b.scope))
+        for loc in b.locations:
+            self.locations += 1
+            res = loc.resolution
+            if not (res and res.known):
+                self.unknown += 1
+            elif not res.verified:
+                self.unverified += 1
+            if res is None:
+                continue
+            self.countries.update(res.countries)
+            if loc.region is not None and res.unmapped:
+                key = (loc.provider, loc.namespace.value, loc.region)
+                count, seen = self.unmapped.get(key, (0, []))
+                if len(seen) < _SEEN_AT_MAX:
+                    seen.append(f"{b.uid} ({loc.role.value})")
+                self.unmapped[key] = (count + 1, seen)
 
+    def coverage(self, inventory: Inventory) -> Coverage:
+        scopes = inventory.scopes
+        return Coverage(
+            scopes_total=len(scopes),
+            scopes_complete=sum(s.status is ScopeStatus.COMPLETE for s in scopes),
+            scopes_incomplete=sum(s.status is ScopeStatus.INCOMPLETE for s in scopes),
+            scopes_failed=sum(s.status is ScopeStatus.FAILED for s in scopes),
+            buckets=self.buckets,
+            buckets_with_gaps=self.with_gaps,
+            locations=self.locations,
+            locations_unknown=self.unknown,  # no country could be determined
+            locations_unverified=self.unverified,  # from a catalog row marked UNVERIFIED
+            unclassified_buckets=self.unclassified,
+            complete=inventory.complete,
+            unmapped_codes=tuple(
+                UnmappedCode(
+                    provider=provider,
+                    namespace=namespace,
+                    code=code,
+                    locations=count,
+                    seen_at=tuple(seen),
+                )
+                for (provider, namespace, code), (count, seen) in sorted(self.unmapped.items())
+            ),
+        )
 
-def _coverage(inventory: Inventory) -> Coverage:
-    scopes = inventory.scopes
-    locations = [loc for b in inventory.buckets for loc in b.locations]
-    return Coverage(
-        scopes_total=len(scopes),
-        scopes_complete=sum(s.status is ScopeStatus.COMPLETE for s in scopes),
-        scopes_incomplete=sum(s.status is ScopeStatus.INCOMPLETE for s in scopes),
-        scopes_failed=sum(s.status is ScopeStatus.FAILED for s in scopes),
-        buckets=len(inventory.buckets),
-        buckets_with_gaps=sum(bool(b.gaps) for b in inventory.buckets),
-        locations=len(locations),
-        locations_unknown=sum(not (loc.resolution and loc.resolution.known) for loc in locations),
-        locations_unverified=sum(
-            bool(loc.resolution and loc.resolution.known and not loc.resolution.verified)
-            for loc in locations
-        ),
-        unclassified_buckets=sum(
-            b.classification in (None, Classification.UNCLASSIFIED, Classification.UNKNOWN)
-            for b in inventory.buckets
-        ),
-        complete=inventory.complete,
-        unmapped_codes=_unmapped_codes(inventory),
-    )
-
-
-def _country_tiers(inventory: Inventory, profile: Profile) -> dict[str, str]:
-    countries = {
-        cc
-        for b in inventory.buckets
-        for loc in b.locations
-        if loc.resolution is not None
-        for cc in loc.resolution.countries
-    }
-    tiers: dict[str, str] = {}
-    for cc in sorted(countries):
-        policy = profile.classify(cc)
-        if policy.tier is Tier.CONCERN:
-            tiers[cc] = "concern"
-        elif policy.government_access:
-            tiers[cc] = "gov"
-        else:
-            tiers[cc] = policy.tier.value
-    return tiers
+    def country_tiers(self, profile: Profile) -> dict[str, str]:
+        tiers: dict[str, str] = {}
+        for cc in sorted(self.countries):
+            policy = profile.classify(cc)
+            if policy.tier is Tier.CONCERN:
+                tiers[cc] = "concern"
+            elif policy.government_access:
+                tiers[cc] = "gov"
+            else:
+                tiers[cc] = policy.tier.value
+        return tiers
 
 
 def evaluate_inventory(
@@ -297,35 +305,53 @@ def evaluate_inventory(
     *,
     clock: Callable[[], datetime] = lambda: datetime.now(UTC),
 ) -> ScanResult:
-    """Resolve every location to countries, classify buckets, run the rules."""
-    # each stage copies the buckets: the earlier copies go as soon as the next exists (a caller
-    # that keeps no reference of its own, as run_scan, frees the collected inventory here)
-    resolved = load_catalog().resolve_inventory(inventory)
+    """Resolve every location to countries, classify buckets, run the rules -- a bucket at a
+    time. A scan's buckets are on disk (spill) and so are the resolved buckets and the findings
+    made here: none is held. Buckets given as a tuple (a file, code) give tuples, and equal
+    parts of them are shared instead."""
+    on_disk = isinstance(inventory.buckets, Spill)
+    shared = None if on_disk else Shared()  # held buckets share equal parts; spilled need not
+    catalog = load_catalog()
+    rules = Evaluator(profile, settings, shared=shared)
+    tally = _Tally()
+    buckets = builder_like(inventory.buckets, Bucket)
+    findings = builder_like(inventory.buckets, Finding, key=sort_key)
+    for collected in inventory.buckets:
+        bucket = classified(catalog.resolve_bucket(collected, shared), settings.classification)
+        tally.add(bucket)
+        buckets.add(bucket)
+        for finding in rules.bucket(bucket):
+            findings.add(finding)
+    for finding in rules.scopes(inventory.scopes, tally.scopes):
+        findings.add(finding)
+    out = buckets.finish()
+    if isinstance(out, Spill) and isinstance(inventory.buckets, Spill):
+        for key in inventory.buckets.sorted_keys():  # written in the order they came in
+            out.mark_sorted_by(key)
+    # the collected buckets go once the caller holds no reference (run_scan holds none)
+    resolved = inventory.model_copy(update={"buckets": out})
     del inventory
-    classified = apply_classification(resolved, settings.classification)
-    del resolved
-    findings = evaluate(classified, profile, settings)
     now = clock()
     meta = ScanMeta(
-        id=classified.scan_id or uuid.uuid4().hex,
-        started=classified.started or now,
-        finished=classified.finished or now,
+        id=resolved.scan_id or uuid.uuid4().hex,
+        started=resolved.started or now,
+        finished=resolved.finished or now,
         tool_version=__version__,
         profile=ProfileRef(
             name=profile.name,
             sha256=profile.sha256,
             base=profile.base,
             weakened=profile.weakened,
-            country_tiers=_country_tiers(classified, profile),
+            country_tiers=tally.country_tiers(profile),
         ),
-        providers=classified.providers,
-        coverage=_coverage(classified),
+        providers=resolved.providers,
+        coverage=tally.coverage(resolved),
     )
     return ScanResult(
         scan=meta,
-        findings=tuple(findings),
+        findings=findings.finish(),
         attestations=settings.attestations,
-        inventory=classified,
+        inventory=resolved,
     )
 
 

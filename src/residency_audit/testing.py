@@ -72,7 +72,7 @@ _UNKNOWN_PLACE_RULES = frozenset({"location.unknown", "gap.may-hide-copy", "scop
 _Pair = tuple[str, str, str, str]  # provider, scope, bucket uid ("" for scope level), item
 
 
-def _worst(findings: tuple[Finding, ...]) -> dict[_Pair, list[Finding]]:
+def _worst(findings: Iterable[Finding]) -> dict[_Pair, list[Finding]]:
     pairs: dict[_Pair, list[Finding]] = {}
     for f in findings:
         uid = f.resource.uid if f.resource else ""

@@ -25,7 +25,14 @@ from residency_audit.catalog.entries import AzurePair, RegionEntry, normalise_co
 from residency_audit.evidence import reason_text
 from residency_audit.markup import code, quote
 from residency_audit.memo import Shared
-from residency_audit.model import Certainty, CountryResolution, Inventory, Location, Namespace
+from residency_audit.model import (
+    Bucket,
+    Certainty,
+    CountryResolution,
+    Inventory,
+    Location,
+    Namespace,
+)
 
 __all__ = ["Catalog", "CatalogDataError", "iso_countries", "load_catalog"]
 
@@ -233,20 +240,25 @@ class Catalog:
             note_ja=_join(*ja),
         )
 
-    def resolve_inventory(self, inventory: Inventory) -> Inventory:
-        """A copy of the inventory with every location's ``resolution`` set.
+    def resolve_bucket(self, bucket: Bucket, shared: Shared | None = None) -> Bucket:
+        """A copy of the bucket with every location's ``resolution`` set.
 
-        Equal resolved locations (the same region, role and mechanism in many buckets) and equal
-        resolutions are one shared instance each: both are frozen."""
-        shared = Shared()
+        With ``shared`` (one per scan), equal resolved locations (the same region, role and
+        mechanism in many buckets) and equal resolutions are one instance each: both are
+        frozen."""
+        one = shared if shared is not None else Shared()
 
         def resolved(loc: Location) -> Location:
-            return shared(loc.model_copy(update={"resolution": shared(self.resolve(loc))}))
+            return one(loc.model_copy(update={"resolution": one(self.resolve(loc))}))
 
-        buckets = tuple(
-            b.model_copy(update={"locations": shared(tuple(resolved(loc) for loc in b.locations))})
-            for b in inventory.buckets
+        return bucket.model_copy(
+            update={"locations": one(tuple(resolved(loc) for loc in bucket.locations))}
         )
+
+    def resolve_inventory(self, inventory: Inventory) -> Inventory:
+        """A copy of the inventory with every location's ``resolution`` set."""
+        shared = Shared()
+        buckets = tuple(self.resolve_bucket(b, shared) for b in inventory.buckets)
         return inventory.model_copy(update={"buckets": buckets})
 
 

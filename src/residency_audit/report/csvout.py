@@ -21,6 +21,7 @@ from ..markup import plain
 from ..model import Bucket, Location
 from ..plaintext import encodable
 from ..results import ScanResult
+from ..spill import in_order
 from .facts import effective_certainty, finding_sort_key
 
 __all__ = [
@@ -165,7 +166,7 @@ def findings_csv_chunks(result: ScanResult, lang: str) -> Iterator[bytes]:
 def _finding_rows(result: ScanResult, lang: str) -> Iterator[list[Cell]]:
     profile = result.scan.profile
     run: list[Cell] = [result.scan.id, profile.name, profile.sha256, weakened_text(result)]
-    for f in sorted(result.findings, key=finding_sort_key):
+    for f in in_order(result.findings, finding_sort_key):  # a view when on disk (spill)
         loc = f.location
         yield [
             f.fingerprint,

@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
-from ..model import Bucket, Certainty, Classification, Finding, Location, Severity
+from ..model import (
+    Bucket,
+    Certainty,
+    Classification,
+    Finding,
+    Location,
+    Severity,
+    bucket_order,
+)
 
 __all__ = [
     "SEVERITIES_WORST_FIRST",
+    "bucket_sort_key",
     "effective_certainty",
     "finding_sort_key",
     "is_unclassified",
@@ -48,3 +57,8 @@ def finding_sort_key(f: Finding) -> tuple[int, str, str, str, str, str]:
         f.resource.name if f.resource else "",
         f.fingerprint,
     )
+
+
+# The reports' bucket order: one function for every writer (and the scan's own), so buckets on
+# disk (spill) are ordered once, or not at all when they come in this order already.
+bucket_sort_key = bucket_order

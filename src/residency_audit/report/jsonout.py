@@ -52,13 +52,16 @@ def _chunks(top: dict[str, Any], key: str, items: Sequence[BaseModel]) -> Iterat
     marker = uuid.uuid4().hex
     head, tail = _dumps({**top, key: [marker]}).split(f'"{marker}"')
     yield _text(head).encode("utf-8")  # ends '[\n    ': a list item is indented two levels
-    for start in range(0, len(items), _BATCH):
-        batch = items[start : start + _BATCH]
-        text = ",\n    ".join(
-            _dumps(item.model_dump(mode="json", by_alias=True)).replace("\n", "\n    ")
-            for item in batch
-        )
-        yield _text(("" if start == 0 else ",\n    ") + text).encode("utf-8")
+    # one pass, a batch at a time: the items may be on disk (spill), read as they are written
+    batch: list[str] = []
+    first = True
+    for item in items:
+        batch.append(_dumps(item.model_dump(mode="json", by_alias=True)).replace("\n", "\n    "))
+        if len(batch) == _BATCH:
+            yield _text(("" if first else ",\n    ") + ",\n    ".join(batch)).encode("utf-8")
+            batch, first = [], False
+    if batch:
+        yield _text(("" if first else ",\n    ") + ",\n    ".join(batch)).encode("utf-8")
     yield (_text(tail) + "\n").encode("utf-8")
 
 

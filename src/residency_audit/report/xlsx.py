@@ -25,7 +25,7 @@ from __future__ import annotations
 import io
 import re
 import zipfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, tzinfo
 from typing import Any, NamedTuple
 
@@ -36,10 +36,11 @@ from ..evidence import gap_reason_text, reason_text
 from ..localtime import local_date, local_when
 from ..model import Bucket, Finding, Gap, Location
 from ..results import ScanResult
+from ..spill import in_order
 from . import view
 from .countries import country_name
 from .csvout import neutralise
-from .facts import SEVERITIES_WORST_FIRST, effective_certainty, finding_sort_key
+from .facts import SEVERITIES_WORST_FIRST, bucket_sort_key, effective_certainty, finding_sort_key
 from .gcpause import collector_paused
 from .labels import Labels
 
@@ -248,7 +249,7 @@ def _summary(result: ScanResult, t: Labels, zone: tzinfo) -> _Sheet:
     return _sheet([t("xlsx.field"), t("xlsx.value")], rows)
 
 
-def _findings(findings: list[Finding], t: Labels, lang: str, zone: tzinfo) -> _Sheet:
+def _findings(findings: Iterable[Finding], t: Labels, lang: str, zone: tzinfo) -> _Sheet:
     header = [
         t("col.severity"), t("col.items"), t("xlsx.rule"), t("col.state"), t("badge.suppressed"),
         t("badge.unverified"), t("col.provider"), t("filter.scope"), t("col.bucket"),
@@ -329,7 +330,7 @@ def _location_row(b: Bucket, loc: Location | None, t: Labels, lang: str) -> list
     ]
 
 
-def _locations(buckets: list[Bucket], t: Labels, lang: str) -> _Sheet:
+def _locations(buckets: Iterable[Bucket], t: Labels, lang: str) -> _Sheet:
     header = [
         t("col.provider"), t("filter.scope"), t("col.bucket"), t("bucket.uid"), t("col.role"),
         t("col.region"), t("col.country"), t("col.certainty"), t("col.mechanism"),
@@ -351,7 +352,7 @@ def _hides(t: Labels, gap: Gap) -> str:
     return sep.join(t("hides." + h.value) for h in gap.hides)
 
 
-def _gaps(result: ScanResult, buckets: list[Bucket], t: Labels, lang: str) -> _Sheet:
+def _gaps(result: ScanResult, buckets: Iterable[Bucket], t: Labels, lang: str) -> _Sheet:
     header = [
         t("col.provider"), t("filter.scope"), t("col.bucket"), t("bucket.uid"), t("col.field"),
         t("col.reason"), t("col.error_code"), t("col.hides"),
@@ -377,7 +378,7 @@ def _gaps(result: ScanResult, buckets: list[Bucket], t: Labels, lang: str) -> _S
 
 
 def _suppressions(
-    result: ScanResult, findings: list[Finding], t: Labels, lang: str, zone: tzinfo
+    result: ScanResult, findings: Iterable[Finding], t: Labels, lang: str, zone: tzinfo
 ) -> _Sheet:
     header = [
         "ID", t("suppressed.reason"), t("suppressed.approver"), t("suppressed.expires"),
@@ -413,8 +414,8 @@ def findings_xlsx(result: ScanResult, lang: str, zone: tzinfo = UTC) -> bytes:
 
 def _sheets(result: ScanResult, lang: str, zone: tzinfo) -> dict[str, _Sheet]:
     t = Labels(lang)
-    findings = sorted(result.findings, key=finding_sort_key)
-    buckets = sorted(result.inventory.buckets, key=lambda b: (b.provider, b.scope, b.name, b.uid))
+    findings = in_order(result.findings, finding_sort_key)
+    buckets = in_order(result.inventory.buckets, bucket_sort_key)
     return {
         "summary": _summary(result, t, zone),
         "findings": _findings(findings, t, lang, zone),

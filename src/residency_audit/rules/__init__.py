@@ -8,8 +8,8 @@ a Japanese and English message and remediation, and a fingerprint that identifie
 
 from __future__ import annotations
 
-from .classify import apply_classification, classify, classify_with_source
-from .engine import evaluate, sort_key
+from .classify import apply_classification, classified, classify, classify_with_source
+from .engine import Evaluator, evaluate, sort_key
 from .fingerprint import fingerprint
 from .settings import Attestation, ClassificationSettings, EvaluationSettings
 from .specs import RULES, RuleSpec, rule_spec
@@ -19,8 +19,10 @@ __all__ = [
     "Attestation",
     "ClassificationSettings",
     "EvaluationSettings",
+    "Evaluator",
     "RuleSpec",
     "apply_classification",
+    "classified",
     "classify",
     "classify_with_source",
     "evaluate",

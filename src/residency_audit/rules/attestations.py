@@ -7,11 +7,11 @@ escapes the check because its scope was not recorded -- needs a current record f
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import timedelta
 
 from ..markup import code
-from ..model import Inventory, Severity, Text
+from ..model import ScopeResult, Severity, Text
 from ._draft import Draft
 from ._text import both, concat, scope_name
 from .settings import Attestation, EvaluationSettings
@@ -60,9 +60,11 @@ def _record(item: str) -> Text:
     )
 
 
-def _scopes(inventory: Inventory) -> list[tuple[str, str]]:
-    pairs = {(s.provider, s.scope) for s in inventory.scopes}
-    pairs.update((b.provider, b.scope) for b in inventory.buckets)
+def _scopes(
+    scopes: Iterable[ScopeResult], bucket_scopes: Iterable[tuple[str, str]]
+) -> list[tuple[str, str]]:
+    pairs = {(s.provider, s.scope) for s in scopes}
+    pairs.update(bucket_scopes)
     return sorted(pairs)
 
 
@@ -73,9 +75,15 @@ def _best(matching: list[Attestation]) -> Attestation | None:
     return max(matching, key=lambda a: (a.expires, a.scope != "*", a.reviewed_on, a.reviewer))
 
 
-def attestation_drafts(inventory: Inventory, settings: EvaluationSettings) -> Iterator[Draft]:
+def attestation_drafts(
+    scopes: Iterable[ScopeResult],
+    bucket_scopes: Iterable[tuple[str, str]],
+    settings: EvaluationSettings,
+) -> Iterator[Draft]:
+    """Per scope (listed, or named by a bucket), each attested item's missing, expired or
+    expiring record."""
     today = settings.today
-    for provider, scope in _scopes(inventory):
+    for provider, scope in _scopes(scopes, bucket_scopes):
         for item in ATTESTED_ITEMS:
             matching = [
                 a for a in settings.attestations if a.item == item and a.covers(provider, scope)

@@ -6,7 +6,7 @@ from ..model import Bucket, Classification, Hidden, Inventory
 from .gaps import hides
 from .settings import ClassificationSettings
 
-__all__ = ["apply_classification", "classify", "classify_with_source"]
+__all__ = ["apply_classification", "classified", "classify", "classify_with_source"]
 
 
 def classify_with_source(
@@ -42,12 +42,13 @@ def classify(bucket: Bucket, settings: ClassificationSettings) -> Classification
     return classify_with_source(bucket, settings)[0]
 
 
+def classified(bucket: Bucket, settings: ClassificationSettings) -> Bucket:
+    """A copy of the bucket with its ``classification`` and its source set (for reports)."""
+    cls_, source = classify_with_source(bucket, settings)
+    return bucket.model_copy(update={"classification": cls_, "classification_source": source})
+
+
 def apply_classification(inventory: Inventory, settings: ClassificationSettings) -> Inventory:
     """A copy of the inventory with every bucket's ``classification`` set (for reports)."""
-    buckets = []
-    for b in inventory.buckets:
-        cls_, source = classify_with_source(b, settings)
-        buckets.append(
-            b.model_copy(update={"classification": cls_, "classification_source": source})
-        )
-    return inventory.model_copy(update={"buckets": tuple(buckets)})
+    buckets = tuple(classified(b, settings) for b in inventory.buckets)
+    return inventory.model_copy(update={"buckets": buckets})

@@ -9,8 +9,19 @@ unverified, since its severity rests on what could not be read.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from ..memo import Shared
-from ..model import Classification, Finding, Inventory, ResourceRef, Severity, Text
+from ..model import (
+    Bucket,
+    Classification,
+    Finding,
+    Inventory,
+    ResourceRef,
+    ScopeResult,
+    Severity,
+    Text,
+)
 from ..profiles.model import Profile
 from ._draft import Draft
 from ._text import countries, value_term
@@ -24,19 +35,18 @@ from .locations import location_drafts
 from .settings import EvaluationSettings
 from .specs import rule_spec
 
-__all__ = ["evaluate", "sort_key"]
+__all__ = ["Evaluator", "evaluate", "sort_key"]
 
 _SHIFT = {Classification.SENSITIVE: 1, Classification.UNKNOWN: 1, Classification.PUBLIC: -1}
 
 
-def _require_resolved(inventory: Inventory) -> None:
-    for bucket in inventory.buckets:
-        for loc in bucket.locations:
-            if loc.resolution is None:
-                raise ValueError(
-                    f"location {loc.role}/{loc.region} of bucket {bucket.uid} has no resolution; "
-                    "resolve the inventory against the catalog before evaluating"
-                )
+def _require_resolved(bucket: Bucket) -> None:
+    for loc in bucket.locations:
+        if loc.resolution is None:
+            raise ValueError(
+                f"location {loc.role}/{loc.region} of bucket {bucket.uid} has no resolution; "
+                "resolve the inventory against the catalog before evaluating"
+            )
 
 
 def _moved(before: Severity, after: Severity) -> Text:
@@ -147,16 +157,29 @@ def sort_key(f: Finding) -> tuple[int, str, str, str, str, str, str, str]:
     )
 
 
-def evaluate(inventory: Inventory, profile: Profile, settings: EvaluationSettings) -> list[Finding]:
-    """Every finding for the inventory under the profile, sorted worst first.
+class Evaluator:
+    """The rules under one profile and settings, a bucket at a time (a scan evaluates each
+    bucket as it goes and keeps none), then the scope-level findings.
 
-    The inventory must be resolved (every location has a ``resolution``); ValueError otherwise.
-    """
-    _require_resolved(inventory)
-    shared = Shared()
-    findings: list[Finding] = []
-    for bucket in inventory.buckets:
-        cls = classify(bucket, settings.classification)
+    ``shared`` makes equal parts of findings one instance across buckets, for a caller that
+    holds them all; without it parts are shared within a bucket only, and nothing grows with
+    the estate."""
+
+    def __init__(
+        self, profile: Profile, settings: EvaluationSettings, *, shared: Shared | None = None
+    ) -> None:
+        self._profile = profile
+        self._settings = settings
+        self._shared = shared
+
+    def _parts(self) -> Shared:
+        return self._shared if self._shared is not None else Shared()
+
+    def bucket(self, bucket: Bucket) -> list[Finding]:
+        """The bucket's findings (unsorted). ValueError if a location has no resolution."""
+        _require_resolved(bucket)
+        profile = self._profile
+        cls = classify(bucket, self._settings.classification)
         key = customer_key_status(bucket, profile)
         drafts: list[Draft] = [
             *location_drafts(bucket, profile),
@@ -166,8 +189,28 @@ def evaluate(inventory: Inventory, profile: Profile, settings: EvaluationSetting
             *external_access_gap_drafts(bucket),
             *encryption_drafts(bucket, profile, key),
         ]
-        findings.extend(_grade(d, cls, key, shared) for d in drafts)
-    findings.extend(_grade(d, None, None, shared) for d in scope_drafts(inventory))
-    findings.extend(_grade(d, None, None, shared) for d in attestation_drafts(inventory, settings))
+        parts = self._parts()
+        return [_grade(d, cls, key, parts) for d in drafts]
+
+    def scopes(
+        self, scopes: Iterable[ScopeResult], bucket_scopes: Iterable[tuple[str, str]]
+    ) -> list[Finding]:
+        """Findings about whole scopes: unlisted ones, and the attestations each scope needs
+        (``bucket_scopes``: the (provider, scope) of every bucket, which may name a scope the
+        scope list does not)."""
+        scopes = tuple(scopes)
+        drafts = [*scope_drafts(scopes), *attestation_drafts(scopes, bucket_scopes, self._settings)]
+        parts = self._parts()
+        return [_grade(d, None, None, parts) for d in drafts]
+
+
+def evaluate(inventory: Inventory, profile: Profile, settings: EvaluationSettings) -> list[Finding]:
+    """Every finding for the inventory under the profile, sorted worst first.
+
+    The inventory must be resolved (every location has a ``resolution``); ValueError otherwise.
+    """
+    rules = Evaluator(profile, settings, shared=Shared())
+    findings = [f for bucket in inventory.buckets for f in rules.bucket(bucket)]
+    findings += rules.scopes(inventory.scopes, ((b.provider, b.scope) for b in inventory.buckets))
     findings.sort(key=sort_key)
     return findings

@@ -13,11 +13,11 @@ could be, so an unread setting never makes a bucket look better than reading it 
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 
 from ..evidence import gap_reason_text
 from ..markup import quote
-from ..model import Bucket, Gap, Hidden, Inventory, ScopeStatus, Severity, Text
+from ..model import Bucket, Gap, Hidden, ScopeResult, ScopeStatus, Severity, Text
 from ._draft import Draft, bucket_draft
 from ._text import GUIDELINE_2_ACTION, both, join_en, join_ja, scope_name, setting, then
 
@@ -141,10 +141,10 @@ def external_access_gap_drafts(bucket: Bucket) -> Iterator[Draft]:
         )
 
 
-def scope_drafts(inventory: Inventory) -> Iterator[Draft]:
+def scope_drafts(scopes: Iterable[ScopeResult]) -> Iterator[Draft]:
     """A scope that could not be listed, or whose listing stopped part-way: its buckets are not
     in the inventory, so every bucket-level item is unverified for the scope as a whole."""
-    for scope in inventory.scopes:
+    for scope in scopes:
         missing = [n.detail for n in scope.notes if n.buckets_missing]
         if scope.status is ScopeStatus.FAILED:
             why = quote(scope.error) if scope.error else None

@@ -1,0 +1,92 @@
+"""A scan holds its buckets and findings on disk, not as objects (issue 14, part 4): evaluation
+keeps a bounded number of them alive however large the estate, and the result reads back the
+same as an evaluation held in memory."""
+
+from __future__ import annotations
+
+import gc
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from residency_audit import scan
+from residency_audit.config import parse_config
+from residency_audit.model import Bucket, Finding, Inventory
+from residency_audit.profiles import load_profile
+from residency_audit.spill import Spill
+from residency_audit.testing import scan_provider
+
+DEMO = Path(__file__).resolve().parent.parent / "fixtures" / "estates" / "demo.json"
+COPIES = 60  # the demo's 16 buckets 60 times: 960 buckets, some 2,100 findings
+
+
+def _estate(tmp: Path) -> Path:
+    demo = json.loads(DEMO.read_text(encoding="utf-8"))
+    buckets = []
+    for i in range(COPIES):
+        for b in demo["buckets"]:
+            clone = {**b, "name": f"{b['name']}-{i:03d}", "uid": f"{b['uid']}-{i:03d}"}
+            clone["locations"] = [{**loc, "resolution": None} for loc in b["locations"]]
+            clone.pop("classification", None)
+            clone.pop("classification_source", None)
+            buckets.append(clone)
+    path = tmp / "estate.json"
+    path.write_text(json.dumps({**demo, "buckets": buckets}), encoding="utf-8")
+    return path
+
+
+def _alive(kind: type[Any], made_by_the_scan: bool = False) -> int:
+    # classified buckets are the scan's own (the fixture provider holds its file's, unclassified)
+    return sum(
+        isinstance(o, kind) and (not made_by_the_scan or o.classification is not None)
+        for o in gc.get_objects()
+    )
+
+
+def test_evaluation_keeps_a_bounded_number_of_buckets_and_findings_alive(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    peaks = {"findings": 0, "buckets": 0, "calls": 0}
+    real = scan.Evaluator.bucket
+
+    def watched(self: scan.Evaluator, bucket: Bucket) -> list[Finding]:
+        peaks["calls"] += 1
+        if peaks["calls"] % 200 == 0:  # sampled: gc.get_objects() walks the whole heap
+            peaks["findings"] = max(peaks["findings"], _alive(Finding))
+            peaks["buckets"] = max(peaks["buckets"], _alive(Bucket, made_by_the_scan=True))
+        return real(self, bucket)
+
+    monkeypatch.setattr(scan.Evaluator, "bucket", watched)
+    result = scan_provider("fixture", {"path": str(_estate(tmp_path))}, tmp_path)
+
+    assert isinstance(result.findings, Spill) and isinstance(result.inventory.buckets, Spill)
+    assert len(result.inventory.buckets) == 16 * COPIES
+    assert len(result.findings) > 2_000
+    assert peaks["calls"] == 16 * COPIES
+    # held as objects, the 960 buckets and 2,100 findings would all be alive by the end
+    assert peaks["findings"] < 100, peaks
+    assert peaks["buckets"] < 100, peaks
+
+
+def test_the_spilled_result_is_the_result_evaluated_in_memory(tmp_path: Path) -> None:
+    estate = _estate(tmp_path)
+    result = scan_provider("fixture", {"path": str(estate)}, tmp_path)
+    held = Inventory.model_validate(json.loads(estate.read_text(encoding="utf-8")))
+    in_order = sorted(held.buckets, key=lambda b: (b.provider, b.scope, b.name, b.uid))
+    config = parse_config(
+        {"profile": "jp-default", "providers": {"fixture": {"path": str(estate)}}},
+        source="<test>",
+        base_dir=tmp_path,
+    )
+    in_memory = scan.evaluate_inventory(
+        held.model_copy(update={"scopes": result.inventory.scopes, "buckets": tuple(in_order)}),
+        load_profile("jp-default"),
+        scan.settings_from_config(config),
+    )
+    assert isinstance(in_memory.findings, tuple)
+    assert tuple(result.findings) == in_memory.findings  # the same findings, in the same order
+    assert tuple(result.inventory.buckets) == in_memory.inventory.buckets
+    assert result.scan.coverage == in_memory.scan.coverage
+    assert result.scan.profile == in_memory.scan.profile
