@@ -98,3 +98,9 @@ def test_a_writer_with_a_key_gives_its_items_in_that_order_at_no_further_cost() 
     assert [t.en for t in spill] == ["n1", "n1", "n2", "n3"]
     assert spill.sorted_by(key) is spill  # already in order: no pass, no copy
     assert key in spill.sorted_keys()
+
+
+def test_text_that_cannot_be_utf8_is_kept_as_the_replacement_character() -> None:
+    writer = SpillWriter(Text)
+    writer.add(Text(ja="a\ud800b", en="ok"))  # a lone surrogate, as text built in code may hold
+    assert tuple(writer.finish()) == (Text(ja="a\ufffdb", en="ok"),)

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel
+from pydantic_core import PydanticSerializationError
 
 from ..inventory_file import load_inventory
 from ..markup import plain
@@ -39,6 +40,15 @@ def _dumps(data: Any) -> str:
     return json.dumps(data, ensure_ascii=False, indent=2)
 
 
+def _item(item: BaseModel) -> str:
+    """One list item as ``_dumps`` writes it, by pydantic's own serializer (several times
+    faster at 200,000 findings); text it cannot encode (a lone surrogate) goes the slow way."""
+    try:
+        return item.model_dump_json(by_alias=True, indent=2)
+    except PydanticSerializationError:
+        return _dumps(item.model_dump(mode="json", by_alias=True))
+
+
 def _chunks(top: dict[str, Any], key: str, items: Sequence[BaseModel]) -> Iterator[bytes]:
     """``top`` as indented JSON, its list ``key`` being ``items``, a few items at a time.
 
@@ -56,7 +66,7 @@ def _chunks(top: dict[str, Any], key: str, items: Sequence[BaseModel]) -> Iterat
     batch: list[str] = []
     first = True
     for item in items:
-        batch.append(_dumps(item.model_dump(mode="json", by_alias=True)).replace("\n", "\n    "))
+        batch.append(_item(item).replace("\n", "\n    "))
         if len(batch) == _BATCH:
             yield _text(("" if first else ",\n    ") + ",\n    ".join(batch)).encode("utf-8")
             batch, first = [], False
