@@ -27,6 +27,7 @@ from .labels import LANGS, all_labels
 __all__ = [
     "UNKNOWN",
     "Edge",
+    "Flows",
     "GeoPicture",
     "LineStyle",
     "MapLayout",
@@ -73,22 +74,27 @@ def _countries(bucket_loc_countries: tuple[str, ...]) -> tuple[str, ...]:
     return bucket_loc_countries or (UNKNOWN,)
 
 
-def geo_picture(buckets: Iterable[Bucket], tiers: dict[str, str]) -> GeoPicture:
-    nodes: dict[str, Node] = {}
-    edges: dict[tuple[str, str, str], Edge] = {}
+class Flows:
+    """The picture's nodes and flows, fed one bucket at a time: only the aggregates are kept
+    (the buckets may be on disk). Tiers are applied at the end, when the findings have said
+    which country is in which."""
 
-    def node(cc: str) -> Node:
-        if cc not in nodes:
-            tier = "unknown" if cc == UNKNOWN else tiers.get(cc, "ok")
-            nodes[cc] = Node(cc, tier)
-        return nodes[cc]
+    def __init__(self) -> None:
+        self._nodes: dict[str, Node] = {}
+        self._edges: dict[tuple[str, str, str], Edge] = {}
 
-    for bucket in buckets:
+    def _node(self, cc: str) -> Node:
+        node = self._nodes.get(cc)
+        if node is None:
+            node = self._nodes[cc] = Node(cc, "")  # its tier is set by picture()
+        return node
+
+    def add(self, bucket: Bucket) -> None:
         if not bucket.locations:
-            n = node(UNKNOWN)  # where this bucket's data lives is unknown
+            n = self._node(UNKNOWN)  # where this bucket's data lives is unknown
             n.buckets += 1
             n.roles["primary"] = n.roles.get("primary", 0) + 1
-            continue
+            return
         origin = bucket.primary or bucket.locations[0]
         src = _countries(origin.resolution.countries if origin.resolution else ())
         seen_nodes: set[tuple[str, str]] = set()
@@ -98,7 +104,7 @@ def geo_picture(buckets: Iterable[Bucket], tiers: dict[str, str]) -> GeoPicture:
             dst = _countries(loc.resolution.countries if loc.resolution else ())
             for cc in dst:
                 if (cc, loc.role.value) not in seen_nodes:
-                    n = node(cc)
+                    n = self._node(cc)
                     n.roles[loc.role.value] = n.roles.get(loc.role.value, 0) + 1
                     n.possible += possible
                     seen_nodes.add((cc, loc.role.value))
@@ -110,24 +116,38 @@ def geo_picture(buckets: Iterable[Bucket], tiers: dict[str, str]) -> GeoPicture:
                     if s == d or key in seen_edges:
                         continue
                     seen_edges.add(key)
-                    edge = edges.setdefault(key, Edge(s, d, loc.role.value))
+                    edge = self._edges.get(key)
+                    if edge is None:
+                        edge = self._edges[key] = Edge(s, d, loc.role.value)
                     edge.buckets += 1
                     edge.possible += possible
                     edge.mechanisms.add(loc.mechanism)
         for cc in {cc for cc, _ in seen_nodes}:
-            nodes[cc].buckets += 1
-    ordered_nodes = sorted(nodes.values(), key=lambda n: (_TIER_RANK[n.tier], -n.buckets, n.cc))
-    ordered_edges = sorted(
-        edges.values(),
-        key=lambda e: (
-            _TIER_RANK[nodes[e.dst].tier],
-            -e.buckets,
-            e.src,
-            e.dst,
-            _ROLE_ORDER.index(e.role) if e.role in _ROLE_ORDER else 99,
-        ),
-    )
-    return GeoPicture(ordered_nodes, ordered_edges)
+            self._nodes[cc].buckets += 1
+
+    def picture(self, tiers: dict[str, str]) -> GeoPicture:
+        nodes = self._nodes
+        for n in nodes.values():
+            n.tier = "unknown" if n.cc == UNKNOWN else tiers.get(n.cc, "ok")
+        ordered_nodes = sorted(nodes.values(), key=lambda n: (_TIER_RANK[n.tier], -n.buckets, n.cc))
+        ordered_edges = sorted(
+            self._edges.values(),
+            key=lambda e: (
+                _TIER_RANK[nodes[e.dst].tier],
+                -e.buckets,
+                e.src,
+                e.dst,
+                _ROLE_ORDER.index(e.role) if e.role in _ROLE_ORDER else 99,
+            ),
+        )
+        return GeoPicture(ordered_nodes, ordered_edges)
+
+
+def geo_picture(buckets: Iterable[Bucket], tiers: dict[str, str]) -> GeoPicture:
+    flows = Flows()
+    for bucket in buckets:
+        flows.add(bucket)
+    return flows.picture(tiers)
 
 
 # --- layout ------------------------------------------------------------------------------------

@@ -10,11 +10,14 @@ accepted exceptions and are not counted here (they have their own section).
 Rows are grouped by country, one row per bucket, role and country. To keep the block compact at
 hundreds of buckets each group shows a few rows and counts the rest; the budget is shared by the
 groups so that many countries still fit (every country always gets its heading).
+
+The findings may be on disk (a Spill, parsed again on every pass), so :class:`GlanceTally` is fed
+one finding at a time and keeps one compact entry per row (its key, the bucket's name and a few
+flags), never a finding.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 
 from ..model import Certainty, Finding, Role
@@ -25,6 +28,7 @@ __all__ = [
     "Glance",
     "GlanceGroup",
     "GlanceRow",
+    "GlanceTally",
     "UnverifiedRow",
     "glance_view",
 ]
@@ -92,112 +96,187 @@ class Glance:
         return not self.groups
 
 
-def _relevant(findings: Iterable[Finding]) -> list[Finding]:
-    return [
-        f
-        for f in findings
-        if f.suppression is None and any(i in GLANCE_ITEMS for i in f.guideline_items)
-    ]
-
-
 def _rows_per_group(groups: int) -> int:
     if groups == 0:
         return MAX_ROWS_PER_GROUP
     return max(MIN_ROWS_PER_GROUP, min(MAX_ROWS_PER_GROUP, ROW_BUDGET // groups))
 
 
-def _groups(known: list[Finding]) -> tuple[list[GlanceGroup], int]:
-    # (country, provider, scope, bucket uid, role) -> findings behind one row
-    merged: dict[tuple[str, str, str, str, Role], list[Finding]] = {}
-    for f in known:
-        loc = f.location
+# Where a row's first finding stands in the order a scan stores findings (rules.sort_key: worst
+# first, then provider, scope, resource uid, rule, role): rows that sort alike keep that order,
+# whatever order the findings are fed in. Provider, scope, uid and role are the row's own key.
+_First = tuple[int, str]  # (-severity rank, rule id)
+
+
+def _first(f: Finding) -> _First:
+    return (-f.severity.rank, f.rule_id)
+
+
+@dataclass
+class _Row:
+    """One row's state: the bucket's name, whether any finding is confirmed, the items served
+    (a bit per GLANCE_ITEMS entry), whether any rests on an unverified catalog row."""
+
+    name: str
+    first: _First
+    confirmed: bool = False
+    items: int = 0
+    catalog_unverified: bool = False
+
+
+@dataclass
+class _UnverifiedEntry:
+    name: str | None
+    first: _First
+
+
+_RowKey = tuple[str, str, str, str, Role]  # country, provider, scope, bucket uid, role
+_UnverifiedKey = tuple[str, str, str | None, Role | None]  # provider, scope, uid, role
+
+
+class GlanceTally:
+    """The glance's rows, fed one finding at a time in any order (suppressed findings and those
+    of other items are passed over here)."""
+
+    def __init__(self) -> None:
+        self._rows: dict[_RowKey, _Row] = {}
+        self._unverified: dict[_UnverifiedKey, _UnverifiedEntry] = {}
+        self._shared: dict[str, str] = {}  # one instance of each country, provider and scope
+
+    def _share(self, text: str) -> str:
+        return self._shared.setdefault(text, text)
+
+    def add(self, f: Finding) -> None:
+        if f.suppression is not None:
+            return
+        bits = sum(1 << n for n, item in enumerate(GLANCE_ITEMS) if item in f.guideline_items)
+        if not bits:
+            return
+        loc, res, first = f.location, f.resource, _first(f)
         if loc is None or loc.country is None:
-            continue  # the caller passes only known-country findings; this narrows the type
-        uid = f.resource.uid if f.resource else ""
-        key = (loc.country, f.provider, f.scope, uid, loc.role)
-        merged.setdefault(key, []).append(f)
-    by_country: dict[str, list[GlanceRow]] = {}
-    for (country, provider, scope, uid, role), fs in merged.items():
-        first = fs[0]
-        items = {i for f in fs for i in f.guideline_items}
-        by_country.setdefault(country, []).append(
-            GlanceRow(
-                bucket=first.resource.name if first.resource else "",
-                uid=uid,
-                provider=provider,
-                scope=scope,
-                role=role,
-                certainty=(
-                    Certainty.CONFIRMED
-                    if any(
-                        f.location is not None and f.location.certainty is Certainty.CONFIRMED
-                        for f in fs
-                    )
-                    else Certainty.POSSIBLE
+            self._add_unverified(f, first)
+            return
+        key = (
+            self._share(loc.country),
+            self._share(f.provider),
+            self._share(f.scope),
+            res.uid if res else "",
+            loc.role,
+        )
+        row = self._rows.get(key)
+        name = res.name if res else ""
+        if row is None:
+            row = self._rows[key] = _Row(name, first)
+        elif first < row.first:
+            row.name, row.first = name, first
+        row.confirmed = row.confirmed or loc.certainty is Certainty.CONFIRMED
+        row.items |= bits
+        row.catalog_unverified = row.catalog_unverified or f.unverified
+
+    def _add_unverified(self, f: Finding, first: _First) -> None:
+        res = f.resource
+        key = (
+            self._share(f.provider),
+            self._share(f.scope),
+            res.uid if res else None,
+            f.location.role if f.location else None,
+        )
+        entry = self._unverified.get(key)
+        name = res.name if res else None
+        if entry is None:
+            self._unverified[key] = _UnverifiedEntry(name, first)
+        elif first < entry.first:
+            entry.name, entry.first = name, first
+
+    def _groups(self) -> tuple[list[GlanceGroup], int]:
+        by_country: dict[str, list[tuple[_RowKey, _Row]]] = {}
+        for key, row in self._rows.items():
+            by_country.setdefault(key[0], []).append((key, row))
+        concern = 1 << GLANCE_ITEMS.index("(2)-1")
+        # concern countries ((2)-1) before government-access-only ones, then the largest first
+        order = sorted(
+            by_country,
+            key=lambda cc: (
+                not any(row.items & concern for _, row in by_country[cc]),
+                -len(by_country[cc]),
+                cc,
+            ),
+        )
+        cap = _rows_per_group(len(order))
+        groups = []
+        for cc in order:
+            rows = sorted(
+                by_country[cc],
+                key=lambda kr: (
+                    not kr[1].confirmed,
+                    kr[0][1],
+                    kr[0][2],
+                    kr[1].name,
+                    (kr[1].first[0], kr[0][3], kr[1].first[1], kr[0][4]),
                 ),
-                items=tuple(i for i in GLANCE_ITEMS if i in items),
-                catalog_unverified=any(f.unverified for f in fs),
             )
-        )
-    # concern countries ((2)-1) before government-access-only ones, then the largest first
-    order = sorted(
-        by_country,
-        key=lambda cc: (
-            not any("(2)-1" in r.items for r in by_country[cc]),
-            -len(by_country[cc]),
-            cc,
-        ),
-    )
-    cap = _rows_per_group(len(order))
-    groups = []
-    for cc in order:
-        rows = sorted(
-            by_country[cc],
-            key=lambda r: (r.certainty is not Certainty.CONFIRMED, r.provider, r.scope, r.bucket),
-        )
-        groups.append(
-            GlanceGroup(
-                country=cc,
-                rows=tuple(rows[:cap]),
-                total=len(rows),
-                buckets=len({(r.provider, r.scope, r.uid) for r in rows}),
+            groups.append(
+                GlanceGroup(
+                    country=cc,
+                    rows=tuple(_glance_row(key, row) for key, row in rows[:cap]),
+                    total=len(rows),
+                    buckets=len({key[1:4] for key, _ in rows}),
+                )
             )
+        return groups, len({key[1:4] for key in self._rows})
+
+    def _unverified_rows(self) -> list[tuple[_UnverifiedKey, _UnverifiedEntry]]:
+        # whole scopes first: they can hide any number of buckets
+        return sorted(
+            self._unverified.items(),
+            key=lambda ke: (
+                ke[1].name is not None,
+                ke[0][0],
+                ke[0][1],
+                ke[1].name or "",
+                (ke[1].first[0], ke[0][2] or "", ke[1].first[1], ke[0][3] or ""),
+            ),
         )
-    buckets = {(k[1], k[2], k[3]) for k in merged}
-    return groups, len(buckets)
+
+    def view(self, complete: bool) -> Glance:
+        """The block; ``complete``: every scope was collected."""
+        groups, buckets = self._groups()
+        unverified = self._unverified_rows()
+        return Glance(
+            groups=tuple(groups),
+            buckets=buckets,
+            unverified=tuple(
+                UnverifiedRow(
+                    bucket=entry.name,
+                    provider=key[0],
+                    scope=key[1],
+                    role=key[3],
+                    rule_id=entry.first[1],
+                )
+                for key, entry in unverified[:UNVERIFIED_ROWS]
+            ),
+            unverified_total=len(unverified),
+            unverified_buckets=len({(k[0], k[1], e.name) for k, e in unverified}),
+            complete=complete,
+        )
 
 
-def _unverified(unknown: list[Finding]) -> list[UnverifiedRow]:
-    rows: dict[tuple[str, str, str | None, Role | None], UnverifiedRow] = {}
-    for f in unknown:
-        uid = f.resource.uid if f.resource else None
-        role = f.location.role if f.location else None
-        key = (f.provider, f.scope, uid, role)
-        if key not in rows:
-            rows[key] = UnverifiedRow(
-                bucket=f.resource.name if f.resource else None,
-                provider=f.provider,
-                scope=f.scope,
-                role=role,
-                rule_id=f.rule_id,
-            )
-    # whole scopes first: they can hide any number of buckets
-    return sorted(
-        rows.values(), key=lambda r: (r.bucket is not None, r.provider, r.scope, r.bucket or "")
+def _glance_row(key: _RowKey, row: _Row) -> GlanceRow:
+    _, provider, scope, uid, role = key
+    return GlanceRow(
+        bucket=row.name,
+        uid=uid,
+        provider=provider,
+        scope=scope,
+        role=role,
+        certainty=Certainty.CONFIRMED if row.confirmed else Certainty.POSSIBLE,
+        items=tuple(i for n, i in enumerate(GLANCE_ITEMS) if row.items >> n & 1),
+        catalog_unverified=row.catalog_unverified,
     )
 
 
 def glance_view(result: ScanResult) -> Glance:
-    relevant = _relevant(result.findings)
-    known = [f for f in relevant if f.location is not None and f.location.country is not None]
-    unknown = [f for f in relevant if f.location is None or f.location.country is None]
-    groups, buckets = _groups(known)
-    unverified = _unverified(unknown)
-    return Glance(
-        groups=tuple(groups),
-        buckets=buckets,
-        unverified=tuple(unverified[:UNVERIFIED_ROWS]),
-        unverified_total=len(unverified),
-        unverified_buckets=len({(r.provider, r.scope, r.bucket) for r in unverified}),
-        complete=result.scan.coverage.complete,
-    )
+    tally = GlanceTally()
+    for f in result.findings:
+        tally.add(f)
+    return tally.view(result.scan.coverage.complete)

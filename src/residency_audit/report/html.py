@@ -19,6 +19,7 @@ import contextlib
 import hashlib
 import json
 import re
+from collections import Counter
 from collections.abc import Callable
 from datetime import tzinfo
 from functools import cache
@@ -30,22 +31,31 @@ from markupsafe import Markup, escape
 
 from ..evidence import gap_reason_text, reason_pair
 from ..localtime import display_zone, local_date, local_when
-from ..model import Bucket, Gap, Location
+from ..model import Bucket, Finding, Gap, Location
 from ..plaintext import clean_text
 from ..results import ScanResult
+from ..spill import in_order
 from . import geo, glance, provenance, view
 from .countries import country_names
-from .facts import SEVERITIES_WORST_FIRST, effective_certainty, finding_sort_key, is_unclassified
+from .facts import (
+    SEVERITIES_WORST_FIRST,
+    bucket_sort_key,
+    effective_certainty,
+    finding_sort_key,
+    is_unclassified,
+)
 from .gcpause import collector_paused
 from .guideline_ref import guideline_reference
 from .labels import Labels, all_labels
 from .marks import marked_html
-from .pagedata import REPORT_DATA_SCHEMA, page_data
+from .pagedata import REPORT_DATA_SCHEMA, PageData
 from .printing import print_css
+from .view import Keep
 
 __all__ = ["REPORT_DATA_SCHEMA", "embed_json", "render_html"]
 
-LIST_CAP = 100  # server-rendered lists that can grow with the estate show this many entries
+# server-rendered lists that can grow with the estate show this many entries (and count all)
+LIST_CAP = view.LIST_CAP
 
 # json.dumps escapes C0 controls itself; these it leaves raw (ensure_ascii=False)
 # and the private-use marks (markup.py, the name placeholder): the page's last pass would take them
@@ -135,7 +145,7 @@ def _reason(location: Location) -> Markup | None:
     return None if pair is None else _bilingual(*pair)
 
 
-def _scope_summary(result: ScanResult) -> list[dict[str, Any]]:
+def _scope_summary(result: ScanResult, per_provider: Counter[str]) -> list[dict[str, Any]]:
     inventory = result.inventory
     providers = list(
         dict.fromkeys([*result.scan.providers, *(s.provider for s in inventory.scopes)])
@@ -144,10 +154,77 @@ def _scope_summary(result: ScanResult) -> list[dict[str, Any]]:
         {
             "provider": p,
             "scopes": sum(s.provider == p for s in inventory.scopes),
-            "buckets": sum(b.provider == p for b in inventory.buckets),
+            "buckets": per_provider[p],
         }
         for p in providers
     ]
+
+
+class _BucketViews:
+    """What the page takes from the buckets besides its data, fed one at a time in the page's
+    order: the sources, the map's flows, and the coverage section's lists (the first ``limit``
+    entries of each and how many there are)."""
+
+    def __init__(self, limit: int) -> None:
+        self.sources = provenance.Sources()
+        self.flows = geo.Flows()
+        self.per_provider: Counter[str] = Counter()
+        self.gaps: Keep[tuple[Bucket, Gap]] = Keep(limit)
+        self.unknown: Keep[tuple[Bucket, Location]] = Keep(limit)
+        self.unverified: Keep[tuple[Bucket, Location]] = Keep(limit)
+        self.unclassified: Keep[Bucket] = Keep(limit)
+
+    def add(self, b: Bucket) -> None:
+        self.sources.add(b)
+        self.flows.add(b)
+        self.per_provider[b.provider] += 1
+        for g in b.gaps:
+            self.gaps.add((b, g))
+        for loc in b.locations:
+            res = loc.resolution
+            if res is None or not res.known:
+                self.unknown.add((b, loc))
+            elif not res.verified:
+                self.unverified.add((b, loc))
+        if is_unclassified(b):
+            self.unclassified.add(b)
+
+
+class _FindingViews:
+    """What the page takes from the findings besides its data, fed one at a time in report
+    order."""
+
+    def __init__(self, result: ScanResult, limit: int) -> None:
+        self.tiers = view.TierTally(result.scan.profile.country_tiers)
+        self.items = view.ItemTally()
+        self.changes = view.ChangeTally(limit)
+        self.summary = view.SuppressedTally(limit)
+        self.glance = glance.GlanceTally()
+
+    def add(self, f: Finding) -> None:
+        self.tiers.add(f)
+        self.items.add(f)
+        self.changes.add(f)
+        self.summary.add(f)
+        self.glance.add(f)
+
+
+def _read(result: ScanResult, data: PageData, limit: int) -> tuple[_BucketViews, _FindingViews]:
+    """One pass over the buckets, then one over the findings, feeding every part of the page.
+
+    Either may be on disk (a Spill: each pass parses every item again, and all of them would not
+    fit in memory as objects), so what is kept is counts, capped lists and the page data's
+    columns. The findings need the buckets' positions in the page, so the buckets go first.
+    """
+    buckets = _BucketViews(limit)
+    for b in in_order(result.inventory.buckets, bucket_sort_key):
+        data.add_bucket(b)
+        buckets.add(b)
+    findings = _FindingViews(result, limit)
+    for f in in_order(result.findings, finding_sort_key):
+        data.add_finding(f)
+        findings.add(f)
+    return buckets, findings
 
 
 def render_html(result: ScanResult, lang: str, zone: tzinfo | None = None) -> str:
@@ -176,27 +253,13 @@ def _render_html(result: ScanResult, lang: str, zone: tzinfo | None) -> str:
         names = country_names().get(code)
         return _bilingual(*names) if names else escape(code)
 
-    findings = tuple(sorted(result.findings, key=finding_sort_key))
     inventory = result.inventory
-    buckets = sorted(inventory.buckets, key=lambda b: (b.provider, b.scope, b.name, b.uid))
-    bucket_index = {b.uid: i for i, b in enumerate(buckets)}
-    gaps: list[tuple[Bucket, Gap]] = [(b, g) for b in buckets for g in b.gaps]
-    unknown: list[tuple[Bucket, Location]] = [
-        (b, loc)
-        for b in buckets
-        for loc in b.locations
-        if loc.resolution is None or not loc.resolution.known
-    ]
-    unverified: list[tuple[Bucket, Location]] = [
-        (b, loc)
-        for b in buckets
-        for loc in b.locations
-        if loc.resolution is not None and loc.resolution.known and not loc.resolution.verified
-    ]
-    tiers = view.country_tiers(findings, result.scan.profile.country_tiers)
-    picture = geo.geo_picture(buckets, tiers)
+    cap = LIST_CAP  # read at each render: a test lowers it
+    data = PageData(shown_in)
+    buckets, findings = _read(result, data, cap)
+    tiers = findings.tiers.tiers
+    picture = buckets.flows.picture(tiers)
     node_tiers = {n.cc: n.tier for n in picture.nodes}
-    live = view.active(findings)
     # hashed as they will appear in the page, after the control-character pass
     css = _without_controls(_static("report.css") + print_css(result.scan.id))
     js = _without_controls(_static("report.js"))
@@ -210,12 +273,13 @@ def _render_html(result: ScanResult, lang: str, zone: tzinfo | None) -> str:
             "form-action 'none'",
         ]
     )
-    items = view.item_views(result, findings)
-    basis = provenance.source_numbers(buckets)
-    data = page_data(result, lang, findings, buckets, bucket_index, table, tiers, shown_in, basis)
-    data["items"] = [i.id for i in items]
-    data_json = embed_json(data)
-    del data  # the page data's objects go before the page is built around their JSON
+    items = findings.items.views(result)
+    basis = buckets.sources.numbers()
+    page_data = data.finish(result, lang, table, tiers, basis)
+    page_data["items"] = [i.id for i in items]
+    data_json = embed_json(page_data)
+    bucket_index = data.bucket_index  # the coverage lists link to their bucket's view
+    del page_data, data  # the page data's objects go before the page is built around their JSON
     certainty: Callable[[Location], Any] = effective_certainty
     template = _environment().get_template("report.html.j2")
     page = template.render(
@@ -232,8 +296,8 @@ def _render_html(result: ScanResult, lang: str, zone: tzinfo | None) -> str:
         day=lambda value: local_date(value, shown_in).isoformat(),
         certainty=certainty,
         capped=view.capped,
-        list_cap=LIST_CAP,
-        change_cap=LIST_CAP,
+        list_cap=cap,
+        change_cap=cap,
         csp=csp,
         css=Markup(css),  # noqa: S704 - our own package file
         js=Markup(js),  # noqa: S704 - our own package file
@@ -244,26 +308,27 @@ def _render_html(result: ScanResult, lang: str, zone: tzinfo | None) -> str:
         as_of=local_date(result.scan.finished, shown_in),
         severities=SEVERITIES_WORST_FIRST,
         items=items,
-        glance=glance.glance_view(result),
-        totals=view.severity_totals(live),
-        active_count=len(live),
-        suppressed=[f for f in findings if f.suppression is not None],
-        suppressed_count=len(findings) - len(live),
+        glance=findings.glance.view(result.scan.coverage.complete),
+        totals=findings.summary.totals,
+        active_count=findings.summary.active,
+        suppressed=findings.summary.suppressed(),
+        suppressed_count=len(result.findings) - findings.summary.active,
+        suppressed_unverified=findings.summary.unverified_suppressed,
         stale_suppressions=result.stale_suppressions,
-        changes=view.changes(result, findings),
-        scope_summary=_scope_summary(result),
+        changes=findings.changes.changes(result),
+        scope_summary=_scope_summary(result, buckets.per_provider),
         picture=picture,
         geo=geo.layout_map(picture, tiers),
         geo_held=node_tiers.keys(),
         tier_of=lambda cc: node_tiers.get(cc, "ok"),
-        buckets=buckets,
+        bucket_count=len(inventory.buckets),
         bucket_index=bucket_index,
         scopes=sorted(inventory.scopes, key=lambda s: (s.provider, s.scope)),
-        gaps=gaps,
-        unknown_locations=unknown,
-        unverified_locations=unverified,
-        unclassified=[b for b in buckets if is_unclassified(b)],
+        gaps=buckets.gaps.capped(),
+        unknown_locations=buckets.unknown.capped(),
+        unverified_locations=buckets.unverified.capped(),
+        unclassified=buckets.unclassified.capped(),
         basis=basis,
-        basis_regions=provenance.regions_by_source(buckets),
+        basis_regions=buckets.sources.regions(),
     )
     return _without_controls(page)

@@ -22,7 +22,6 @@ after it is shared. See docs/reports.md ("For extenders") for every column.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 from datetime import UTC, tzinfo
 from enum import StrEnum
 from typing import Any
@@ -33,9 +32,8 @@ from ..model import Bucket, Certainty, Classification, Finding, FindingState, Ga
 from ..results import ScanResult
 from .countries import country_names
 from .facts import effective_certainty
-from .provenance import source_numbers
 
-__all__ = ["FP_CHARS", "NAME_MARK", "REPORT_DATA_SCHEMA", "StringTable", "ValueTable", "page_data"]
+__all__ = ["FP_CHARS", "NAME_MARK", "REPORT_DATA_SCHEMA", "PageData", "StringTable", "ValueTable"]
 
 REPORT_DATA_SCHEMA = "residency-audit/report-data/v3"
 
@@ -121,6 +119,12 @@ class ValueTable:
             self.values.append(value)
         return index
 
+    def replace(self, index: int, value: Any) -> None:
+        """The value at ``index`` becomes ``value`` (a tuple; no other index holds it)."""
+        self._index.pop(_freeze(self.values[index]), None)
+        self._index[_freeze(value)] = index
+        self.values[index] = value
+
 
 # In the tuples below an enum member stands for its value: a StrEnum is a str, so it is
 # interned and written to JSON as that string (without a .value per row, at 20,000 buckets)
@@ -131,7 +135,7 @@ def _gap_reason(gap: Gap, s: StringTable) -> tuple[int | None, int | None]:
     return s(gap_reason_text(gap, "ja")), s(gap_reason_text(gap, "en"))
 
 
-def _locations(b: Bucket, s: StringTable, basis: dict[str, int]) -> tuple[Any, ...]:
+def _locations(b: Bucket, s: StringTable) -> tuple[Any, ...]:
     rows = []
     for loc in b.locations:
         res = loc.resolution
@@ -148,11 +152,15 @@ def _locations(b: Bucket, s: StringTable, basis: dict[str, int]) -> tuple[Any, .
                 (s(why[0]), s(why[1])) if why else None,
                 tuple(res.countries) if res else (),
                 None if res is None else (1 if res.verified else 0),
-                basis.get(res.source) if res and res.source else None,  # the appendix's [n]
+                # the appendix's [n]: the source text until every bucket has been read
+                res.source if res and res.source else None,
                 (s(res.note_ja or res.note), s(res.note)) if res and res.note else None,
             )
         )
     return tuple(rows)
+
+
+_BASIS = 10  # where a location row holds its source's number
 
 
 def _uid_template(b: Bucket) -> str | None:
@@ -169,18 +177,42 @@ def _uid_template(b: Bucket) -> str | None:
     return uid
 
 
-def _buckets(
-    buckets: list[Bucket], s: StringTable, v: ValueTable, basis: dict[str, int]
-) -> dict[str, Any]:
-    cols: dict[str, list[Any]] = {k: [] for k in ("n", "u", "p", "sc", "tags", "cl", "cs")}
-    cols |= {k: [] for k in ("enc", "pub", "ext", "loc", "gaps")}
-    literal: dict[str, str] = {}  # a uid stored as it is (sparse: bucket index -> uid)
-    for b in buckets:
+def _template(text: str, name: str | None) -> str:
+    return text.replace(name, NAME_MARK) if name else text
+
+
+_BUCKET_COLUMNS = ("n", "u", "p", "sc", "tags", "cl", "cs", "enc", "pub", "ext", "loc", "gaps")
+_FINDING_COLUMNS = ("r", "it", "sv", "p", "sc", "b", "l", "m", "rm", "adj", "cl", "st", "fs")
+
+
+class PageData:
+    """The page's data, fed every bucket (in the page's order), then every finding (in report
+    order), one at a time: what it keeps is the columns themselves -- small integers and indexes
+    into the string and value tables -- never a bucket or a finding."""
+
+    def __init__(self, zone: tzinfo = UTC) -> None:  # the report's zone, for dates shown
+        self._zone = zone
+        self._s = StringTable()
+        self._v = ValueTable()
+        self._b: dict[str, list[Any]] = {k: [] for k in _BUCKET_COLUMNS}
+        self._b_literal: dict[str, str] = {}  # a uid stored as it is (bucket index -> uid)
+        self._located: set[int] = set()  # value indexes of bucket location lists
+        self.bucket_index: dict[str, int] = {}  # bucket uid -> its position in the page
+        self._f: dict[str, list[Any]] = {k: [] for k in _FINDING_COLUMNS}
+        self._f_sparse: dict[str, dict[str, Any]] = {k: {} for k in ("bs", "rn", "u", "sup")}
+        self._prints: list[str] = []
+        self._days: dict[Any, int] = {}  # first-seen instant -> its local date in s (one per scan)
+        self._used: set[str] = set()  # every country named, for the country names
+
+    def add_bucket(self, b: Bucket) -> None:
+        s, v, cols = self._s, self._v, self._b
+        position = len(cols["n"])
+        self.bucket_index[b.uid] = position
         cols["n"].append(b.name)
         template = _uid_template(b)
         cols["u"].append(s(template) or 0)
         if template is None:
-            literal[str(len(cols["n"]) - 1)] = b.uid
+            self._b_literal[str(position)] = b.uid
         cols["p"].append(s(b.provider))
         cols["sc"].append(s(b.scope))
         cols["tags"].append(v(tuple((s(k), s(x)) for k, x in sorted(b.tags.items()))))
@@ -194,36 +226,26 @@ def _buckets(
         pub = tuple((s(ja), s(en)) for ja, en in evidence_pairs(b.public_access.evidence))
         cols["pub"].append(v((b.public_access.verdict, pub)))
         cols["ext"].append(v(tuple(b.external_principals)))
-        cols["loc"].append(v(_locations(b, s, basis)))
+        located = v(_locations(b, s))
+        cols["loc"].append(located)
+        if located:
+            self._located.add(located)
         cols["gaps"].append(
             v(tuple((s(g.field), _gap_reason(g, s), g.error_code, tuple(g.hides)) for g in b.gaps))
         )
-    return {"count": len(buckets), **cols, "ul": literal}
+        for loc in b.locations:
+            if loc.resolution:
+                self._used.update(loc.resolution.countries)
 
-
-def _template(text: str, name: str | None) -> str:
-    return text.replace(name, NAME_MARK) if name else text
-
-
-def _findings(
-    findings: Iterable[Finding],
-    s: StringTable,
-    v: ValueTable,
-    bucket_index: dict[str, int],
-    zone: tzinfo,
-) -> dict[str, Any]:
-    dense = ("r", "it", "sv", "p", "sc", "b", "l", "m", "rm", "adj", "cl", "st", "fs")
-    cols: dict[str, list[Any]] = {k: [] for k in dense}
-    sparse: dict[str, dict[str, Any]] = {k: {} for k in ("bs", "rn", "u", "sup")}
-    prints: list[str] = []
-    days: dict[Any, int] = {}  # first-seen instant -> its local date in s (one per scan)
-    for i, f in enumerate(findings):
+    def add_finding(self, f: Finding) -> None:
+        s, v, cols, sparse = self._s, self._v, self._f, self._f_sparse
         loc = f.location
         name = f.resource.name if f.resource else None
         if name and (NAME_MARK in f.message.ja or NAME_MARK in f.message.en):
             name = None  # the mark already occurs in the text: keep the text as it is
-        b = bucket_index.get(f.resource.uid) if f.resource else None
-        prints.append(f.fingerprint[:FP_CHARS].ljust(FP_CHARS, "-"))
+        b = self.bucket_index.get(f.resource.uid) if f.resource else None
+        key = str(len(self._prints))
+        self._prints.append(f.fingerprint[:FP_CHARS].ljust(FP_CHARS, "-"))
         cols["r"].append(s(f.rule_id))
         cols["it"].append(v(tuple(f.guideline_items)))
         cols["sv"].append(_enum("sv", f.severity))
@@ -263,11 +285,11 @@ def _findings(
         if f.first_seen is None:
             cols["fs"].append(0)
         else:
-            day = days.get(f.first_seen)
+            day = self._days.get(f.first_seen)
             if day is None:
-                day = days[f.first_seen] = s(local_date(f.first_seen, zone).isoformat()) or 0
+                day = s(local_date(f.first_seen, self._zone).isoformat()) or 0
+                self._days[f.first_seen] = day
             cols["fs"].append(day)
-        key = str(i)
         if f.base_severity is not f.severity:
             sparse["bs"][key] = _enum("sv", f.base_severity)
         if f.resource and b is None:  # a resource the inventory does not hold still shows its name
@@ -277,43 +299,46 @@ def _findings(
         sup = f.suppression
         if sup:
             sparse["sup"][key] = v((sup.id, sup.reason, sup.approved_by, sup.expires.isoformat()))
-    return {"count": len(prints), "fp": "".join(prints), **cols, **sparse}
+        if loc:
+            self._used.update(loc.countries or ())
 
-
-def page_data(
-    result: ScanResult,
-    lang: str,
-    findings: tuple[Finding, ...],
-    buckets: list[Bucket],
-    bucket_index: dict[str, int],  # bucket uid -> its position in ``buckets``
-    labels: dict[str, dict[str, str]],
-    tiers: dict[str, str],
-    zone: tzinfo = UTC,  # the report's zone: dates shown to the reader are in it
-    basis: dict[str, int] | None = None,  # the 判定根拠 numbers, when the caller has them
-) -> dict[str, Any]:
-    s = StringTable()
-    v = ValueTable()
-    bucket_cols = _buckets(buckets, s, v, source_numbers(buckets) if basis is None else basis)
-    finding_cols = _findings(findings, s, v, bucket_index, zone)
-    used = {
-        c
-        for b in buckets
-        for loc in b.locations
-        if loc.resolution
-        for c in loc.resolution.countries
-    }
-    used |= {c for f in findings if f.location for c in (f.location.countries or ())}
-    names = country_names()
-    return {
-        "schema": REPORT_DATA_SCHEMA,
-        "lang": lang,
-        "labels": {k: [x["ja"], x["en"]] for k, x in labels.items()},
-        "countries": {c: list(names.get(c, (c, c))) for c in sorted(used)},
-        "tiers": tiers,
-        "scan": result.scan.model_dump(mode="json", by_alias=True),
-        "e": ENUMS,
-        "s": s.strings,
-        "v": v.values,
-        "findings": finding_cols,
-        "buckets": bucket_cols,
-    }
+    def finish(
+        self,
+        result: ScanResult,
+        lang: str,
+        labels: dict[str, dict[str, str]],
+        tiers: dict[str, str],
+        basis: dict[str, int],  # the 判定根拠 numbers (provenance.Sources)
+    ) -> dict[str, Any]:
+        """The data, once every bucket and finding is in."""
+        for index in self._located:  # each source text becomes its number, now that all are known
+            self._v.replace(
+                index,
+                tuple(
+                    (
+                        *row[:_BASIS],
+                        basis.get(row[_BASIS]) if row[_BASIS] else None,
+                        *row[_BASIS + 1 :],
+                    )
+                    for row in self._v.values[index]
+                ),
+            )
+        names = country_names()
+        return {
+            "schema": REPORT_DATA_SCHEMA,
+            "lang": lang,
+            "labels": {k: [x["ja"], x["en"]] for k, x in labels.items()},
+            "countries": {c: list(names.get(c, (c, c))) for c in sorted(self._used)},
+            "tiers": tiers,
+            "scan": result.scan.model_dump(mode="json", by_alias=True),
+            "e": ENUMS,
+            "s": self._s.strings,
+            "v": self._v.values,
+            "findings": {
+                "count": len(self._prints),
+                "fp": "".join(self._prints),
+                **self._f,
+                **self._f_sparse,
+            },
+            "buckets": {"count": len(self._b["n"]), **self._b, "ul": self._b_literal},
+        }

@@ -10,25 +10,41 @@ from collections.abc import Iterable
 
 from ..model import Bucket
 
-__all__ = ["regions_by_source", "source_numbers"]
+__all__ = ["Sources", "regions_by_source", "source_numbers"]
+
+
+class Sources:
+    """The sources, fed one bucket at a time (a few dozen texts, however many buckets)."""
+
+    def __init__(self) -> None:
+        self._regions: dict[str, set[str]] = {}  # source -> the location codes resting on it
+
+    def add(self, bucket: Bucket) -> None:
+        for loc in bucket.locations:
+            if loc.resolution is not None and loc.resolution.source:
+                codes = self._regions.setdefault(loc.resolution.source, set())
+                if loc.region:
+                    codes.add(loc.region)
+
+    def numbers(self) -> dict[str, int]:
+        """Catalog source text -> its number in the appendix (1, 2, ...)."""
+        return {source: n for n, source in enumerate(sorted(self._regions), start=1)}
+
+    def regions(self) -> dict[str, list[str]]:
+        """Source -> the location codes that rest on it (sorted), for the appendix."""
+        return {source: sorted(codes) for source, codes in self._regions.items() if codes}
+
+
+def _sources(buckets: Iterable[Bucket]) -> Sources:
+    sources = Sources()
+    for b in buckets:
+        sources.add(b)
+    return sources
 
 
 def source_numbers(buckets: Iterable[Bucket]) -> dict[str, int]:
-    """Catalog source text -> its number in the appendix (1, 2, ...)."""
-    found = {
-        loc.resolution.source
-        for b in buckets
-        for loc in b.locations
-        if loc.resolution is not None and loc.resolution.source
-    }
-    return {source: n for n, source in enumerate(sorted(found), start=1)}
+    return _sources(buckets).numbers()
 
 
 def regions_by_source(buckets: Iterable[Bucket]) -> dict[str, list[str]]:
-    """Source -> the location codes that rest on it (sorted), for the appendix."""
-    found: dict[str, set[str]] = {}
-    for b in buckets:
-        for loc in b.locations:
-            if loc.resolution is not None and loc.resolution.source and loc.region:
-                found.setdefault(loc.resolution.source, set()).add(loc.region)
-    return {source: sorted(codes) for source, codes in found.items()}
+    return _sources(buckets).regions()
