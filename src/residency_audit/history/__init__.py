@@ -25,7 +25,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from ..gate import failing_findings, fails
+from ..model import Finding
 from ..results import ScanResult
+from ..spill import builder_like
 from . import ledger as _ledger  # noqa: F401  (puts the ticket ledger on Base.metadata)
 from .diff import ScanDiff, diff_findings
 from .errors import HistoryError, HistoryInputError, HistoryLockedError, ScanNotFoundError
@@ -56,11 +58,13 @@ __all__ = [
 def apply_suppressions(
     result: ScanResult, suppressions: Suppressions, *, now: datetime | None = None
 ) -> ScanResult:
-    """Mark suppressed findings and stale suppressions without a history (states stay None)."""
-    today = (now or datetime.now(UTC)).date()
-    match = suppressions.match(result.findings, today)
-    findings = tuple(
-        f.model_copy(update={"suppression": ref})
-        for f, ref in zip(result.findings, match.refs, strict=True)
+    """Mark suppressed findings and stale suppressions without a history (states stay None).
+
+    One pass; the marked findings go to disk when the scan's are (a Spill), one at a time."""
+    matcher = suppressions.matcher((now or datetime.now(UTC)).date())
+    marked = builder_like(result.findings, Finding)
+    for f in result.findings:
+        marked.add(f.model_copy(update={"suppression": matcher(f)}))
+    return result.model_copy(
+        update={"findings": marked.finish(), "stale_suppressions": matcher.stale}
     )
-    return result.model_copy(update={"findings": findings, "stale_suppressions": match.stale})

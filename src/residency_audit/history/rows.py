@@ -2,21 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from itertools import islice
+from typing import Any, TypeVar
 
 from sqlalchemy import Connection, insert
 from sqlalchemy.engine import Row
 
-from ..model import Finding, FindingState
+from ..model import Finding
 from .states import Track
 
 __all__ = [
     "CHUNK",
     "ScanSummary",
-    "count_state",
+    "Shared",
+    "chunks",
     "finding_row",
     "insert_many",
     "summary",
@@ -25,6 +27,7 @@ __all__ = [
 ]
 
 CHUNK = 500  # rows per INSERT and ids per IN (...); SQLite allows 32766 parameters, PG 65535
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -44,18 +47,26 @@ class ScanSummary:
     delivered: bool  # its reports were swapped in (False: the run stopped before that)
 
 
-def count_state(findings: Sequence[Finding], state: FindingState) -> int:
-    return sum(1 for f in findings if f.state is state)
+class Shared:
+    """One copy of each equal value read from many rows (scan ids, scopes, scan start times):
+    a track per fingerprint then costs its fingerprint and digest, not a dozen new objects."""
+
+    def __init__(self) -> None:
+        self._seen: dict[Any, Any] = {}
+
+    def __call__(self, value: T) -> T:
+        found: T = self._seen.setdefault(value, value)
+        return found
+
+
+def chunks(items: Iterable[T], size: int = CHUNK) -> Iterator[list[T]]:
+    iterator = iter(items)
+    while batch := list(islice(iterator, size)):
+        yield batch
 
 
 def insert_many(conn: Connection, model: Any, rows: Iterable[dict[str, Any]]) -> None:
-    batch: list[dict[str, Any]] = []
-    for row in rows:
-        batch.append(row)
-        if len(batch) >= CHUNK:
-            conn.execute(insert(model), batch)
-            batch = []
-    if batch:
+    for batch in chunks(rows):
         conn.execute(insert(model), batch)
 
 
@@ -77,24 +88,26 @@ def finding_row(seq: int, f: Finding, *, resolved: bool, data_digest: str) -> di
     }
 
 
-def track(row: Row[Any], finding: Finding | None = None) -> Track:
+def track(row: Row[Any], finding: Finding | None = None, shared: Shared | None = None) -> Track:
+    same = shared or Shared()
     return Track(
         fingerprint=row.fingerprint,
-        provider=row.provider,
-        scope=row.scope,
-        first_seen=row.first_seen,
-        last_seen=row.last_seen,
-        first_scan_id=row.first_scan_id,
-        last_scan_id=row.last_scan_id,
+        provider=same(row.provider),
+        scope=same(row.scope),
+        first_seen=same(row.first_seen),
+        last_seen=same(row.last_seen),
+        first_scan_id=same(row.first_scan_id),
+        last_scan_id=same(row.last_scan_id),
         open=row.open,
+        data_digest=row.data_digest,
         finding=finding,
-        resolved_at=row.resolved_at,
-        resolved_scan_id=row.resolved_scan_id,
-        suppression_id=row.suppression_id,
+        resolved_at=same(row.resolved_at),
+        resolved_scan_id=same(row.resolved_scan_id),
+        suppression_id=same(row.suppression_id),
     )
 
 
-def track_row(t: Track, data_digest: str) -> dict[str, Any]:
+def track_row(t: Track) -> dict[str, Any]:
     return {
         "fingerprint": t.fingerprint,
         "provider": t.provider,
@@ -107,7 +120,7 @@ def track_row(t: Track, data_digest: str) -> dict[str, Any]:
         "resolved_at": t.resolved_at,
         "resolved_scan_id": t.resolved_scan_id,
         "suppression_id": t.suppression_id,
-        "data_digest": data_digest,
+        "data_digest": t.data_digest,
     }
 
 

@@ -9,7 +9,7 @@ that ``--new-only``, ``history diff`` and the next scan's states all ignore.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator, Sequence
 from collections.abc import Set as AbstractSet
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
@@ -25,6 +25,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 
 from ..model import Bucket, Finding, FindingState, Inventory, ScopeResult
 from ..results import ScanMeta, ScanResult
+from ..spill import builder_like
 from . import engine as _engine
 from .diff import ScanDiff, diff_findings
 from .documents import DocumentBatch, drop_unreferenced, finding_json, load_documents
@@ -42,15 +43,16 @@ from .models import (
 from .rows import (
     CHUNK,
     ScanSummary,
-    count_state,
+    Shared,
+    chunks,
     finding_row,
     insert_many,
     summary,
     track,
     track_row,
 )
-from .states import Outcome, Track, annotate
-from .suppressions import Suppressions
+from .states import Judge, Track, complete_scopes, may_hide_copy
+from .suppressions import Matcher, Suppressions
 
 __all__ = ["HistoryStore", "PendingScan", "ScanSummary"]
 
@@ -72,14 +74,32 @@ def _delivered_back(column: InstrumentedAttribute[T], back: int) -> Select[T]:
 
 @dataclass(frozen=True)
 class PendingScan:
-    """A scan recorded by :meth:`HistoryStore.begin`, waiting for its reports to be delivered."""
+    """A scan recorded by :meth:`HistoryStore.begin`, waiting for its reports to be delivered.
+
+    It holds no finding beyond the result's own sequence (on disk when the scan's was): a track
+    per fingerprint is what delivering needs, even when it must judge the scan again."""
 
     result: ScanResult  # annotated: what the reports show
-    suppressions: Suppressions | None
     tracks: tuple[Track, ...]  # the finding history this scan moves to once delivered
     known: frozenset[str]  # fingerprints that already had a history row
-    digests: dict[str, str]  # fingerprint -> its stored document (this scan's rows)
-    now: datetime
+    # what lets an absent finding resolve: scopes collected completely, and bucket uids whose
+    # unread settings may hide a copy (kept for judging again, so no bucket is read twice)
+    complete: frozenset[tuple[str, str]]
+    hidden: frozenset[str]
+
+
+@dataclass
+class _Counts:
+    """The scan row's counts, taken as the annotated findings go by."""
+
+    new: int = 0
+    reopened: int = 0
+    suppressed: int = 0
+
+    def add(self, f: Finding) -> None:
+        self.new += f.state is FindingState.NEW
+        self.reopened += f.state is FindingState.REOPENED
+        self.suppressed += f.suppression is not None
 
 
 class HistoryStore:
@@ -185,30 +205,41 @@ class HistoryStore:
         suppressions: Suppressions | None,
         now: datetime | None,
     ) -> PendingScan:
+        """Two passes over the findings (their fingerprints, then each annotated and stored as it
+        goes) and one over the buckets; nothing holds every finding."""
         now = as_utc(now) if now else datetime.now(UTC)
-        scan = result.scan
+        scan, inventory = result.scan, result.inventory
         if conn.scalar(select(ScanRow.seq).where(ScanRow.id == scan.id)) is not None:
             raise HistoryError(f"scan {scan.id} is already recorded in {self.url}")
-        tracks, outcome = self._annotate(conn, result, suppressions, now)
+        previous_scan_id = self._last_delivered(conn)
+        previous = self._tracks(conn, {f.fingerprint for f in result.findings})
+        seq = self._insert_scan(conn, result, now, previous_scan_id)
+        documents = DocumentBatch(conn)
+        hidden = self._insert_inventory(conn, seq, inventory, documents)
+        judge = Judge(previous, scan_id=scan.id, seen_at=as_utc(scan.started))
+        matcher = (suppressions or Suppressions()).matcher(now.date())
+        findings, counts = self._insert_findings(conn, seq, result, judge, matcher, documents)
+        documents.save(conn)
+        complete = frozenset(complete_scopes(inventory))
+        resolved = self._resolve(conn, judge, complete, hidden)
+        self._insert_resolved(conn, seq, judge, resolved)
+        self._set_counts(conn, seq, counts, len(resolved), matcher.stale)
+        if suppressions is not None:
+            self._insert_suppressions(conn, seq, suppressions, matcher.matched, now.date())
         annotated = result.model_copy(
             update={
-                "findings": outcome.findings,
-                "resolved": outcome.resolved,
-                "previous_scan_id": self._last_delivered(conn),
-                "stale_suppressions": outcome.stale,
+                "findings": findings,
+                "resolved": resolved,
+                "previous_scan_id": previous_scan_id,
+                "stale_suppressions": matcher.stale,
             }
         )
-        seq = self._insert_scan(conn, annotated, now)
-        digests = self._insert_details(conn, seq, annotated)
-        if suppressions is not None:
-            self._insert_suppressions(conn, seq, suppressions, outcome.matched, now.date())
         return PendingScan(
             result=annotated,
-            suppressions=suppressions,
-            tracks=tuple(outcome.tracks.values()),
-            known=frozenset(tracks),
-            digests=digests,
-            now=now,
+            tracks=tuple(judge.tracks.values()),
+            known=frozenset(previous),
+            complete=complete,
+            hidden=frozenset(hidden),
         )
 
     def _deliver(self, conn: Connection, pending: PendingScan) -> None:
@@ -220,61 +251,65 @@ class HistoryStore:
             return
         tracks, known = pending.tracks, pending.known
         if self._last_delivered(conn) != pending.result.previous_scan_id:
-            # another scan was delivered meanwhile: move the history on from where it is now
-            # (this scan's rows keep the states its reports show)
-            now_tracks, outcome = self._annotate(
-                conn, pending.result, pending.suppressions, pending.now
-            )
-            tracks, known = tuple(outcome.tracks.values()), frozenset(now_tracks)
-        self._save_tracks(conn, tracks, known, pending.digests)
+            tracks, known = self._judge_again(conn, pending)
+        self._save_tracks(conn, tracks, known)
         conn.execute(
             update(ScanRow)
             .where(ScanRow.id == scan_id)
             .values(delivered=True, delivered_at=datetime.now(UTC))
         )
 
-    def _annotate(
-        self,
-        conn: Connection,
-        result: ScanResult,
-        suppressions: Suppressions | None,
-        now: datetime,
-    ) -> tuple[dict[str, Track], Outcome]:
-        """The finding history as it stands, and ``result``'s findings judged against it."""
-        tracks = self._tracks(conn, {f.fingerprint for f in result.findings})
-        outcome = annotate(
-            result,
-            tracks,
-            seen_at=as_utc(result.scan.started),
-            today=now.date(),
-            suppressions=suppressions,
-        )
-        return tracks, outcome
+    def _judge_again(
+        self, conn: Connection, pending: PendingScan
+    ) -> tuple[tuple[Track, ...], frozenset[str]]:
+        """Another scan was delivered meanwhile: move the history on from where it is now (this
+        scan's rows keep the states its reports show). The scan's own open tracks carry all a
+        judgement reads of its findings -- fingerprint, scope, exception, document -- so none is
+        read again."""
+        present = [t for t in pending.tracks if t.open]
+        previous = self._tracks(conn, {t.fingerprint for t in present})
+        scan = pending.result.scan
+        judge = Judge(previous, scan_id=scan.id, seen_at=as_utc(scan.started))
+        for t in present:
+            judge.see(t.fingerprint, t.provider, t.scope, t.suppression_id, t.data_digest)
+        self._resolve(conn, judge, pending.complete, pending.hidden)
+        return tuple(judge.tracks.values()), frozenset(previous)
 
     def _last_delivered(self, conn: Connection) -> str | None:
         return conn.scalar(_delivered_back(ScanRow.id, 0))
 
-    def _tracks(self, conn: Connection, present: set[str]) -> dict[str, Track]:
-        """Every open track and the tracks of ``present``; only an open track absent from
-        ``present`` (one this scan may resolve) comes with its last occurrence parsed."""
-        rows = list(conn.execute(select(_HISTORY).where(_HISTORY.c.open.is_(True))))
-        wanted = sorted(present - {r.fingerprint for r in rows})
-        for i in range(0, len(wanted), CHUNK):
-            chunk = wanted[i : i + CHUNK]
-            rows.extend(conn.execute(select(_HISTORY).where(_HISTORY.c.fingerprint.in_(chunk))))
-        absent = {
-            r.fingerprint: r.data_digest for r in rows if r.open and r.fingerprint not in present
-        }
-        last = load_documents(conn, absent.values())
-        return {
-            r.fingerprint: track(
-                r,
-                Finding.model_validate(last[r.data_digest]) if r.fingerprint in absent else None,
-            )
-            for r in rows
-        }
+    def _tracks(self, conn: Connection, present: AbstractSet[str]) -> dict[str, Track]:
+        """Every open track and the tracks of ``present``, without their last occurrences."""
+        shared = Shared()
+        open_rows = conn.execute(select(_HISTORY).where(_HISTORY.c.open.is_(True)))
+        tracks = {r.fingerprint: track(r, shared=shared) for r in open_rows}
+        for chunk in chunks(sorted(present - tracks.keys())):
+            for r in conn.execute(select(_HISTORY).where(_HISTORY.c.fingerprint.in_(chunk))):
+                tracks[r.fingerprint] = track(r, shared=shared)
+        return tracks
 
-    def _insert_scan(self, conn: Connection, result: ScanResult, now: datetime) -> int:
+    def _resolve(
+        self,
+        conn: Connection,
+        judge: Judge,
+        complete: AbstractSet[tuple[str, str]],
+        hidden: AbstractSet[str],
+    ) -> tuple[Finding, ...]:
+        """The findings this scan resolves. Only the last occurrences of the open tracks it may
+        resolve are read, a chunk at a time."""
+        resolved: list[Finding] = []
+        for batch in chunks(judge.may_resolve(complete)):
+            last = load_documents(conn, (t.data_digest for t in batch))
+            for t in batch:
+                gone = judge.resolve(t, Finding.model_validate(last[t.data_digest]), hidden)
+                if gone is not None:
+                    resolved.append(gone)
+        return tuple(resolved)
+
+    def _insert_scan(
+        self, conn: Connection, result: ScanResult, now: datetime, previous_scan_id: str | None
+    ) -> int:
+        """The scan's row; its state counts are set once its findings have gone by."""
         scan, inv = result.scan, result.inventory
         inventory_meta = inv.model_dump(mode="json", by_alias=True, exclude={"scopes", "buckets"})
         seq = conn.scalar(
@@ -291,12 +326,12 @@ class HistoryStore:
                 finding_count=len(result.findings),
                 meta=scan.model_dump(mode="json"),
                 inventory_meta=inventory_meta,
-                previous_scan_id=result.previous_scan_id,
-                new_count=count_state(result.findings, FindingState.NEW),
-                reopened_count=count_state(result.findings, FindingState.REOPENED),
-                resolved_count=len(result.resolved),
-                suppressed_count=sum(1 for f in result.findings if f.suppression),
-                stale_suppressions=list(result.stale_suppressions),
+                previous_scan_id=previous_scan_id,
+                new_count=0,
+                reopened_count=0,
+                resolved_count=0,
+                suppressed_count=0,
+                stale_suppressions=[],
                 delivered=False,
             )
             .returning(ScanRow.seq)
@@ -304,8 +339,11 @@ class HistoryStore:
         assert seq is not None
         return int(seq)
 
-    def _insert_details(self, conn: Connection, seq: int, result: ScanResult) -> dict[str, str]:
-        """Insert the scan's scopes, buckets and findings; return fingerprint -> document."""
+    def _insert_inventory(
+        self, conn: Connection, seq: int, inventory: Inventory, documents: DocumentBatch
+    ) -> set[str]:
+        """Insert the scan's scopes and buckets; return the uids of the buckets whose unread
+        settings may hide a copy (taken in the same pass)."""
         scopes = [
             {
                 "scan_seq": seq,
@@ -314,33 +352,76 @@ class HistoryStore:
                 "status": s.status.value,
                 "data": s.model_dump(mode="json"),
             }
-            for s in result.inventory.scopes
+            for s in inventory.scopes
         ]
         insert_many(conn, ScanScope, scopes)
-        documents = DocumentBatch(conn)
-        buckets = (
-            {
-                "scan_seq": seq,
-                "provider": b.provider,
-                "scope": b.scope,
-                "uid": b.uid,
-                "name": b.name,
-                "data_digest": documents.add(b.model_dump_json()),
-            }
-            for b in result.inventory.buckets
+        hidden: set[str] = set()
+
+        def rows() -> Iterator[dict[str, Any]]:
+            for b in inventory.buckets:
+                if may_hide_copy(b):
+                    hidden.add(b.uid)
+                yield {
+                    "scan_seq": seq,
+                    "provider": b.provider,
+                    "scope": b.scope,
+                    "uid": b.uid,
+                    "name": b.name,
+                    "data_digest": documents.add(b.model_dump_json()),
+                }
+
+        insert_many(conn, ScanBucket, rows())
+        return hidden
+
+    def _insert_findings(
+        self,
+        conn: Connection,
+        seq: int,
+        result: ScanResult,
+        judge: Judge,
+        matcher: Matcher,
+        documents: DocumentBatch,
+    ) -> tuple[Sequence[Finding], _Counts]:
+        """One pass: each finding judged, annotated, stored and added to the annotated sequence
+        (on disk when the scan's findings are), then dropped."""
+        annotated = builder_like(result.findings, Finding)
+        counts = _Counts()
+
+        def rows() -> Iterator[dict[str, Any]]:
+            for finding in result.findings:
+                digest = documents.add(finding_json(finding))
+                done = judge.annotate(finding, matcher(finding), digest)
+                annotated.add(done)
+                counts.add(done)
+                yield finding_row(seq, done, resolved=False, data_digest=digest)
+
+        insert_many(conn, ScanFinding, rows())
+        return annotated.finish(), counts
+
+    def _insert_resolved(
+        self, conn: Connection, seq: int, judge: Judge, resolved: Sequence[Finding]
+    ) -> None:
+        """A resolved finding's row names the document its history row already stores."""
+        rows = (
+            finding_row(seq, f, resolved=True, data_digest=judge.tracks[f.fingerprint].data_digest)
+            for f in resolved
         )
-        insert_many(conn, ScanBucket, buckets)
-        digests: dict[str, str] = {}
+        insert_many(conn, ScanFinding, rows)
 
-        def finding_rows(findings: tuple[Finding, ...], resolved: bool) -> Iterator[dict[str, Any]]:
-            for f in findings:
-                digests[f.fingerprint] = documents.add(finding_json(f))
-                yield finding_row(seq, f, resolved=resolved, data_digest=digests[f.fingerprint])
-
-        for resolved, findings in ((False, result.findings), (True, result.resolved)):
-            insert_many(conn, ScanFinding, finding_rows(findings, resolved))
-        documents.save(conn)
-        return digests
+    def _set_counts(
+        self, conn: Connection, seq: int, counts: _Counts, resolved: int, stale: Sequence[str]
+    ) -> None:
+        conn.execute(
+            update(ScanRow)
+            .where(ScanRow.seq == seq)
+            .values(
+                new_count=counts.new,
+                reopened_count=counts.reopened,
+                resolved_count=resolved,
+                suppressed_count=counts.suppressed,
+                stale_suppressions=list(stale),
+            )
+        )
 
     def _insert_suppressions(
         self, conn: Connection, seq: int, sups: Suppressions, matched: dict[str, int], today: date
@@ -360,36 +441,22 @@ class HistoryStore:
         insert_many(conn, ScanSuppression, rows)
 
     def _save_tracks(
-        self,
-        conn: Connection,
-        tracks: Iterable[Track],
-        known: AbstractSet[str],
-        digests: dict[str, str],
+        self, conn: Connection, tracks: Sequence[Track], known: AbstractSet[str]
     ) -> None:
-        documents = DocumentBatch()
-
-        def last_occurrence(t: Track) -> str:
-            if t.fingerprint in digests:
-                return digests[t.fingerprint]
-            # only after another scan was delivered meanwhile: a track this scan did not store
-            assert t.finding is not None, t.fingerprint
-            return documents.add(finding_json(t.finding))
-
-        rows = [track_row(t, last_occurrence(t)) for t in tracks]
-        documents.save(conn)
-        insert_many(conn, FindingHistory, (r for r in rows if r["fingerprint"] not in known))
-        changed = [{f"b_{k}": v for k, v in r.items()} for r in rows if r["fingerprint"] in known]
-        if not changed:
-            return
-        # one executemany instead of a statement per fingerprint (10,000 of them a daily scan)
-        columns = [k for k in rows[0] if k != "fingerprint"]
-        statement = (
-            update(FindingHistory)
-            .where(FindingHistory.fingerprint == bindparam("b_fingerprint"))
-            .values({k: bindparam(f"b_{k}") for k in columns})
+        """Insert the new tracks and update the known ones, a chunk at a time."""
+        insert_many(
+            conn, FindingHistory, (track_row(t) for t in tracks if t.fingerprint not in known)
         )
-        for i in range(0, len(changed), CHUNK):
-            conn.execute(statement, changed[i : i + CHUNK])
+        changed = (track_row(t) for t in tracks if t.fingerprint in known)
+        for batch in chunks(changed):
+            # one executemany a chunk instead of a statement per fingerprint
+            columns = [k for k in batch[0] if k != "fingerprint"]
+            statement = (
+                update(FindingHistory)
+                .where(FindingHistory.fingerprint == bindparam("b_fingerprint"))
+                .values({k: bindparam(f"b_{k}") for k in columns})
+            )
+            conn.execute(statement, [{f"b_{k}": v for k, v in r.items()} for r in batch])
 
     # -- reading -------------------------------------------------------------------------------
 

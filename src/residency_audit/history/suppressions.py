@@ -27,7 +27,7 @@ reported as stale so the file does not silently accumulate dead entries.
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from fnmatch import fnmatchcase
@@ -39,7 +39,7 @@ from pydantic import BaseModel, ConfigDict
 from ..errors import ConfigError
 from ..model import Finding, SuppressionRef
 
-__all__ = ["Suppression", "SuppressionMatch", "Suppressions", "load_suppressions"]
+__all__ = ["Matcher", "Suppression", "SuppressionMatch", "Suppressions", "load_suppressions"]
 
 _PATTERN_KEYS = ("rule", "provider", "scope", "resource")
 _REQUIRED = ("id", "reason", "approved_by", "expires")
@@ -91,7 +91,35 @@ class SuppressionMatch:
 
     @property
     def stale(self) -> tuple[str, ...]:
-        return tuple(sid for sid, n in self.matched.items() if n == 0)
+        return _stale(self.matched)
+
+
+class Matcher:
+    """Matches findings one at a time, so a pass over them can do its other work as it goes;
+    every finding an exception covers gets the same (frozen) reference to it."""
+
+    def __init__(self, items: tuple[Suppression, ...], today: date) -> None:
+        self._items = items
+        self._active = {s.id: s.ref() for s in items if not s.expired(today)}
+        self.matched = {s.id: 0 for s in items}  # suppression id -> findings matched so far
+
+    def __call__(self, finding: Finding) -> SuppressionRef | None:
+        """The active exception covering ``finding`` (the first in the file), if any."""
+        ref: SuppressionRef | None = None
+        for sup in self._items:
+            if sup.matches(finding):
+                self.matched[sup.id] += 1
+                if ref is None:
+                    ref = self._active.get(sup.id)
+        return ref
+
+    @property
+    def stale(self) -> tuple[str, ...]:
+        return _stale(self.matched)
+
+
+def _stale(matched: dict[str, int]) -> tuple[str, ...]:
+    return tuple(sid for sid, n in matched.items() if n == 0)
 
 
 @dataclass(frozen=True)
@@ -99,18 +127,13 @@ class Suppressions:
     items: tuple[Suppression, ...] = ()
     source: str | None = None
 
-    def match(self, findings: Sequence[Finding], today: date) -> SuppressionMatch:
-        matched = {s.id: 0 for s in self.items}
-        refs: list[SuppressionRef | None] = []
-        for finding in findings:
-            ref: SuppressionRef | None = None
-            for sup in self.items:
-                if sup.matches(finding):
-                    matched[sup.id] += 1
-                    if ref is None and not sup.expired(today):
-                        ref = sup.ref()
-            refs.append(ref)
-        return SuppressionMatch(refs=tuple(refs), matched=matched)
+    def matcher(self, today: date) -> Matcher:
+        return Matcher(self.items, today)
+
+    def match(self, findings: Iterable[Finding], today: date) -> SuppressionMatch:
+        matcher = self.matcher(today)
+        refs = tuple(matcher(f) for f in findings)
+        return SuppressionMatch(refs=refs, matched=matcher.matched)
 
 
 def load_suppressions(path: Path) -> Suppressions:
