@@ -32,8 +32,9 @@ import httpx
 
 from ..history.ledger import NEVER_EXPIRES, LedgerEntry, LedgerState, TicketLedger
 from ..history.states import blocked_resolution
-from ..model import SuppressionRef
+from ..model import Finding, SuppressionRef
 from ..results import ScanResult
+from ..spill import builder_like
 from .buckets import FlaggedBucket, flagged_buckets
 from .content import close_doc, comment_doc, ticket_text
 from .http import RetryPolicy, TicketError
@@ -142,13 +143,12 @@ def _wontfix_fingerprints(entries: Any) -> dict[str, SuppressionRef]:
 def _annotate(result: ScanResult, accepted: Mapping[str, SuppressionRef]) -> ScanResult:
     if not accepted:
         return result
-    findings = tuple(
-        f.model_copy(update={"suppression": accepted[f.fingerprint]})
-        if f.suppression is None and f.fingerprint in accepted
-        else f
-        for f in result.findings
-    )
-    return result.model_copy(update={"findings": findings})
+    findings = builder_like(result.findings, Finding)  # on disk when the scan's are
+    for f in result.findings:
+        if f.suppression is None and f.fingerprint in accepted:
+            f = f.model_copy(update={"suppression": accepted[f.fingerprint]})
+        findings.add(f)
+    return result.model_copy(update={"findings": findings.finish()})
 
 
 # -- planning ----------------------------------------------------------------------------------
