@@ -200,9 +200,14 @@ def _countries(codes: Sequence[str], lang: str) -> str:
 
 def _summary(result: ScanResult, t: Labels, zone: tzinfo) -> _Sheet:
     scan, cov = result.scan, result.scan.coverage
-    live = view.active(result.findings)
-    totals = view.severity_totals(live)
-    ch = view.changes(result)
+    # one pass feeds every count (the findings may be on disk: spill)
+    tally, changed, items = view.SuppressedTally(), view.ChangeTally(), view.ItemTally()
+    for f in in_order(result.findings, finding_sort_key):
+        tally.add(f)
+        changed.add(f)
+        items.add(f)
+    totals = tally.totals
+    ch = changed.changes(result)
     weakened = "; ".join(
         f"{w.country} ({w.removed_from}: {', '.join(w.items)})" for w in scan.profile.weakened
     )
@@ -233,7 +238,7 @@ def _summary(result: ScanResult, t: Labels, zone: tzinfo) -> _Sheet:
         [f"{t('summary.findings')}: {t('severity.' + s.value)}", totals[s.value]]
         for s in SEVERITIES_WORST_FIRST
     ]
-    rows.append([t("summary.suppressed"), len(result.findings) - len(live)])
+    rows.append([t("summary.suppressed"), len(result.findings) - tally.active])
     if ch.has_history:
         rows += [
             [t("changes.previous"), ch.previous_scan_id or ""],
@@ -241,7 +246,7 @@ def _summary(result: ScanResult, t: Labels, zone: tzinfo) -> _Sheet:
             [t("state.reopened"), len(ch.reopened)],
             [t("state.resolved"), len(ch.resolved)],
         ]
-    for item in view.item_views(result):
+    for item in items.views(result):
         counts = " / ".join(
             f"{t('severity.' + s.value)} {item.counts[s.value]}" for s in SEVERITIES_WORST_FIRST
         )
