@@ -225,7 +225,11 @@ def test_recording_keeps_few_findings_alive_at_once(tmp_path: Path) -> None:
         assert isinstance(pending.result.findings, Spill)
         assert len(pending.result.findings) == n
         assert len(pending.tracks) == n  # one per fingerprint: n - 2 seen, new, resolved
+        # and the tracks wait for delivery on disk too, while the reports are written
+        assert isinstance(pending.tracks, Spill)
         store.deliver(pending)
+        again = store.finding_history(make_finding("bucket-0").fingerprint)
+        assert again is not None and again.open and again.last_scan_id == scan.scan.id
 
 
 @pytest.mark.parametrize("convert", [lambda r: r, on_disk], ids=["memory", "disk"])

@@ -8,16 +8,18 @@ from datetime import datetime
 from itertools import islice
 from typing import Any, TypeVar
 
+from pydantic import BaseModel, ConfigDict
 from sqlalchemy import Connection, insert
 from sqlalchemy.engine import Row
 
+from ..memo import Shared
 from ..model import Finding
 from .states import Track
 
 __all__ = [
     "CHUNK",
+    "PendingTrack",
     "ScanSummary",
-    "Shared",
     "chunks",
     "finding_row",
     "insert_many",
@@ -45,18 +47,6 @@ class ScanSummary:
     suppressed: int
     previous_scan_id: str | None
     delivered: bool  # its reports were swapped in (False: the run stopped before that)
-
-
-class Shared:
-    """One copy of each equal value read from many rows (scan ids, scopes, scan start times):
-    a track per fingerprint then costs its fingerprint and digest, not a dozen new objects."""
-
-    def __init__(self) -> None:
-        self._seen: dict[Any, Any] = {}
-
-    def __call__(self, value: T) -> T:
-        found: T = self._seen.setdefault(value, value)
-        return found
 
 
 def chunks(items: Iterable[T], size: int = CHUNK) -> Iterator[list[T]]:
@@ -89,7 +79,10 @@ def finding_row(seq: int, f: Finding, *, resolved: bool, data_digest: str) -> di
 
 
 def track(row: Row[Any], finding: Finding | None = None, shared: Shared | None = None) -> Track:
-    same = shared or Shared()
+    """A history row as a track; ``shared`` (one per read) keeps one copy of each equal value
+    read from many rows (scan ids, scopes, scan start times): a track per fingerprint then costs
+    its fingerprint and digest, not a dozen new objects."""
+    same = shared if shared is not None else Shared()
     return Track(
         fingerprint=row.fingerprint,
         provider=same(row.provider),
@@ -105,6 +98,35 @@ def track(row: Row[Any], finding: Finding | None = None, shared: Shared | None =
         resolved_scan_id=same(row.resolved_scan_id),
         suppression_id=same(row.suppression_id),
     )
+
+
+class PendingTrack(BaseModel):
+    """A track as delivering will save it, and whether the history has a row for it already:
+    kept between ``begin`` and ``deliver`` on disk when the scan's findings are (spill), so the
+    reports are written with no track per finding in memory."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    known: bool
+    fingerprint: str
+    provider: str
+    scope: str
+    first_seen: datetime
+    last_seen: datetime
+    first_scan_id: str
+    last_scan_id: str
+    open: bool
+    data_digest: str
+    resolved_at: datetime | None = None
+    resolved_scan_id: str | None = None
+    suppression_id: str | None = None
+
+    @classmethod
+    def of(cls, t: Track, *, known: bool) -> PendingTrack:
+        return cls(known=known, **track_row(t))
+
+    def track(self) -> Track:
+        return Track(**self.model_dump(exclude={"known"}))
 
 
 def track_row(t: Track) -> dict[str, Any]:

@@ -9,7 +9,7 @@ that ``--new-only``, ``history diff`` and the next scan's states all ignore.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from collections.abc import Set as AbstractSet
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
@@ -23,6 +23,7 @@ from sqlalchemy.engine import URL
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import InstrumentedAttribute
 
+from ..memo import Shared
 from ..model import Bucket, Finding, FindingState, Inventory, ScopeResult
 from ..results import ScanMeta, ScanResult
 from ..spill import builder_like
@@ -42,8 +43,8 @@ from .models import (
 )
 from .rows import (
     CHUNK,
+    PendingTrack,
     ScanSummary,
-    Shared,
     chunks,
     finding_row,
     insert_many,
@@ -80,8 +81,8 @@ class PendingScan:
     per fingerprint is what delivering needs, even when it must judge the scan again."""
 
     result: ScanResult  # annotated: what the reports show
-    tracks: tuple[Track, ...]  # the finding history this scan moves to once delivered
-    known: frozenset[str]  # fingerprints that already had a history row
+    # the finding history this scan moves to once delivered (on disk when the findings are)
+    tracks: Sequence[PendingTrack]
     # what lets an absent finding resolve: scopes collected completely, and bucket uids whose
     # unread settings may hide a copy (kept for judging again, so no bucket is read twice)
     complete: frozenset[tuple[str, str]]
@@ -234,10 +235,12 @@ class HistoryStore:
                 "stale_suppressions": matcher.stale,
             }
         )
+        pending = builder_like(result.findings, PendingTrack)
+        for t in judge.tracks.values():
+            pending.add(PendingTrack.of(t, known=t.fingerprint in previous))
         return PendingScan(
             result=annotated,
-            tracks=tuple(judge.tracks.values()),
-            known=frozenset(previous),
+            tracks=pending.finish(),
             complete=complete,
             hidden=frozenset(hidden),
         )
@@ -249,19 +252,17 @@ class HistoryStore:
             raise HistoryError(f"scan {scan_id} is not recorded in {self.url} (pruned?)")
         if delivered:
             return
-        tracks, known = pending.tracks, pending.known
         if self._last_delivered(conn) != pending.result.previous_scan_id:
-            tracks, known = self._judge_again(conn, pending)
-        self._save_tracks(conn, tracks, known)
+            self._save_tracks(conn, self._judge_again(conn, pending))
+        else:
+            self._save_tracks(conn, ((t.track(), t.known) for t in pending.tracks))
         conn.execute(
             update(ScanRow)
             .where(ScanRow.id == scan_id)
             .values(delivered=True, delivered_at=datetime.now(UTC))
         )
 
-    def _judge_again(
-        self, conn: Connection, pending: PendingScan
-    ) -> tuple[tuple[Track, ...], frozenset[str]]:
+    def _judge_again(self, conn: Connection, pending: PendingScan) -> list[tuple[Track, bool]]:
         """Another scan was delivered meanwhile: move the history on from where it is now (this
         scan's rows keep the states its reports show). The scan's own open tracks carry all a
         judgement reads of its findings -- fingerprint, scope, exception, document -- so none is
@@ -273,7 +274,7 @@ class HistoryStore:
         for t in present:
             judge.see(t.fingerprint, t.provider, t.scope, t.suppression_id, t.data_digest)
         self._resolve(conn, judge, pending.complete, pending.hidden)
-        return tuple(judge.tracks.values()), frozenset(previous)
+        return [(t, t.fingerprint in previous) for t in judge.tracks.values()]
 
     def _last_delivered(self, conn: Connection) -> str | None:
         return conn.scalar(_delivered_back(ScanRow.id, 0))
@@ -440,23 +441,24 @@ class HistoryStore:
         )
         insert_many(conn, ScanSuppression, rows)
 
-    def _save_tracks(
-        self, conn: Connection, tracks: Sequence[Track], known: AbstractSet[str]
-    ) -> None:
-        """Insert the new tracks and update the known ones, a chunk at a time."""
-        insert_many(
-            conn, FindingHistory, (track_row(t) for t in tracks if t.fingerprint not in known)
-        )
-        changed = (track_row(t) for t in tracks if t.fingerprint in known)
-        for batch in chunks(changed):
+    def _save_tracks(self, conn: Connection, tracks: Iterable[tuple[Track, bool]]) -> None:
+        """Insert the new tracks and update the known ones (``True`` beside them), a chunk at a
+        time in one pass: the tracks may come from disk."""
+        for batch in chunks(tracks):
+            new = [track_row(t) for t, known in batch if not known]
+            if new:
+                conn.execute(insert(FindingHistory), new)
+            changed = [track_row(t) for t, known in batch if known]
+            if not changed:
+                continue
             # one executemany a chunk instead of a statement per fingerprint
-            columns = [k for k in batch[0] if k != "fingerprint"]
+            columns = [k for k in changed[0] if k != "fingerprint"]
             statement = (
                 update(FindingHistory)
                 .where(FindingHistory.fingerprint == bindparam("b_fingerprint"))
                 .values({k: bindparam(f"b_{k}") for k in columns})
             )
-            conn.execute(statement, [{f"b_{k}": v for k, v in r.items()} for r in batch])
+            conn.execute(statement, [{f"b_{k}": v for k, v in r.items()} for r in changed])
 
     # -- reading -------------------------------------------------------------------------------
 
