@@ -82,8 +82,10 @@ class SyntheticProvider:
         return {}
 
 
-def _scan(n: int, history: bool, xlsx: bool) -> dict[str, Any]:
-    """In the child: one ``residency-audit scan`` of ``n`` synthetic buckets, timed."""
+def _scan(n: int, history: bool, xlsx: bool, runs: int = 1) -> dict[str, Any]:
+    """In the child: ``runs`` scans of ``n`` synthetic buckets into one output directory (with
+    history, every run after the first judges against the one before, as a scheduled scan
+    does: its open tracks are read back), the last one timed."""
     from residency_audit import cli
     from residency_audit import scan as scan_module
 
@@ -103,15 +105,16 @@ def _scan(n: int, history: bool, xlsx: bool) -> dict[str, Any]:
         argv = ["scan", "--config", str(work / "scan.toml"), "-o", str(work / "out"), "-q"]
         if not history:
             argv.append("--no-history")
-        start = time.perf_counter()
-        try:
-            cli.cli.main(args=argv, prog_name="residency-audit", standalone_mode=False)
-            code = 0
-        except SystemExit as exc:
-            code = int(exc.code or 0)
-        seconds = time.perf_counter() - start
-        if code not in (0, 1):
-            raise RuntimeError(f"scan of {n} buckets exited {code}")
+        for _ in range(runs):
+            start = time.perf_counter()
+            try:
+                cli.cli.main(args=argv, prog_name="residency-audit", standalone_mode=False)
+                code = 0
+            except SystemExit as exc:
+                code = int(exc.code or 0)
+            seconds = time.perf_counter() - start
+            if code not in (0, 1):
+                raise RuntimeError(f"scan of {n} buckets exited {code}")
         out = work / "out"
         sizes = {p.name: p.stat().st_size for p in sorted(out.iterdir()) if p.is_file()}
     return {"seconds": seconds, "sizes": sizes}
@@ -123,14 +126,22 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=2, help="runs per N (the figures vary)")
     parser.add_argument("--no-history", action="store_true", help="scan with --no-history")
     parser.add_argument("--xlsx", action="store_true", help="write the workbook too")
+    parser.add_argument(
+        "--runs",
+        type=int,
+        default=1,
+        help="scans into one output directory per figure (2: the second judges against the "
+        "first's history, as every scheduled scan after the first does; peak RSS is of all)",
+    )
     args = parser.parse_args()
     history = not args.no_history
     print(f"machine: {os.cpu_count()} CPUs; history {'on' if history else 'off'}; "
-          f"formats json, csv, html{', xlsx' if args.xlsx else ''}")  # fmt: skip
+          f"formats json, csv, html{', xlsx' if args.xlsx else ''}; "
+          f"{args.runs} scan(s) a figure, the last timed")  # fmt: skip
     print(f"\n{'buckets':>9}{'seconds':>10}{'peak RSS MiB':>14}{'target':>9}  load average")
     for n in args.n:
         for _ in range(args.repeat):
-            got, peak = in_child(_scan, n, history, args.xlsx)
+            got, peak = in_child(_scan, n, history, args.xlsx, args.runs)
             target = TARGETS_MIB.get(n)
             verdict = "" if target is None else f"{target:g}{'' if peak <= target else ' OVER'}"
             load = " ".join(f"{x:.2f}" for x in os.getloadavg())
