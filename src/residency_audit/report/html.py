@@ -20,7 +20,7 @@ import hashlib
 import json
 import re
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import tzinfo
 from functools import cache
 from importlib.resources import files
@@ -68,9 +68,28 @@ def embed_json(data: Any) -> Markup:
     Only inside JSON strings can these characters occur, and there ``\\uXXXX`` means the same
     character, so ``JSON.parse`` gives back exactly the original data.
     """
-    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    text = "".join(_json_pieces(data, _PIECE_DEPTH))
     text = _JSON_SCRIPT_ESCAPES.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
     return Markup(text)  # noqa: S704 - escaped above for the script-data context
+
+
+# The page data's dicts are dumped a value at a time down to this depth (its ``findings`` and
+# ``buckets`` columns are at depth 2): json.dumps of the whole builds one small string per token
+# before joining them, some 3 million at 220,000 findings -- 150 MB for a 15 MB result.
+_PIECE_DEPTH = 2
+
+
+def _json_pieces(value: Any, depth: int) -> Iterator[str]:
+    """Compact JSON of ``value`` in pieces; the same text as one ``json.dumps``."""
+    if depth <= 0 or not isinstance(value, dict) or not value:
+        yield json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+        return
+    sep = "{"
+    for key, item in value.items():
+        yield sep + json.dumps(str(key), ensure_ascii=False) + ":"
+        yield from _json_pieces(item, depth - 1)
+        sep = ","
+    yield "}"
 
 
 def _without_controls(page: str) -> str:
