@@ -108,25 +108,7 @@ class PendingTrack(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     known: bool
-    fingerprint: str
-    provider: str
-    scope: str
-    first_seen: datetime
-    last_seen: datetime
-    first_scan_id: str
-    last_scan_id: str
-    open: bool
-    data_digest: str
-    resolved_at: datetime | None = None
-    resolved_scan_id: str | None = None
-    suppression_id: str | None = None
-
-    @classmethod
-    def of(cls, t: Track, *, known: bool) -> PendingTrack:
-        return cls(known=known, **track_row(t))
-
-    def track(self) -> Track:
-        return Track(**self.model_dump(exclude={"known"}))
+    track: Track
 
 
 def track_row(t: Track) -> dict[str, Any]:

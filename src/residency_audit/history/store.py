@@ -237,7 +237,7 @@ class HistoryStore:
         )
         pending = builder_like(result.findings, PendingTrack)
         for t in judge.tracks.values():
-            pending.add(PendingTrack.of(t, known=t.fingerprint in previous))
+            pending.add(PendingTrack(known=t.fingerprint in previous, track=t))
         return PendingScan(
             result=annotated,
             tracks=pending.finish(),
@@ -255,7 +255,7 @@ class HistoryStore:
         if self._last_delivered(conn) != pending.result.previous_scan_id:
             self._save_tracks(conn, self._judge_again(conn, pending))
         else:
-            self._save_tracks(conn, ((t.track(), t.known) for t in pending.tracks))
+            self._save_tracks(conn, ((t.track, t.known) for t in pending.tracks))
         conn.execute(
             update(ScanRow)
             .where(ScanRow.id == scan_id)
@@ -267,7 +267,7 @@ class HistoryStore:
         scan's rows keep the states its reports show). The scan's own open tracks carry all a
         judgement reads of its findings -- fingerprint, scope, exception, document -- so none is
         read again."""
-        present = [t for t in pending.tracks if t.open]
+        present = [p.track for p in pending.tracks if p.track.open]
         previous = self._tracks(conn, {t.fingerprint for t in present})
         scan = pending.result.scan
         judge = Judge(previous, scan_id=scan.id, seen_at=as_utc(scan.started))
