@@ -23,7 +23,7 @@ import click
 
 from . import __version__
 from .errors import CollectionError, InputError
-from .logs import configure_logging
+from .logs import log_options, root_log_options, set_root_logging
 from .model import Severity
 from .results import ScanResult
 
@@ -38,6 +38,8 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 EXIT_OK, EXIT_FINDINGS, EXIT_INPUT, EXIT_INCOMPLETE, EXIT_INTERNAL = 0, 1, 2, 3, 4
 SEVERITIES = [s.value for s in Severity]
+# the history database every command reads or records when no --history is given
+HISTORY_ENV = "RESIDENCY_AUDIT_HISTORY"
 
 log = logging.getLogger("residency_audit.cli")
 
@@ -103,19 +105,15 @@ class _Cli(click.Group):
 
 
 @click.group(cls=_Cli, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="residency-audit")
-@click.option(
-    "--log-format",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="Log format on stderr; json gives one structured object per line.",
-)
-@click.option("-v", "--verbose", count=True, help="More log output (-v info, -vv debug).")
-def cli(log_format: str, verbose: int) -> None:
+@click.version_option(__version__, "-V", "--version", prog_name="residency-audit")
+@root_log_options
+@click.pass_context
+def cli(ctx: click.Context, log_format: str, verbose: int) -> None:
     """Where your cloud storage keeps copies of your data, judged against CISTEC's 2013
-    guideline for export-controlled technical information (保管サーバーの設置国・地域)."""
-    configure_logging(log_format, verbose)
+    guideline for export-controlled technical information (保管サーバーの設置国・地域).
+
+    -v and --log-format may also follow the command (`scan --config x -v`)."""
+    set_root_logging(ctx, log_format, verbose)
 
 
 def _exit_code(result: ScanResult, fail_on: Severity, new_only: bool = False) -> int:
@@ -126,7 +124,7 @@ def _exit_code(result: ScanResult, fail_on: Severity, new_only: bool = False) ->
     return EXIT_FINDINGS if fails(result, fail_on, new_only) else EXIT_OK
 
 
-def _summary_line(result: ScanResult, written: Sequence[Path]) -> str:
+def _summary_line(result: ScanResult, written: Sequence[Path], not_run: Sequence[str] = ()) -> str:
     cov = result.scan.coverage
     counts = {s: 0 for s in Severity}
     unverified = 0
@@ -149,6 +147,8 @@ def _summary_line(result: ScanResult, written: Sequence[Path]) -> str:
         f"{cov.buckets} buckets in {cov.scopes_total} scopes ({status}); "
         f"{len(result.findings)} findings: {by_sev}; "
         + (f"location codes not in the catalog: {unmapped}; " if unmapped else "")
+        # a narrowed run must not read as a clean bill for the rules it skipped
+        + (f"rules not run: {', '.join(not_run)}; " if not_run else "")
         + f"reports in {where}"
     )
 
@@ -174,7 +174,11 @@ def _summary_line(result: ScanResult, written: Sequence[Path]) -> str:
 @click.option(
     "--history",
     "history_url",
-    help="History database URL (default: [history].url, else OUTPUT/history.db).",
+    metavar="URL_OR_PATH",
+    envvar=HISTORY_ENV,
+    show_envvar=True,
+    help="History database: a file path, sqlite:///PATH or postgresql+psycopg://USER@HOST/DB "
+    "(default: [history].url, else OUTPUT/history.db).",
 )
 @click.option("--no-history", is_flag=True, help="Do not record this scan in a history.")
 @click.option(
@@ -195,7 +199,22 @@ def _summary_line(result: ScanResult, written: Sequence[Path]) -> str:
     help="IANA zone for every date and time in the report and workbook, e.g. Asia/Tokyo "
     "(default: [report] timezone, else this machine's zone; JSON and CSV stay UTC).",
 )
+@click.option(
+    "--rules",
+    "include_rules",
+    multiple=True,
+    metavar="ID[,ID...]",
+    help="Run only these rules: ids or globs such as 'location.*', comma-separated or repeated "
+    "(default: [scan] rules, else every rule; `rules list` shows them).",
+)
+@click.option(
+    "--exclude-rules",
+    multiple=True,
+    metavar="ID[,ID...]",
+    help="Do not run these rules (default: [scan] exclude_rules).",
+)
 @click.option("--quiet", "-q", is_flag=True, help="No progress display and no summary line.")
+@log_options
 @_guard
 def scan(
     config_path: Path,
@@ -210,6 +229,8 @@ def scan(
     tickets_mode: str | None,
     report_url: str | None,
     timezone: str | None,
+    include_rules: tuple[str, ...],
+    exclude_rules: tuple[str, ...],
     quiet: bool,
 ) -> None:
     """Collect every configured provider, evaluate, and write the reports."""
@@ -217,7 +238,8 @@ def scan(
     from .progress import progress_display
     from .scan import build_providers, resolve_profile, run_scan
 
-    config = load_config(config_path)
+    config = _with_rules(load_config(config_path), include_rules, exclude_rules)
+    not_run = config.scan.selection.not_run
     chosen = (
         resolve_profile(profile, None, key="--profile")
         if profile
@@ -232,6 +254,12 @@ def scan(
     )
     if (new_only or tickets_mode) and not history:
         raise InputError("--new-only and tickets need a scan history (drop --no-history)")
+    if history and not_run:
+        # the history resolves what a complete scope no longer shows, skipped rules included
+        log.warning(
+            "rules not run (%s): the history counts their open findings as resolved",
+            ", ".join(not_run),
+        )
     supp = _load_suppressions(supp_path)
     _prepare_output(out_dir)  # before collection: a bad directory costs nothing
     with progress_display(enabled=not quiet) as progress:
@@ -252,13 +280,46 @@ def scan(
         # only now, with the reports swapped in, may the history count them as shown
         history_failed = _mark_delivered(history, pending) or history_failed
     if not quiet:
-        click.echo(_summary_line(result, written), err=True)
+        click.echo(_summary_line(result, written, not_run), err=True)
     if plan_text is not None:
         click.echo(plan_text)
     if history_failed:
         click.echo(f"error: {history_failed}", err=True)
         sys.exit(EXIT_INTERNAL)
     sys.exit(_exit_code(result, Severity(fail_on or config.output.fail_on), new_only))
+
+
+def _with_rules(config: Config, include: Sequence[str], exclude: Sequence[str]) -> Config:
+    """``--rules`` / ``--exclude-rules`` over ``[scan] rules`` / ``exclude_rules``: an option
+    given replaces its key. The selection travels in the config, as the scan reads it."""
+    from pydantic import ValidationError
+
+    from .config import ScanSettings
+    from .rules.selection import split_patterns
+
+    update: dict[str, tuple[str, ...]] = {}
+    if include:
+        update["rules"] = split_patterns(include)
+    if exclude:
+        update["exclude_rules"] = split_patterns(exclude)
+    if not update:
+        return config
+    try:
+        scan = ScanSettings.model_validate({**config.scan.model_dump(), **update})
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        options = {"rules": "--rules", "exclude_rules": "--exclude-rules"}
+        if first["loc"]:  # one pattern: it came from an option (the config's were checked)
+            where = options[str(first["loc"][0])]
+        else:  # the two together: name the config key that took part, if any
+            used = [options[k] for k in update] + [
+                f"[scan] {k} in {config.source}"
+                for k in options
+                if k not in update and getattr(config.scan, k)
+            ]
+            where = " with ".join(used)
+        raise InputError(f"{where}: {first['msg']}") from None
+    return config.model_copy(update={"scan": scan})
 
 
 def _load_suppressions(path: Path | None) -> Suppressions | None:
@@ -375,6 +436,7 @@ def _write(
     help="IANA zone for dates and times in the report (default: the config's, else the machine's).",
 )
 @click.option("--quiet", "-q", is_flag=True)
+@log_options
 @_guard
 def evaluate(
     inventory: Path,
@@ -395,10 +457,12 @@ def evaluate(
     inv = load_inventory(inventory)
     chosen = resolve_profile(profile, None, key="--profile")
     configured_zone = None
+    not_run: tuple[str, ...] = ()
     if config_path:
         config = load_config(config_path)
         settings = settings_from_config(config)
         configured_zone = config.report.timezone
+        not_run = config.scan.selection.not_run
     else:
         from datetime import UTC, datetime
 
@@ -408,7 +472,7 @@ def evaluate(
     result = evaluate_inventory(inv, chosen, settings)
     written = _write(result, output, lang, ("json", "csv", "html"), zone)
     if not quiet:
-        click.echo(_summary_line(result, written), err=True)
+        click.echo(_summary_line(result, written, not_run), err=True)
     sys.exit(_exit_code(result, Severity(fail_on)))
 
 
@@ -420,6 +484,7 @@ def evaluate(
 )
 @click.option("--country", help="Only locations in this ISO 3166-1 alpha-2 country.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@log_options
 @_guard
 def regions(provider: str | None, country: str | None, as_json: bool) -> None:
     """List the jurisdiction catalog: every location code, its country and source."""
@@ -447,18 +512,23 @@ def regions(provider: str | None, country: str | None, as_json: bool) -> None:
         )
         for r in rows
     ]
-    header = ("provider", "code", "name", "countries", "type", "cloud", "verified")
-    if not sys.stdout.isatty():  # piped: one tab-separated line per row, for grep and cut
-        for row in (header, *cells):
+    _print_table(("provider", "code", "name", "countries", "type", "cloud", "verified"), cells, 2)
+
+
+def _print_table(header: Sequence[str], rows: Sequence[Sequence[str]], keep_whole: int) -> None:
+    """A table on a terminal (its first ``keep_whole`` columns never wrapped); piped, one
+    tab-separated line per row, for grep and cut."""
+    if not sys.stdout.isatty():
+        for row in (header, *rows):
             click.echo("\t".join(row))
         return
     from rich.console import Console
     from rich.table import Table
 
     table = Table(*header)
-    for col in table.columns[:2]:
+    for col in table.columns[:keep_whole]:
         col.no_wrap = True
-    for row in cells:
+    for row in rows:
         table.add_row(*row)
     Console(soft_wrap=True).print(table)
 
@@ -470,6 +540,7 @@ def _entry_dict(entry: Any) -> dict[str, Any]:
 
 
 @cli.group("catalog")
+@log_options
 def catalog_group() -> None:
     """The jurisdiction catalog: is it in step with the providers' own region lists?"""
 
@@ -482,6 +553,7 @@ def catalog_group() -> None:
     help="Scan config: also compare with each configured provider's live region list.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@log_options
 @_guard
 def catalog_check(config_path: Path | None, as_json: bool) -> None:
     """Compare the shipped catalog with the installed SDKs' region data and, with --config, the
@@ -640,11 +712,13 @@ def _check_summary(result: CheckResult) -> str:
 
 
 @cli.group()
+@log_options
 def profiles() -> None:
     """Policy profiles: which countries are of concern, and why."""
 
 
 @profiles.command("list")
+@log_options
 def profiles_list() -> None:
     """List the built-in profiles."""
     from .profiles import builtin_profiles, load_profile
@@ -657,6 +731,7 @@ def profiles_list() -> None:
 @profiles.command("show")
 @click.argument("name")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@log_options
 @_guard
 def profiles_show(name: str, as_json: bool) -> None:
     """Show a profile (built-in name or TOML path) with each country's basis."""
@@ -683,8 +758,49 @@ def profiles_show(name: str, as_json: bool) -> None:
     click.echo(f"every other country: {doc['default_tier']}")
 
 
+@cli.group("rules")
+@log_options
+def rules_group() -> None:
+    """The rules: what each checks, its guideline items and base severity."""
+
+
+@rules_group.command("list")
+@click.option(
+    "--lang",
+    type=click.Choice(["ja", "en"]),
+    default="ja",
+    show_default=True,
+    help="Language of the descriptions.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@log_options
+def rules_list(lang: str, as_json: bool) -> None:
+    """Every rule: its id (for --rules / --exclude-rules), guideline items, base severity
+    (before classification and mitigation) and what makes it fire."""
+    from .rules.specs import RULES, RuleSpec
+
+    def described(spec: RuleSpec) -> str:
+        return spec.condition_ja if lang == "ja" else spec.condition_en
+
+    if as_json:
+        rows = [
+            {
+                "id": spec.id,
+                "guideline_items": list(spec.items),
+                "severity": spec.severity,
+                "description": described(spec),
+            }
+            for spec in RULES
+        ]
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    cells = [(spec.id, ", ".join(spec.items), spec.severity, described(spec)) for spec in RULES]
+    _print_table(("rule", "guideline items", "severity", "description"), cells, 1)
+
+
 @cli.command()
 @click.argument("provider")
+@log_options
 @_guard
 def permissions(provider: str) -> None:
     """Print the least-privilege policy the PROVIDER plugin needs (generated from its calls)."""
@@ -695,6 +811,7 @@ def permissions(provider: str) -> None:
 
 
 @cli.command("providers")
+@log_options
 def providers_cmd() -> None:
     """List the installed provider plugins."""
     from .plugins import available_providers

@@ -11,11 +11,19 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from .errors import ConfigError
 from .model import Severity
 from .rules import Attestation, ClassificationSettings
+from .rules.selection import RulePattern, RuleSelection, require_some_rule
 from .tickets.settings import TicketsSettings
 
 __all__ = [
@@ -59,6 +67,18 @@ class ReportSettings(_Strict):
 
 class ScanSettings(_Strict):
     max_workers: int = Field(default=4, ge=1, le=64)  # scopes collected at once
+    # rule ids or globs (location.*); None: every rule. --rules / --exclude-rules override them
+    rules: tuple[RulePattern, ...] | None = None
+    exclude_rules: tuple[RulePattern, ...] = ()
+
+    @model_validator(mode="after")
+    def _selects_a_rule(self) -> ScanSettings:
+        require_some_rule(self.rules, self.exclude_rules)  # a selection that reports nothing
+        return self
+
+    @property
+    def selection(self) -> RuleSelection:
+        return RuleSelection(include=self.rules, exclude=self.exclude_rules)
 
 
 class HistorySettings(_Strict):

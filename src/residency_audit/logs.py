@@ -1,4 +1,5 @@
-"""Logging set-up for the CLI: plain or JSON lines on stderr, with secrets masked.
+"""Logging set-up for the CLI: plain or JSON lines on stderr, with secrets masked; and the
+``-v`` / ``--log-format`` options every command takes, before or after its subcommand.
 
 Library modules only log through ``logging``; they never print. Settings and credentials are never
 logged on purpose; the masking below is a second line of defence for text that reaches a log from
@@ -15,11 +16,29 @@ import json
 import logging
 import re
 import sys
+from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+import click
+from click.core import ParameterSource
 
 from .redact import mask_secrets
 
-__all__ = ["JsonFormatter", "SecretFilter", "TextFormatter", "configure_logging", "one_line"]
+__all__ = [
+    "LOG_FORMATS",
+    "JsonFormatter",
+    "SecretFilter",
+    "TextFormatter",
+    "configure_logging",
+    "log_options",
+    "one_line",
+    "root_log_options",
+    "set_root_logging",
+]
+
+F = TypeVar("F", bound=Callable[..., Any])
+LOG_FORMATS = ("text", "json")
 
 # C0 controls (newline, carriage return, ESC...), DEL, C1 controls (CSI 0x9b...) and the bidi
 # overrides that can make a line read differently from what it holds
@@ -86,3 +105,56 @@ def configure_logging(fmt: str, verbosity: int) -> None:
     # SDK loggers are chatty at INFO and may echo request details
     for noisy in ("botocore", "boto3", "urllib3", "azure", "google", "httpx"):
         logging.getLogger(noisy).setLevel(max(level, logging.WARNING))
+
+
+# where the options given so far are kept: ``ctx.meta`` is one dict for the whole command chain
+_META = "residency_audit.logging"
+_HELP_FORMAT = "Log format on stderr; json gives one structured object per line."
+_HELP_VERBOSE = "More log output (-v info, -vv debug)."
+
+
+def _given(ctx: click.Context, param: click.Parameter, value: Any) -> None:
+    """A subcommand's ``-v`` or ``--log-format``: given on the command line, it replaces what
+    the command above it said (the option nearest the end of the line wins)."""
+    if (
+        param.name is None
+        or ctx.get_parameter_source(param.name) is not ParameterSource.COMMANDLINE
+    ):
+        return
+    chosen: dict[str, Any] = ctx.meta.setdefault(_META, {"log_format": "text", "verbose": 0})
+    chosen[param.name] = value
+    configure_logging(chosen["log_format"], chosen["verbose"])
+
+
+def log_options(func: F) -> F:
+    """``-v/--verbose`` and ``--log-format`` on a subcommand, so they work after it as well as
+    before it (``residency-audit scan --config x -v``). The top-level command sets them with
+    :func:`set_root_logging`."""
+    func = click.option(
+        "--log-format",
+        type=click.Choice(LOG_FORMATS),
+        expose_value=False,
+        callback=_given,
+        help=_HELP_FORMAT,
+    )(func)
+    return click.option(
+        "-v", "--verbose", count=True, expose_value=False, callback=_given, help=_HELP_VERBOSE
+    )(func)
+
+
+def root_log_options(func: F) -> F:
+    """The same options on the top-level command, with their defaults shown."""
+    func = click.option(
+        "--log-format",
+        type=click.Choice(LOG_FORMATS),
+        default="text",
+        show_default=True,
+        help=_HELP_FORMAT,
+    )(func)
+    return click.option("-v", "--verbose", count=True, help=_HELP_VERBOSE)(func)
+
+
+def set_root_logging(ctx: click.Context, log_format: str, verbose: int) -> None:
+    """Logging as the options before the subcommand say; a subcommand's own may change it."""
+    ctx.meta[_META] = {"log_format": log_format, "verbose": verbose}
+    configure_logging(log_format, verbose)

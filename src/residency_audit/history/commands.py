@@ -1,22 +1,28 @@
 """``residency-audit history``: list, show, diff and prune recorded scans.
 
-The lead CLI adds this group with ``cli.add_command(history_group)``. Every command takes
-``--db URL`` (default: ``$RESIDENCY_AUDIT_HISTORY`` or ``sqlite:///reports/history.db``); reading
-commands never create a history that is not there.
+The lead CLI loads this group lazily. Every command takes ``--history URL_OR_PATH`` (``--db`` is
+the old spelling, still accepted) and ``--config FILE``; without them the history is found as
+:func:`default_history_url` says. Reading commands never create a history that is not there.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any, TypeVar
 
 import click
+from click.core import ParameterSource
 
+from ..cli import HISTORY_ENV
+from ..errors import InputError
+from ..logs import log_options
 from ..markup import plain
 from ..model import Finding, FindingState
 from ..results import ScanResult
@@ -24,26 +30,91 @@ from .diff import ScanDiff
 from .errors import HistoryError
 from .store import HistoryStore, ScanSummary
 
-__all__ = ["DEFAULT_HISTORY_URL", "HISTORY_ENV", "history", "history_group"]
+__all__ = [
+    "DEFAULT_HISTORY_URL",
+    "DEFAULT_OUTPUT_DIR",
+    "HISTORY_ENV",
+    "default_history_url",
+    "history",
+    "history_group",
+]
 
-HISTORY_ENV = "RESIDENCY_AUDIT_HISTORY"
-DEFAULT_HISTORY_URL = "sqlite:///reports/history.db"
+DEFAULT_OUTPUT_DIR = Path("reports")  # a scan's output directory without --output or [output].dir
+DEFAULT_HISTORY_URL = f"sqlite:///{DEFAULT_OUTPUT_DIR}/history.db"
 
 F = TypeVar("F", bound=Callable[..., Any])
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
+def default_history_url(config_path: Path | None) -> str:
+    """The history a command reads when neither ``--history`` nor ``$RESIDENCY_AUDIT_HISTORY``
+    names one: with ``--config``, the one ``scan --config`` records ([history].url, else
+    history.db in the config's output directory); without, ``reports/history.db``, else the only
+    ``reports/*/history.db`` (``make demo`` records ``reports/demo/history.db``)."""
+    if config_path is not None:
+        from ..config import load_config
+
+        try:
+            config = load_config(config_path)
+        except InputError as exc:
+            raise _InputFailed(str(exc)) from None
+        return config.history_url(config.output_dir())
+    if (DEFAULT_OUTPUT_DIR / "history.db").exists():
+        return DEFAULT_HISTORY_URL
+    found = sorted(DEFAULT_OUTPUT_DIR.glob("*/history.db"))
+    if len(found) > 1:
+        raise _InputFailed(
+            f"no {DEFAULT_OUTPUT_DIR / 'history.db'}, and several histories under "
+            f"{DEFAULT_OUTPUT_DIR}/: {', '.join(map(str, found))}; choose one with --history"
+        )
+    if not found:
+        return DEFAULT_HISTORY_URL  # reading it says no scan has been recorded there
+    # stderr, so the output stays what --format asked for; the reader should know whose history
+    click.echo(f"history: {found[0]} (give --history to read another)", err=True)
+    return f"sqlite:///{found[0]}"
+
+
 def _db_option(func: F) -> F:
-    return click.option(
-        "--db",
-        "db",
-        metavar="URL",
-        envvar=HISTORY_ENV,
-        default=DEFAULT_HISTORY_URL,
-        show_default=True,
-        show_envvar=True,
-        help="History database: a file path, sqlite:///PATH or postgresql+psycopg://USER@HOST/DB.",
-    )(func)
+    """``--history``, its old spelling ``--db`` and ``--config``, resolved into one ``db``
+    argument: an option on the command line, else the environment, else
+    :func:`default_history_url`."""
+
+    @functools.wraps(func)
+    def resolved(
+        *args: Any,
+        history_url: str | None,
+        db_alias: str | None,
+        config_path: Path | None,
+        **kwargs: Any,
+    ) -> Any:
+        source = click.get_current_context().get_parameter_source("history_url")
+        given = history_url if source is ParameterSource.COMMANDLINE else None
+        db = given or db_alias or history_url or default_history_url(config_path)
+        return func(*args, db=db, **kwargs)
+
+    options = (
+        click.option(
+            "--history",
+            "history_url",
+            metavar="URL_OR_PATH",
+            envvar=HISTORY_ENV,
+            show_envvar=True,
+            help="History database: a file path, sqlite:///PATH or "
+            "postgresql+psycopg://USER@HOST/DB (default: the one --config's scan records, "
+            "else reports/history.db, else the only reports/*/history.db).",
+        ),
+        click.option("--db", "db_alias", metavar="URL", hidden=True),  # the old spelling
+        click.option(
+            "--config",
+            "config_path",
+            type=click.Path(path_type=Path, dir_okay=False),
+            help="Scan config: read the history its scans record.",
+        ),
+    )
+    command: Any = resolved
+    for option in reversed(options):
+        command = option(command)
+    return command  # type: ignore[no-any-return]
 
 
 def _format_option(func: F) -> F:
@@ -85,6 +156,7 @@ def _when(value: datetime | None) -> str:
 
 
 @click.group("history")
+@log_options
 def history_group() -> None:
     """Recorded scans: list them, show one, diff two, prune old ones."""
 
@@ -96,6 +168,7 @@ history = history_group  # the name cli.py registers
 @_db_option
 @click.option("--limit", type=click.IntRange(min=1), help="Show only the newest N scans.")
 @_format_option
+@log_options
 def list_command(db: str, limit: int | None, fmt: str) -> None:
     """List recorded scans, newest first."""
     with _open(db) as store:
@@ -139,6 +212,7 @@ def list_command(db: str, limit: int | None, fmt: str) -> None:
 @click.argument("scan", default="latest")
 @_db_option
 @_format_option
+@log_options
 def show_command(scan: str, db: str, fmt: str) -> None:
     """Show one scan: SCAN is an id, a unique prefix, `latest` or `latest~N` (`latest` counts
     only scans whose reports were delivered).
@@ -158,6 +232,7 @@ def show_command(scan: str, db: str, fmt: str) -> None:
 @click.argument("scan_b", required=False)
 @_db_option
 @_format_option
+@log_options
 def diff_command(scan_a: str | None, scan_b: str | None, db: str, fmt: str) -> None:
     """What changed between two scans (default: the last two delivered; with one, SCAN_A to the
     latest delivered)."""
@@ -183,6 +258,7 @@ def diff_command(scan_a: str | None, scan_b: str | None, db: str, fmt: str) -> N
     help="Delete scans started more than DAYS days ago.",
 )
 @_db_option
+@log_options
 def prune_command(keep: int | None, older_than: int | None, db: str) -> None:
     """Delete old scans. When each finding was first seen is kept."""
     if (keep is None) == (older_than is None):

@@ -163,7 +163,7 @@ class Evaluator:
 
     ``shared`` makes equal parts of findings one instance across buckets, for a caller that
     holds them all; without it parts are shared within a bucket only, and nothing grows with
-    the estate."""
+    the estate. Only the rules ``settings.rules`` selects make findings."""
 
     def __init__(
         self, profile: Profile, settings: EvaluationSettings, *, shared: Shared | None = None
@@ -171,6 +171,14 @@ class Evaluator:
         self._profile = profile
         self._settings = settings
         self._shared = shared
+        # None: every rule runs (the usual case, with nothing to filter)
+        self._runs = None if settings.rules.everything else settings.rules.selected
+
+    def _selected(self, drafts: list[Draft]) -> list[Draft]:
+        """The drafts of the rules that run: an unselected rule makes no finding, and the
+        selected ones are drafted exactly as they would be with every rule on."""
+        runs = self._runs
+        return drafts if runs is None else [d for d in drafts if d.rule_id in runs]
 
     def _parts(self) -> Shared:
         return self._shared if self._shared is not None else Shared()
@@ -181,14 +189,16 @@ class Evaluator:
         profile = self._profile
         cls = classify(bucket, self._settings.classification)
         key = customer_key_status(bucket, profile)
-        drafts: list[Draft] = [
-            *location_drafts(bucket, profile),
-            *location_gap_drafts(bucket),
-            *public_access_drafts(bucket),
-            *external_principal_drafts(bucket),
-            *external_access_gap_drafts(bucket),
-            *encryption_drafts(bucket, profile, key),
-        ]
+        drafts = self._selected(
+            [
+                *location_drafts(bucket, profile),
+                *location_gap_drafts(bucket),
+                *public_access_drafts(bucket),
+                *external_principal_drafts(bucket),
+                *external_access_gap_drafts(bucket),
+                *encryption_drafts(bucket, profile, key),
+            ]
+        )
         parts = self._parts()
         return [_grade(d, cls, key, parts) for d in drafts]
 
@@ -199,7 +209,9 @@ class Evaluator:
         (``bucket_scopes``: the (provider, scope) of every bucket, which may name a scope the
         scope list does not)."""
         scopes = tuple(scopes)
-        drafts = [*scope_drafts(scopes), *attestation_drafts(scopes, bucket_scopes, self._settings)]
+        drafts = self._selected(
+            [*scope_drafts(scopes), *attestation_drafts(scopes, bucket_scopes, self._settings)]
+        )
         parts = self._parts()
         return [_grade(d, None, None, parts) for d in drafts]
 

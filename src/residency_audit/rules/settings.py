@@ -1,8 +1,9 @@
 """Evaluation settings: how buckets are classified and which attestations the user has made.
 
 These are built by the config loader from the scan config (``[classification]``,
-``[[attestations]]``) and passed to :func:`residency_audit.rules.evaluate`. ``today`` is explicit so
-evaluation stays a pure function of its inputs (the CLI passes the current date).
+``[[attestations]]``, ``[scan] rules``) and passed to :func:`residency_audit.rules.evaluate`.
+``today`` is explicit so evaluation stays a pure function of its inputs (the CLI passes the
+current date).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from pydantic import (
 )
 
 from ..model import Classification
+from .selection import RuleSelection
 
 __all__ = ["Attestation", "ClassificationSettings", "EvaluationSettings"]
 
@@ -96,3 +98,5 @@ class EvaluationSettings(_Frozen):
     today: date
     # an attestation expiring within this many days gives an info finding
     expiry_warning_days: Annotated[int, Field(ge=0)] = 30
+    # which rules run (``[scan] rules`` / ``exclude_rules``, ``--rules`` / ``--exclude-rules``)
+    rules: RuleSelection = RuleSelection()

@@ -9,8 +9,11 @@ import json
 from pathlib import Path
 
 import click
+from click.core import ParameterSource
 
+from ..cli import HISTORY_ENV
 from ..errors import InputError
+from ..logs import log_options
 
 __all__ = ["tickets", "tickets_group"]
 
@@ -24,6 +27,7 @@ class _InputFailed(click.ClickException):
 
 
 @click.group("tickets")
+@log_options
 def tickets_group() -> None:
     """Tickets for flagged buckets (Jira, GitHub, ServiceNow, webhook, Roundup)."""
 
@@ -41,19 +45,26 @@ tickets = tickets_group
 )
 @click.option("--scan", "scan_ref", default="latest", show_default=True, help="Recorded scan.")
 @click.option(
-    "--db",
-    metavar="URL",
-    envvar="RESIDENCY_AUDIT_HISTORY",
+    "--history",
+    "history_url",
+    metavar="URL_OR_PATH",
+    envvar=HISTORY_ENV,
     show_envvar=True,
-    help="History database (default: [history].url, else OUTPUT/history.db).",
+    help="History database: a file path, sqlite:///PATH or postgresql+psycopg://USER@HOST/DB "
+    "(default: [history].url, else OUTPUT/history.db, as the config's scans record it).",
 )
+@click.option("--db", "db_alias", metavar="URL", hidden=True)  # the old spelling of --history
 @click.option("--apply", is_flag=True, help="Change the trackers (default: only show the plan).")
 @click.option("--report-url", help="Where people find the report (default: [tickets].report_url).")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@log_options
+@click.pass_context
 def sync_command(
+    ctx: click.Context,
     config_path: Path,
     scan_ref: str,
-    db: str | None,
+    history_url: str | None,
+    db_alias: str | None,
     apply: bool,
     report_url: str | None,
     fmt: str,
@@ -71,7 +82,13 @@ def sync_command(
     if not config.tickets.configured:
         raise click.UsageError(f"{config_path}: no tracker configured under [tickets]")
     out_dir = config.output_dir()
-    url = db or config.history_url(out_dir)
+    # an option on the command line, then the environment, then where the config's scans record
+    given = (
+        history_url
+        if ctx.get_parameter_source("history_url") is ParameterSource.COMMANDLINE
+        else None
+    )
+    url = given or db_alias or history_url or config.history_url(out_dir)
     # absolute(), not resolve(): report.html is a link into the current report set
     report = report_url or config.tickets.report_url or str((out_dir / "report.html").absolute())
     try:
