@@ -9,7 +9,6 @@ import logging
 from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
-from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
@@ -106,23 +105,6 @@ def test_unknown_rule_in_the_config_names_file_and_key(write_config: Callable[..
 # -- the command line --------------------------------------------------------------------------
 
 
-@pytest.fixture
-def rules_reach_the_scan(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The CLI hands the selection to the scan in the config's [scan] table; scan.py's
-    settings_from_config passes it on (``rules=config.scan.selection``). Until that line is in
-    scan.py, it is added here."""
-    original = scan_module.settings_from_config
-
-    def settings(config: Any, today: date | None = None) -> EvaluationSettings:
-        made = original(config, today)
-        return made.model_copy(update={"rules": config.scan.selection})
-
-    monkeypatch.setattr(scan_module, "settings_from_config", settings)
-
-
-@pytest.mark.xfail(
-    strict=True, reason="lead: scan.settings_from_config must pass rules=config.scan.selection"
-)
 def test_settings_from_config_carries_the_selection(write_config: Callable[..., Path]) -> None:
     config = load_config(write_config(extra='[scan]\nexclude_rules = ["public.*"]'))
     settings = scan_module.settings_from_config(config, TODAY)
@@ -138,7 +120,6 @@ def scan(tmp_path: Path, config: Path, *args: str) -> tuple[Result, set[str]]:
     return result, {f["rule_id"] for f in doc["findings"]}
 
 
-@pytest.mark.usefixtures("rules_reach_the_scan")
 def test_scan_exclude_rules_repeated_and_comma_separated(
     tmp_path: Path, write_config: Callable[..., Path]
 ) -> None:
@@ -158,19 +139,34 @@ def test_scan_exclude_rules_repeated_and_comma_separated(
     assert "rules not run: public.public, public.unknown, attestation.missing" in summary
 
 
-@pytest.mark.usefixtures("rules_reach_the_scan")
-def test_a_narrowed_scan_recorded_in_a_history_warns(
+def test_a_narrowed_scan_resolves_none_of_the_left_out_rules_findings(
     tmp_path: Path, write_config: Callable[..., Path]
 ) -> None:
-    # the history resolves what a complete scope no longer shows: say so before it happens
-    result, _ = scan(tmp_path, write_config(), "-q", "--exclude-rules", "public.*")
-    assert result.exit_code == 1, result.output
-    assert (tmp_path / "out" / "history.db").exists()
-    assert "rules not run (public.public, public.not-blocked, public.unknown)" in result.stderr
-    assert "counts their open findings as resolved" in result.stderr
+    config = write_config()
+    full, _ = scan(tmp_path, config, "-q")
+    assert full.exit_code == 1, full.output
+    narrowed, rules = scan(tmp_path, config, "-q", "--exclude-rules", "public.*")
+    assert narrowed.exit_code == 1, narrowed.output
+    assert rules and not any(r.startswith("public.") for r in rules)
+    doc = json.loads((tmp_path / "out" / "findings.json").read_text(encoding="utf-8"))
+    assert doc["scan"]["rules_not_run"] == ["public.public", "public.not-blocked", "public.unknown"]
+    # not looked for is not fixed: the history keeps them open (it resolved nothing at all here)
+    assert doc["resolved"] == []
+    again, _ = scan(tmp_path, config, "-q")  # every rule again: the public findings persist
+    assert again.exit_code == 1, again.output
+    doc = json.loads((tmp_path / "out" / "findings.json").read_text(encoding="utf-8"))
+    states = {f["state"] for f in doc["findings"] if f["rule_id"].startswith("public.")}
+    assert states == {"persisting"}, states
 
 
-@pytest.mark.usefixtures("rules_reach_the_scan")
+def test_tickets_refuse_a_narrowed_scan(tmp_path: Path, write_config: Callable[..., Path]) -> None:
+    # a bucket whose flagged findings came only from left-out rules would look fixed
+    result, _ = scan(tmp_path, write_config(), "--tickets", "--exclude-rules", "public.*")
+    assert result.exit_code == 2, result.output
+    assert "tickets need every rule to run" in result.stderr
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
+
+
 def test_scan_rules_option_replaces_the_config_key(
     tmp_path: Path, write_config: Callable[..., Path]
 ) -> None:
@@ -239,3 +235,15 @@ def test_rules_list_json_in_english() -> None:
         }
         for spec in RULES
     ]
+
+
+def test_the_report_says_which_rules_did_not_run(
+    tmp_path: Path, write_config: Callable[..., Path]
+) -> None:
+    config = write_config(extra='[output]\nformats = ["json", "html"]\nlang = "en"')
+    scan(tmp_path, config, "--no-history", "-q", "--exclude-rules", "public.unknown")
+    page = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
+    assert 'id="rules-not-run"' in page and "<code>public.unknown</code>" in page
+    scan(tmp_path, config, "--no-history", "-q")
+    page = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
+    assert 'id="rules-not-run"' not in page

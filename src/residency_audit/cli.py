@@ -254,11 +254,11 @@ def scan(
     )
     if (new_only or tickets_mode) and not history:
         raise InputError("--new-only and tickets need a scan history (drop --no-history)")
-    if history and not_run:
-        # the history resolves what a complete scope no longer shows, skipped rules included
-        log.warning(
-            "rules not run (%s): the history counts their open findings as resolved",
-            ", ".join(not_run),
+    if tickets_mode and not_run:
+        # a bucket whose flagged findings came only from left-out rules would look fixed
+        raise InputError(
+            f"tickets need every rule to run; this scan leaves out {', '.join(not_run)} "
+            "(drop --rules / --exclude-rules, or scan without --tickets)"
         )
     supp = _load_suppressions(supp_path)
     _prepare_output(out_dir)  # before collection: a bad directory costs nothing

@@ -69,6 +69,9 @@ class ScanMeta(_Frozen):
     profile: ProfileRef
     providers: tuple[str, ...]
     coverage: Coverage
+    # rules left out by --exclude-rules / --rules: their findings are not looked for, so the
+    # history resolves none of theirs and no ticket may be closed for them
+    rules_not_run: tuple[str, ...] = ()
 
 
 class ScanResult(BaseModel):

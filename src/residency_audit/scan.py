@@ -346,6 +346,7 @@ def evaluate_inventory(
         ),
         providers=resolved.providers,
         coverage=tally.coverage(resolved),
+        rules_not_run=settings.rules.not_run,
     )
     return ScanResult(
         scan=meta,
@@ -360,6 +361,7 @@ def settings_from_config(config: Config, today: date | None = None) -> Evaluatio
         classification=config.classification,
         attestations=config.attestations,
         today=today or datetime.now(UTC).date(),
+        rules=config.scan.selection,
     )
 
 

@@ -70,10 +70,18 @@ class Judge:
     fingerprints in the scan), one finding at a time; :attr:`tracks` collects every track the
     scan changes or creates."""
 
-    def __init__(self, previous: Mapping[str, Track], *, scan_id: str, seen_at: datetime) -> None:
+    def __init__(
+        self,
+        previous: Mapping[str, Track],
+        *,
+        scan_id: str,
+        seen_at: datetime,
+        not_run: Container[str] = (),
+    ) -> None:
         self.previous = previous
         self.scan_id = scan_id
         self.seen_at = seen_at
+        self.not_run = not_run  # rules this scan left out: it did not look for their findings
         self.tracks: dict[str, Track] = {}
         self._shared: dict[str, str] = {}  # one copy of each provider and scope name
 
@@ -142,8 +150,11 @@ class Judge:
 
     def resolve(self, before: Track, last: Finding, hidden: Container[str]) -> Finding | None:
         """The resolved entry for a track from :meth:`may_resolve` (``last`` its last occurrence),
-        or None while its bucket's unread settings may hide a copy."""
+        or None while its bucket's unread settings may hide a copy, or when its rule did not run
+        (absent because nobody looked is not fixed)."""
         if last.resource is not None and last.resource.uid in hidden:
+            return None
+        if last.rule_id in self.not_run:
             return None
         self.tracks[before.fingerprint] = replace(
             before, open=False, resolved_at=self.seen_at, resolved_scan_id=self.scan_id

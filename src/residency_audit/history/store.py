@@ -217,7 +217,9 @@ class HistoryStore:
         seq = self._insert_scan(conn, result, now, previous_scan_id)
         documents = DocumentBatch(conn)
         hidden = self._insert_inventory(conn, seq, inventory, documents)
-        judge = Judge(previous, scan_id=scan.id, seen_at=as_utc(scan.started))
+        judge = Judge(
+            previous, scan_id=scan.id, seen_at=as_utc(scan.started), not_run=scan.rules_not_run
+        )
         matcher = (suppressions or Suppressions()).matcher(now.date())
         findings, counts = self._insert_findings(conn, seq, result, judge, matcher, documents)
         documents.save(conn)
@@ -270,7 +272,9 @@ class HistoryStore:
         present = [p.track for p in pending.tracks if p.track.open]
         previous = self._tracks(conn, {t.fingerprint for t in present})
         scan = pending.result.scan
-        judge = Judge(previous, scan_id=scan.id, seen_at=as_utc(scan.started))
+        judge = Judge(
+            previous, scan_id=scan.id, seen_at=as_utc(scan.started), not_run=scan.rules_not_run
+        )
         for t in present:
             judge.see(t.fingerprint, t.provider, t.scope, t.suppression_id, t.data_digest)
         self._resolve(conn, judge, pending.complete, pending.hidden)
