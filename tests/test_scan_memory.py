@@ -4,19 +4,24 @@ same as an evaluation held in memory."""
 
 from __future__ import annotations
 
+import errno
 import gc
 import json
+import tempfile
 import weakref
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 
 from residency_audit import scan
+from residency_audit.cli import cli
 from residency_audit.config import parse_config
-from residency_audit.model import Bucket, Finding, Inventory
+from residency_audit.model import Bucket, Finding, Inventory, Text
 from residency_audit.profiles import load_profile
-from residency_audit.spill import Spill
+from residency_audit.spill import Spill, SpillError, SpillWriter
 from residency_audit.testing import scan_provider
 
 DEMO = Path(__file__).resolve().parent.parent / "fixtures" / "estates" / "demo.json"
@@ -92,3 +97,33 @@ def test_the_spilled_result_is_the_result_evaluated_in_memory(tmp_path: Path) ->
     assert tuple(result.inventory.buckets) == in_memory.inventory.buckets
     assert result.scan.coverage == in_memory.scan.coverage
     assert result.scan.profile == in_memory.scan.profile
+
+
+def test_a_temp_directory_that_cannot_be_written_stops_the_scan_with_a_clear_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, write_config: Callable[..., Path]
+) -> None:
+    missing = tmp_path / "no-such-tmp"
+    monkeypatch.setattr(tempfile, "tempdir", str(missing))  # as TMPDIR naming a missing dir
+    out = tmp_path / "out"
+    result = CliRunner().invoke(cli, ["scan", "--config", str(write_config()), "-o", str(out)])
+    assert result.exit_code == 4, result.output
+    assert f"the scan's temporary files in {missing} could not be written" in result.stderr
+    assert "TMPDIR" in result.stderr and "internal error" not in result.stderr
+    assert not list(out.glob("*.json"))  # no report, no half-written one
+
+
+def test_a_full_disk_while_spilling_is_the_same_clear_error() -> None:
+    class Full:
+        """A temp file on a full disk."""
+
+        def write(self, data: bytes) -> int:
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+        def flush(self) -> None:
+            pass
+
+    writer = SpillWriter(Text)
+    writer._store.file = Full()  # type: ignore[assignment]
+    writer.add(Text(ja="", en=""))
+    with pytest.raises(SpillError, match="could not be written: No space left on device"):
+        writer.finish()

@@ -262,8 +262,14 @@ def scan(
         )
     supp = _load_suppressions(supp_path)
     _prepare_output(out_dir)  # before collection: a bad directory costs nothing
-    with progress_display(enabled=not quiet) as progress:
-        result = run_scan(config, progress=progress, profile=chosen, providers=providers)
+    from .spill import SpillError
+
+    try:
+        with progress_display(enabled=not quiet) as progress:
+            result = run_scan(config, progress=progress, profile=chosen, providers=providers)
+    except SpillError as exc:  # nothing was written: the previous reports stay as they were
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(EXIT_INTERNAL)
     history_failed = None
     plan_text = None
     pending = None

@@ -41,7 +41,7 @@ from .profiles.model import Profile, Tier
 from .redact import mask_secrets
 from .results import Coverage, ProfileRef, ScanMeta, ScanResult, UnmappedCode
 from .rules import EvaluationSettings, Evaluator, classified, sort_key
-from .spill import Spill, SpillWriter, builder_like
+from .spill import Spill, SpillError, SpillWriter, builder_like
 
 __all__ = [
     "ProgressSink",
@@ -144,6 +144,8 @@ def _collect_scope(
     except CollectionError as exc:
         status, error = ScopeStatus.FAILED, _plugin_text(str(exc))
         log.warning("scope %s/%s could not be collected: %s", scope.provider, scope.id, error)
+    except SpillError:
+        raise  # this machine's disk, not the scope: the scan stops (exit 4)
     except Exception as exc:  # a plugin bug must not lose the other scopes; it is reported
         status, error = ScopeStatus.FAILED, f"internal error in provider: {type(exc).__name__}"
         log.exception("provider failed on scope %s/%s", scope.provider, scope.id)

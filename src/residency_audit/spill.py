@@ -35,12 +35,17 @@ from pydantic_core import PydanticSerializationError
 
 from .plaintext import encodable
 
-__all__ = ["Builder", "Items", "Spill", "SpillWriter", "builder_like", "in_order"]
+__all__ = ["Builder", "Items", "Spill", "SpillError", "SpillWriter", "builder_like", "in_order"]
 
 M = TypeVar("M", bound=BaseModel)
 
 _FLUSH_BYTES = 1 << 20  # written in pieces of about this size
 _READ_BYTES = 1 << 20  # read ahead this much when going through in stored order
+
+
+class SpillError(OSError):
+    """The temporary files could not be made or written (the temp directory is missing, not
+    writable or full): a fault of this machine, not of any cloud scope being read."""
 
 
 class _Store:
@@ -49,17 +54,37 @@ class _Store:
     when the last Spill using it goes."""
 
     def __init__(self, directory: str | None) -> None:
-        # kept open for the Spills' lifetime, not a with-block's
-        self.file: IO[bytes] = tempfile.TemporaryFile(  # noqa: SIM115
-            prefix="residency-audit-", dir=directory
-        )
+        where = directory or tempfile.gettempdir()
+        try:
+            # kept open for the Spills' lifetime, not a with-block's
+            self.file: IO[bytes] = tempfile.TemporaryFile(  # noqa: SIM115
+                prefix="residency-audit-", dir=directory
+            )
+        except OSError as exc:
+            raise _failed(where, exc) from exc
+        self.where = where
         self.size = 0
+
+    def write(self, data: bytes | bytearray) -> None:
+        try:
+            self.file.write(data)
+            self.file.flush()
+        except OSError as exc:
+            raise _failed(self.where, exc) from exc
+        self.size += len(data)
 
     def read(self, start: int, size: int) -> bytes:
         data = os.pread(self.file.fileno(), size, start)
         if len(data) != size:  # pragma: no cover - the file is ours and never truncated
             raise OSError(f"spill file read short: {len(data)} of {size} bytes at {start}")
         return data
+
+
+def _failed(where: str, exc: OSError) -> SpillError:
+    return SpillError(
+        f"the scan's temporary files in {where} could not be written: {exc.strerror or exc} "
+        "(set TMPDIR to a directory with room)"
+    )
 
 
 class Spill(Sequence[M]):
@@ -250,14 +275,12 @@ class SpillWriter(Generic[M]):
 
     def _flush(self) -> None:
         if self._buffer:
-            self._store.file.write(self._buffer)
-            self._store.size += len(self._buffer)
+            self._store.write(self._buffer)
             self._buffer.clear()
 
     def finish(self) -> Spill[M]:
         with self._lock:
             self._flush()
-            self._store.file.flush()
             self._done = True
         if self._key is None:
             return Spill(self._model, self._store, self._starts, self._ends)
