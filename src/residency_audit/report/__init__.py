@@ -1,5 +1,6 @@
-"""Report writers: findings.json, inventory.json, findings.csv, inventory.csv, report.html and
-findings.xlsx.
+"""Report writers: findings.json, inventory.json, findings.csv, inventory.csv, report.html,
+findings.xlsx, and the standard finding formats findings.ocsf.json (OCSF) and findings.asff.json
+(AWS Security Hub), see docs/standard-formats.md.
 
 The files of one run form a set that is swapped in as a whole (see :mod:`.delivery`): a reader,
 or a run killed at any moment, sees the previous complete set or the new one, never a mix. If any
@@ -8,6 +9,7 @@ rendering fails nothing is swapped in and the previous reports stay as they were
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from datetime import tzinfo
@@ -22,9 +24,11 @@ from .delivery import ReportSet, prepare_output_dir
 from .labels import LANGS
 
 if TYPE_CHECKING:
+    from .asff import findings_asff
     from .csvout import findings_csv, inventory_csv, neutralise
     from .html import render_html
     from .jsonout import findings_json, inventory_json, load_result
+    from .ocsf import findings_ocsf
     from .xlsx import findings_xlsx
 
 __all__ = [
@@ -34,8 +38,10 @@ __all__ = [
     "OUTPUT_FILES",
     "atomic_write_bytes",
     "atomic_write_text",
+    "findings_asff",
     "findings_csv",
     "findings_json",
+    "findings_ocsf",
     "findings_xlsx",
     "inventory_csv",
     "inventory_json",
@@ -47,16 +53,19 @@ __all__ = [
     "write_reports",
 ]
 
-FORMATS = ("json", "csv", "html", "xlsx")
+FORMATS = ("json", "csv", "html", "xlsx", "ocsf", "asff")
 DEFAULT_FORMATS = ("json", "csv", "html")
 
 
 @dataclass(frozen=True)
 class _Shown:
-    """How a reader sees the reports: the language and the zone of every date and time."""
+    """How a reader sees the reports: the language and the zone of every date and time; and
+    where findings.asff.json is to be imported (None: see report/asff.py)."""
 
     lang: str
     zone: tzinfo
+    asff_account: str | None = None
+    asff_region: str | None = None
 
 
 # a renderer gives the file's bytes, or its pieces as they are made (large files stream to disk)
@@ -101,13 +110,27 @@ def _findings_xlsx(result: ScanResult, shown: _Shown) -> bytes:
     return findings_xlsx(result, shown.lang, shown.zone)
 
 
-# format -> (file name, renderer) in the order they are written; JSON and CSV are for programs
-# and keep UTC
+def _findings_ocsf(result: ScanResult, _: _Shown) -> Iterable[bytes]:
+    from .ocsf import findings_ocsf_chunks
+
+    return findings_ocsf_chunks(result)
+
+
+def _findings_asff(result: ScanResult, shown: _Shown) -> Iterable[bytes]:
+    from .asff import findings_asff_chunks
+
+    return findings_asff_chunks(result, account=shown.asff_account, region=shown.asff_region)
+
+
+# format -> (file name, renderer) in the order they are written; JSON, CSV, OCSF and ASFF are
+# for programs and keep UTC
 OUTPUT_FILES: dict[str, tuple[tuple[str, _Renderer], ...]] = {
     "json": (("inventory.json", _inventory_json), ("findings.json", _findings_json)),
     "csv": (("findings.csv", _findings_csv), ("inventory.csv", _inventory_csv)),
     "html": (("report.html", _report_html),),
     "xlsx": (("findings.xlsx", _findings_xlsx),),
+    "ocsf": (("findings.ocsf.json", _findings_ocsf),),
+    "asff": (("findings.asff.json", _findings_asff),),
 }
 
 # the writer modules' public names, imported on first use like the writers themselves
@@ -120,6 +143,8 @@ _LAZY = {
     "inventory_json": "jsonout",
     "load_result": "jsonout",
     "findings_xlsx": "xlsx",
+    "findings_ocsf": "ocsf",
+    "findings_asff": "asff",
 }
 
 
@@ -143,20 +168,31 @@ def write_reports(
     lang: str = "ja",
     formats: Collection[str] = DEFAULT_FORMATS,
     zone: tzinfo | None = None,
+    asff_account: str | None = None,
+    asff_region: str | None = None,
 ) -> list[Path]:
     """Write the requested formats into ``output_dir`` as one set; return the paths.
 
     ``zone``: where the reader is; the HTML report and the workbook show every date and time in
-    it (default: the machine's zone). Raises ``ValueError`` for an unknown format or language,
-    before anything is written, and :class:`~residency_audit.errors.InputError` for a directory
-    that cannot be created or written.
+    it (default: the machine's zone). ``asff_account`` / ``asff_region``: the Security Hub
+    account (for findings that are not an AWS account's own) and region findings.asff.json is
+    for (default: see :mod:`.asff`). Raises ``ValueError`` for an unknown format or language, or
+    an ASFF account or region that is not one, before anything is written, and
+    :class:`~residency_audit.errors.InputError` for a directory that cannot be created or
+    written.
     """
     if lang not in LANGS:
         raise ValueError(f"unsupported report language {lang!r}; choose one of {LANGS}")
     unknown = sorted(set(formats) - set(FORMATS))
     if unknown:
         raise ValueError(f"unknown report format(s) {unknown}; choose from {FORMATS}")
-    shown = _Shown(lang, zone or display_zone())
+    if asff_account is not None and not re.fullmatch(r"\d{12}", asff_account):
+        raise ValueError(
+            f"the ASFF account must be a 12-digit AWS account id, not {asff_account!r}"
+        )
+    if asff_region is not None and not re.fullmatch(r"[a-z]{2}(-[a-z]+)+-\d+", asff_region):
+        raise ValueError(f"the ASFF region must be an AWS region code, not {asff_region!r}")
+    shown = _Shown(lang, zone or display_zone(), asff_account, asff_region)
     output_dir = prepare_output_dir(Path(output_dir), report_names(FORMATS))
     with ReportSet(output_dir) as staged:
         for name, render in _outputs(formats):
