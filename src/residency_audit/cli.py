@@ -30,7 +30,7 @@ from .results import ScanResult
 if TYPE_CHECKING:
     from .catalog.drift import CheckResult, SkippedSource, UnreadSource
     from .catalog.listing import ListedRegion, RegionListing
-    from .config import Config
+    from .config import AsffSettings, Config
     from .history import PendingScan, Suppressions
     from .plugins import Provider
 
@@ -213,6 +213,13 @@ def _summary_line(result: ScanResult, written: Sequence[Path], not_run: Sequence
     metavar="ID[,ID...]",
     help="Do not run these rules (default: [scan] exclude_rules).",
 )
+@click.option(
+    "--output-formats",
+    multiple=True,
+    metavar="FMT[,FMT...]",
+    help="Formats to write: json, csv, html, xlsx, ocsf, asff, comma-separated or repeated "
+    "(default: [output] formats, else json,csv,html).",
+)
 @click.option("--quiet", "-q", is_flag=True, help="No progress display and no summary line.")
 @log_options
 @_guard
@@ -231,6 +238,7 @@ def scan(
     timezone: str | None,
     include_rules: tuple[str, ...],
     exclude_rules: tuple[str, ...],
+    output_formats: tuple[str, ...],
     quiet: bool,
 ) -> None:
     """Collect every configured provider, evaluate, and write the reports."""
@@ -247,6 +255,7 @@ def scan(
     )
     providers = build_providers(config)  # every config error before anything is written
     zone = _zone(timezone, config.report.timezone)
+    chosen_formats = _formats(output_formats) if output_formats else config.output.formats
     out_dir = config.output_dir(output)
     history = None if no_history else (history_url or config.history_url(out_dir))
     supp_path = suppressions or (
@@ -281,7 +290,9 @@ def scan(
         from .history import apply_suppressions
 
         result = apply_suppressions(result, supp)
-    written = _write(result, out_dir, lang or config.output.lang, config.output.formats, zone)
+    written = _write(
+        result, out_dir, lang or config.output.lang, chosen_formats, zone, config.output.asff
+    )
     if pending is not None and history is not None:
         # only now, with the reports swapped in, may the history count them as shown
         history_failed = _mark_delivered(history, pending) or history_failed
@@ -326,6 +337,20 @@ def _with_rules(config: Config, include: Sequence[str], exclude: Sequence[str]) 
             where = " with ".join(used)
         raise InputError(f"{where}: {first['msg']}") from None
     return config.model_copy(update={"scan": scan})
+
+
+def _formats(values: Sequence[str]) -> tuple[str, ...]:
+    """``--output-formats``: repeated, each comma-separated; an unknown one is exit 2."""
+    from .config import FORMATS
+
+    chosen = tuple(dict.fromkeys(f.strip().lower() for v in values for f in v.split(",")))
+    unknown = [f for f in chosen if f not in FORMATS]
+    if unknown or not chosen:
+        raise InputError(
+            f"--output-formats: unknown format {', '.join(unknown) or '(none)'}; "
+            f"choose from {', '.join(FORMATS)}"
+        )
+    return chosen
 
 
 def _load_suppressions(path: Path | None) -> Suppressions | None:
@@ -409,12 +434,25 @@ def _zone(option: str | None, configured: str | None) -> tzinfo:
 
 
 def _write(
-    result: ScanResult, out_dir: Path, lang: str, formats: Sequence[str], zone: tzinfo
+    result: ScanResult,
+    out_dir: Path,
+    lang: str,
+    formats: Sequence[str],
+    zone: tzinfo,
+    asff: AsffSettings | None = None,
 ) -> list[Path]:
     from .report import write_reports
 
     try:
-        return write_reports(result, out_dir, lang=lang, formats=tuple(formats), zone=zone)
+        return write_reports(
+            result,
+            out_dir,
+            lang=lang,
+            formats=tuple(formats),
+            zone=zone,
+            asff_account=asff.account if asff else None,
+            asff_region=asff.region if asff else None,
+        )
     except OSError as exc:  # the directory was fine before collection: disk full, removed, ...
         where = exc.filename or out_dir
         click.echo(

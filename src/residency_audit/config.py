@@ -36,18 +36,27 @@ __all__ = [
 ]
 
 Lang = Literal["ja", "en"]
-FORMATS = ("json", "csv", "html", "xlsx")
+Format = Literal["json", "csv", "html", "xlsx", "ocsf", "asff"]
+FORMATS: tuple[Format, ...] = ("json", "csv", "html", "xlsx", "ocsf", "asff")
 
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+class AsffSettings(_Strict):
+    """Where findings.asff.json is imported (docs/standard-formats.md); None: see report/asff."""
+
+    account: str | None = Field(default=None, pattern=r"^\d{12}$")
+    region: str | None = Field(default=None, pattern=r"^[a-z]{2}(-[a-z]+)+-\d+$")
+
+
 class OutputSettings(_Strict):
     dir: Path | None = None
     lang: Lang = "ja"
-    formats: tuple[Literal["json", "csv", "html", "xlsx"], ...] = ("json", "csv", "html")
+    formats: tuple[Format, ...] = ("json", "csv", "html")
     fail_on: Severity = Severity.HIGH
+    asff: AsffSettings = AsffSettings()
 
 
 class ReportSettings(_Strict):
