@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+import logging
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+from residency_audit.spill import Spill
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO_ESTATE = ROOT / "fixtures" / "estates" / "demo.json"
@@ -37,3 +40,29 @@ def write_config(tmp_path: Path) -> Callable[..., Path]:
         return config
 
     return _write
+
+
+@pytest.fixture
+def restore_logging() -> Iterator[None]:
+    """The CLI configures the root logger; leave it as the next test expects."""
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)
+
+
+@pytest.fixture
+def spill_passes(monkeypatch: pytest.MonkeyPatch) -> Callable[[], int]:
+    """How many times any Spill has been read through since the fixture began (each pass
+    parses every item again)."""
+    passes = 0
+    raw = Spill.raw
+
+    def counted(self: Spill[Any]) -> Any:
+        nonlocal passes
+        passes += 1
+        return raw(self)
+
+    monkeypatch.setattr(Spill, "raw", counted)
+    return lambda: passes

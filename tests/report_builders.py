@@ -47,6 +47,7 @@ from residency_audit.profiles.model import Weakening
 from residency_audit.results import Coverage, ProfileRef, ScanMeta, ScanResult
 from residency_audit.rules import Attestation, EvaluationSettings
 from residency_audit.scan import evaluate_inventory
+from residency_audit.spill import SpillWriter
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO_ESTATE = ROOT / "fixtures" / "estates" / "demo.json"
@@ -438,3 +439,22 @@ def synthetic_result(n_buckets: int, *, history: bool = True) -> ScanResult:
     inventory = demo.model_copy(update={"buckets": tuple(buckets), "scopes": scopes})
     result = _evaluate(inventory)
     return with_history(result) if history else result
+
+
+def many_findings(n: int) -> tuple[ScanResult, ScanResult]:
+    """A result of ``n`` findings (demo findings with unique fingerprints) held as a tuple, and
+    the same result with its findings on disk (a Spill), as a scan's are."""
+    base = demo_result(history=True)
+    demo = base.findings
+    findings = tuple(
+        demo[i % len(demo)].model_copy(
+            update={"fingerprint": hashlib.sha256(f"{i}".encode()).hexdigest()}
+        )
+        for i in range(n)
+    )
+    writer = SpillWriter(Finding)
+    writer.extend(findings)
+    return (
+        base.model_copy(update={"findings": findings}),
+        base.model_copy(update={"findings": writer.finish()}),
+    )

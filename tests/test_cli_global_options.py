@@ -22,14 +22,7 @@ from residency_audit.cli import cli
 SCRIPT = Path(sys.executable).parent / "residency-audit"  # the console script pip installs
 
 
-@pytest.fixture(autouse=True)
-def _restore_logging() -> Iterator[None]:
-    """The CLI configures the root logger; leave it as the next test expects."""
-    root = logging.getLogger()
-    handlers, level = root.handlers[:], root.level
-    yield
-    root.handlers[:] = handlers
-    root.setLevel(level)
+pytestmark = pytest.mark.usefixtures("restore_logging")
 
 
 def invoke(*args: str) -> Result:

@@ -6,11 +6,11 @@ one pass from findings on disk exactly as from findings in memory."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 import shutil
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -24,8 +24,8 @@ from residency_audit import report
 from residency_audit.markup import plain
 from residency_audit.model import Finding, FindingState, Role, Text
 from residency_audit.results import ScanResult
-from residency_audit.spill import Spill, SpillWriter
-from tests.report_builders import build_result, demo_result
+from residency_audit.spill import Spill
+from tests.report_builders import build_result, demo_result, many_findings
 
 PRIVATE_USE = re.compile("[\ue000-\uf8ff]")
 FIELD = "residency-audit/"
@@ -132,24 +132,6 @@ def _every(result: ScanResult) -> list[Finding]:
     return [*result.findings, *result.resolved]
 
 
-def _many(n: int) -> tuple[ScanResult, ScanResult]:
-    """``n`` findings (demo findings with unique fingerprints) as a tuple, and on disk."""
-    base = demo_result(history=True)
-    demo = base.findings
-    findings = tuple(
-        demo[i % len(demo)].model_copy(
-            update={"fingerprint": hashlib.sha256(f"{i}".encode()).hexdigest()}
-        )
-        for i in range(n)
-    )
-    writer = SpillWriter(Finding)
-    writer.extend(findings)
-    return (
-        base.model_copy(update={"findings": findings}),
-        base.model_copy(update={"findings": writer.finish()}),
-    )
-
-
 # --- the tests ----------------------------------------------------------------------------------
 
 
@@ -195,7 +177,7 @@ def test_every_finding_imports_through_the_service_models_validation(
 
 
 def test_a_large_result_imports_in_calls_of_a_hundred(tmp_path: Path) -> None:
-    in_memory, _ = _many(250)
+    in_memory, _ = many_findings(250)
     findings = _document(in_memory, tmp_path)["Findings"]
     assert _import(findings) == 3  # 100, 100, 50 (+ the 2 resolved)
 
@@ -351,22 +333,13 @@ def test_english_texts_are_the_finding_and_japanese_ones_survive(tmp_path: Path)
     assert "香港" in findings[0]["ProductFields"][FIELD + "message_ja"]
 
 
-def test_findings_on_disk_give_the_same_file_in_one_pass(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_findings_on_disk_give_the_same_file_in_one_pass(spill_passes: Callable[[], int]) -> None:
     from residency_audit.report.asff import findings_asff_chunks
 
-    in_memory, on_disk = _many(1000)
+    in_memory, on_disk = many_findings(1000)
     assert isinstance(on_disk.findings, Spill)
-    passes = 0
-    raw = Spill.raw
-
-    def counted(self: Spill[Any]) -> Any:
-        nonlocal passes
-        passes += 1
-        return raw(self)
-
-    monkeypatch.setattr(Spill, "raw", counted)
     chunks = list(findings_asff_chunks(on_disk, account="999988887777"))
-    assert passes == 1  # each pass over a Spill parses every finding again
+    assert spill_passes() == 1  # each pass over a Spill parses every finding again
     assert len(chunks) > 3  # a few hundred findings at a time, never one string
     assert b"".join(chunks) == b"".join(findings_asff_chunks(in_memory, account="999988887777"))
     findings = json.loads(b"".join(chunks))["Findings"]
@@ -385,7 +358,7 @@ def test_the_documented_jq_command_splits_the_file_into_importable_calls(tmp_pat
     doc = (Path(__file__).parent.parent / "docs" / "standard-formats.md").read_text("utf-8")
     (line,) = [x for x in doc.splitlines() if x.startswith("jq -c --arg account")]
     program = line.split("'")[1]
-    in_memory, _ = _many(250)
+    in_memory, _ = many_findings(250)
     (path,) = report.write_reports(
         in_memory, tmp_path, formats=("asff",), asff_account="999988887777"
     )

@@ -4,9 +4,9 @@ written in one pass from findings on disk exactly as from findings in memory."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -19,8 +19,8 @@ from residency_audit import __version__, report
 from residency_audit.markup import plain
 from residency_audit.model import Certainty, Finding, FindingState, Role, Text
 from residency_audit.results import ScanResult
-from residency_audit.spill import Spill, SpillWriter
-from tests.report_builders import build_result, demo_result
+from residency_audit.spill import Spill
+from tests.report_builders import build_result, demo_result, many_findings
 
 PRIVATE_USE = re.compile("[\ue000-\uf8ff]")
 
@@ -216,44 +216,15 @@ def test_a_lone_surrogate_is_written_as_a_replacement_character(tmp_path: Path) 
     assert events[0]["unmapped"]["message_ja"] == "壊\ufffd"
 
 
-def _many(n: int) -> tuple[ScanResult, ScanResult]:
-    """A result of ``n`` findings (demo findings with unique fingerprints) held as a tuple, and
-    the same result with its findings on disk."""
-    base = demo_result(history=True)
-    demo = base.findings
-    findings = tuple(
-        demo[i % len(demo)].model_copy(
-            update={"fingerprint": hashlib.sha256(f"{i}".encode()).hexdigest()}
-        )
-        for i in range(n)
-    )
-    writer = SpillWriter(Finding)
-    writer.extend(findings)
-    spill = writer.finish()
-    return (
-        base.model_copy(update={"findings": findings}),
-        base.model_copy(update={"findings": spill}),
-    )
-
-
 def test_findings_on_disk_give_the_same_file_in_one_pass(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, spill_passes: Callable[[], int]
 ) -> None:
     from residency_audit.report.ocsf import findings_ocsf_chunks
 
-    in_memory, on_disk = _many(1000)
+    in_memory, on_disk = many_findings(1000)
     assert isinstance(on_disk.findings, Spill)
-    passes = 0
-    raw = Spill.raw
-
-    def counted(self: Spill[Any]) -> Any:
-        nonlocal passes
-        passes += 1
-        return raw(self)
-
-    monkeypatch.setattr(Spill, "raw", counted)
     chunks = list(findings_ocsf_chunks(on_disk))
-    assert passes == 1  # each pass over a Spill parses every finding again
+    assert spill_passes() == 1  # each pass over a Spill parses every finding again
     assert len(chunks) > 3  # written a few hundred events at a time, never as one string
     assert b"".join(chunks) == b"".join(findings_ocsf_chunks(in_memory))
     events = json.loads(b"".join(chunks))

@@ -5,8 +5,7 @@ other finding; a rule id that names nothing is exit 2 with the nearest ids."""
 from __future__ import annotations
 
 import json
-import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
@@ -29,13 +28,7 @@ DEMO = ROOT / "fixtures" / "estates" / "demo.json"
 TODAY = date(2026, 5, 1)
 
 
-@pytest.fixture(autouse=True)
-def _restore_logging() -> Iterator[None]:
-    root = logging.getLogger()
-    handlers, level = root.handlers[:], root.level
-    yield
-    root.handlers[:] = handlers
-    root.setLevel(level)
+pytestmark = pytest.mark.usefixtures("restore_logging")
 
 
 def findings(selection: RuleSelection | None = None) -> dict[str, Finding]:
