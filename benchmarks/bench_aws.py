@@ -58,6 +58,8 @@ from benchkit import (
 )
 from botocore.config import Config
 
+from residency_audit_aws.testing import replication_rule
+
 REGIONS = ["us-east-1", "ap-northeast-1", "ap-east-1", "eu-west-1", "ap-southeast-1"]
 FLAGS = ("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets")
 ACCOUNT = "123456789012"  # moto's default account
@@ -155,16 +157,7 @@ def seed(url: str, n: int) -> None:
                 Bucket=name,
                 ReplicationConfiguration={
                     "Role": f"arn:aws:iam::{ACCOUNT}:role/r",
-                    "Rules": [
-                        {
-                            "ID": "r",
-                            "Priority": 1,
-                            "Status": "Enabled",
-                            "Filter": {},
-                            "DeleteMarkerReplication": {"Status": "Disabled"},
-                            "Destination": {"Bucket": f"arn:aws:s3:::bench-dest-{dest}"},
-                        }
-                    ],
+                    "Rules": [replication_rule(1, f"bench-dest-{dest}")],
                 },
             )
 

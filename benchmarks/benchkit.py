@@ -14,7 +14,7 @@ import resource
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -90,13 +90,19 @@ def by_operation(lines: Iterable[str], classify: Callable[[str], str | None]) ->
     return dict(counts.most_common())
 
 
-def startup_seconds(argv: Sequence[str], *, repeat: int = 3, cwd: Path | None = None) -> float:
+def startup_seconds(
+    argv: Sequence[str],
+    *,
+    repeat: int = 3,
+    cwd: Path | None = None,
+    env: Mapping[str, str] | None = None,
+) -> float:
     """The best wall time of ``argv`` (a whole command, e.g. ``residency-audit scan`` of an
-    empty estate) over ``repeat`` runs; raises if it fails."""
+    empty estate) over ``repeat`` runs, in ``env`` (default: this one); raises if it fails."""
     best = float("inf")
     for _ in range(repeat):
         start = time.perf_counter()
-        done = subprocess.run(argv, cwd=cwd, capture_output=True, text=True, check=False)
+        done = subprocess.run(argv, cwd=cwd, env=env, capture_output=True, text=True, check=False)
         elapsed = time.perf_counter() - start
         if done.returncode not in (0, 1):  # 1: findings at or above --fail-on
             raise RuntimeError(f"{' '.join(argv)} failed ({done.returncode}): {done.stderr}")
@@ -116,26 +122,18 @@ def empty_scan_startup(*, history: bool = False, repeat: int = 5) -> float:
     import os
     import tempfile
 
-    saved = {k: os.environ.get(k) for k in ("PYTHONDONTWRITEBYTECODE", "PYTHONPYCACHEPREFIX")}
-    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
-    os.environ["PYTHONPYCACHEPREFIX"] = str(Path(tempfile.gettempdir()) / "ra-bench-pycache")
-    try:
-        with tempfile.TemporaryDirectory(prefix="ra-startup-") as tmp:
-            work = Path(tmp)
-            (work / "empty.json").write_text('{"buckets": [], "scopes": []}', encoding="utf-8")
-            (work / "scan.toml").write_text(
-                '[providers.fixture]\npath = "empty.json"\n', encoding="utf-8"
-            )
-            cli = Path(sys.executable).with_name("residency-audit")
-            argv = [str(cli), "scan", "--config", str(work / "scan.toml")]
-            argv += ["-o", str(work / "out"), *(["-q"] if history else ["--no-history", "-q"])]
-            return startup_seconds(argv, repeat=repeat, cwd=work)
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env["PYTHONPYCACHEPREFIX"] = str(Path(tempfile.gettempdir()) / "ra-bench-pycache")
+    with tempfile.TemporaryDirectory(prefix="ra-startup-") as tmp:
+        work = Path(tmp)
+        (work / "empty.json").write_text('{"buckets": [], "scopes": []}', encoding="utf-8")
+        (work / "scan.toml").write_text(
+            '[providers.fixture]\npath = "empty.json"\n', encoding="utf-8"
+        )
+        cli = Path(sys.executable).with_name("residency-audit")
+        argv = [str(cli), "scan", "--config", str(work / "scan.toml")]
+        argv += ["-o", str(work / "out"), *(["-q"] if history else ["--no-history", "-q"])]
+        return startup_seconds(argv, repeat=repeat, cwd=work, env=env)
 
 
 def table(title: str, runs: Sequence[Run], *, startup: float | None = None) -> str:

@@ -21,6 +21,7 @@ from residency_audit_aws import AwsProvider
 from residency_audit_aws.backup import RegionBackup, plan_from_responses
 from residency_audit_aws.collector import AccountScan, ScanContext
 from residency_audit_aws.settings import parse_settings
+from residency_audit_aws.testing import replication_rule
 
 pytestmark = pytest.mark.usefixtures("moto")
 
@@ -58,16 +59,7 @@ def _replicate(source: str, destination: str) -> None:
         Bucket=source,
         ReplicationConfiguration={
             "Role": f"arn:aws:iam::{ACCOUNT}:role/replication",
-            "Rules": [
-                {
-                    "ID": "r",
-                    "Priority": 1,
-                    "Status": "Enabled",
-                    "Filter": {},
-                    "DeleteMarkerReplication": {"Status": "Disabled"},
-                    "Destination": {"Bucket": f"arn:aws:s3:::{destination}"},
-                }
-            ],
+            "Rules": [replication_rule(1, destination)],
         },
     )
 

@@ -25,6 +25,7 @@ __all__ = [
     "moto_server",
     "partition_session",
     "profile_text",
+    "replication_rule",
     "seed_estate",
     "seed_session",
 ]
@@ -216,24 +217,33 @@ def _bucket(
         s3.put_bucket_versioning(Bucket=name, VersioningConfiguration={"Status": "Enabled"})
 
 
+def replication_rule(index: int, bucket: str, account: str | None = None) -> dict[str, Any]:
+    """One S3 replication rule to ``bucket`` (in ``account``, when another), as the emulator
+    and the real API take it."""
+    destination: dict[str, Any] = {"Bucket": f"arn:aws:s3:::{bucket}"}
+    if account:
+        destination["Account"] = account
+    return {
+        "ID": f"rule-{index}",
+        "Priority": index,
+        "Status": "Enabled",
+        "Filter": {},
+        "DeleteMarkerReplication": {"Status": "Disabled"},
+        "Destination": destination,
+    }
+
+
 def _replication(
     session: boto3.Session, endpoint: str, spec: Mapping[str, Any], ids: Mapping[str, str]
 ) -> None:
-    rules = []
-    for i, rule in enumerate(spec["replication"]):
-        destination: dict[str, Any] = {"Bucket": f"arn:aws:s3:::{rule['bucket']}"}
-        if rule.get("account"):
-            destination["Account"] = ids.get(rule["account"], rule["account"])
-        rules.append(
-            {
-                "ID": f"rule-{i}",
-                "Priority": i,
-                "Status": "Enabled",
-                "Filter": {},
-                "DeleteMarkerReplication": {"Status": "Disabled"},
-                "Destination": destination,
-            }
+    rules = [
+        replication_rule(
+            i,
+            rule["bucket"],
+            ids.get(rule["account"], rule["account"]) if rule.get("account") else None,
         )
+        for i, rule in enumerate(spec["replication"])
+    ]
     _client(session, "s3", endpoint, spec["region"]).put_bucket_replication(
         Bucket=spec["name"],
         ReplicationConfiguration={
