@@ -25,6 +25,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from operator import attrgetter
 
+from ..memo import Shared
 from ..model import Bucket, Finding, FindingState, Inventory, ScopeStatus, SuppressionRef
 
 __all__ = ["Judge", "Track", "blocked_resolution", "complete_scopes", "may_hide_copy"]
@@ -83,7 +84,7 @@ class Judge:
         self.seen_at = seen_at
         self.not_run = not_run  # rules this scan left out: it did not look for their findings
         self.tracks: dict[str, Track] = {}
-        self._shared: dict[str, str] = {}  # one copy of each provider and scope name
+        self._shared = Shared()  # one copy of each provider and scope name
 
     def see(
         self,
@@ -106,8 +107,8 @@ class Judge:
         shared = self._shared
         self.tracks[fingerprint] = Track(
             fingerprint=fingerprint,
-            provider=shared.setdefault(provider, provider),
-            scope=shared.setdefault(scope, scope),
+            provider=shared(provider),
+            scope=shared(scope),
             first_seen=before.first_seen if before else self.seen_at,
             last_seen=self.seen_at,
             first_scan_id=before.first_scan_id if before else self.scan_id,

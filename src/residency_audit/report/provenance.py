@@ -6,11 +6,9 @@ source itself. Numbers follow the sources' sorted text, so the same estate gets 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 from ..model import Bucket
 
-__all__ = ["Sources", "regions_by_source", "source_numbers"]
+__all__ = ["Sources"]
 
 
 class Sources:
@@ -33,18 +31,3 @@ class Sources:
     def regions(self) -> dict[str, list[str]]:
         """Source -> the location codes that rest on it (sorted), for the appendix."""
         return {source: sorted(codes) for source, codes in self._regions.items() if codes}
-
-
-def _sources(buckets: Iterable[Bucket]) -> Sources:
-    sources = Sources()
-    for b in buckets:
-        sources.add(b)
-    return sources
-
-
-def source_numbers(buckets: Iterable[Bucket]) -> dict[str, int]:
-    return _sources(buckets).numbers()
-
-
-def regions_by_source(buckets: Iterable[Bucket]) -> dict[str, list[str]]:
-    return _sources(buckets).regions()

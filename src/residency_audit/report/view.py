@@ -23,7 +23,6 @@ from ..model import Finding, FindingState
 from ..results import ScanResult
 from ..rules import Attestation, EvaluationSettings
 from ..rules.attestations import ATTESTED_ITEMS
-from ..spill import in_order
 from .facts import SEVERITIES_WORST_FIRST, finding_sort_key
 from .guideline_ref import guideline_reference
 
@@ -38,13 +37,9 @@ __all__ = [
     "Keep",
     "SuppressedTally",
     "TierTally",
-    "active",
     "attestation_rows",
     "capped",
-    "changes",
     "country_tiers",
-    "item_views",
-    "severity_totals",
 ]
 
 TOP_PER_ITEM = 5
@@ -124,17 +119,6 @@ def capped(items: Sequence[T] | Capped[T], limit: int) -> tuple[Sequence[T], int
     """The first ``limit`` items and how many more there are (lists that can reach 20,000)."""
     shown = items[:limit]
     return shown, len(items) - len(shown)
-
-
-def active(findings: Iterable[Finding]) -> list[Finding]:
-    return [f for f in findings if f.suppression is None]
-
-
-def severity_totals(findings: Iterable[Finding]) -> dict[str, int]:
-    totals = {s.value: 0 for s in SEVERITIES_WORST_FIRST}
-    for f in findings:
-        totals[f.severity.value] += 1
-    return totals
 
 
 class SuppressedTally:
@@ -288,18 +272,6 @@ class ItemTally:
         return views
 
 
-def _ordered(result: ScanResult, ordered: Sequence[Finding] | None) -> Sequence[Finding]:
-    return in_order(result.findings, finding_sort_key) if ordered is None else ordered
-
-
-def item_views(result: ScanResult, ordered: Sequence[Finding] | None = None) -> list[ItemView]:
-    """Per guideline item; ``ordered``: the findings already in table order."""
-    tally = ItemTally()
-    for f in _ordered(result, ordered):
-        tally.add(f)
-    return tally.views(result)
-
-
 @dataclass(frozen=True)
 class Changes:
     has_history: bool
@@ -343,15 +315,6 @@ class ChangeTally:
             resolved=Capped(sorted(result.resolved, key=finding_sort_key)),  # a few: kept whole
             persisting=self._persisting,
         )
-
-
-def changes(
-    result: ScanResult, ordered: Sequence[Finding] | None = None, limit: int = LIST_CAP
-) -> Changes:
-    tally = ChangeTally(limit)
-    for f in _ordered(result, ordered):
-        tally.add(f)
-    return tally.changes(result)
 
 
 class TierTally:
