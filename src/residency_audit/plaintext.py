@@ -13,12 +13,21 @@ texts are ordinary, and every writer quotes or escapes them.
 from __future__ import annotations
 
 import functools
+import json
 import re
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
+from pydantic_core import PydanticSerializationError, to_json, to_jsonable_python
 
-__all__ = ["REPLACEMENT", "clean_model", "clean_text", "clean_value", "encodable"]
+__all__ = [
+    "REPLACEMENT",
+    "clean_model",
+    "clean_text",
+    "clean_value",
+    "encodable",
+    "json_bytes",
+]
 
 REPLACEMENT = "\ufffd"
 
@@ -38,6 +47,21 @@ def encodable(text: str) -> str:
         return text
     # a well-formed pair becomes its character; a lone half becomes U+FFFD
     return text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
+
+
+def json_bytes(value: Any, *, indent: int | None = None) -> bytes:
+    """``value`` (a model, or plain data) as UTF-8 JSON with Japanese kept readable, compact or
+    indented, by pydantic's serializer: several times faster than ``json.dumps`` at 200,000
+    findings. Text it cannot encode (a lone surrogate, in text built in code: a scan's is cleaned
+    where it enters) goes the slow way and comes out as U+FFFD instead of stopping the write."""
+    try:
+        return to_json(value, indent=indent)
+    except PydanticSerializationError:
+        separators = (",", ":") if indent is None else (",", ": ")
+        text = json.dumps(
+            to_jsonable_python(value), ensure_ascii=False, indent=indent, separators=separators
+        )
+        return encodable(text).encode("utf-8")
 
 
 def clean_text(text: str) -> str:

@@ -16,7 +16,6 @@ disk without knowing which it has.
 
 from __future__ import annotations
 
-import json
 import os
 import tempfile
 import threading
@@ -31,9 +30,8 @@ from pydantic import (
     WrapSerializer,
     WrapValidator,
 )
-from pydantic_core import PydanticSerializationError
 
-from .plaintext import encodable
+from .plaintext import json_bytes
 
 __all__ = ["Builder", "Items", "Spill", "SpillError", "SpillWriter", "builder_like", "in_order"]
 
@@ -250,13 +248,7 @@ class SpillWriter(Generic[M]):
         self._done = False
 
     def add(self, item: M) -> None:
-        try:
-            data = item.model_dump_json().encode("utf-8")
-        except PydanticSerializationError:
-            # a lone surrogate (text built in code; a scan's text is cleaned where it enters)
-            # cannot be UTF-8: it is kept as U+FFFD, as every writer would write it
-            text = json.dumps(item.model_dump(mode="json"), ensure_ascii=False)
-            data = encodable(text).encode("utf-8")
+        data = json_bytes(item)  # text no UTF-8 can hold is kept as U+FFFD
         with self._lock:
             if self._done:
                 raise RuntimeError("this spill is finished")

@@ -16,20 +16,17 @@ The few helpers both standard formats share (plain text, titles, the chunked arr
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime, timedelta
 from functools import cache
 from typing import Any
 
-from pydantic_core import PydanticSerializationError, to_json
-
 from .. import __version__
 from ..guideline import GUIDELINE_DATE, GUIDELINE_TITLE_EN, guideline_items
 from ..markup import CODE_CLOSE, CODE_OPEN, QUOTE_CLOSE, QUOTE_OPEN, plain
 from ..model import Certainty, Finding, FindingState, Role, Severity
-from ..plaintext import encodable
+from ..plaintext import encodable, json_bytes
 from ..results import ScanResult
 from ..rules.specs import RULES
 
@@ -120,17 +117,6 @@ def utc(moment: datetime) -> datetime:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
-def _dumps(item: dict[str, Any]) -> bytes:
-    """One item as compact UTF-8 JSON (Japanese kept readable) by pydantic's serializer, several
-    times faster than json.dumps. A lone surrogate that escaped text() cannot be UTF-8: the slow
-    way keeps it as U+FFFD instead of stopping the write."""
-    try:
-        return to_json(item)
-    except PydanticSerializationError:
-        dumped = json.dumps(item, ensure_ascii=False, separators=(",", ":"))
-        return encodable(dumped).encode("utf-8")
-
-
 def array_chunks(head: str, items: Iterable[dict[str, Any]], tail: str) -> Iterator[bytes]:
     """``head``, the items as a JSON array with one compact item per line, then ``tail``, a
     batch of items at a time: the file is never one string."""
@@ -138,7 +124,7 @@ def array_chunks(head: str, items: Iterable[dict[str, Any]], tail: str) -> Itera
     batch: list[bytes] = []
     written = False
     for item in items:
-        batch.append(_dumps(item))
+        batch.append(json_bytes(item))
         if len(batch) == _BATCH:
             yield (b",\n" if written else b"\n") + b",\n".join(batch)
             batch, written = [], True
