@@ -12,9 +12,16 @@ from datetime import UTC, date, datetime, tzinfo
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-__all__ = ["display_zone", "local_date", "local_when", "zone_label"]
+__all__ = ["as_utc", "display_zone", "local_date", "local_when", "zone_label"]
 
 _ZONEINFO_DIR = "zoneinfo/"
+
+
+def as_utc(value: datetime) -> datetime:
+    """Aware UTC; a naive datetime is taken to be UTC already (scan times are UTC)."""
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)
 
 
 def display_zone(name: str | None = None) -> tzinfo:

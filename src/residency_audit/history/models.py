@@ -9,7 +9,7 @@ distinct content in ``json_documents`` (revision 0004) and referenced by digest.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -27,6 +27,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from ..localtime import as_utc
+
 __all__ = [
     "Base",
     "FindingHistory",
@@ -39,13 +41,6 @@ __all__ = [
     "UTCDateTime",
     "as_utc",
 ]
-
-
-def as_utc(value: datetime) -> datetime:
-    """Aware UTC; a naive datetime is taken to be UTC already (scan times are UTC)."""
-    if value.tzinfo is None:
-        return value.replace(tzinfo=UTC)
-    return value.astimezone(UTC)
 
 
 class UTCDateTime(TypeDecorator[datetime]):

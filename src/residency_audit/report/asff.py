@@ -32,9 +32,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from ..localtime import as_utc
 from ..model import Finding, FindingState, Role, Severity
 from ..results import ScanResult
-from .ocsf import PRODUCT, array_chunks, every_finding, text, title, utc
+from .ocsf import PRODUCT, array_chunks, every_finding, text, title
 
 __all__ = [
     "BATCH_LIMIT",
@@ -137,7 +138,7 @@ def _filled(value: str, fallback: str) -> str:
 
 
 def _time(moment: datetime) -> str:
-    return utc(moment).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return as_utc(moment).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def _fields(values: dict[str, str | None], key_limit: int, value_limit: int) -> dict[str, str]:

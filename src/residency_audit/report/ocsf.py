@@ -24,6 +24,7 @@ from typing import Any
 
 from .. import __version__
 from ..guideline import GUIDELINE_DATE, GUIDELINE_TITLE_EN, guideline_items
+from ..localtime import as_utc
 from ..markup import CODE_CLOSE, CODE_OPEN, QUOTE_CLOSE, QUOTE_OPEN, plain
 from ..model import Certainty, Finding, FindingState, Role, Severity
 from ..plaintext import encodable, json_bytes
@@ -113,10 +114,6 @@ def every_finding(result: ScanResult) -> Iterator[Finding]:
     yield from result.resolved
 
 
-def utc(moment: datetime) -> datetime:
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-
-
 def array_chunks(head: str, items: Iterable[dict[str, Any]], tail: str) -> Iterator[bytes]:
     """``head``, the items as a JSON array with one compact item per line, then ``tail``, a
     batch of items at a time: the file is never one string."""
@@ -139,7 +136,7 @@ def array_chunks(head: str, items: Iterable[dict[str, Any]], tail: str) -> Itera
 
 def _ms(moment: datetime) -> int:
     """OCSF timestamps: milliseconds since the epoch."""
-    return (utc(moment) - _EPOCH) // timedelta(milliseconds=1)
+    return (as_utc(moment) - _EPOCH) // timedelta(milliseconds=1)
 
 
 def _drop_empty(values: dict[str, Any]) -> dict[str, Any]:
