@@ -58,7 +58,7 @@ from benchkit import (
 )
 from botocore.config import Config
 
-from residency_audit_aws.testing import replication_rule
+from residency_audit_aws.testing import default_encryption, replication_rule
 
 REGIONS = ["us-east-1", "ap-northeast-1", "ap-east-1", "eu-west-1", "ap-southeast-1"]
 FLAGS = ("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets")
@@ -135,16 +135,9 @@ def seed(url: str, n: int) -> None:
         if i % 4 == 0:
             s3.put_bucket_encryption(
                 Bucket=name,
-                ServerSideEncryptionConfiguration={
-                    "Rules": [
-                        {
-                            "ApplyServerSideEncryptionByDefault": {
-                                "SSEAlgorithm": "aws:kms",
-                                "KMSMasterKeyID": keys[REGIONS[(i // 4) % len(REGIONS)]],
-                            }
-                        }
-                    ]
-                },
+                ServerSideEncryptionConfiguration=default_encryption(
+                    "aws:kms", keys[REGIONS[(i // 4) % len(REGIONS)]]
+                ),
             )
         if i % 3 == 0:
             s3.put_public_access_block(

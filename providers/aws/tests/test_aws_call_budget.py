@@ -21,7 +21,7 @@ from residency_audit_aws import AwsProvider
 from residency_audit_aws.backup import RegionBackup, plan_from_responses
 from residency_audit_aws.collector import AccountScan, ScanContext
 from residency_audit_aws.settings import parse_settings
-from residency_audit_aws.testing import replication_rule
+from residency_audit_aws.testing import default_encryption, replication_rule
 
 pytestmark = pytest.mark.usefixtures("moto")
 
@@ -85,16 +85,9 @@ def _estate(first: int, count: int) -> list[str]:
         if i % 2 == 0:
             s3.put_bucket_encryption(
                 Bucket=name,
-                ServerSideEncryptionConfiguration={
-                    "Rules": [
-                        {
-                            "ApplyServerSideEncryptionByDefault": {
-                                "SSEAlgorithm": "aws:kms",
-                                "KMSMasterKeyID": _key("ap-northeast-1"),
-                            }
-                        }
-                    ]
-                },
+                ServerSideEncryptionConfiguration=default_encryption(
+                    "aws:kms", _key("ap-northeast-1")
+                ),
             )
         if i % 3 == 0:
             _replicate(name, "estate-dest-hk")

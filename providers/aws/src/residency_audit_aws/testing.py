@@ -21,6 +21,7 @@ from .client import _strip_account_host
 
 __all__ = [
     "credentials_session",
+    "default_encryption",
     "fake_profile",
     "moto_server",
     "partition_session",
@@ -178,14 +179,10 @@ def _bucket(
         )
     encryption = spec.get("encryption")
     if encryption:
-        default = {"SSEAlgorithm": encryption["algorithm"]}
-        if encryption.get("key"):
-            default["KMSMasterKeyID"] = keys[encryption["key"]]
+        key = keys[encryption["key"]] if encryption.get("key") else None
         s3.put_bucket_encryption(
             Bucket=name,
-            ServerSideEncryptionConfiguration={
-                "Rules": [{"ApplyServerSideEncryptionByDefault": default}]
-            },
+            ServerSideEncryptionConfiguration=default_encryption(encryption["algorithm"], key),
         )
     if spec.get("block_public_access"):
         s3.put_public_access_block(
@@ -215,6 +212,15 @@ def _bucket(
         )
     if spec.get("versioning") or spec.get("replication"):
         s3.put_bucket_versioning(Bucket=name, VersioningConfiguration={"Status": "Enabled"})
+
+
+def default_encryption(algorithm: str, key_id: str | None = None) -> dict[str, Any]:
+    """A bucket's default encryption (``aws:kms`` with ``key_id``, ``AES256`` ...), as
+    PutBucketEncryption takes it."""
+    default = {"SSEAlgorithm": algorithm}
+    if key_id:
+        default["KMSMasterKeyID"] = key_id
+    return {"Rules": [{"ApplyServerSideEncryptionByDefault": default}]}
 
 
 def replication_rule(index: int, bucket: str, account: str | None = None) -> dict[str, Any]:
