@@ -158,9 +158,35 @@ def _summary_line(result: ScanResult, written: Sequence[Path], not_run: Sequence
     "--config",
     "config_path",
     type=click.Path(path_type=Path, dir_okay=False),
-    required=True,
-    help="Scan config (TOML).",
+    help="Scan config (TOML). Optional with --provider.",
 )
+@click.option(
+    "--provider",
+    "provider_names",
+    multiple=True,
+    metavar="NAME",
+    help="Scan this provider (aws, gcp, azure; repeatable or comma-separated), with the SDK's "
+    "default credentials and no config file needed; with --config, only these of its providers.",
+)
+@click.option(
+    "--account",
+    multiple=True,
+    metavar="ID",
+    help="AWS: only these 12-digit accounts (repeatable or comma-separated); an account other "
+    "than the caller's is entered through the audit role.",
+)
+@click.option("--project", multiple=True, metavar="ID", help="GCP: only these projects.")
+@click.option(
+    "--subscription", multiple=True, metavar="ID", help="Azure: only these subscriptions."
+)
+@click.option(
+    "--region",
+    multiple=True,
+    metavar="CODE",
+    help="AWS: read regional services (AWS Backup) in these regions only, instead of every "
+    "enabled one; buckets are listed everywhere regardless.",
+)
+@click.option("--aws-profile", metavar="NAME", help="AWS: the named profile of the AWS config.")
 @click.option(
     "--output",
     "-o",
@@ -224,7 +250,13 @@ def _summary_line(result: ScanResult, written: Sequence[Path], not_run: Sequence
 @log_options
 @_guard
 def scan(
-    config_path: Path,
+    config_path: Path | None,
+    provider_names: tuple[str, ...],
+    account: tuple[str, ...],
+    project: tuple[str, ...],
+    subscription: tuple[str, ...],
+    region: tuple[str, ...],
+    aws_profile: str | None,
     output: Path | None,
     profile: str | None,
     lang: str | None,
@@ -241,19 +273,38 @@ def scan(
     output_formats: tuple[str, ...],
     quiet: bool,
 ) -> None:
-    """Collect every configured provider, evaluate, and write the reports."""
+    """Collect every configured provider, evaluate, and write the reports.
+
+    Scope it with a config file (--config), on the command line (--provider with --account,
+    --project, --subscription, --region), or both: an option wins over the file."""
+    from .cli_scope import CommandLineScope, scoped_config, split_values
     from .config import load_config
+    from .errors import ConfigError
     from .progress import progress_display
     from .scan import build_providers, resolve_profile, run_scan
 
-    config = _with_rules(load_config(config_path), include_rules, exclude_rules)
+    given = {
+        "account": split_values(account),
+        "project": split_values(project),
+        "subscription": split_values(subscription),
+        "region": split_values(region),
+        "aws_profile": aws_profile,
+    }
+    scoped = scoped_config(
+        load_config(config_path) if config_path else None,
+        CommandLineScope(split_values(provider_names), {k: v for k, v in given.items() if v}),
+    )
+    config = _with_rules(scoped.config, include_rules, exclude_rules)
     not_run = config.scan.selection.not_run
     chosen = (
         resolve_profile(profile, None, key="--profile")
         if profile
         else resolve_profile(config.profile, config.base_dir, source=config.source)
     )
-    providers = build_providers(config)  # every config error before anything is written
+    try:
+        providers = build_providers(config)  # every config error before anything is written
+    except ConfigError as exc:
+        raise scoped.explain(exc) from None
     zone = _zone(timezone, config.report.timezone)
     chosen_formats = _formats(output_formats) if output_formats else config.output.formats
     out_dir = config.output_dir(output)

@@ -24,6 +24,7 @@ from .model import Bucket, CoverageNote
 __all__ = [
     "ENTRY_POINT_GROUP",
     "CollectionError",
+    "CommandLineScoped",
     "Provider",
     "Scope",
     "TagAware",
@@ -79,6 +80,20 @@ class TagAware(Protocol):
     """
 
     def use_tag_keys(self, keys: frozenset[str]) -> None: ...
+
+
+@runtime_checkable
+class CommandLineScoped(Protocol):
+    """A provider whose settings `scan` may take from its own options.
+
+    ``command_line_settings`` maps an option of `scan` (``account``, ``project``,
+    ``subscription``, ``region``, ``aws_profile``) to the settings key it sets, then any keys it
+    replaces (GCP's ``--project`` replaces an ``organization``). An option given on the command line
+    wins over the config file. A provider maps only the options that mean something to it, and
+    `scan` refuses an option none of the scanned providers maps.
+    """
+
+    command_line_settings: ClassVar[Mapping[str, tuple[str, ...]]]
 
 
 def available_providers() -> list[str]:

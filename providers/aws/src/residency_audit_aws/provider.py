@@ -29,6 +29,12 @@ class AwsProvider:
     """
 
     name: ClassVar[str] = "aws"
+    # `scan --account/--region/--aws-profile` (residency_audit.plugins.CommandLineScoped)
+    command_line_settings: ClassVar[Mapping[str, tuple[str, ...]]] = {
+        "account": ("include_accounts",),
+        "region": ("regions",),
+        "aws_profile": ("profile",),
+    }
 
     def __init__(
         self, settings: AwsSettings, *, session_factory: SessionFactory | None = None
@@ -86,10 +92,17 @@ class AwsProvider:
         base.account_id = caller
         common = {"partition": partition.name, "arn_partition": arn_partition}
         if not partition.organization:
+            # the caller's account, or the accounts named (`--account`): each other one is
+            # entered through the audit role, as in organisation mode, without listing the org
+            named = (
+                sorted(partition.include_accounts - partition.exclude_accounts)
+                if partition.include_accounts
+                else [caller]
+            )
+            known = frozenset({caller, *named})
             return [
-                Scope(
-                    "aws", caller, None, {**common, "assume": False, "known": frozenset({caller})}
-                )
+                Scope("aws", a, None, {**common, "assume": a != caller, "known": known})
+                for a in named
             ]
         try:
             accounts = [
@@ -187,10 +200,16 @@ class AwsProvider:
 
     def required_permissions(self) -> Sequence[str]:
         actions = permissions.required_permissions()
-        if self.settings.organization:
+        if any(_assumes(p) for p in self.settings.partitions):
             actions = sorted([*actions, "sts:AssumeRole"])
         return actions
 
     def permission_policy(self) -> Mapping[str, Any]:
-        roles = [p.role_name for p in self.settings.partitions if p.organization]
+        roles = [p.role_name for p in self.settings.partitions if _assumes(p)]
         return permissions.permission_policy(role_names=roles)
+
+
+def _assumes(partition: PartitionSettings) -> bool:
+    """Whether the partition's scan may enter other accounts through the audit role: in
+    organisation mode, or when it names the accounts (``include_accounts``)."""
+    return partition.organization or bool(partition.include_accounts)

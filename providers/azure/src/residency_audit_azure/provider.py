@@ -111,6 +111,10 @@ def _failed_read(exc: AzureApiError, what: str) -> Gap:
 
 class AzureProvider:
     name: ClassVar[str] = "azure"
+    # `scan --subscription` (residency_audit.plugins.CommandLineScoped)
+    command_line_settings: ClassVar[Mapping[str, tuple[str, ...]]] = {
+        "subscription": ("subscriptions",)
+    }
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings

@@ -54,6 +54,11 @@ class GcpProvider:
     """Every Cloud Storage bucket in the configured projects (or under an organization/folder)."""
 
     name: ClassVar[str] = "gcp"
+    # `scan --project` (residency_audit.plugins.CommandLineScoped): named projects replace the
+    # config's organization or folder
+    command_line_settings: ClassVar[Mapping[str, tuple[str, ...]]] = {
+        "project": ("projects", "organization", "folder")
+    }
 
     def __init__(self, settings: GcpSettings, *, observer: RequestObserver | None = None) -> None:
         self.settings = settings
