@@ -136,8 +136,12 @@ def _summary_line(result: ScanResult, written: Sequence[Path], not_run: Sequence
     if cov.complete and not unverified:
         status = "complete"
     else:
+        # every scope failed: zero buckets and zero findings say nothing about the estate
+        incomplete = (
+            "INCOMPLETE: nothing could be collected" if cov.nothing_collected else "INCOMPLETE"
+        )
         status = ", ".join(
-            (["INCOMPLETE"] if not cov.complete else ["every scope read"])
+            ([incomplete] if not cov.complete else ["every scope read"])
             + ([f"{unverified} finding{'s' * (unverified > 1)} UNVERIFIED"] if unverified else [])
         )
     where = written[0].parent if written else "-"

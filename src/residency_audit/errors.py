@@ -4,13 +4,26 @@
 
     ResidencyAuditError
     ├── InputError            exit 2: bad config, profile, inventory or arguments
-    │   └── ConfigError       names the file and the key
+    │   ├── ConfigError       names the file and the key
+    │   └── NoProviderAuthenticated
+    │                         every provider failed with a CredentialError: nothing collected,
+    │                         nothing written
     └── CollectionError       a scope or provider could not be collected (recorded, exit 3)
+        └── CredentialError   ... because the provider has no usable credentials
 """
 
 from __future__ import annotations
 
-__all__ = ["CollectionError", "ConfigError", "InputError", "ResidencyAuditError"]
+from collections.abc import Mapping
+
+__all__ = [
+    "CollectionError",
+    "ConfigError",
+    "CredentialError",
+    "InputError",
+    "NoProviderAuthenticated",
+    "ResidencyAuditError",
+]
 
 
 class ResidencyAuditError(Exception):
@@ -47,3 +60,29 @@ class CollectionError(ResidencyAuditError):
     def __init__(self, message: str, *, code: str | None = None) -> None:
         self.code = code
         super().__init__(message)
+
+
+class CredentialError(CollectionError):
+    """A provider found no usable credentials, or the cloud refused them (expired, invalid).
+
+    The message is one line naming the credential chain tried and the command or setting that
+    fixes it, with no SDK text; ``detail`` keeps the SDK's own words for ``-v``.
+    """
+
+    def __init__(self, message: str, *, code: str | None = None, detail: str | None = None) -> None:
+        self.detail = detail
+        super().__init__(message, code=code)
+
+
+class NoProviderAuthenticated(InputError):
+    """Every configured provider failed to authenticate, so nothing could be collected: a report
+    would only say so, and a history entry would read as a scan that found no bucket. The scan
+    stops before writing anything (exit 2). ``failures``: provider -> its one-line message."""
+
+    def __init__(self, failures: Mapping[str, str]) -> None:
+        self.failures = dict(failures)
+        lines = "\n".join(f"  {message}" for message in self.failures.values())
+        super().__init__(
+            "no provider could authenticate, so nothing was collected "
+            f"(no report or history written):\n{lines}"
+        )

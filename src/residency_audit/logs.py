@@ -78,9 +78,27 @@ class TextFormatter(logging.Formatter):
         return one_line(super().format(record))
 
 
+# what every LogRecord has; anything else on a record came as ``extra={...}``
+_RECORD_KEYS = frozenset(vars(logging.makeLogRecord({}))) | {"message", "asctime", "taskName"}
+
+
+def _field(value: Any) -> Any:
+    """An ``extra`` value as JSON: numbers, booleans and None as they are, lists of them as
+    lists, anything else as masked text (a field may quote an API error)."""
+    if value is None or isinstance(value, bool | int | float):
+        return value
+    if isinstance(value, list | tuple | set | frozenset):
+        items = sorted(value, key=str) if isinstance(value, set | frozenset) else value
+        return [_field(v) for v in items]
+    return mask_secrets(str(value))
+
+
 class JsonFormatter(logging.Formatter):
+    """One object a record: time, level, logger, message, error, and the record's ``extra``
+    fields (``event``, ``provider``, ``scope``, counts, durations) at the top level."""
+
     def format(self, record: logging.LogRecord) -> str:
-        doc = {
+        doc: dict[str, Any] = {
             "time": datetime.fromtimestamp(record.created, UTC).isoformat(),
             "level": record.levelname.lower(),
             "logger": record.name,
@@ -88,6 +106,9 @@ class JsonFormatter(logging.Formatter):
         }
         if record.exc_info and record.exc_info[0] is not None:
             doc["error"] = mask_secrets(f"{record.exc_info[0].__name__}: {record.exc_info[1]}")
+        for key, value in vars(record).items():
+            if key not in _RECORD_KEYS and key not in doc and not key.startswith("_"):
+                doc[key] = _field(value)
         # json escapes C0 controls; C1 and bidi characters it would write as they are
         return _UNSAFE.sub(
             lambda m: f"\\u{ord(m.group()):04x}", json.dumps(doc, ensure_ascii=False)

@@ -50,6 +50,12 @@ class Coverage(_Frozen):
     complete: bool
     unmapped_codes: tuple[UnmappedCode, ...] = ()
 
+    @property
+    def nothing_collected(self) -> bool:
+        """Every scope failed: the scan holds nothing, which no reader may take for an empty
+        estate. (No scope at all is an empty estate, read completely.)"""
+        return self.scopes_total > 0 and self.scopes_failed == self.scopes_total
+
 
 class ProfileRef(_Frozen):
     name: str

@@ -3,12 +3,17 @@
 Collection is the only stage that calls cloud APIs. Scopes (accounts, projects, subscriptions) are
 collected concurrently by a bounded pool; each provider bounds its own per-bucket work inside a
 scope. A scope that fails is recorded with its error and the scan goes on: the result is then
-incomplete (exit 3), never silently partial.
+incomplete (exit 3), never silently partial. Only when every scope failed for want of credentials
+does the scan stop instead (:class:`NoProviderAuthenticated`, exit 2): there is nothing to report.
+
+At ``-v`` the scan logs what it does (providers built, scopes found, each scope's start, end,
+bucket count and duration) as INFO records whose ``extra`` fields ``--log-format json`` carries.
 """
 
 from __future__ import annotations
 
 import logging
+import time
 import uuid
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -19,7 +24,13 @@ from typing import Any, Protocol
 from . import __version__
 from .catalog import load_catalog
 from .config import Config
-from .errors import CollectionError, ConfigError, InputError
+from .errors import (
+    CollectionError,
+    ConfigError,
+    CredentialError,
+    InputError,
+    NoProviderAuthenticated,
+)
 from .memo import Shared
 from .model import (
     Bucket,
@@ -82,6 +93,7 @@ def build_providers(config: Config) -> dict[str, Provider]:
         if isinstance(provider, TagAware):  # tags read only when the classification uses them
             provider.use_tag_keys(frozenset(config.classification.keys))
         providers[name] = provider
+        log.info("provider %s built", name, extra={"event": "provider.built", "provider": name})
     return providers
 
 
@@ -126,10 +138,17 @@ def _masked(bucket: Bucket) -> Bucket:
 
 def _collect_scope(
     provider: Provider, scope: Scope, sink: SpillWriter[Bucket], progress: ProgressSink | None
-) -> ScopeResult:
+) -> tuple[ScopeResult, CredentialError | None]:
+    """The scope's result, and its CredentialError when it failed for want of credentials."""
     count = 0
     notes: list[CoverageNote] = []
     status, error = ScopeStatus.COMPLETE, None
+    denied: CredentialError | None = None
+    fields = {"provider": scope.provider, "scope": scope.id}
+    log.info(
+        "scope %s/%s started", scope.provider, scope.id, extra={"event": "scope.started", **fields}
+    )
+    started = time.monotonic()
     try:
         for item in provider.buckets(scope):
             if isinstance(item, CoverageNote):  # its detail may quote an API error too
@@ -141,6 +160,9 @@ def _collect_scope(
                 count += 1
                 if progress:
                     progress.bucket_collected(scope.provider, scope.id)
+    except CredentialError as exc:  # logged by collect(), which knows whether any scope worked
+        status, error = ScopeStatus.FAILED, _plugin_text(str(exc))
+        denied = exc
     except CollectionError as exc:
         status, error = ScopeStatus.FAILED, _plugin_text(str(exc))
         log.warning("scope %s/%s could not be collected: %s", scope.provider, scope.id, error)
@@ -151,6 +173,9 @@ def _collect_scope(
         log.exception("provider failed on scope %s/%s", scope.provider, scope.id)
     if status is ScopeStatus.FAILED and count:
         status = ScopeStatus.INCOMPLETE  # listed part of it before failing: the rest is missing
+        if denied is not None:  # it did authenticate: an ordinary gap
+            log.warning("scope %s/%s could not be collected: %s", scope.provider, scope.id, error)
+            denied = None
         notes.append(
             CoverageNote(
                 kind="listing-incomplete",
@@ -168,9 +193,59 @@ def _collect_scope(
         bucket_count=count,
         notes=tuple(clean_model(n) for n in notes),
     )
+    seconds = round(time.monotonic() - started, 3)
+    log.info(
+        "scope %s/%s finished: %s, %d buckets in %.1f s",
+        scope.provider,
+        scope.id,
+        status.value,
+        count,
+        seconds,
+        extra={
+            "event": "scope.finished",
+            **fields,
+            "status": status.value,
+            "buckets": count,
+            "duration_s": seconds,
+        },
+    )
     if progress:
         progress.scope_finished(result)
-    return result
+    return result, denied
+
+
+def _credential_failure(provider: str, scope: str, exc: CredentialError) -> str:
+    """The scope's one-line error; the SDK's own words are logged at -v (never its stack)."""
+    if exc.detail:
+        log.info(
+            "%s/%s credentials: %s",
+            provider,
+            scope,
+            _plugin_text(exc.detail),
+            extra={"event": "credentials.failed", "provider": provider, "scope": scope},
+        )
+    return _plugin_text(str(exc))
+
+
+def _check_authenticated(
+    providers: Mapping[str, Provider],
+    results: list[ScopeResult],
+    denied: Mapping[tuple[str, str], str],
+) -> None:
+    """Raise NoProviderAuthenticated when every scope failed for want of credentials (and there
+    was a scope at all); else log those failures as the warnings every failed scope gets."""
+    if providers and results and len(denied) == len(results):
+        by_provider: dict[str, str] = {}
+        for (provider, _), message in denied.items():
+            by_provider.setdefault(provider, message)  # one line a provider: the first
+        order = {name: i for i, name in enumerate(providers)}  # as configured
+        ranked = sorted(by_provider.items(), key=lambda item: order.get(item[0], len(order)))
+        raise NoProviderAuthenticated(dict(ranked))
+    for (provider, scope), message in denied.items():
+        if scope == "*":
+            log.warning("provider %s could not list its scopes: %s", provider, message)
+        else:
+            log.warning("scope %s/%s could not be collected: %s", provider, scope, message)
 
 
 def collect(
@@ -181,11 +256,21 @@ def collect(
     clock: Callable[[], datetime] = lambda: datetime.now(UTC),
 ) -> Inventory:
     started = clock()
+    began = time.monotonic()
     failed: list[ScopeResult] = []
+    denied: dict[tuple[str, str], str] = {}  # (provider, scope) -> its credential error
     work: list[tuple[Provider, Scope]] = []
     for name, provider in providers.items():
+        listing = time.monotonic()
         try:
             scopes = list(provider.scopes())
+        except CredentialError as exc:
+            error = _credential_failure(name, "*", exc)
+            failed.append(
+                ScopeResult(provider=name, scope="*", status=ScopeStatus.FAILED, error=error)
+            )
+            denied[(name, "*")] = error
+            continue
         except CollectionError as exc:
             error = _plugin_text(str(exc))
             failed.append(
@@ -202,6 +287,19 @@ def collect(
             )
             log.exception("provider %s failed while listing its scopes", name)
             continue
+        seconds = round(time.monotonic() - listing, 3)
+        log.info(
+            "provider %s: %d scopes found in %.1f s",
+            name,
+            len(scopes),
+            seconds,
+            extra={
+                "event": "scopes.found",
+                "provider": name,
+                "scopes": len(scopes),
+                "duration_s": seconds,
+            },
+        )
         if progress:
             progress.scopes_found(name, len(scopes))
         work.extend((provider, scope) for scope in scopes)
@@ -209,7 +307,29 @@ def collect(
     # every scope's buckets go to disk as they come (spill): a large estate is never held
     sink = SpillWriter(Bucket, key=bucket_order)
     with ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="scope") as pool:
-        outcomes = list(pool.map(lambda pw: _collect_scope(pw[0], pw[1], sink, progress), work))
+        collected = list(pool.map(lambda pw: _collect_scope(pw[0], pw[1], sink, progress), work))
+    outcomes = [result for result, _ in collected]
+    for result, why in collected:
+        if why is not None:
+            denied[(result.provider, result.scope)] = _credential_failure(
+                result.provider, result.scope, why
+            )
+    # before the inventory is made: the spill holds no bucket then, and its file is unnamed
+    _check_authenticated(providers, failed + outcomes, denied)
+    total = sum(r.bucket_count for r in outcomes)
+    seconds = round(time.monotonic() - began, 3)
+    log.info(
+        "collected %d buckets from %d scopes in %.1f s",
+        total,
+        len(failed) + len(outcomes),
+        seconds,
+        extra={
+            "event": "scan.collected",
+            "scopes": len(failed) + len(outcomes),
+            "buckets": total,
+            "duration_s": seconds,
+        },
+    )
     return Inventory(
         scan_id=uuid.uuid4().hex,
         started=started,
