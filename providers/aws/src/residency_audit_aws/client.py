@@ -3,6 +3,11 @@
 It returns plain API-shaped dicts (``ResponseMetadata`` removed) and raises :class:`AwsApiError`
 for every failure, carrying the API's error code. It refuses any operation that is not declared in
 :mod:`.permissions`, so the plugin cannot call anything the generated IAM policy does not cover.
+
+A connection that cannot be opened to an endpoint that has never answered is not retried (see
+:mod:`residency_audit.reach`): an unreachable endpoint fails within one ``connect_timeout``. With
+an endpoint or static keys configured, the credential chain never asks the instance metadata
+service (169.254.169.254).
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ from botocore.credentials import RefreshableCredentials
 from botocore.retries import quota, standard
 from botocore.session import Session as BotocoreSession
 
+from residency_audit.reach import Reached
 from residency_audit.redact import mask_secrets
 
 from .permissions import ASSUME_ROLE, OPERATIONS
@@ -112,6 +118,34 @@ def _custom_endpoint(partition: PartitionSettings) -> str | None:
     )
 
 
+# botocore's failures to open a connection (ConnectionClosedError and ReadTimeoutError come after)
+_CONNECT_ERRORS = (
+    botocore.exceptions.EndpointConnectionError,
+    botocore.exceptions.ConnectTimeoutError,
+    botocore.exceptions.ProxyConnectionError,
+)
+
+
+class _FirstContactConditions(standard.StandardRetryConditions):
+    """botocore's standard retry conditions, except that a connection that cannot be opened to an
+    endpoint that has never answered is final (see residency_audit.reach). botocore asks these
+    after every attempt, answered or not, so every answer is seen here."""
+
+    def __init__(self, reached: Reached, max_attempts: int) -> None:
+        super().__init__(max_attempts=max_attempts)
+        self._reached = reached
+
+    def is_retryable(self, context: Any) -> bool:
+        if context.http_response is not None:
+            self._reached.answered(str(context.http_response.url))
+        error = context.caught_exception
+        if isinstance(error, _CONNECT_ERRORS):
+            url = error.kwargs.get("endpoint_url") or error.kwargs.get("proxy_url")
+            if url and not self._reached.ever_answered(str(url)):
+                return False
+        return bool(super().is_retryable(context))
+
+
 _RETRY_SPENT = "residency_audit_retry_spent"  # quota units one call's retries took
 _NO_RETRY_REFILL = 1  # what botocore gives back for a call that needed no retry
 
@@ -160,10 +194,11 @@ class _AnsweredCallsRefill(standard.RetryQuotaChecker):
         self._units.release(context.get(_RETRY_SPENT, _NO_RETRY_REFILL))
 
 
-def _install_retry_quota(client: Any, capacity: int) -> _AnsweredCallsRefill:
+def _install_retry_quota(client: Any, capacity: int, reached: Reached) -> _AnsweredCallsRefill:
     """Swap botocore's standard retry handler on ``client`` for the same handler (same
-    conditions, backoff and max attempts) with a quota of ``capacity`` units refilled by answered
-    calls. The adaptive mode's client-side rate limiter is a separate handler and stays."""
+    conditions but for a never-answering endpoint, same backoff and max attempts) with a quota
+    of ``capacity`` units refilled by answered calls. The adaptive mode's client-side rate
+    limiter is a separate handler and stays."""
     service = client.meta.service_model.service_id.hyphenize()
     max_attempts = client.meta.config.retries.get(
         "total_max_attempts", standard.DEFAULT_MAX_ATTEMPTS
@@ -172,7 +207,7 @@ def _install_retry_quota(client: Any, capacity: int) -> _AnsweredCallsRefill:
     adapter = standard.RetryEventAdapter()
     handler = standard.RetryHandler(
         retry_policy=standard.RetryPolicy(
-            retry_checker=standard.StandardRetryConditions(max_attempts=max_attempts),
+            retry_checker=_FirstContactConditions(reached, max_attempts),
             retry_backoff=standard.ExponentialBackoff(
                 service_name=service,
                 throttling_detector=standard.ThrottlingErrorDetector(adapter),
@@ -204,11 +239,17 @@ class AwsAccount:
         settings: AwsSettings,
         *,
         account_id: str | None = None,
+        reached: Reached | None = None,
+        instance_role: bool = True,
     ) -> None:
         self.session = session
         self.partition = partition
         self.account_id = account_id
+        # endpoints that have answered: shared by every account of a partition (and siblings)
+        self.reached = reached if reached is not None else Reached()
+        self.instance_role = instance_role  # whether the credential chain may ask IMDS
         self._settings = settings
+        self._regions: set[str] = set()  # regions a client was made for; shared by siblings
         self._limiter = (
             RateLimiter(settings.max_requests_per_second)
             if settings.max_requests_per_second
@@ -220,6 +261,15 @@ class AwsAccount:
     @property
     def read_timeout(self) -> float:
         return self._settings.read_timeout
+
+    @property
+    def connect_timeout(self) -> float:
+        return self._settings.connect_timeout
+
+    def regions_read(self) -> list[str]:
+        """The regions this account's calls went to so far (a client is made on first use)."""
+        with self._lock:
+            return sorted(self._regions)
 
     def with_read_timeout(self, seconds: float) -> AwsAccount:
         """The same account with another read timeout: clients of its own, the same session,
@@ -258,7 +308,8 @@ class AwsAccount:
             if self.partition.endpoint_url:
                 kwargs["endpoint_url"] = self.partition.endpoint_url
             client = self.session.client(service, **kwargs)  # type: ignore[call-overload]
-            _install_retry_quota(client, self._settings.retry_quota)
+            _install_retry_quota(client, self._settings.retry_quota, self.reached)
+            self._regions.add(region)
             if self._limiter is not None:
                 limiter = self._limiter
                 client.meta.events.register_first("before-send", lambda **_: limiter.acquire())
@@ -349,6 +400,30 @@ def _api_error(service: str, operation: str, exc: botocore.exceptions.ClientErro
     )
 
 
+def _explicit(partition: PartitionSettings) -> bool:
+    """An endpoint (setting or any AWS_ENDPOINT_URL*) or static keys in the environment: the
+    user said where to go and with what, so the instance metadata service is never asked."""
+    return bool(
+        partition.endpoint_url
+        or os.environ.get("AWS_ACCESS_KEY_ID")
+        or any(name.startswith("AWS_ENDPOINT_URL") and v for name, v in os.environ.items())
+    )
+
+
+def _without_instance_metadata(session: boto3.Session) -> bool:
+    """Take botocore's InstanceMetadataProvider (METHOD ``iam-role``) out of the session's
+    credential chain; it is asked last, when nothing else gave credentials, and then waits on
+    169.254.169.254. A per-session choice: AWS_EC2_METADATA_DISABLED would be process-wide.
+    False when the session's chain cannot be changed (a factory's stand-in)."""
+    inner = getattr(session, "_session", None)
+    if inner is None:
+        return False
+    resolver = inner.get_component("credential_provider")
+    if "iam-role" in [p.METHOD for p in getattr(resolver, "providers", [])]:
+        resolver.remove("iam-role")
+    return True
+
+
 def base_account(
     factory: SessionFactory, partition: PartitionSettings, settings: AwsSettings
 ) -> AwsAccount:
@@ -357,7 +432,8 @@ def base_account(
         session = factory(profile_name=partition.profile) if partition.profile else factory()
     except botocore.exceptions.BotoCoreError as exc:  # e.g. ProfileNotFound
         raise AwsApiError("sts", "GetCallerIdentity", type(exc).__name__, str(exc)) from None
-    return AwsAccount(session, partition, settings)
+    instance_role = not (_explicit(partition) and _without_instance_metadata(session))
+    return AwsAccount(session, partition, settings, instance_role=instance_role)
 
 
 def assume_role_account(
@@ -400,4 +476,11 @@ def assume_role_account(
     # botocore has no public setter for refreshable credentials; this is the common idiom
     botocore_session._credentials = credentials  # type: ignore[attr-defined]
     session = factory(botocore_session=botocore_session)
-    return AwsAccount(session, partition, settings, account_id=account_id)
+    return AwsAccount(
+        session,
+        partition,
+        settings,
+        account_id=account_id,
+        reached=base.reached,
+        instance_role=base.instance_role,
+    )

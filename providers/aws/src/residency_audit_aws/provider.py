@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, ClassVar
@@ -16,9 +17,12 @@ from residency_audit.plugins import Scope
 from . import live_regions, partitions, permissions
 from .client import AwsAccount, AwsApiError, SessionFactory, assume_role_account, base_account
 from .collector import AccountScan, ScanContext
+from .credentials import CONNECT_CODES, credential_error
 from .settings import AwsSettings, PartitionSettings, parse_settings
 
 __all__ = ["AwsProvider"]
+
+log = logging.getLogger(__name__)
 
 
 class AwsProvider:
@@ -71,7 +75,7 @@ class AwsProvider:
                         self._factory, partition, self.settings
                     )
                 except AwsApiError as exc:
-                    raise CollectionError(
+                    raise credential_error(exc, partition, instance_role=True) or CollectionError(
                         f"aws partition {partition.name}: no usable credentials ({exc.code})",
                         code=exc.code,
                     ) from None
@@ -82,9 +86,18 @@ class AwsProvider:
         try:
             identity = base.call("sts", partition.home_region, "GetCallerIdentity")
         except AwsApiError as exc:
+            denied = credential_error(exc, partition, instance_role=base.instance_role)
+            if denied is not None:
+                raise denied from None
+            # an unreachable endpoint: say which, and that it was given its connect timeout
+            where = (
+                f": {exc.message} within {base.connect_timeout:g} s"
+                if exc.code in CONNECT_CODES
+                else ""
+            )
             raise CollectionError(
                 f"aws partition {partition.name}: cannot identify the caller "
-                f"(sts:GetCallerIdentity {exc.code})",
+                f"(sts:GetCallerIdentity {exc.code}{where})",
                 code=exc.code,
             ) from None
         caller = str(identity["Account"])
@@ -170,7 +183,21 @@ class AwsProvider:
             bucket_read_timeout=self.settings.bucket_read_timeout,
             read_tags=self._read_tags,
         )
-        yield from AccountScan(account, context).run()
+        try:
+            yield from AccountScan(account, context).run()
+        finally:
+            regions = account.regions_read()
+            log.info(
+                "aws account %s: regions read: %s",
+                scope.id,
+                ", ".join(regions) or "none",
+                extra={
+                    "event": "aws.regions",
+                    "provider": "aws",
+                    "scope": scope.id,
+                    "regions": regions,
+                },
+            )
 
     # --- region listings for `residency-audit catalog check` ---------------------------------
 
