@@ -10,9 +10,10 @@ from typing import Any, ClassVar
 from google.auth.credentials import Credentials
 
 from residency_audit.catalog import load_catalog
-from residency_audit.errors import CollectionError, ConfigError
+from residency_audit.errors import CollectionError, ConfigError, CredentialError
 from residency_audit.model import Bucket, CoverageNote
 from residency_audit.plugins import Scope
+from residency_audit.reach import Reached
 
 from . import normalize
 from .client import (
@@ -63,7 +64,10 @@ class GcpProvider:
     def __init__(self, settings: GcpSettings, *, observer: RequestObserver | None = None) -> None:
         self.settings = settings
         self._observer = observer
-        self._credentials = CredentialSource(settings.credentials_file)
+        self._credentials = CredentialSource(
+            settings.credentials_file, metadata=not settings.has_endpoint
+        )
+        self._reached = Reached()  # endpoints that have answered (client.EndpointUnreachable)
 
     @classmethod
     def from_settings(
@@ -113,6 +117,8 @@ class GcpProvider:
             endpoint=endpoint,
             timeout=self.settings.timeout,
             retry_deadline=self.settings.retry_deadline,
+            connect_timeout=self.settings.connect_timeout,
+            reached=self._reached,
             observer=self._observer,
         )
         seen: set[str] = set()
@@ -122,6 +128,9 @@ class GcpProvider:
             projects, project_error = _searched(reader.search_projects, parent)
             folders, folder_error = _searched(reader.search_folders, parent)
             if project_error and folder_error and parent == root:
+                denied = self._credential_error(project_error)
+                if denied is not None:
+                    raise denied from project_error
                 raise CollectionError(
                     f"gcp: cannot list projects under {parent}: {project_error}",
                     code=project_error.code,
@@ -160,7 +169,7 @@ class GcpProvider:
             try:
                 listing = reader.list_buckets()
             except GcpApiError as exc:
-                raise CollectionError(
+                raise self._credential_error(exc) or CollectionError(
                     f"gcp: cannot list buckets in project {scope.id}: {exc}", code=exc.code
                 ) from exc
             for resource_name in listing.unreachable:
@@ -219,6 +228,8 @@ class GcpProvider:
             pool=self.settings.max_workers,
             timeout=self.settings.timeout,
             retry_deadline=self.settings.retry_deadline,
+            connect_timeout=self.settings.connect_timeout,
+            reached=self._reached,
             observer=self._observer,
         )
 
@@ -227,7 +238,38 @@ class GcpProvider:
         try:
             return self._credentials.get()
         except GcpApiError as exc:
-            raise CollectionError(f"gcp: cannot load credentials: {exc}", code=exc.code) from exc
+            raise self._credential_error(exc) or CollectionError(
+                f"gcp: cannot load credentials: {exc}", code=exc.code
+            ) from exc
+
+    def _credential_error(self, exc: GcpApiError) -> CredentialError | None:
+        """The one-line CredentialError for a credentials failure (None for any other): what was
+        tried and what fixes it; the SDK's words go to ``detail`` (logged at -v)."""
+        file = self.settings.credentials_file
+        if exc.code == "credentials-refused":
+            message = (
+                "gcp: the credentials were refused or have expired (RefreshError); run "
+                "`gcloud auth application-default login` again, or set "
+                "GOOGLE_APPLICATION_CREDENTIALS / [providers.gcp] credentials_file to a "
+                "service-account key"
+            )
+        elif exc.code != "credentials":
+            return None
+        elif file:
+            message = (
+                f"gcp: the key in [providers.gcp] credentials_file ({file}) could not be used; "
+                "point it at a service-account key JSON (`gcloud iam service-accounts keys "
+                "create`), or remove it to use `gcloud auth application-default login`"
+            )
+        else:
+            metadata = "" if self.settings.has_endpoint else ", the GCE metadata server"
+            message = (
+                "gcp: no usable credentials found (tried GOOGLE_APPLICATION_CREDENTIALS, gcloud "
+                f"application-default credentials{metadata}); run `gcloud auth "
+                "application-default login`, or set GOOGLE_APPLICATION_CREDENTIALS / "
+                "[providers.gcp] credentials_file"
+            )
+        return CredentialError(message, code=exc.code, detail=exc.message)
 
     # -- permissions -----------------------------------------------------------------------
 

@@ -11,6 +11,7 @@ from typing import Any
 from residency_audit.plugin_settings import SettingsReader
 
 __all__ = [
+    "DEFAULT_CONNECT_TIMEOUT",
     "DEFAULT_MAX_WORKERS",
     "DEFAULT_RETRY_DEADLINE",
     "DEFAULT_TIMEOUT",
@@ -26,6 +27,9 @@ DEFAULT_MAX_WORKERS = 32
 # and 120 s of retries in all (google.cloud.storage.retry.DEFAULT_RETRY).
 DEFAULT_TIMEOUT = 60.0
 DEFAULT_RETRY_DEADLINE = 120.0
+# Opening a connection takes a round trip; 5 s covers TCP's own SYN retransmissions (1 s, 3 s)
+# and is what the AWS and Azure plugins use. The libraries have none apart from ``timeout``.
+DEFAULT_CONNECT_TIMEOUT = 5.0
 _MAX_WORKERS_LIMIT = 256
 # https://cloud.google.com/resource-manager/docs/creating-managing-projects (6-30 chars);
 # legacy domain-scoped ids ("example.com:proj") are allowed too.
@@ -43,6 +47,7 @@ _KNOWN_KEYS = frozenset(
         "max_workers",
         "timeout",
         "retry_deadline",
+        "connect_timeout",
     }
 )
 
@@ -59,6 +64,18 @@ class GcpSettings:
     max_workers: int = DEFAULT_MAX_WORKERS
     timeout: float = DEFAULT_TIMEOUT  # seconds per HTTP attempt (a stalled answer then fails)
     retry_deadline: float = DEFAULT_RETRY_DEADLINE  # seconds of retries per read, in all
+    connect_timeout: float = DEFAULT_CONNECT_TIMEOUT  # seconds to open a connection
+
+    @property
+    def has_endpoint(self) -> bool:
+        """An endpoint is configured (an emulator, a private endpoint): the user said where to
+        go, so the GCE metadata server is never asked for credentials."""
+        return bool(
+            self.endpoint
+            or self.project_endpoints
+            or self.resource_manager_endpoint
+            or os.environ.get("STORAGE_EMULATOR_HOST")
+        )
 
     def storage_endpoint(self, project: str) -> str | None:
         """The endpoint for one project: per-project override, setting, STORAGE_EMULATOR_HOST."""
@@ -128,4 +145,5 @@ def parse_settings(raw: Mapping[str, Any]) -> GcpSettings:
         max_workers=table.integer("max_workers", DEFAULT_MAX_WORKERS, 1, _MAX_WORKERS_LIMIT),
         timeout=table.number("timeout", DEFAULT_TIMEOUT, high=600),
         retry_deadline=table.number("retry_deadline", DEFAULT_RETRY_DEADLINE, high=3600),
+        connect_timeout=table.number("connect_timeout", DEFAULT_CONNECT_TIMEOUT, high=120),
     )
