@@ -5,11 +5,17 @@ Every client built here carries a request hook (:class:`RequestLog`) that record
 refuses anything but GET/HEAD before it reaches the network. That matters beyond our own code:
 azure-mgmt-core's auto-registration policy answers a ``MissingSubscriptionRegistration`` 409 by
 POSTing ``.../providers/Microsoft.Storage/register`` -- a write the guard stops.
+
+A connection that cannot be opened to an endpoint that has never answered is not retried (see
+:mod:`residency_audit.reach`): an unreachable endpoint fails within one ``connect_timeout``. The
+managed-identity endpoint (IMDS, 169.254.169.254) is asked only by ``credential = "default"`` or
+``"managed-identity"``, and by the default chain not when ``arm_endpoint`` is set.
 """
 
 from __future__ import annotations
 
 import contextlib
+import re
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -19,12 +25,18 @@ from urllib.parse import urlsplit
 
 import requests
 from azure.core.credentials import AccessToken, AccessTokenInfo, TokenCredential
-from azure.core.exceptions import AzureError, HttpResponseError
-from azure.core.pipeline import PipelineRequest
-from azure.core.pipeline.policies import SansIOHTTPPolicy
+from azure.core.exceptions import (
+    AzureError,
+    ClientAuthenticationError,
+    HttpResponseError,
+    ServiceRequestError,
+)
+from azure.core.pipeline import PipelineRequest, PipelineResponse
+from azure.core.pipeline.policies import RetryPolicy, SansIOHTTPPolicy
 from azure.core.pipeline.transport import RequestsTransport
 from urllib3.util.retry import Retry
 
+from residency_audit.reach import Reached
 from residency_audit.redact import mask_secrets
 
 from .settings import Settings
@@ -48,11 +60,25 @@ _MAX_MESSAGE = 300
 
 
 class AzureApiError(Exception):
-    """An Azure call failed. ``code`` is the API's error code (``AuthorizationFailed``, ...)."""
+    """An Azure call failed. ``code`` is the API's error code (``AuthorizationFailed``, ...).
 
-    def __init__(self, operation: str, status: int | None, code: str | None, message: str) -> None:
+    ``credential``: the credential gave no token, or ARM refused it (401); ``tried`` then names
+    the credentials a chain (DefaultAzureCredential) tried, from its own message."""
+
+    def __init__(
+        self,
+        operation: str,
+        status: int | None,
+        code: str | None,
+        message: str,
+        *,
+        credential: bool = False,
+        tried: tuple[str, ...] = (),
+    ) -> None:
         self.operation = operation
         self.status = status
+        self.credential = credential
+        self.tried = tried
         # masked before it is cut, where the SDK's text enters our code: a SAS URL (sig=), a
         # connection string (AccountKey=) or a bearer token must not survive even in part
         self.code = mask_secrets(code) if code else code
@@ -64,7 +90,14 @@ class ListingInterrupted(AzureApiError):
     """A paged listing failed after some pages: ``items`` holds what was listed before."""
 
     def __init__(self, cause: AzureApiError, items: list[dict[str, Any]]) -> None:
-        super().__init__(cause.operation, cause.status, cause.code, cause.message)
+        super().__init__(
+            cause.operation,
+            cause.status,
+            cause.code,
+            cause.message,
+            credential=cause.credential,
+            tried=cause.tried,
+        )
         self.items = items
 
 
@@ -108,7 +141,24 @@ class RequestLog:
         return True
 
 
+# "\tEnvironmentCredential: ..." lines of DefaultAzureCredential's (ChainedTokenCredential's) error
+_TRIED = re.compile(r"^\s*(\w+Credential):", re.MULTILINE)
+
+
 def _api_error(operation: str, exc: AzureError) -> AzureApiError:
+    if isinstance(exc, ClientAuthenticationError):
+        # no token at all (CredentialUnavailableError and the chain's own error have no
+        # response), or a 401 from ARM: the credential's message, one line, the chain's names
+        text = str(exc.message or exc)
+        code = exc.error.code if exc.error is not None else None
+        return AzureApiError(
+            operation,
+            exc.status_code,
+            code or type(exc).__name__,
+            " ".join(text.split()),
+            credential=True,
+            tried=tuple(dict.fromkeys(_TRIED.findall(text))),
+        )
     if isinstance(exc, HttpResponseError):
         code = exc.error.code if exc.error is not None else None
         if code is None:
@@ -189,6 +239,10 @@ class _NoToken:
         return AccessTokenInfo("", int(time.time()) + 3600)
 
 
+def _explicit_endpoint(settings: Settings) -> bool:
+    return settings.arm_endpoint.rstrip("/") != settings.cloud.arm_endpoint.rstrip("/")
+
+
 def _make_credential(settings: Settings) -> TokenCredential:
     if settings.credential == "anonymous":
         return _NoToken()
@@ -202,7 +256,62 @@ def _make_credential(settings: Settings) -> TokenCredential:
     if settings.credential == "environment":
         return identity.EnvironmentCredential(authority=authority)
     return identity.DefaultAzureCredential(
-        authority=authority, managed_identity_client_id=settings.client_id
+        authority=authority,
+        managed_identity_client_id=settings.client_id,
+        # an ARM endpoint of the user's own (a stub, a private endpoint): never ask IMDS
+        exclude_managed_identity_credential=_explicit_endpoint(settings),
+    )
+
+
+class _FirstContactRetry(RetryPolicy[Any, Any]):
+    """azure-core's retry policy, except that a connection that cannot be opened to an endpoint
+    that has never answered is final (residency_audit.reach). On a failed send azure-core passes
+    the request as ``response``."""
+
+    def __init__(self, reached: Reached, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._reached = reached
+
+    def increment(
+        self, settings: dict[str, Any], response: Any = None, error: Exception | None = None
+    ) -> bool:
+        more = super().increment(settings, response=response, error=error)
+        if isinstance(error, ServiceRequestError) and isinstance(response, PipelineRequest):
+            return more and self._reached.ever_answered(response.http_request.url)
+        return more
+
+
+def _answered_hook(reached: Reached) -> Callable[[PipelineResponse[Any, Any]], None]:
+    """A ``raw_response_hook``: it runs for every attempt's answer, after the retry policy."""
+
+    def hook(response: PipelineResponse[Any, Any]) -> None:
+        reached.answered(response.http_request.url)
+
+    return hook
+
+
+def _storage_retry(reached: Reached, retries: int | None) -> Any:
+    """azure-storage-blob's ExponentialRetry (its default) with the same first-contact rule;
+    imported late, as the data plane is."""
+    from azure.storage.blob import ExponentialRetry
+
+    class FirstContactStorageRetry(ExponentialRetry):
+        def increment(
+            self,
+            settings: dict[str, Any],
+            request: Any,
+            response: Any = None,
+            error: AzureError | None = None,
+        ) -> bool:
+            more = bool(super().increment(settings, request, response=response, error=error))
+            if isinstance(error, ServiceRequestError):
+                return more and reached.ever_answered(str(request.url))
+            return more
+
+    return (
+        FirstContactStorageRetry()
+        if retries is None
+        else FirstContactStorageRetry(retry_total=retries)
     )
 
 
@@ -236,6 +345,7 @@ class ArmClient:
     def __init__(self, settings: Settings, log: RequestLog) -> None:
         self._settings = settings
         self._log = log
+        self.reached = Reached()  # endpoints that have answered (see _FirstContactRetry)
         self._lock = threading.Lock()
         self._credential: TokenCredential | None = None
         self._clients: dict[tuple[str, str], Any] = {}
@@ -245,12 +355,15 @@ class ArmClient:
             "base_url": self._settings.arm_endpoint,
             "credential_scopes": [self._settings.credential_scope],
             "raw_request_hook": self._log,
+            "raw_response_hook": _answered_hook(self.reached),
             "transport": arm_transport(self._settings),  # timeouts and pool size live there
         }
         if self._settings.credential == "anonymous":
             kwargs["authentication_policy"] = SansIOHTTPPolicy()  # no Authorization header
+        retry: dict[str, Any] = {}
         if self._settings.retries is not None:
-            kwargs["retry_total"] = self._settings.retries
+            retry["retry_total"] = self._settings.retries
+        kwargs["retry_policy"] = _FirstContactRetry(self.reached, **retry)
         return kwargs
 
     def _client(self, kind: str, subscription: str) -> Any:
@@ -404,10 +517,13 @@ class DataPlaneClient:
     ) -> None:
         from azure.storage.blob import BlobServiceClient
 
-        kwargs: dict[str, Any] = {"raw_request_hook": log}
+        reached = Reached()
+        kwargs: dict[str, Any] = {
+            "raw_request_hook": log,
+            "raw_response_hook": _answered_hook(reached),
+            "retry_policy": _storage_retry(reached, retries),
+        }
         kwargs["connection_timeout"], kwargs["read_timeout"] = timeouts
-        if retries is not None:
-            kwargs["retry_total"] = retries
         self._service = BlobServiceClient.from_connection_string(connection_string, **kwargs)
 
     @property

@@ -40,6 +40,7 @@ from .client import (
     RequestLog,
     probe_anonymous_listing,
 )
+from .credentials import credential_error
 from .permissions import ACTIONS, role_definition
 from .reads import NO_ARM_LOCATION, NOT_READ_WITHOUT_ARM, READS
 from .settings import Settings, parse_settings
@@ -151,7 +152,9 @@ class AzureProvider:
         try:
             subs = self._arm.list_subscriptions()
         except AzureApiError as exc:
-            raise CollectionError(f"cannot list Azure subscriptions: {exc}", code=exc.code) from exc
+            raise credential_error(exc, self.settings) or CollectionError(
+                f"cannot list Azure subscriptions: {exc}", code=exc.code
+            ) from exc
         for entry in subs:
             sub_id = entry.get("subscriptionId") or str(entry.get("id", "")).rsplit("/", 1)[-1]
             yield Scope(self.name, sub_id, entry.get("displayName"))
@@ -174,7 +177,7 @@ class AzureProvider:
                 buckets_missing=True,
             )
         except AzureApiError as exc:
-            raise CollectionError(
+            raise credential_error(exc, self.settings) or CollectionError(
                 f"cannot list storage accounts in subscription {scope.id}: {exc}", code=exc.code
             ) from exc
         index: dict[str, Mapping[str, Any]] = {}
