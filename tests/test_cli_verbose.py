@@ -64,3 +64,17 @@ def test_without_verbose_no_progress_events_are_logged(
 ) -> None:
     stderr = _scan(write_config(), tmp_path / "out")
     assert "INFO" not in stderr and "scope.finished" not in stderr
+
+
+def test_credential_chain_warnings_wait_for_verbose() -> None:
+    """azure-identity warns with every credential it tried, over many lines: the plugin's one
+    line says it, so the chain's own warning shows only at -v."""
+    import logging
+
+    from residency_audit.logs import configure_logging
+
+    chain = logging.getLogger("azure.identity._credentials.chained")
+    configure_logging("text", 0)
+    assert not chain.isEnabledFor(logging.WARNING)
+    configure_logging("text", 1)
+    assert chain.isEnabledFor(logging.WARNING)

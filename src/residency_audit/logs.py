@@ -126,6 +126,10 @@ def configure_logging(fmt: str, verbosity: int) -> None:
     # SDK loggers are chatty at INFO and may echo request details
     for noisy in ("botocore", "boto3", "urllib3", "azure", "google", "httpx"):
         logging.getLogger(noisy).setLevel(max(level, logging.WARNING))
+    # the credential chains warn with every credential they tried, over many lines; the plugin's
+    # one-line CredentialError says it without -v, and carries their words at -v
+    for chain in ("azure.identity", "google.auth", "botocore.credentials"):
+        logging.getLogger(chain).setLevel(logging.WARNING if verbosity else logging.ERROR)
 
 
 # where the options given so far are kept: ``ctx.meta`` is one dict for the whole command chain
