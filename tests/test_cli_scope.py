@@ -81,3 +81,19 @@ def test_an_option_no_scanned_provider_takes_is_refused() -> None:
 
 def test_values_may_be_repeated_or_comma_separated_and_count_once() -> None:
     assert split_values(("a,b", " c ", "a", ",")) == ("a", "b", "c")
+
+
+def test_a_missing_setting_an_option_could_give_names_the_option(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from residency_audit.plugins import load_provider_class
+
+    monkeypatch.delenv("GOOGLE_CLOUD_PROJECT", raising=False)
+    monkeypatch.setenv("STORAGE_EMULATOR_HOST", "http://127.0.0.1:9")  # no credentials read
+    scoped = scoped_config(None, CommandLineScope(("gcp",), {}))
+    provider = load_provider_class("gcp").from_settings(scoped.config.providers["gcp"])
+
+    with pytest.raises(ConfigError) as caught:
+        list(provider.scopes())
+
+    assert str(scoped.explain(caught.value)).endswith("(or give --project)")

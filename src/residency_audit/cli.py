@@ -331,6 +331,8 @@ def scan(
     try:
         with progress_display(enabled=not quiet) as progress:
             result = run_scan(config, progress=progress, profile=chosen, providers=providers)
+    except ConfigError as exc:  # a setting found wanting on use (no project to scan)
+        raise scoped.explain(exc) from None
     except SpillError as exc:  # nothing was written: the previous reports stay as they were
         click.echo(f"error: {exc}", err=True)
         sys.exit(EXIT_INTERNAL)

@@ -49,11 +49,18 @@ class ScopedConfig:
     # settings key ("providers.aws.include_accounts") -> the option that set it, so a plugin's
     # complaint about a value is told as the option's
     origins: Mapping[str, str]
+    # settings key -> the option that could have set it (not given)
+    options: Mapping[str, str] = field(default_factory=dict)
 
     def explain(self, error: ConfigError) -> InputError:
-        """A settings error in a value an option gave, named by that option."""
-        option = self.origins.get(error.key or "")
-        return InputError(f"{option}: {error.message}") if option else error
+        """A settings error in a value an option gave, named by that option; one in a setting an
+        option could give says so."""
+        key = error.key or ""
+        if key in self.origins:
+            return InputError(f"{self.origins[key]}: {error.message}")
+        if key in self.options:
+            return InputError(f"{error} (or give {self.options[key]})")
+        return error
 
 
 def _mapping(name: str, named: bool) -> Mapping[str, tuple[str, ...]]:
@@ -88,6 +95,11 @@ def scoped_config(config: Config | None, scope: CommandLineScope) -> ScopedConfi
         tables = {n: dict(tables.get(n, {})) for n in dict.fromkeys(scope.providers)}
     mappings = {n: _mapping(n, named=bool(scope.providers)) for n in tables}
     origins: dict[str, str] = {}
+    options = {
+        f"providers.{name}.{keys[0]}": flag(option)
+        for name, mapping in mappings.items()
+        for option, keys in mapping.items()
+    }
     for option, value in scope.values.items():
         takers = [n for n in tables if option in mappings[n]]
         if not takers:
@@ -102,4 +114,4 @@ def scoped_config(config: Config | None, scope: CommandLineScope) -> ScopedConfi
         built = parse_config({"providers": tables}, source="command line", base_dir=Path.cwd())
     else:
         built = config.model_copy(update={"providers": tables})
-    return ScopedConfig(built, origins)
+    return ScopedConfig(built, origins, options)
