@@ -63,12 +63,14 @@ class ScopedConfig:
         return error
 
 
-def _mapping(name: str, named: bool) -> Mapping[str, tuple[str, ...]]:
+def _mapping(name: str, named: bool, source: str | None = None) -> Mapping[str, tuple[str, ...]]:
     try:
         cls = load_provider_class(name)
     except ConfigError as exc:
         if named:
             raise InputError(f"--provider: {exc.message}") from None
+        exc.file = exc.file or source  # a provider the config file names
+        exc.args = (str(exc),)
         raise
     mapping: Mapping[str, tuple[str, ...]] = getattr(cls, "command_line_settings", {})
     return mapping
@@ -93,7 +95,8 @@ def scoped_config(config: Config | None, scope: CommandLineScope) -> ScopedConfi
     tables: dict[str, dict[str, Any]] = dict(config.providers) if config else {}
     if scope.providers:
         tables = {n: dict(tables.get(n, {})) for n in dict.fromkeys(scope.providers)}
-    mappings = {n: _mapping(n, named=bool(scope.providers)) for n in tables}
+    source = config.source if config else None
+    mappings = {n: _mapping(n, bool(scope.providers), source) for n in tables}
     origins: dict[str, str] = {}
     options = {
         f"providers.{name}.{keys[0]}": flag(option)

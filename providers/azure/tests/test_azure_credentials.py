@@ -93,14 +93,15 @@ def test_an_explicit_credential_is_named_with_its_fix_and_never_asks_imds(
 
 @pytest.mark.usefixtures("no_identity")
 def test_a_connection_string_scan_never_asks_imds(azurite: Azurite) -> None:
-    seed(azurite, "tokyoblob", {"private": None})
+    # an account and container of its own: the Azurite is shared by the session's tests
+    seed(azurite, "devstoreaccount1", {"imdsprobe": None})
     with record_connections() as record:
         provider = AzureProvider.from_settings(
-            {"connection_string": azurite.connection_string("tokyoblob")}
+            {"connection_string": azurite.connection_string("devstoreaccount1")}
         )
         [scope] = provider.scopes()
         items = list(provider.buckets(scope))
-    assert "tokyoblob/private" in [getattr(i, "name", None) for i in items]
+    assert "devstoreaccount1/imdsprobe" in [getattr(i, "name", None) for i in items]
     assert record.metadata() == []
 
 
