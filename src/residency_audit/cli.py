@@ -78,6 +78,11 @@ class _Cli(click.Group):
             "tickets",
             "Tickets for flagged buckets: plan, or apply with --apply.",
         ),
+        "permissions": (
+            "residency_audit.permissions_command",
+            "permissions",
+            "The read-only policy, role or template a provider plugin needs.",
+        ),
     }
 
     def list_commands(self, ctx: click.Context) -> list[str]:
@@ -897,18 +902,6 @@ def rules_list(lang: str, as_json: bool) -> None:
         return
     cells = [(spec.id, ", ".join(spec.items), spec.severity, described(spec)) for spec in RULES]
     _print_table(("rule", "guideline items", "severity", "description"), cells, 1)
-
-
-@cli.command()
-@click.argument("provider")
-@log_options
-@_guard
-def permissions(provider: str) -> None:
-    """Print the least-privilege policy the PROVIDER plugin needs (generated from its calls)."""
-    from .plugins import load_provider_class
-
-    instance = load_provider_class(provider).from_settings({})
-    click.echo(json.dumps(instance.permission_policy(), indent=2, ensure_ascii=False))
 
 
 @cli.command("providers")

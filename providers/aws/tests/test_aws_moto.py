@@ -23,6 +23,7 @@ from residency_audit.model import (
     PublicVerdict,
     Role,
 )
+from residency_audit.permission_docs import PermissionRequest
 from residency_audit_aws import AwsProvider
 from residency_audit_aws.collector import regions_in_use
 from residency_audit_aws.permissions import ASSUME_ROLE, OPERATIONS, is_read_operation
@@ -425,9 +426,23 @@ def test_full_scan_reads_only_what_the_policy_grants_and_lists_disabled_regions(
             "Rules": [{"RuleName": "r", "TargetBackupVaultName": "v"}],
         }
     )
+    # which identity made each call: a member account's session is built on the assumed role's
+    # botocore session (client.assume_role_account), the caller's from the credential chain
+    made_by: dict[str, set[tuple[str, str]]] = {"caller": set(), "member": set()}
+
+    def tagging(**kwargs: Any) -> boto3.Session:
+        session = recorder(**kwargs)
+        calls = made_by["member" if "botocore_session" in kwargs else "caller"]
+
+        def record(model: Any, **_: Any) -> None:
+            calls.add((model.service_model.service_name, model.name))
+
+        session.events.register("before-parameter-build", record)
+        return session
+
     # no regions override: the enabled regions come from ec2:DescribeRegions
     provider = AwsProvider.from_settings(
-        {"organization": True, "max_attempts": 1}, session_factory=recorder
+        {"organization": True, "max_attempts": 1}, session_factory=tagging
     )
     notes = [
         n
@@ -463,6 +478,33 @@ def test_full_scan_reads_only_what_the_policy_grants_and_lists_disabled_regions(
     assert not any("*" in action for action in granted)
     assert [s["Resource"] for s in statements if s["Action"] == ["sts:AssumeRole"]] == [
         [f"arn:*:iam::*:role/{MEMBER_ROLE}"]
+    ]
+
+    # the ready-made documents: the member role grants every call made in a member account,
+    # the management policy every call the caller made, and together they grant nothing unused
+    def actions(policy: dict[str, Any]) -> set[str]:
+        return {a for s in policy["Statement"] for a in s["Action"]}
+
+    def needs(calls: set[tuple[str, str]]) -> set[str]:
+        return {a for op in calls if (a := OPERATIONS.get(op))} | (
+            {"sts:AssumeRole"} if ASSUME_ROLE in calls else set()
+        )
+
+    member = json.loads(
+        provider.permission_document(
+            PermissionRequest(variant="member-role", management_account="123456789012")
+        )
+    )["PolicyDocument"]
+    management = json.loads(provider.permission_document(PermissionRequest(variant="organization")))
+    assert made_by["member"] and made_by["caller"]
+    assert made_by["caller"] | made_by["member"] == recorded
+    assert needs(made_by["member"]) <= actions(member)
+    assert needs(made_by["caller"]) <= actions(management)
+    assert ("organizations", "ListAccounts") not in made_by["member"]
+    assert ASSUME_ROLE not in made_by["member"]
+    assert actions(member) | actions(management) == needed
+    assert [s["Resource"] for s in management["Statement"] if "sts:AssumeRole" in s["Action"]] == [
+        [f"arn:aws:iam::*:role/{MEMBER_ROLE}"]
     ]
 
 

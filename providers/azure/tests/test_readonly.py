@@ -3,6 +3,7 @@ hook), none is a write, and the custom role lists exactly the actions those requ
 
 from __future__ import annotations
 
+import json
 import urllib.error
 import urllib.request
 from collections.abc import Callable
@@ -12,6 +13,7 @@ from typing import Any
 import pytest
 
 from residency_audit.errors import CollectionError
+from residency_audit.permission_docs import PermissionRequest
 from residency_audit_azure import AzureProvider
 from residency_audit_azure.permissions import action_for
 from residency_audit_azure.testing import ArmStub
@@ -52,6 +54,12 @@ def test_full_scan_sends_only_reads_and_exactly_the_role_actions(
     used = {action_for(r.method, r.path) for r in seen}
     assert None not in used, [r.path for r in seen if action_for(r.method, r.path) is None]
     assert used == set(provider.permission_policy()["Actions"])
+    # the role definition `permissions azure --subscription ...` prints: the same actions,
+    # assignable in exactly the subscriptions scanned
+    scanned = tuple(scope.id for scope in provider.scopes())
+    role = json.loads(provider.permission_document(PermissionRequest(subscriptions=scanned)))
+    assert set(role["Actions"]) == used
+    assert role["AssignableScopes"] == [f"/subscriptions/{s}" for s in scanned]
 
 
 def test_sdk_auto_registration_is_refused_before_it_reaches_azure(
@@ -74,13 +82,20 @@ def test_the_stub_would_catch_a_write(arm_stub: ArmStub) -> None:
     assert [r.method for r in arm_stub.requests] == ["PUT"]
 
 
-def test_permissions_command_prints_the_custom_role() -> None:
-    import json
+def test_permissions_command_prints_the_custom_role(ids: SimpleNamespace) -> None:
     import subprocess
     import sys
 
     out = subprocess.run(
-        [sys.executable, "-m", "residency_audit", "permissions", "azure"],
+        [
+            sys.executable,
+            "-m",
+            "residency_audit",
+            "permissions",
+            "azure",
+            "--subscription",
+            ids.sub,
+        ],
         capture_output=True,
         text=True,
         timeout=60,
@@ -89,3 +104,4 @@ def test_permissions_command_prints_the_custom_role() -> None:
     role = json.loads(out)
     assert role["IsCustom"] is True and role["DataActions"] == []
     assert role["Actions"] == list(AzureProvider.from_settings({}).required_permissions())
+    assert role["AssignableScopes"] == [f"/subscriptions/{ids.sub}"]

@@ -13,6 +13,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 import pytest
+import yaml
 
 from residency_audit.catalog import load_catalog
 from residency_audit.errors import CollectionError
@@ -28,6 +29,7 @@ from residency_audit.model import (
     ScopeStatus,
     Severity,
 )
+from residency_audit.permission_docs import PermissionRequest
 from residency_audit.rules.gaps import SCOPE_ITEMS
 from residency_audit.testing import finding_summary, scan_provider
 from residency_audit_gcp import GcpProvider
@@ -243,6 +245,9 @@ def test_full_org_scan_is_read_only_and_uses_exactly_the_role_permissions(
         assert perms is not None, f"request outside the permission map: {method} {url}"
         used.update(perms)
     assert used == set(PERMISSIONS) == set(provider.permission_policy()["includedPermissions"])
+    # the role file `permissions gcp --format gcloud` prints grants the same permissions
+    role_file = provider.permission_document(PermissionRequest(format="gcloud"))
+    assert set(yaml.safe_load(role_file)["includedPermissions"]) == used
 
 
 def test_stopping_early_cancels_the_queued_iam_reads(emulator: Callable[..., str]) -> None:

@@ -12,9 +12,10 @@ import boto3
 from residency_audit.catalog.listing import RegionListing
 from residency_audit.errors import CollectionError
 from residency_audit.model import Bucket, CoverageNote
+from residency_audit.permission_docs import PermissionRequest
 from residency_audit.plugins import Scope
 
-from . import live_regions, partitions, permissions
+from . import live_regions, partitions, permissions, role_documents
 from .client import AwsAccount, AwsApiError, SessionFactory, assume_role_account, base_account
 from .collector import AccountScan, ScanContext
 from .credentials import CONNECT_CODES, credential_error
@@ -234,6 +235,17 @@ class AwsProvider:
     def permission_policy(self) -> Mapping[str, Any]:
         roles = [p.role_name for p in self.settings.partitions if _assumes(p)]
         return permissions.permission_policy(role_names=roles)
+
+    # `residency-audit permissions aws --organization/--member-role/--format cloudformation`
+    # (residency_audit.permission_docs.PermissionDocuments)
+    permission_variants: ClassVar[Sequence[str]] = role_documents.VARIANTS
+    permission_formats: ClassVar[Sequence[str]] = role_documents.FORMATS
+    permission_options: ClassVar[frozenset[str]] = role_documents.OPTIONS
+
+    def permission_document(self, request: PermissionRequest) -> str:
+        """The management policy, the member role or its CloudFormation template, from the
+        declared operations and these settings (the request's options win)."""
+        return role_documents.render(self.settings, request)
 
 
 def _assumes(partition: PartitionSettings) -> bool:

@@ -7,11 +7,24 @@ and the tests check every request of a full scan against it.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Sequence
 from typing import Any
 
-__all__ = ["ACTIONS", "REQUEST_ACTIONS", "action_for", "read_for", "role_definition"]
+from residency_audit.errors import InputError
+from residency_audit.permission_docs import PermissionRequest
+
+__all__ = [
+    "ACTIONS",
+    "DEFAULT_ROLE_NAME",
+    "REQUEST_ACTIONS",
+    "action_for",
+    "assignable_scopes",
+    "permission_document",
+    "read_for",
+    "role_definition",
+]
 
 _SEG = r"[^/]+"
 # (read, method, path pattern, action). Paths are as sent, without the query string.
@@ -89,6 +102,7 @@ REQUEST_ACTIONS: tuple[tuple[str, str, re.Pattern[str], str], ...] = (
 )
 
 ACTIONS: tuple[str, ...] = tuple(dict.fromkeys(action for *_, action in REQUEST_ACTIONS))
+DEFAULT_ROLE_NAME = "residency-audit reader"
 
 
 def _entry(method: str, path: str) -> tuple[str, str, re.Pattern[str], str] | None:
@@ -110,15 +124,20 @@ def read_for(method: str, path: str) -> str | None:
     return None if entry is None else entry[0]
 
 
-def role_definition(subscriptions: Sequence[str]) -> dict[str, Any]:
+def role_definition(
+    subscriptions: Sequence[str], *, name: str | None = None, scopes: Sequence[str] = ()
+) -> dict[str, Any]:
     """A custom role for ``az role definition create --role-definition @file.json``.
 
     No DataActions: the optional ``verify_anonymous`` check sends no credential at all, and the
     connection-string mode authenticates with the account key, not RBAC.
     """
-    scopes = [f"/subscriptions/{s}" for s in subscriptions] or ["/subscriptions/<subscription-id>"]
+    scopes = list(scopes) or [f"/subscriptions/{s}" for s in subscriptions]
+    # the library's bare policy (Provider.permission_policy) keeps a placeholder; the
+    # `permissions azure` command never prints one (permission_document)
+    scopes = scopes or ["/subscriptions/<subscription-id>"]
     return {
-        "Name": "residency-audit reader",
+        "Name": name or DEFAULT_ROLE_NAME,
         "IsCustom": True,
         "Description": (
             "Read-only: lists subscriptions and their locations, storage accounts, blob "
@@ -131,3 +150,58 @@ def role_definition(subscriptions: Sequence[str]) -> dict[str, Any]:
         "NotDataActions": [],
         "AssignableScopes": scopes,
     }
+
+
+# a subscription id is a GUID; a management group id is up to 90 of these characters, not ending
+# with a period (Azure's naming rules)
+_GUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.I)
+_MANAGEMENT_GROUP = re.compile(r"^[A-Za-z0-9_().-]{0,89}[A-Za-z0-9_()-]$")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def assignable_scopes(
+    subscriptions: Sequence[str],
+    management_groups: Sequence[str],
+    *,
+    subscriptions_from: str = "--subscription",
+) -> list[str]:
+    """The role's AssignableScopes: each subscription, then the management group. InputError
+    for an id that is not one, naming where it came from (``subscriptions_from``)."""
+    for sub in subscriptions:
+        if not _GUID.match(sub):
+            raise InputError(f"{sub!r} is not a subscription id (a GUID)", key=subscriptions_from)
+    for group in management_groups:
+        if not _MANAGEMENT_GROUP.match(group):
+            raise InputError(f"{group!r} is not a management group id", key="--management-group")
+    if len(management_groups) > 1:
+        # Azure: a custom role's AssignableScopes may hold only one management group
+        raise InputError("a custom role can name only one", key="--management-group")
+    return [
+        *(f"/subscriptions/{s}" for s in dict.fromkeys(s.lower() for s in subscriptions)),
+        *(f"/providers/Microsoft.Management/managementGroups/{g}" for g in management_groups),
+    ]
+
+
+def permission_document(request: PermissionRequest, configured: Sequence[str]) -> str:
+    """What `residency-audit permissions azure` prints: the role definition for ``az role
+    definition create --role-definition @FILE``, assignable in the subscriptions and management
+    group asked for, else in the ``configured`` subscriptions (the scan config's). Never a
+    placeholder: with neither, InputError naming the options."""
+    if request.role_name is not None and (
+        not request.role_name.strip() or _CONTROL.search(request.role_name)
+    ):
+        raise InputError("must be a role name on one line", key="--role-name")
+    if request.subscriptions or request.management_groups:
+        scopes = assignable_scopes(request.subscriptions, request.management_groups)
+    elif configured:
+        scopes = assignable_scopes(
+            configured, (), subscriptions_from="providers.azure.subscriptions"
+        )
+    else:
+        raise InputError(
+            "the role definition needs the scopes it can be assigned in: give --subscription ID "
+            "(repeatable) or --management-group NAME, or --config with [providers.azure] "
+            "subscriptions"
+        )
+    role = role_definition((), name=request.role_name, scopes=scopes)
+    return json.dumps(role, indent=2, ensure_ascii=False) + "\n"

@@ -27,6 +27,7 @@ from residency_audit.model import (
     Location,
     Role,
 )
+from residency_audit.permission_docs import PermissionRequest
 from residency_audit.plugins import Scope
 
 from . import keys
@@ -41,7 +42,7 @@ from .client import (
     probe_anonymous_listing,
 )
 from .credentials import credential_error
-from .permissions import ACTIONS, role_definition
+from .permissions import ACTIONS, permission_document, role_definition
 from .reads import NO_ARM_LOCATION, NOT_READ_WITHOUT_ARM, READS
 from .settings import Settings, parse_settings
 
@@ -137,6 +138,19 @@ class AzureProvider:
 
     def permission_policy(self) -> Mapping[str, Any]:
         return role_definition(self.settings.subscriptions)
+
+    # `residency-audit permissions azure --subscription ID`
+    # (residency_audit.permission_docs.PermissionDocuments)
+    permission_variants: ClassVar[Sequence[str]] = ("default",)
+    permission_formats: ClassVar[Sequence[str]] = ("json",)
+    permission_options: ClassVar[frozenset[str]] = frozenset(
+        {"role_name", "subscriptions", "management_groups"}
+    )
+
+    def permission_document(self, request: PermissionRequest) -> str:
+        """The role definition, assignable in the subscriptions or management group asked for,
+        else in those these settings scan."""
+        return permission_document(request, self.settings.subscriptions)
 
     # -- scopes ---------------------------------------------------------------------------------
 

@@ -6,10 +6,24 @@ role is built from that table (a test records a full scan and checks both direct
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
-__all__ = ["PERMISSIONS", "REQUESTS", "custom_role", "permissions_for", "request_name"]
+from residency_audit import __version__
+from residency_audit.errors import InputError
+from residency_audit.permission_docs import PermissionRequest
+
+__all__ = [
+    "DEFAULT_ROLE_ID",
+    "PERMISSIONS",
+    "REQUESTS",
+    "custom_role",
+    "gcloud_role_file",
+    "permission_document",
+    "permissions_for",
+    "request_name",
+]
 
 # (request name, method, path pattern, permissions); the name is the API method, and the key of
 # the request's row in ``reads.READS``
@@ -79,3 +93,51 @@ def custom_role() -> dict[str, Any]:
         "stage": "GA",
         "includedPermissions": list(PERMISSIONS),
     }
+
+
+DEFAULT_ROLE_ID = "residencyAuditReader"
+# IAM's roleId: letters, digits, underscores and periods, 3-64 characters
+_ROLE_ID = re.compile(r"^[A-Za-z0-9_.]{3,64}$")
+
+
+def gcloud_role_file(role_id: str, organization: str | None, generator: str) -> str:
+    """The custom role as the YAML ``gcloud iam roles create ROLE_ID --file`` reads (the IAM
+    Role resource's title, description, stage and includedPermissions), with the commands that
+    create and grant it as comments on top. ``organization``: ``organizations/N``, when known.
+
+    Every value is written as a JSON string, which is a YAML double-quoted scalar: nothing in it
+    can end the line or start a key.
+    """
+    if not _ROLE_ID.match(role_id):
+        raise InputError(
+            "must be a role id: 3-64 letters, digits, underscores or periods", key="--role-name"
+        )
+    org = organization.removeprefix("organizations/") if organization else "ORGANIZATION_ID"
+    role = custom_role()
+    lines = [
+        f"# {generator}: the read-only custom role the scanner needs. Create it at the",
+        "# organization (folder and project search need an organization-level role), then",
+        "# grant it to the identity that scans:",
+        f"#   gcloud iam roles create {role_id} --organization={org} --file=role.yaml",
+        f"#   gcloud organizations add-iam-policy-binding {org} \\",
+        f"#     --member=serviceAccount:SCANNER_EMAIL --role=organizations/{org}/roles/{role_id}",
+        f"title: {json.dumps(role['title'])}",
+        f"description: {json.dumps(role['description'])}",
+        f"stage: {json.dumps(role['stage'])}",
+        "includedPermissions:",
+        *(f"  - {json.dumps(p)}" for p in role["includedPermissions"]),
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def permission_document(request: PermissionRequest, organization: str | None) -> str:
+    """What `residency-audit permissions gcp` prints: the custom role as JSON, or with
+    ``--format gcloud`` as the YAML role file (``--role-name``: its role id)."""
+    if request.format == "gcloud":
+        generator = f"residency-audit {__version__}"
+        return gcloud_role_file(request.role_name or DEFAULT_ROLE_ID, organization, generator)
+    if request.role_name is not None:
+        raise InputError(
+            "the role id is for the gcloud command: add --format gcloud", key="--role-name"
+        )
+    return json.dumps(custom_role(), indent=2, ensure_ascii=False) + "\n"

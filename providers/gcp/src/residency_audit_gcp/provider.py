@@ -12,6 +12,7 @@ from google.auth.credentials import Credentials
 from residency_audit.catalog import load_catalog
 from residency_audit.errors import CollectionError, ConfigError, CredentialError
 from residency_audit.model import Bucket, CoverageNote
+from residency_audit.permission_docs import PermissionRequest
 from residency_audit.plugins import Scope
 from residency_audit.reach import Reached
 
@@ -24,7 +25,7 @@ from .client import (
     StorageReader,
     anonymous,
 )
-from .permissions import PERMISSIONS, custom_role
+from .permissions import PERMISSIONS, custom_role, permission_document
 from .settings import GcpSettings, parse_settings
 
 __all__ = ["GcpProvider"]
@@ -278,3 +279,14 @@ class GcpProvider:
 
     def permission_policy(self) -> Mapping[str, Any]:
         return custom_role()
+
+    # `residency-audit permissions gcp --format gcloud`
+    # (residency_audit.permission_docs.PermissionDocuments)
+    permission_variants: ClassVar[Sequence[str]] = ("default",)
+    permission_formats: ClassVar[Sequence[str]] = ("json", "gcloud")
+    permission_options: ClassVar[frozenset[str]] = frozenset({"role_name"})
+
+    def permission_document(self, request: PermissionRequest) -> str:
+        """The custom role as JSON, or as the YAML file ``gcloud iam roles create`` takes (its
+        commands name the organization these settings scan, when they scan one)."""
+        return permission_document(request, self.settings.organization)
