@@ -30,12 +30,19 @@ _ROLE = re.compile(r"^(?:[\w+=,.@-]+/)*[\w+=,.@-]{1,64}$")
 _EXTERNAL_ID = re.compile(r"^[\w+=,.@:/-]{2,1224}$")
 _ACCOUNT = re.compile(r"^\d{12}$")
 
-# the options each variant reads; any other one given is refused, so none is silently ignored
+# the document each request names (a template is the member role's, whichever variant asked),
+# with the options it reads; any other option given is refused, so none is silently ignored
 _READS = {
-    ("default", "json"): {"role_name"},
-    ("organization", "json"): {"role_name", "partition"},
-    ("member-role", "json"): {"role_name", "external_id", "management_account", "partition"},
-    ("cloudformation", "cloudformation"): {"role_name", "external_id", "management_account"},
+    "default": ("the default policy", {"role_name"}),
+    "organization": ("--organization", {"role_name", "partition"}),
+    "member-role": (
+        "--member-role",
+        {"role_name", "external_id", "management_account", "partition"},
+    ),
+    "cloudformation": (
+        "--format cloudformation",
+        {"role_name", "external_id", "management_account"},
+    ),
 }
 
 
@@ -83,12 +90,9 @@ def render(settings: AwsSettings, request: PermissionRequest) -> str:
             "--format cloudformation: the template is the member role's (--member-role); the "
             "management account's policy is JSON"
         )
-    reads = _READS[(kind, request.format)]
+    asked, reads = _READS[kind]
     unused = [f for f in request.given() if f not in reads]
     if unused:
-        asked = f"--format {request.format}" if kind == "cloudformation" else f"--{kind}"
-        if kind == "default":
-            asked = "the default policy"
         raise InputError(
             f"{', '.join(PermissionRequest.option(f) for f in unused)}: not used by {asked} "
             f"(it takes {', '.join(sorted(PermissionRequest.option(f) for f in reads))})"
