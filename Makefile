@@ -7,7 +7,7 @@ VENV_STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 SYS_STAMP  := .venv/.system-deps
 
-.PHONY: demo test lint typecheck unit venv node system-deps bench lock clean
+.PHONY: demo test lint typecheck unit venv node system-deps bench lock dist clean
 
 venv: $(VENV_STAMP)
 $(VENV_STAMP): requirements/lock.txt pyproject.toml $(wildcard providers/*/pyproject.toml)
@@ -45,6 +45,11 @@ test: lint typecheck unit
 bench: venv
 	$(BIN)/python benchmarks/run_all.py
 
+# Wheels and sdists of the core and the plugins, into dist/ (the venv's hatchling: no download)
+dist: venv
+	rm -rf dist
+	for d in . $(PLUGINS); do $(BIN)/python -m build --no-isolation --outdir dist $$d || exit 1; done
+
 # Re-pin the environment after changing a dependency in any pyproject.toml.
 lock:
 	$(BIN)/python -m pip freeze --exclude-editable | grep -vi '^residency' > requirements/lock.body
@@ -52,4 +57,4 @@ lock:
 	mv requirements/lock.new requirements/lock.txt; rm -f requirements/lock.body
 
 clean:
-	rm -rf $(VENV) node_modules reports/demo .demo
+	rm -rf $(VENV) node_modules reports/demo .demo dist

@@ -3,6 +3,6 @@ guideline on keeping export-controlled technical information on servers abroad."
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 __all__ = ["__version__"]
