@@ -14,6 +14,7 @@ import click
 import pytest
 import yaml
 
+from residency_audit import __version__
 from residency_audit.cli import cli
 from residency_audit.config import load_config
 from residency_audit.history import load_suppressions
@@ -42,21 +43,27 @@ def parse_cli(argv: list[str]) -> list[str]:
     return path
 
 
-def shell_commands(script: str) -> Iterator[list[str]]:
-    """residency-audit invocations in a shell snippet (line continuations joined)."""
+def shell_segments(script: str) -> Iterator[list[str]]:
+    """Each simple command of a shell snippet, as words (line continuations joined)."""
     for line in script.replace("\\\n", " ").splitlines():
         lexer = shlex.shlex(line, posix=True, punctuation_chars=True)
         lexer.whitespace_split = True
         lexer.commenters = "#"
-        tokens = list(lexer)
         segment: list[str] = []
-        for token in [*tokens, ";"]:
+        for token in [*lexer, ";"]:
             if token in SHELL_OPERATORS:
-                if segment and Path(segment[0]).name == "residency-audit":
+                if segment:
                     yield segment
                 segment = []
             else:
                 segment.append(token)
+
+
+def shell_commands(script: str) -> Iterator[list[str]]:
+    """residency-audit invocations in a shell snippet (line continuations joined)."""
+    for segment in shell_segments(script):
+        if Path(segment[0]).name == "residency-audit":
+            yield segment
 
 
 def strip_redirects(argv: list[str]) -> list[str]:
@@ -245,3 +252,142 @@ def test_example_config_and_suppressions_are_valid() -> None:
     check_config(SCHEDULES / "scan.toml")
     sups = load_suppressions(SCHEDULES / "suppressions.toml")
     assert {s.id for s in sups.items} == {"dr-copy-osaka-design", "access-log-buckets"}
+
+
+# ---------------------------------------------------------------- installs, as the README does
+
+ROOT = DOCS.parent
+PACKAGE_DIRS = {".", "providers/aws", "providers/gcp", "providers/azure"}
+EXTRAS = {"aws", "gcp", "azure", "all"}
+QUIET_FLAGS = {"--no-cache-dir", "-q", "--quiet", "--upgrade", "-U"}
+
+
+def readme_wheel_command() -> str:
+    (line,) = [
+        line.split("  #")[0].strip()
+        for line in (ROOT / "README.md").read_text().splitlines()
+        if " -m pip wheel " in line
+    ]
+    return line
+
+
+def pip_install_args(command: str) -> Iterator[list[str]]:
+    """The arguments after `pip install` of each pip install in a shell command line."""
+    for argv in shell_segments(command):
+        names = [Path(a).name for a in argv]
+        if "install" in argv and ("pip" in names or argv[1:3] == ["-m", "pip"]):
+            yield argv[argv.index("install") + 1 :]
+
+
+def check_install(where: str, args: list[str], checkout: Path = ROOT) -> str | None:
+    """An install is one of the README's two: our package directories in a checkout (the core
+    among them), or `--find-links DIR "residency-audit[EXTRAS]"` from the wheels. Returns the
+    find-links directory, if any. A name from an index (`residency-audit-aws`) is not installable:
+    the packages are not published."""
+    find_links = None
+    rest: list[str] = []
+    it = iter(args)
+    for token in it:
+        if token == "--find-links":
+            find_links = next(it)
+        elif token.startswith("--find-links="):
+            find_links = token.split("=", 1)[1]
+        elif token not in QUIET_FLAGS:
+            assert not token.startswith("-"), f"{where}: unexpected pip option {token}"
+            rest.append(token)
+    assert rest, f"{where}: `pip install` of nothing"
+    if find_links is None:
+        dirs = set()
+        for token in rest:
+            assert token.startswith("./"), f"{where}: {token!r} is not on an index; install a path"
+            rel = token.removeprefix("./").rstrip("/") or "."
+            assert (checkout / rel / "pyproject.toml").is_file(), f"{where}: no package at {token}"
+            dirs.add(rel)
+        assert dirs <= PACKAGE_DIRS and "." in dirs, f"{where}: {sorted(dirs)}"
+    else:
+        (requirement,) = rest
+        name, _, extras = requirement.partition("[")
+        assert name == "residency-audit", f"{where}: {requirement}"
+        chosen = set(extras.rstrip("]").split(","))
+        assert chosen and chosen <= EXTRAS, f"{where}: extras {sorted(chosen)}"
+    return find_links
+
+
+def workflow_installs(path: Path) -> Iterator[tuple[str, list[str]]]:
+    """(where, args) of each pip install in a GitHub Actions workflow; a step installing from a
+    checkout runs where an earlier step checked out residency-audit."""
+    for doc in yaml_docs(path):
+        for job in doc["jobs"].values():
+            checkouts = {}
+            for step in job["steps"]:
+                with_ = step.get("with") or {}
+                if step.get("uses", "").startswith("actions/checkout@") and "path" in with_:
+                    checkouts[with_["path"]] = with_.get("repository")
+                for args in pip_install_args(step.get("run", "")):
+                    if any(a.startswith("./") for a in args):
+                        where = step.get("working-directory")
+                        assert checkouts.get(where) == "residency-audit/residency-audit", (
+                            f"{path.name}: pip install {args} runs in {where!r}, "
+                            "not in a checkout of residency-audit"
+                        )
+                    yield path.name, args
+
+
+def test_every_shipped_install_is_one_the_readme_tests() -> None:
+    """tests/test_install.py runs the README's installs; the schedules install the same way."""
+    found: list[str] = []
+    for block in re.findall(r"```sh\n(.*?)```", (DOCS / "scheduling.md").read_text(), re.S):
+        for args in pip_install_args(block):
+            check_install("scheduling.md", args)
+            found.append("scheduling.md")
+    for where, args in workflow_installs(SCHEDULES / "github-actions" / "residency-audit.yml"):
+        check_install(where, args)
+        found.append(where)
+    for block in re.findall(r"```yaml\n(.*?)```", (DOCS / "catalog.md").read_text(), re.S):
+        doc = yaml.safe_load(block)
+        if isinstance(doc, dict) and "jobs" in doc:
+            for job in doc["jobs"].values():
+                for step in job["steps"]:
+                    for args in pip_install_args(step.get("run", "")):
+                        check_install("catalog.md", args)
+                        found.append("catalog.md")
+    assert {"scheduling.md", "residency-audit.yml", "catalog.md"} <= set(found), found
+
+
+def containerfile() -> list[tuple[str, str]]:
+    text = (SCHEDULES / "kubernetes" / "Containerfile").read_text().replace("\\\n", " ")
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip() and not ln.startswith("#")]
+    return [(ln.split(None, 1)[0], ln.split(None, 1)[1]) for ln in lines]
+
+
+def test_the_kubernetes_image_installs_the_wheels_as_the_readme_does() -> None:
+    instructions = containerfile()
+    known = {"FROM", "COPY", "RUN", "ENV", "USER", "ENTRYPOINT", "CMD", "WORKDIR", "ARG", "LABEL"}
+    assert {i for i, _ in instructions} <= known
+    assert instructions[0][0] == "FROM"
+    copies = [shlex.split(a) for i, a in instructions if i == "COPY"]
+    assert copies == [["*.whl", "/tmp/wheels/"]]  # the build context is dist/
+    installs = [args for i, a in instructions if i == "RUN" for args in pip_install_args(a)]
+    (args,) = installs
+    assert check_install("Containerfile", args) == "/tmp/wheels"
+    (run,) = [a for i, a in instructions if i == "RUN"]
+    (pip,) = [argv[0] for argv in shell_segments(run) if "install" in argv]
+    env = " ".join(a for i, a in instructions if i == "ENV")
+    assert f"PATH={Path(pip).parent}:$PATH" in env  # `residency-audit` is the venv's
+    (user,) = [a for i, a in instructions if i == "USER"]
+    docs = yaml_docs(SCHEDULES / "kubernetes" / "residency-audit-cronjob.yaml")
+    for job in (d for d in docs if d["kind"] == "CronJob"):
+        pod = job["spec"]["jobTemplate"]["spec"]["template"]["spec"]
+        assert user.split(":")[0] == str(pod["securityContext"]["runAsUser"])
+        for c in k8s_containers(job):
+            assert c["image"].rsplit(":", 1)[1] == __version__  # this release's image
+            assert c["command"][0] == "residency-audit"
+    # the image is built from the README's wheels, tagged as the CronJob names it
+    manifest = (SCHEDULES / "kubernetes" / "residency-audit-cronjob.yaml").read_text()
+    for text in (
+        (SCHEDULES / "kubernetes" / "Containerfile").read_text(),
+        manifest,
+        (DOCS / "scheduling.md").read_text(),
+    ):
+        assert readme_wheel_command() in text
+        assert f"registry.example.co.jp/residency-audit:{__version__} dist/" in text
