@@ -240,6 +240,11 @@ class Bucket(_Frozen):
     external_principals: tuple[str, ...] = ()  # principals outside the owner's org with access
     classification: Classification | None = None  # set by the evaluate stage from tags
     classification_source: str | None = None  # which tag decided it (set with classification)
+    # read from a provider's inventory service (AWS Config, Cloud Asset Inventory, Resource
+    # Graph): when it recorded the configuration, and the settings read live instead (too old,
+    # or a field the service does not record). None / () = every setting read live by this scan
+    captured: datetime | None = None
+    read_live: tuple[str, ...] = ()
 
     @property
     def primary(self) -> Location | None:
@@ -264,6 +269,9 @@ class CoverageNote(_Frozen):
     detail: str
     affects_completeness: bool = False  # True makes the scope incomplete (exit 3)
     buckets_missing: bool = False  # True where buckets may be missing (a listing stopped part-way)
+    # the figures behind ``detail``, e.g. {"buckets": 412, "replication": 300} for an
+    # inventory source's fallback, so coverage can add them up across scopes
+    counts: dict[str, int] = Field(default_factory=dict)
 
 
 class ScopeResult(_Frozen):
