@@ -124,3 +124,44 @@ def test_settings_the_live_read_could_not_read_are_not_disagreements() -> None:
     unread_replication = bucket(gaps=(Gap(field="replication", reason="AccessDenied"),))
     assert disagreements(bucket(locations=()), unread_replication) == []
     assert [d.field for d in disagreements(bucket(tags={"a": "1"}), bucket())] == ["tags"]
+
+
+def test_the_scan_coverage_counts_inventory_buckets_and_disagreements() -> None:
+    from residency_audit.model import CoverageNote, Inventory, ScopeResult
+    from residency_audit.scan import _Tally
+
+    tally = _Tally()
+    tally.add(bucket())  # read live
+    tally.add(bucket(uid="u2", captured=NOW))
+    tally.add(bucket(uid="u3", captured=NOW, read_live=("replication",)))
+    note = CoverageNote(kind="inventory-disagreement", detail="bucket x", counts={"buckets": 1})
+    inventory = Inventory(scopes=(ScopeResult(provider="aws", scope="1", notes=(note,)),))
+    cov = tally.coverage(inventory)
+    assert (cov.buckets, cov.buckets_from_inventory, cov.buckets_read_live_instead) == (3, 2, 1)
+    assert cov.inventory_disagreements == 1
+
+
+def test_the_report_says_how_many_buckets_came_from_an_inventory_service() -> None:
+    from residency_audit.model import CoverageNote, ScopeResult
+    from residency_audit.report.html import render_html
+    from tests.report_builders import _evaluate, demo_inventory
+
+    inventory = demo_inventory()
+    buckets = list(inventory.buckets)
+    buckets[0] = buckets[0].model_copy(update={"captured": NOW, "read_live": ("replication",)})
+    buckets[1] = buckets[1].model_copy(update={"captured": NOW})
+    note = CoverageNote(
+        kind="inventory-disagreement", detail="bucket x: tags", counts={"buckets": 1}
+    )
+    scopes = (*inventory.scopes, ScopeResult(provider="aws", scope="extra", notes=(note,)))
+    result = _evaluate(inventory.model_copy(update={"buckets": tuple(buckets), "scopes": scopes}))
+    cov = result.scan.coverage
+    assert (cov.buckets_from_inventory, cov.buckets_read_live_instead) == (2, 1)
+    html = render_html(result, "ja")
+    row = "Buckets read from an inventory service</span></th><td>2 ("
+    assert row in html
+    assert "some settings read live instead</span> 1 /" in html
+    assert "disagreements with a live read</span> 1)" in html
+    assert "インベントリと直接読み取りの不一致" in html  # the scope note's kind, worded
+    plain = render_html(_evaluate(demo_inventory()), "en")
+    assert row[:-4] not in plain  # the row is shown only when a source was used

@@ -49,6 +49,11 @@ class Coverage(_Frozen):
     unclassified_buckets: int
     complete: bool
     unmapped_codes: tuple[UnmappedCode, ...] = ()
+    # inventory-service sources: buckets read from one, those with settings read live instead
+    # (too old, or not recorded), and the verification sample's disagreements
+    buckets_from_inventory: int = 0
+    buckets_read_live_instead: int = 0
+    inventory_disagreements: int = 0
 
     @property
     def nothing_collected(self) -> bool:

@@ -349,6 +349,7 @@ class _Tally:
 
     def __init__(self) -> None:
         self.buckets = self.with_gaps = self.unclassified = 0
+        self.from_inventory = self.read_live = 0
         self.locations = self.unknown = self.unverified = 0
         self.countries: set[str] = set()
         self.scopes: set[tuple[str, str]] = set()  # (provider, scope) of every bucket
@@ -364,6 +365,9 @@ class _Tally:
             Classification.UNKNOWN,
         )
         self.scopes.add((b.provider, b.scope))
+        if b.captured is not None:
+            self.from_inventory += 1
+            self.read_live += bool(b.read_live)
         for loc in b.locations:
             self.locations += 1
             res = loc.resolution
@@ -395,6 +399,11 @@ class _Tally:
             locations_unverified=self.unverified,  # from a catalog row marked UNVERIFIED
             unclassified_buckets=self.unclassified,
             complete=inventory.complete,
+            buckets_from_inventory=self.from_inventory,
+            buckets_read_live_instead=self.read_live,
+            inventory_disagreements=sum(
+                n.kind == "inventory-disagreement" for s in scopes for n in s.notes
+            ),
             unmapped_codes=tuple(
                 UnmappedCode(
                     provider=provider,

@@ -234,6 +234,12 @@ def _summary(result: ScanResult, t: Labels, zone: tzinfo) -> _Sheet:
         ],
         [t("coverage.unclassified"), cov.unclassified_buckets],
     ]
+    if cov.buckets_from_inventory:
+        rows += [
+            [t("coverage.from_inventory"), cov.buckets_from_inventory],
+            [t("coverage.read_live_instead"), cov.buckets_read_live_instead],
+            [t("coverage.inventory_disagreements"), cov.inventory_disagreements],
+        ]
     rows += [
         [f"{t('summary.findings')}: {t('severity.' + s.value)}", totals[s.value]]
         for s in SEVERITIES_WORST_FIRST
