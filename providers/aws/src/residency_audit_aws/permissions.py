@@ -12,6 +12,7 @@ from typing import Any
 __all__ = [
     "ASSUME_ROLE",
     "CALLER_ONLY",
+    "INVENTORY_ONLY",
     "MEMBER_POLICY_NAME",
     "OPERATIONS",
     "cloudformation_template",
@@ -56,7 +57,15 @@ OPERATIONS: Mapping[tuple[str, str], str | None] = {
     ("account", "ListRegions"): "account:ListRegions",
     ("ssm", "GetParametersByPath"): "ssm:GetParametersByPath",
     ("ssm", "GetParameters"): "ssm:GetParameters",
+    # source = "inventory" only (config_source.py): the buckets' configuration items, read from
+    # the AWS Config aggregator with the caller's credentials (where the aggregator lives)
+    ("config", "SelectAggregateResourceConfig"): "config:SelectAggregateResourceConfig",
+    ("config", "ListAggregateDiscoveredResources"): "config:ListAggregateDiscoveredResources",
+    ("config", "BatchGetAggregateResourceConfig"): "config:BatchGetAggregateResourceConfig",
 }
+
+# Granted only to a scan with source = "inventory": a live scan's policy stays as it was.
+INVENTORY_ONLY: frozenset[tuple[str, str]] = frozenset(op for op in OPERATIONS if op[0] == "config")
 
 # Made only with the caller's own credentials, never through the member role: listing the
 # organisation, and `catalog check`'s region lists (live_regions.py reads them in the home region
@@ -67,6 +76,7 @@ CALLER_ONLY: frozenset[tuple[str, str]] = frozenset(
         ("account", "ListRegions"),
         ("ssm", "GetParametersByPath"),
         ("ssm", "GetParameters"),
+        *INVENTORY_ONLY,
     }
 )
 
@@ -74,19 +84,22 @@ CALLER_ONLY: frozenset[tuple[str, str]] = frozenset(
 # audited account; the policy grants it only on the configured role name, only in organisation mode.
 ASSUME_ROLE = ("sts", "AssumeRole")
 
-_READ_PREFIXES = ("Get", "List", "Head", "Describe")
+_READ_PREFIXES = ("Get", "List", "Head", "Describe", "Select", "BatchGet")
 
 
 def is_read_operation(operation: str) -> bool:
     return operation.startswith(_READ_PREFIXES)
 
 
-def required_permissions() -> list[str]:
-    """The IAM actions of every declared read operation, sorted."""
-    return sorted({action for action in OPERATIONS.values() if action})
+def required_permissions(*, inventory: bool = False) -> list[str]:
+    """The IAM actions of every declared read operation, sorted (the AWS Config reads only
+    with ``inventory``: source = "inventory")."""
+    return sorted(
+        {a for op, a in OPERATIONS.items() if a and (inventory or op not in INVENTORY_ONLY)}
+    )
 
 
-def permission_policy(*, role_names: Sequence[str] = ()) -> dict[str, Any]:
+def permission_policy(*, role_names: Sequence[str] = (), inventory: bool = False) -> dict[str, Any]:
     """An IAM policy granting exactly the declared read actions.
 
     Attach it to the audit role in every account (and to the caller in the management account).
@@ -96,7 +109,7 @@ def permission_policy(*, role_names: Sequence[str] = ()) -> dict[str, Any]:
         {
             "Sid": "ResidencyAuditRead",
             "Effect": "Allow",
-            "Action": required_permissions(),
+            "Action": required_permissions(inventory=inventory),
             "Resource": "*",
         }
     ]
@@ -133,14 +146,14 @@ def member_policy() -> dict[str, Any]:
     return {"Version": _VERSION, "Statement": [_reads(member_permissions())]}
 
 
-def management_policy(partition: str, role_name: str) -> dict[str, Any]:
+def management_policy(partition: str, role_name: str, *, inventory: bool = False) -> dict[str, Any]:
     """The management (caller) account's policy in organisation mode: every declared read (its
     own account is scanned with its own credentials, and `catalog check` runs as it), listing the
     organisation, and assuming the member role: that role name only, in that partition only."""
     return {
         "Version": _VERSION,
         "Statement": [
-            _reads(required_permissions()),
+            _reads(required_permissions(inventory=inventory)),
             {
                 "Sid": "ResidencyAuditAssumeMemberRole",
                 "Effect": "Allow",

@@ -18,6 +18,7 @@ from residency_audit.plugins import Scope
 from . import live_regions, partitions, permissions, role_documents
 from .client import AwsAccount, AwsApiError, SessionFactory, assume_role_account, base_account
 from .collector import AccountScan, ScanContext
+from .config_source import ConfigInventory
 from .credentials import CONNECT_CODES, credential_error
 from .settings import AwsSettings, PartitionSettings, parse_settings
 
@@ -49,6 +50,7 @@ class AwsProvider:
         self._bases: dict[str, AwsAccount] = {}
         self._lock = threading.Lock()
         self._read_tags = True  # until the scan says which tag keys it uses
+        self._inventory: ConfigInventory | None = None  # source = "inventory", made by scopes()
 
     @classmethod
     def from_settings(
@@ -150,7 +152,12 @@ class AwsProvider:
     def scopes(self) -> list[Scope]:
         """The caller's account, or every (included, not excluded) account of the organisation,
         for each configured partition. Failing to enumerate raises CollectionError."""
-        return [s for p in self.settings.partitions for s in self._partition_scopes(p)]
+        scopes = [s for p in self.settings.partitions for s in self._partition_scopes(p)]
+        if self.settings.inventory is not None:  # config_source.py: the AWS Config aggregator
+            base = self._base(self.settings.partitions[0])
+            self._inventory = ConfigInventory(base, self.settings.inventory)
+            scopes = self._inventory.scopes(scopes)
+        return scopes
 
     # --- buckets --------------------------------------------------------------------------------
 
@@ -185,7 +192,13 @@ class AwsProvider:
             read_tags=self._read_tags,
         )
         try:
-            yield from AccountScan(account, context).run()
+            inventory = self._inventory
+            scan = (
+                AccountScan(account, context)
+                if inventory is None
+                else inventory.scan(account, context)
+            )
+            yield from scan.run()
         finally:
             regions = account.regions_read()
             log.info(
@@ -227,14 +240,15 @@ class AwsProvider:
     # --- permissions ----------------------------------------------------------------------------
 
     def required_permissions(self) -> Sequence[str]:
-        actions = permissions.required_permissions()
+        actions = permissions.required_permissions(inventory=self.settings.inventory is not None)
         if any(_assumes(p) for p in self.settings.partitions):
             actions = sorted([*actions, "sts:AssumeRole"])
         return actions
 
     def permission_policy(self) -> Mapping[str, Any]:
         roles = [p.role_name for p in self.settings.partitions if _assumes(p)]
-        return permissions.permission_policy(role_names=roles)
+        inventory = self.settings.inventory is not None
+        return permissions.permission_policy(role_names=roles, inventory=inventory)
 
     # `residency-audit permissions aws --organization/--member-role/--format cloudformation`
     # (residency_audit.permission_docs.PermissionDocuments)

@@ -110,6 +110,22 @@ READS: Mapping[tuple[str, str], ReadSpec] = {
         None,
         fails_scope=False,
     ),
+    # source = "inventory" (config_source.py): a failure fails the scan's scopes, as a failed
+    # ListBuckets does; a setting an item lacks is read live
+    ("config", "SelectAggregateResourceConfig"): ReadSpec(
+        "source = inventory: every bucket's configuration item from the AWS Config aggregator "
+        "(an advanced query, 100 a call), and the accounts holding buckets",
+        None,
+    ),
+    ("config", "ListAggregateDiscoveredResources"): ReadSpec(
+        "source = inventory (inventory_query = list): the aggregator's buckets, their accounts "
+        "and regions",
+        None,
+    ),
+    ("config", "BatchGetAggregateResourceConfig"): ReadSpec(
+        "source = inventory (inventory_query = list): 100 buckets' configuration items a call",
+        None,
+    ),
     ("s3", "GetBucketPolicy"): ReadSpec(
         "principals outside the organisation granted access (and, when there is no policy, "
         "that no policy makes the bucket public)",

@@ -118,7 +118,8 @@ def render(settings: AwsSettings, request: PermissionRequest) -> str:
     external_id = request.external_id or chosen.external_id
     _check(external_id, _EXTERNAL_ID, "providers.aws.external_id", "2-1224 of A-Za-z0-9+=,.@:/-_")
     if kind == "organization":
-        return _dump(permissions.management_policy(chosen.name, role_name))
+        inventory = settings.inventory is not None
+        return _dump(permissions.management_policy(chosen.name, role_name, inventory=inventory))
     if kind == "cloudformation":
         if len(settings.partitions) > 1 and request.role_name is None:
             roles = {p.role_name for p in settings.partitions}

@@ -13,6 +13,7 @@ from typing import Any
 
 from residency_audit.plugin_settings import SettingsReader
 
+from .inventory_settings import INVENTORY_KEYS, InventorySettings, inventory_settings
 from .partitions import partition, partition_of
 from .partitions import partitions as known_partitions
 
@@ -52,6 +53,7 @@ _TOP_KEYS = _PARTITION_KEYS | {
     "connect_timeout",
     "read_timeout",
     "bucket_read_timeout",
+    *INVENTORY_KEYS,  # source = "inventory": inventory_settings.py
 }
 
 
@@ -88,6 +90,7 @@ class AwsSettings:
     # once, and a bucket whose reads still failed transiently is read again at the end with
     # read_timeout (collector.py), so a stall costs seconds, not read_timeout
     bucket_read_timeout: float = 2.0
+    inventory: InventorySettings | None = None  # source = "inventory" (an AWS Config aggregator)
 
     @property
     def organization(self) -> bool:
@@ -187,4 +190,5 @@ def parse_settings(raw: Mapping[str, Any]) -> AwsSettings:
         connect_timeout=top.number("connect_timeout", 5.0, high=120),
         read_timeout=top.number("read_timeout", 20.0, high=300),
         bucket_read_timeout=top.number("bucket_read_timeout", 2.0, high=300),
+        inventory=inventory_settings(top),
     )

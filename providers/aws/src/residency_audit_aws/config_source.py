@@ -1,0 +1,353 @@
+"""``source = "inventory"``: the buckets' configurations from an AWS Config aggregator.
+
+A sibling of the live collector feeding the same normalisation: :class:`InventoryScan` is the
+live :class:`~.collector.AccountScan` with two changes. Its listing is the aggregator's items
+for the account (not ListBuckets), and its per-bucket reader (:class:`ServingReader`) answers
+each S3 read from the bucket's configuration item (:mod:`.config_shapes`) where the item holds
+it. A read the item cannot answer -- an item older than ``max_age``, a setting Config never
+records (ownership controls, policy status) or an entry the item lacks -- goes to S3 as in a
+live scan: the live reads are the collector's own. Those settings are named in the bucket's
+``read_live`` and counted in the ``inventory-fallback`` note.
+
+Reads made per account as a live scan makes them: Block Public Access of the account, the
+Multi-Region Access Points, the KMS keys (a key's region and its multi-Region replicas) and AWS
+Backup plans -- the latter only in the regions where the account's buckets live (a plan protects
+resources of its own region), so no DescribeRegions and no plans of empty regions. These are a
+handful of calls an account, each answered in full by the service that owns it; Config's
+records of them (AWS::Backup::BackupSelection, AWS::KMS::Key) would add their own lag and gaps.
+
+Two ways to read the aggregator (``inventory_query``): ``select`` (default), one advanced query
+(SelectAggregateResourceConfig) a page of 100 items; ``list``, ListAggregateDiscoveredResources
+then BatchGetAggregateResourceConfig, 100 identifiers a call (what moto implements).
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections import defaultdict
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from residency_audit.errors import CollectionError
+from residency_audit.inventory_source import (
+    Fallback,
+    FallbackReason,
+    disagreement_note,
+    disagreements,
+    sample,
+    source_note,
+    stale,
+)
+from residency_audit.model import Bucket, CoverageNote
+from residency_audit.plugins import Scope
+
+from .client import AwsAccount, AwsApiError
+from .collector import AccountScan, ScanContext
+from .config_shapes import NOT_RECORDED, ConfigItem, item_from_config
+from .inventory_settings import InventorySettings
+from .reads import READS
+
+__all__ = ["ConfigInventory", "InventoryScan", "ServingReader"]
+
+RESOURCE_TYPE = "AWS::S3::Bucket"
+PAGE = 100  # the API maximum of all three calls
+_FIELDS = (
+    "resourceId, resourceName, accountId, awsRegion, configurationItemCaptureTime, "
+    "configuration, supplementaryConfiguration"
+)
+# the S3 reads an item can answer (or that must be read live for want of it)
+SERVABLE = frozenset(
+    {
+        "GetBucketTagging",
+        "GetBucketEncryption",
+        "GetBucketReplication",
+        "GetPublicAccessBlock",
+        "GetBucketPolicy",
+        "GetBucketAcl",
+        *NOT_RECORDED,
+    }
+)
+
+
+def setting_name(operation: str) -> str:
+    """The setting an S3 read feeds, as gaps name it (``encryption``, ``public_access.acl``)."""
+    return str(READS["s3", operation].field)
+
+
+@dataclass
+class _Serving:
+    """One bucket in flight: its item, whether it is answered from it, what went live and why."""
+
+    item: ConfigItem
+    stale: bool
+    serve: bool = True
+    live: dict[str, FallbackReason] = field(default_factory=dict)
+
+
+class ServingReader(AwsAccount):
+    """The account's per-bucket reader, answering the S3 reads its bucket's item holds."""
+
+    _states: dict[str, _Serving]
+
+    @classmethod
+    def around(cls, reader: AwsAccount) -> ServingReader:
+        serving = cls.__new__(cls)
+        serving.__dict__.update(reader.__dict__)  # the same clients, limiter and session
+        serving._states = {}
+        return serving
+
+    def call(self, service: str, region: str, operation: str, **params: Any) -> dict[str, Any]:
+        state = self._states.get(str(params.get("Bucket", ""))) if service == "s3" else None
+        if state is None or not state.serve or operation not in SERVABLE:
+            return super().call(service, region, operation, **params)
+        served = state.item.served(operation)
+        if state.stale:
+            state.live[operation] = "stale"
+        elif served.response is not None:
+            copied: dict[str, Any] = json.loads(json.dumps(served.response))  # the caller's own
+            return copied
+        elif served.error is not None:
+            raise AwsApiError("s3", operation, served.error, "recorded by AWS Config")
+        else:
+            state.live[operation] = served.missing or "absent"
+        return super().call(service, region, operation, **params)
+
+
+def _select_rows(page: Mapping[str, Any]) -> Iterator[dict[str, Any]]:
+    for row in page.get("Results", []):
+        yield json.loads(row) if isinstance(row, str) else dict(row)
+
+
+class ConfigInventory:
+    """The aggregator, read with the caller's credentials: which accounts hold buckets, and
+    each account's configuration items, streamed page by page."""
+
+    def __init__(self, caller: AwsAccount, settings: InventorySettings) -> None:
+        self.caller = caller
+        self.settings = settings
+        self.region = settings.region or caller.partition.home_region
+        self.service = f"AWS Config aggregator '{settings.aggregator}'"
+        self._census: dict[str, int] | None = None
+        self._identifiers: dict[str, list[dict[str, Any]]] = {}  # list path only
+        self._sampled: set[str] = set()
+        self.now = datetime.now(UTC)
+
+    def _pages(self, operation: str, **params: Any) -> Iterator[dict[str, Any]]:
+        try:
+            yield from self.caller.pages(
+                "config",
+                self.region,
+                operation,
+                ConfigurationAggregatorName=self.settings.aggregator,
+                **params,
+            )
+        except AwsApiError as exc:
+            raise CollectionError(
+                f"{self.service} in {self.region}: config:{operation} failed: {exc.code}",
+                code=exc.code,
+            ) from None
+
+    def census(self) -> dict[str, int]:
+        """Account id -> how many buckets the aggregator holds for it (read once)."""
+        if self._census is None:
+            counts: dict[str, int] = defaultdict(int)
+            if self.settings.query == "select":
+                expression = (
+                    f"SELECT accountId, COUNT(*) WHERE resourceType = '{RESOURCE_TYPE}' "
+                    "GROUP BY accountId"
+                )
+                for page in self._pages(
+                    "SelectAggregateResourceConfig", Expression=expression, Limit=PAGE
+                ):
+                    for row in _select_rows(page):
+                        counts[str(row["accountId"])] += int(row.get("COUNT(*)", 0))
+            else:
+                for page in self._pages(
+                    "ListAggregateDiscoveredResources", ResourceType=RESOURCE_TYPE, Limit=PAGE
+                ):
+                    for ident in page.get("ResourceIdentifiers", []):
+                        account = str(ident["SourceAccountId"])
+                        self._identifiers.setdefault(account, []).append(ident)
+                        counts[account] += 1
+            self._census = dict(counts)
+            k = self.settings.verify_sample
+            positions = (f"{a}/{i}" for a, n in sorted(self._census.items()) for i in range(n))
+            self._sampled = set(sample(positions, k, self.settings.verify_seed))
+        return self._census
+
+    def sampled(self, account: str, ordinal: int) -> bool:
+        """Whether the account's ``ordinal``-th item is one of the verification sample."""
+        return f"{account}/{ordinal}" in self._sampled
+
+    def items(self, account: str) -> Iterator[ConfigItem]:
+        """The account's items, a page at a time (an identifier BatchGet could not return is an
+        item without answers, read live in full)."""
+        if self.settings.query == "select":
+            expression = (
+                f"SELECT {_FIELDS} WHERE resourceType = '{RESOURCE_TYPE}' "
+                f"AND accountId = '{account}'"
+            )
+            for page in self._pages(
+                "SelectAggregateResourceConfig", Expression=expression, Limit=PAGE
+            ):
+                yield from (item_from_config(row) for row in _select_rows(page))
+            return
+        identifiers = self._identifiers.get(account, [])
+        for start in range(0, len(identifiers), PAGE):
+            chunk = [
+                {
+                    "SourceAccountId": i["SourceAccountId"],
+                    "SourceRegion": i["SourceRegion"],
+                    "ResourceId": i["ResourceId"],
+                    "ResourceType": RESOURCE_TYPE,
+                }
+                for i in identifiers[start : start + PAGE]
+            ]
+            try:
+                answer = self.caller.call(
+                    "config",
+                    self.region,
+                    "BatchGetAggregateResourceConfig",
+                    ConfigurationAggregatorName=self.settings.aggregator,
+                    ResourceIdentifiers=chunk,
+                )
+            except AwsApiError as exc:
+                raise CollectionError(
+                    f"{self.service}: config:BatchGetAggregateResourceConfig failed: {exc.code}",
+                    code=exc.code,
+                ) from None
+            yield from (item_from_config(i) for i in answer.get("BaseConfigurationItems", []))
+            for ident in answer.get("UnprocessedResourceIdentifiers", []):
+                yield ConfigItem(
+                    account, str(ident["SourceRegion"]), str(ident["ResourceId"]), None
+                )
+
+    def scan(self, account: AwsAccount, context: ScanContext) -> AccountScan:
+        """The account's scan: from the aggregator when it holds buckets of the account, live
+        otherwise (an account Config does not record is never taken to be empty)."""
+        if context.account_id not in self.census():
+            return AccountScan(account, context)
+        return InventoryScan(account, context, self)
+
+    def scopes(self, scopes: list[Scope]) -> list[Scope]:
+        """The configured scopes, plus -- with neither an organisation nor accounts named -- every
+        other account the aggregator holds buckets for (entered through the audit role)."""
+        census = self.census()
+        caller = scopes[0] if len(scopes) == 1 and not scopes[0].context.get("assume") else None
+        if caller is None or caller.context.get("known") is None:
+            return scopes
+        others = sorted(a for a in census if a != caller.id)
+        if not others:
+            return scopes
+        known = frozenset({caller.id, *others})
+        context = {**caller.context, "known": known}
+        return [
+            Scope(caller.provider, caller.id, caller.name, context),
+            *(Scope(caller.provider, a, None, {**context, "assume": True}) for a in others),
+        ]
+
+
+class InventoryScan(AccountScan):
+    """One account's buckets from its configuration items; see the module docstring."""
+
+    def __init__(
+        self, account: AwsAccount, context: ScanContext, inventory: ConfigInventory
+    ) -> None:
+        # both readers serve from the items: the first pass's (short read timeout) and the
+        # account's own, which AccountScan's final pass reads held-back buckets with
+        serving = ServingReader.around(account)
+        quick = context.bucket_read_timeout
+        reader = (
+            serving.with_read_timeout(quick) if quick and quick < account.read_timeout else None
+        )
+        super().__init__(serving, context, reader=reader or serving)
+        self.states = serving._states  # shared by both readers (a shallow copy)
+        self.inventory = inventory
+        self.fallback = Fallback(inventory.service)
+        self._tally = threading.Lock()
+        self._notes: list[CoverageNote] = []
+        self._total = 0
+        self._captured: list[datetime] = []  # the oldest and newest capture times
+
+    def _regions(self) -> tuple[list[str], list[str], list[CoverageNote]]:
+        # each bucket's own region has its backup plans read on first use (AccountScan._bucket)
+        return [], [], []
+
+    def _listing(self) -> Iterator[Mapping[str, Any] | CoverageNote]:
+        max_age = self.inventory.settings.max_age
+        items = self.inventory.items(self.ctx.account_id)
+        ordinal = 0
+        while True:
+            try:
+                item = next(items)
+            except StopIteration:
+                return
+            except CollectionError as exc:
+                if not ordinal:
+                    raise
+                yield CoverageNote(
+                    kind="listing-incomplete",
+                    detail=f"account {self.ctx.account_id}: a later page of {exc}; buckets "
+                    "after it were not scanned",
+                    affects_completeness=True,
+                    buckets_missing=True,
+                )
+                return
+            state = _Serving(item, stale(item.captured, self.inventory.now, max_age))
+            self.states[item.name] = state
+            listed: dict[str, Any] = {"Name": item.name, "_ordinal": ordinal}
+            if item.region:
+                listed["BucketRegion"] = item.region
+            ordinal += 1
+            yield listed
+
+    def _bucket(self, listed: Mapping[str, Any]) -> tuple[Bucket, bool]:
+        name = str(listed["Name"])
+        state = self.states[name]
+        bucket, transient = super()._bucket(listed)
+        if transient:  # read again in AccountScan's final pass, finished in run()
+            return bucket, transient
+        if self.inventory.sampled(self.ctx.account_id, int(listed["_ordinal"])):
+            inventory_reading = self._finish(bucket, state, tally=False)
+            state.serve = False  # the live reading: every setting from S3
+            live, transient = super()._bucket(listed)
+            found = disagreements(inventory_reading, live)
+            with self._tally:
+                self._total += 1
+                self._notes.extend(disagreement_note(d, self.inventory.service) for d in found)
+            del self.states[name]
+            return live, transient
+        del self.states[name]
+        return self._finish(bucket, state), transient
+
+    def _finish(self, bucket: Bucket, state: _Serving, *, tally: bool = True) -> Bucket:
+        """The bucket with its capture time and the settings read live, counted."""
+        captured = state.item.captured
+        fields = tuple(sorted({setting_name(op) for op in state.live}))
+        bucket = bucket.model_copy(update={"captured": captured, "read_live": fields})
+        if not tally:
+            return bucket
+        with self._tally:
+            self._total += 1
+            if captured is not None:
+                seen = [captured, *self._captured]
+                self._captured = [min(seen), max(seen)]
+            by_reason: dict[FallbackReason, set[str]] = defaultdict(set)
+            for op, reason in state.live.items():
+                by_reason[reason].add(setting_name(op))
+            for reason, names in sorted(by_reason.items()):
+                self.fallback.record(bucket.uid, sorted(names), reason)
+        return bucket
+
+    def run(self) -> Iterator[Bucket | CoverageNote]:
+        for item in super().run():
+            held = self.states.pop(item.name, None) if isinstance(item, Bucket) else None
+            yield item if held is None or not isinstance(item, Bucket) else self._finish(item, held)
+        yield source_note(self.inventory.service, self._total, self._captured)
+        note = self.fallback.note(self._total)
+        if note is not None:
+            yield note
+        yield from self._notes
