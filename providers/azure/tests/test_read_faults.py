@@ -19,16 +19,21 @@ from residency_audit.model import ScopeStatus
 from residency_audit.results import ScanResult
 from residency_audit.rules.gaps import SCOPE_ITEMS
 from residency_audit.testing import lost_under_fault, scan_provider
-from residency_audit_azure.permissions import REQUEST_ACTIONS, read_for
+from residency_audit_azure.permissions import INVENTORY_READS, REQUEST_ACTIONS, read_for
 from residency_audit_azure.reads import READS
 from residency_audit_azure.testing import DENIED, THROTTLED, ArmStub, Fault, StubRequest
 
 from .conftest import estate_seed
 
-# the reads a scan sends (List Locations is `catalog check`'s, tested in test_locations.py)
+# the reads a live scan sends (List Locations is `catalog check`'s, tested in test_locations.py;
+# Resource Graph's query is the inventory source's, tested in test_graph_source.py)
 CATALOG_CHECK_READS = frozenset({"subscriptions.listLocations"})
 ARM_READS = tuple(
-    dict.fromkeys(name for name, *_ in REQUEST_ACTIONS if name not in CATALOG_CHECK_READS)
+    dict.fromkeys(
+        name
+        for name, *_ in REQUEST_ACTIONS
+        if name not in CATALOG_CHECK_READS and name not in INVENTORY_READS
+    )
 )
 READ_TIMEOUT = 1.0  # long enough that a loaded machine does not time out clean reads
 FAULTS = {

@@ -2,9 +2,11 @@
 REST API specifications) and raises :class:`AzureApiError`; no SDK type leaves it.
 
 Every client built here carries a request hook (:class:`RequestLog`) that records each request and
-refuses anything but GET/HEAD before it reaches the network. That matters beyond our own code:
-azure-mgmt-core's auto-registration policy answers a ``MissingSubscriptionRegistration`` 409 by
-POSTing ``.../providers/Microsoft.Storage/register`` -- a write the guard stops.
+refuses anything but GET/HEAD before it reaches the network -- except the one POST that only
+reads: the Azure Resource Graph query (``READ_POSTS``: that path at that api-version). That
+matters beyond our own code: azure-mgmt-core's auto-registration policy answers a
+``MissingSubscriptionRegistration`` 409 by POSTing ``.../providers/Microsoft.Storage/register``
+-- a write the guard stops.
 
 A connection that cannot be opened to an endpoint that has never answered is not retried (see
 :mod:`residency_audit.reach`): an unreachable endpoint fails within one ``connect_timeout``. The
@@ -15,13 +17,14 @@ managed-identity endpoint (IMDS, 169.254.169.254) is asked only by ``credential 
 from __future__ import annotations
 
 import contextlib
+import json
 import re
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 import requests
 from azure.core.credentials import AccessToken, AccessTokenInfo, TokenCredential
@@ -42,6 +45,8 @@ from residency_audit.redact import mask_secrets
 from .settings import Settings
 
 __all__ = [
+    "GRAPH_API_VERSION",
+    "GRAPH_PATH",
     "AnonymousProbe",
     "ArmClient",
     "AzureApiError",
@@ -56,6 +61,12 @@ __all__ = [
 ]
 
 READ_METHODS = frozenset({"GET", "HEAD"})
+GRAPH_PATH = "/providers/Microsoft.ResourceGraph/resources"
+GRAPH_API_VERSION = "2022-10-01"
+# POSTs that only read, each as (lower-case path, api-version): Resources - Query answers a KQL
+# query and changes nothing (Microsoft.ResourceGraph/resources/read)
+READ_POSTS = frozenset({(GRAPH_PATH.lower(), GRAPH_API_VERSION)})
+GRAPH_PAGE = 1000  # options.$top: the most Resources - Query returns per page
 _MAX_MESSAGE = 300
 
 
@@ -125,7 +136,8 @@ class RequestLog:
         entry = RecordedRequest(http.method.upper(), parts.netloc, parts.path)
         with self._lock:
             self._entries.append(entry)
-        if entry.method not in READ_METHODS:
+        read = entry.method in READ_METHODS or _read_post(entry.method, parts.path, parts.query)
+        if not read:
             raise ReadOnlyViolation(f"refused {entry.method} {entry.path}: the scan is read-only")
 
     def entries(self) -> list[RecordedRequest]:
@@ -139,6 +151,14 @@ class RequestLog:
     # azure-core tests the hook for truthiness before calling it: never let an empty log be falsy.
     def __bool__(self) -> bool:
         return True
+
+
+def _read_post(method: str, path: str, query: str) -> bool:
+    """A POST that only reads: exactly a ``READ_POSTS`` path at its api-version."""
+    if method != "POST":
+        return False
+    versions = parse_qs(query).get("api-version") or []
+    return len(versions) == 1 and (path.rstrip("/").lower(), versions[0]) in READ_POSTS
 
 
 # "\tEnvironmentCredential: ..." lines of DefaultAzureCredential's (ChainedTokenCredential's) error
@@ -455,6 +475,53 @@ class ArmClient:
             lambda: client.mhsm_regions.list_by_resource(parts[3], parts[7]),
         )
 
+    def query_resources(
+        self,
+        query: str,
+        subscriptions: Sequence[str] = (),
+        management_groups: Sequence[str] = (),
+    ) -> Iterator[list[dict[str, Any]]]:
+        """Azure Resource Graph, Resources - Query (2022-10-01): one page of rows per request,
+        ``options.$top`` 1000, the next page by the answer's ``$skipToken``. No scope = every
+        subscription the identity can see. Sent through the subscriptions client's pipeline
+        (the same credential, retries, timeouts and request hook as every other ARM read)."""
+        from azure.core.rest import HttpRequest
+
+        client = self._client("subscriptions", "")
+        body: dict[str, Any] = {"query": query, "options": {"$top": GRAPH_PAGE}}
+        if subscriptions:
+            body["subscriptions"] = list(subscriptions)
+        if management_groups:
+            body["managementGroups"] = list(management_groups)
+        url = f"{GRAPH_PATH}?api-version={GRAPH_API_VERSION}"
+        while True:
+            with _translated("resources.query"):
+                response = client.send_request(HttpRequest("POST", url, json=body))
+                response.read()
+            answer = _json(response.text())
+            if response.status_code >= 400:
+                found = answer.get("error")
+                error: Mapping[str, Any] = found if isinstance(found, Mapping) else {}
+                raise AzureApiError(
+                    "resources.query",
+                    response.status_code,
+                    str(error.get("code") or response.reason or "error"),
+                    str(error.get("message") or response.text()[:_MAX_MESSAGE]),
+                )
+            rows = answer.get("data")
+            if not isinstance(rows, list):
+                raise AzureApiError(
+                    "resources.query",
+                    response.status_code,
+                    "UnexpectedAnswer",
+                    "the answer has no data rows (a table format was not asked for)",
+                )
+            yield [dict(row) for row in rows if isinstance(row, Mapping)]
+            token = answer.get("$skipToken")
+            if not token:
+                return
+            body = {**body, "options": {"$top": GRAPH_PAGE, "$skipToken": token}}
+
     def list_locations(self, subscription: str) -> list[dict[str, Any]]:
         """Subscriptions - List Locations, Edge Zones included."""
         client = self._client("subscriptions", "")
@@ -464,6 +531,14 @@ class ArmClient:
                 subscription, include_extended_locations=True
             ),
         )
+
+
+def _json(text: str) -> dict[str, Any]:
+    try:
+        value = json.loads(text) if text else {}
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
 
 
 @dataclass(frozen=True)

@@ -18,8 +18,10 @@ from residency_audit.permission_docs import PermissionRequest
 __all__ = [
     "ACTIONS",
     "DEFAULT_ROLE_NAME",
+    "INVENTORY_ACTIONS",
     "REQUEST_ACTIONS",
     "action_for",
+    "actions",
     "assignable_scopes",
     "permission_document",
     "read_for",
@@ -99,9 +101,29 @@ REQUEST_ACTIONS: tuple[tuple[str, str, re.Pattern[str], str], ...] = (
         re.compile(rf"^/subscriptions/{_SEG}/locations$", re.I),
         "Microsoft.Resources/subscriptions/locations/read",
     ),
+    # source = "inventory": Resource Graph's query is a POST that only reads (client.READ_POSTS)
+    (
+        "resources.query",
+        "POST",
+        re.compile(r"^/providers/Microsoft\.ResourceGraph/resources$", re.I),
+        "Microsoft.ResourceGraph/resources/read",
+    ),
 )
+# the reads only an inventory-source scan sends
+INVENTORY_READS = frozenset({"resources.query"})
 
-ACTIONS: tuple[str, ...] = tuple(dict.fromkeys(action for *_, action in REQUEST_ACTIONS))
+ACTIONS: tuple[str, ...] = tuple(
+    dict.fromkeys(action for read, *_, action in REQUEST_ACTIONS if read not in INVENTORY_READS)
+)
+# source = "inventory": Resource Graph, plus every live read (the fallback, verify_sample);
+# Resource Graph only returns the resources the identity may read, so those actions stay
+INVENTORY_ACTIONS: tuple[str, ...] = tuple(dict.fromkeys(action for *_, action in REQUEST_ACTIONS))
+
+
+def actions(source: str = "live") -> tuple[str, ...]:
+    return INVENTORY_ACTIONS if source == "inventory" else ACTIONS
+
+
 DEFAULT_ROLE_NAME = "residency-audit reader"
 
 
@@ -125,7 +147,11 @@ def read_for(method: str, path: str) -> str | None:
 
 
 def role_definition(
-    subscriptions: Sequence[str], *, name: str | None = None, scopes: Sequence[str] = ()
+    subscriptions: Sequence[str],
+    *,
+    name: str | None = None,
+    scopes: Sequence[str] = (),
+    source: str = "live",
 ) -> dict[str, Any]:
     """A custom role for ``az role definition create --role-definition @file.json``.
 
@@ -144,7 +170,7 @@ def role_definition(
             "containers, object replication policies, key vaults and Managed HSM pools so "
             "residency-audit can locate every copy."
         ),
-        "Actions": list(ACTIONS),
+        "Actions": list(actions(source)),
         "NotActions": [],
         "DataActions": [],
         "NotDataActions": [],
@@ -182,7 +208,9 @@ def assignable_scopes(
     ]
 
 
-def permission_document(request: PermissionRequest, configured: Sequence[str]) -> str:
+def permission_document(
+    request: PermissionRequest, configured: Sequence[str], source: str = "live"
+) -> str:
     """What `residency-audit permissions azure` prints: the role definition for ``az role
     definition create --role-definition @FILE``, assignable in the subscriptions and management
     group asked for, else in the ``configured`` subscriptions (the scan config's). Never a
@@ -203,5 +231,5 @@ def permission_document(request: PermissionRequest, configured: Sequence[str]) -
             "(repeatable) or --management-group NAME, or --config with [providers.azure] "
             "subscriptions"
         )
-    role = role_definition((), name=request.role_name, scopes=scopes)
+    role = role_definition((), name=request.role_name, scopes=scopes, source=source)
     return json.dumps(role, indent=2, ensure_ascii=False) + "\n"

@@ -9,7 +9,7 @@ read could hide) and, where it placed something, an UNKNOWN location -- never a 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, ClassVar
 
@@ -42,13 +42,16 @@ from .client import (
     probe_anonymous_listing,
 )
 from .credentials import credential_error
-from .permissions import ACTIONS, permission_document, role_definition
+from .graph_source import GraphSource
+from .permissions import actions, permission_document, role_definition
 from .reads import NO_ARM_LOCATION, NOT_READ_WITHOUT_ARM, READS
 from .settings import Settings, parse_settings
 
 __all__ = ["AzureProvider"]
 
 Item = Bucket | CoverageNote
+# subscription -> {vault name: region}, or the error that left them unread
+VaultLookup = Callable[[str], "dict[str, str] | AzureApiError"]
 
 
 def catalog_pair(region: str) -> tuple[str, str] | None:
@@ -128,16 +131,19 @@ class AzureProvider:
         self._hsms: Once[str, list[dict[str, Any]] | AzureApiError] = Once()
         self._hsm_regions: Once[str, list[dict[str, Any]] | AzureApiError] = Once()
         self._destinations: Once[str, nz.Destination] = Once()  # destination ref -> account
+        self.graph: GraphSource | None = None  # source = "inventory": Resource Graph
+        if settings.source == "inventory":
+            self.graph = GraphSource(self, self._arm, settings)
 
     @classmethod
     def from_settings(cls, settings: Mapping[str, Any]) -> AzureProvider:
         return cls(parse_settings(settings))
 
     def required_permissions(self) -> Sequence[str]:
-        return ACTIONS
+        return actions(self.settings.source)
 
     def permission_policy(self) -> Mapping[str, Any]:
-        return role_definition(self.settings.subscriptions)
+        return role_definition(self.settings.subscriptions, source=self.settings.source)
 
     # `residency-audit permissions azure --subscription ID`
     # (residency_audit.permission_docs.PermissionDocuments)
@@ -150,7 +156,7 @@ class AzureProvider:
     def permission_document(self, request: PermissionRequest) -> str:
         """The role definition, assignable in the subscriptions or management group asked for,
         else in those these settings scan."""
-        return permission_document(request, self.settings.subscriptions)
+        return permission_document(request, self.settings.subscriptions, self.settings.source)
 
     # -- scopes ---------------------------------------------------------------------------------
 
@@ -158,6 +164,9 @@ class AzureProvider:
         if self.settings.connection_string is not None:
             account = _connection_string_account(self.settings.connection_string)
             yield Scope(self.name, account, f"{account} (connection string, data plane only)")
+            return
+        if self.graph is not None and self.settings.management_group is not None:
+            yield from self.graph.scopes()  # the management group's, as Resource Graph sees
             return
         if self.settings.subscriptions:
             for sub in self.settings.subscriptions:
@@ -178,6 +187,9 @@ class AzureProvider:
     def buckets(self, scope: Scope) -> Iterator[Item]:
         if self.settings.connection_string is not None:
             yield from self._data_plane_buckets(scope, self.settings.connection_string)
+            return
+        if self.graph is not None:
+            yield from self.graph.buckets(scope)
             return
         try:
             accounts = self._arm.list_accounts(scope.id)
@@ -204,13 +216,17 @@ class AzureProvider:
                 yield from future.result()
 
     def _account_items(
-        self, scope: Scope, account: Mapping[str, Any], index: Mapping[str, Mapping[str, Any]]
+        self,
+        scope: Scope,
+        account: Mapping[str, Any],
+        index: Mapping[str, Mapping[str, Any]],
+        vaults: VaultLookup | None = None,  # None: the live listing (vaults.listBySubscription)
     ) -> list[Item]:
         base = nz.primary_locations(account)
         secondaries, gaps = nz.geo_secondary(account, catalog_pair)
         base.extend(secondaries)
         base.extend(nz.conversion_secondary(account, catalog_pair))
-        key_locations, key_gaps = self._key_locations(scope.id, account)
+        key_locations, key_gaps = self._key_locations(scope.id, account, vaults)
         base.extend(key_locations)
         gaps.extend(key_gaps)
         account_id = str(account.get("id", ""))
@@ -338,7 +354,7 @@ class AzureProvider:
         return self._destinations.get(ref.lower(), read)
 
     def _key_locations(
-        self, subscription: str, account: Mapping[str, Any]
+        self, subscription: str, account: Mapping[str, Any], vaults: VaultLookup | None = None
     ) -> tuple[list[Location], list[Gap]]:
         kv = nz.customer_key(account)
         if kv is None:
@@ -354,14 +370,7 @@ class AzureProvider:
             why = Evidence(key="azure.key-uri-unrecognised", subject=str(uri))
             return keys.vault_key_locations(target, None, reason, vault_pair_status, why), []
 
-        def read() -> dict[str, str] | AzureApiError:
-            try:
-                vaults = self._arm.list_vaults(subscription)
-            except AzureApiError as exc:
-                return exc
-            return {str(v.get("name", "")).lower(): str(v.get("location", "")) for v in vaults}
-
-        regions = self._vaults.get(subscription, read)
+        regions = (vaults or self.live_vault_regions)(subscription)
         if isinstance(regions, AzureApiError):
             reason = f"key vaults not listed: {_describe(regions)}"
             why = Evidence(key="azure.vaults-not-listed", text=_describe(regions))
@@ -372,6 +381,18 @@ class AzureProvider:
         reason = f"key vault {vault!r} is not in subscription {subscription} (or not readable)"
         why = Evidence(key="azure.vault-not-found", subject=vault, value=subscription)
         return keys.vault_key_locations(target, region, reason, vault_pair_status, why), []
+
+    def live_vault_regions(self, subscription: str) -> dict[str, str] | AzureApiError:
+        """A subscription's key vaults, name -> region, listed once (vaults.listBySubscription)."""
+
+        def read() -> dict[str, str] | AzureApiError:
+            try:
+                vaults = self._arm.list_vaults(subscription)
+            except AzureApiError as exc:
+                return exc
+            return {str(v.get("name", "")).lower(): str(v.get("location", "")) for v in vaults}
+
+        return self._vaults.get(subscription, read)
 
     def _hsm_key_locations(
         self, subscription: str, hsm: str, target: str | None

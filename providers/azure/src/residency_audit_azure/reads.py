@@ -64,6 +64,13 @@ READS: Mapping[str, ReadSpec] = {
         None,
         fails_scope=False,
     ),
+    "resources.query": ReadSpec(
+        "`source = \"inventory\"`: Azure Resource Graph's copy of every storage account's "
+        "settings (region, SKU, key source and vault, public-access and network settings, tags) "
+        "and, for customer-managed keys, the key vaults' regions; the containers and object "
+        "replication policies it does not hold are read live",
+        None,
+    ),
     "getAccountInformation": ReadSpec(
         "connection-string mode: the SKU, i.e. whether a geo-secondary exists",
         "sku",

@@ -30,7 +30,8 @@ The estate is a compact JSON document (see ``fixtures/demo/azure.json``)::
                                  "objectReplicationPolicies": {...}}}]}]}
 
 Every request is recorded (:attr:`ArmStub.requests`), and every client connection counted
-(:attr:`ArmStub.connections`); anything but GET is answered 405. A ``nextLink`` names the host
+(:attr:`ArmStub.connections`); anything but GET is answered 405, except Azure Resource Graph's
+query, a POST that only reads (:mod:`.graphstub`). A ``nextLink`` names the host
 the client asked for, so paging through a proxy in front of the stub stays on the proxy.
 
 Faults can also be injected while the stub runs, on every request a predicate accepts
@@ -52,6 +53,8 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
+
+from .graphstub import GRAPH_PATH, GraphTables, graph_rows
 
 __all__ = ["DENIED", "THROTTLED", "ArmStub", "Fault", "StubRequest"]
 
@@ -136,6 +139,7 @@ class _Estate:
                 self.policies.setdefault(key, [])
                 for pol in acc.get("objectReplicationPolicies", []):
                     self._add_policy(body, pol)
+        self.graph = GraphTables(seed, self.accounts, self.vaults, TENANT)
 
     def _add_policy(self, source: Mapping[str, Any], seed: Mapping[str, Any]) -> None:
         policy_id = str(seed.get("policyId") or uuid.uuid5(uuid.NAMESPACE_URL, json.dumps(seed)))
@@ -463,8 +467,7 @@ class ArmStub:
             self._requests.append(request)
             injected = next((f for applies, f in self._injected if applies(request)), None)
         length = int(req.headers.get("Content-Length") or 0)
-        if length:
-            req.rfile.read(length)
+        raw = req.rfile.read(length) if length else b""
         if self._latency:
             time.sleep(self._latency)
         headers: dict[str, str] = {}
@@ -476,6 +479,8 @@ class ArmStub:
             status, body = injected.status, _error(injected.code, injected.message)
             if injected.retry_after is not None:
                 headers["Retry-After"] = injected.retry_after
+        elif req.command == "POST" and parts.path.rstrip("/").lower() == GRAPH_PATH:
+            status, body = graph_rows(self._estate.graph, raw)  # Resource Graph: a read
         elif req.command != "GET":
             status, body = (
                 405,
