@@ -17,6 +17,7 @@ REASONS = {
     "gcs.acl-not-returned",
     "gcs.field-malformed",
     "gcs.iam-policy-read-failed",
+    "gcs.inventory-setting-unread",
     "gcs.dual-region-not-in-catalog",
     "gcs.dual-region-without-data-locations",
     "gcs.kms-key-name-form",

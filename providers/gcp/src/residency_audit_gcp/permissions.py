@@ -1,7 +1,10 @@
 """The IAM permissions the plugin uses, derived from the requests it sends.
 
 ``REQUESTS`` maps every HTTP request the plugin can make to the permissions it needs; the custom
-role is built from that table (a test records a full scan and checks both directions).
+role is built from that table (a test records a full scan and checks both directions). A scan
+with ``source = "inventory"`` needs a different set (:data:`INVENTORY_PERMISSIONS`): Cloud Asset
+Inventory's two list permissions, and the two Cloud Storage reads its live fallback makes -- but
+no project or folder search, since the projects come from the inventory.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from residency_audit.permission_docs import PermissionRequest
 
 __all__ = [
     "DEFAULT_ROLE_ID",
+    "INVENTORY_PERMISSIONS",
     "PERMISSIONS",
     "REQUESTS",
     "custom_role",
@@ -53,9 +57,32 @@ REQUESTS: tuple[tuple[str, str, re.Pattern[str], tuple[str, ...]], ...] = (
         re.compile(r"/v3/folders:search"),
         ("resourcemanager.folders.get",),
     ),
+    # Cloud Asset Inventory assets.list: contentType=RESOURCE needs listResource, IAM_POLICY
+    # listIamPolicy (https://cloud.google.com/asset-inventory/docs/access-control); both are
+    # the same path, told apart only by the query, so the row grants both
+    (
+        "cloudasset.assets.list",
+        "GET",
+        re.compile(r"/v1/(?:organizations|folders|projects)/[^/]+/assets"),
+        ("cloudasset.assets.listResource", "cloudasset.assets.listIamPolicy"),
+    ),
 )
+# the reads each source makes (the inventory source falls back to the two Cloud Storage reads)
+_LIVE = (
+    "storage.buckets.list",
+    "storage.buckets.getIamPolicy",
+    "resourcemanager.projects.search",
+    "resourcemanager.folders.search",
+)
+_INVENTORY = ("cloudasset.assets.list", "storage.buckets.list", "storage.buckets.getIamPolicy")
 
-PERMISSIONS: tuple[str, ...] = tuple(sorted({p for *_, perms in REQUESTS for p in perms}))
+
+def _permissions(names: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(sorted({p for name, *_, perms in REQUESTS if name in names for p in perms}))
+
+
+PERMISSIONS: tuple[str, ...] = _permissions(_LIVE)
+INVENTORY_PERMISSIONS: tuple[str, ...] = _permissions(_INVENTORY)
 
 
 def _row(method: str, path: str) -> tuple[str, str, re.Pattern[str], tuple[str, ...]] | None:
@@ -77,21 +104,30 @@ def permissions_for(method: str, path: str) -> tuple[str, ...] | None:
     return row[3] if row else None
 
 
-def custom_role() -> dict[str, Any]:
-    """A custom IAM role (``gcloud iam roles create --file``) with exactly these permissions.
+def custom_role(inventory: bool = False) -> dict[str, Any]:
+    """A custom IAM role (``gcloud iam roles create --file``) with exactly these permissions
+    (``inventory``: those of ``source = "inventory"``).
 
     Create it at the organization level when scanning an organization or folder (folder
     permissions cannot be granted by a project-level role).
     """
-    return {
-        "title": "residency-audit reader",
-        "description": (
+    if inventory:
+        description = (
+            "Read-only: lists Cloud Storage bucket configurations and their IAM policies from "
+            "Cloud Asset Inventory, and reads the buckets and IAM policies it lacks from Cloud "
+            "Storage. Grants no object read and no write."
+        )
+    else:
+        description = (
             "Read-only: lists Cloud Storage buckets with their location, encryption and access "
             "settings, reads bucket IAM policies, and finds projects under an organization or "
             "folder. Grants no object read and no write."
-        ),
+        )
+    return {
+        "title": "residency-audit reader",
+        "description": description,
         "stage": "GA",
-        "includedPermissions": list(PERMISSIONS),
+        "includedPermissions": list(INVENTORY_PERMISSIONS if inventory else PERMISSIONS),
     }
 
 
@@ -100,7 +136,9 @@ DEFAULT_ROLE_ID = "residencyAuditReader"
 _ROLE_ID = re.compile(r"^[A-Za-z0-9_.]{3,64}$")
 
 
-def gcloud_role_file(role_id: str, organization: str | None, generator: str) -> str:
+def gcloud_role_file(
+    role_id: str, organization: str | None, generator: str, inventory: bool = False
+) -> str:
     """The custom role as the YAML ``gcloud iam roles create ROLE_ID --file`` reads (the IAM
     Role resource's title, description, stage and includedPermissions), with the commands that
     create and grant it as comments on top. ``organization``: ``organizations/N``, when known.
@@ -113,7 +151,7 @@ def gcloud_role_file(role_id: str, organization: str | None, generator: str) -> 
             "must be a role id: 3-64 letters, digits, underscores or periods", key="--role-name"
         )
     org = organization.removeprefix("organizations/") if organization else "ORGANIZATION_ID"
-    role = custom_role()
+    role = custom_role(inventory)
     lines = [
         f"# {generator}: the read-only custom role the scanner needs. Create it at the",
         "# organization (folder and project search need an organization-level role), then",
@@ -130,14 +168,18 @@ def gcloud_role_file(role_id: str, organization: str | None, generator: str) -> 
     return "\n".join(lines) + "\n"
 
 
-def permission_document(request: PermissionRequest, organization: str | None) -> str:
+def permission_document(
+    request: PermissionRequest, organization: str | None, inventory: bool = False
+) -> str:
     """What `residency-audit permissions gcp` prints: the custom role as JSON, or with
-    ``--format gcloud`` as the YAML role file (``--role-name``: its role id)."""
+    ``--format gcloud`` as the YAML role file (``--role-name``: its role id); ``inventory``:
+    the role of ``source = "inventory"``."""
     if request.format == "gcloud":
         generator = f"residency-audit {__version__}"
-        return gcloud_role_file(request.role_name or DEFAULT_ROLE_ID, organization, generator)
+        role_id = request.role_name or DEFAULT_ROLE_ID
+        return gcloud_role_file(role_id, organization, generator, inventory)
     if request.role_name is not None:
         raise InputError(
             "the role id is for the gcloud command: add --format gcloud", key="--role-name"
         )
-    return json.dumps(custom_role(), indent=2, ensure_ascii=False) + "\n"
+    return json.dumps(custom_role(inventory), indent=2, ensure_ascii=False) + "\n"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 from google.auth.credentials import Credentials
@@ -17,6 +18,8 @@ from residency_audit.plugins import Scope
 from residency_audit.reach import Reached
 
 from . import normalize
+from .asset_client import AssetReader
+from .asset_source import AssetSource
 from .client import (
     CredentialSource,
     GcpApiError,
@@ -25,7 +28,7 @@ from .client import (
     StorageReader,
     anonymous,
 )
-from .permissions import PERMISSIONS, custom_role, permission_document
+from .permissions import INVENTORY_PERMISSIONS, PERMISSIONS, custom_role, permission_document
 from .settings import GcpSettings, parse_settings
 
 __all__ = ["GcpProvider"]
@@ -85,12 +88,65 @@ class GcpProvider:
 
     def scopes(self) -> Iterable[Scope]:
         s = self.settings
+        if s.source == "inventory":
+            return self._inventory_scopes()
         if s.projects:
             return [Scope(self.name, p, p) for p in s.projects]
         parent = s.organization or s.folder
         if parent:
             return list(self._walk(parent))
         return [self._default_project()]
+
+    def _inventory_scopes(self) -> list[Scope]:
+        """The projects, as a live scan has them: each listed project is its own Cloud Asset
+        Inventory parent (``projects/P``); an organization's or folder's active projects come
+        from its Project assets and share one read of its buckets."""
+        s = self.settings
+        parent = s.organization or s.folder
+        if not parent:
+            return [
+                Scope(self.name, p, p, context={"assets": self._asset_source(f"projects/{p}")})
+                for p in (s.projects or (self._default_project().id,))
+            ]
+        source = self._asset_source(parent)
+        try:
+            projects, _ = source.projects()
+        except CollectionError as exc:
+            denied = self._credential_error_of(exc)
+            if denied is not None:
+                raise denied from exc
+            raise
+        return [
+            Scope(self.name, p.project_id, p.name, context={"assets": source, "number": p.number})
+            for p in projects
+        ]
+
+    def _asset_source(self, parent: str) -> AssetSource:
+        s = self.settings
+        assets = AssetReader(
+            anonymous() if s.asset_endpoint else self._load_credentials()[0],
+            endpoint=s.asset_endpoint,
+            timeout=s.timeout,
+            retry_deadline=s.retry_deadline,
+            connect_timeout=s.connect_timeout,
+            reached=self._reached,
+            observer=self._observer,
+        )
+        return AssetSource(
+            parent,
+            assets,
+            self._storage_reader,
+            _catalog_members,
+            now=lambda: datetime.now(UTC),
+            max_age=s.max_age,
+            verify_sample=s.verify_sample,
+            verify_seed=s.verify_seed,
+            workers=s.max_workers,
+        )
+
+    def _credential_error_of(self, exc: CollectionError) -> CredentialError | None:
+        cause = exc.__cause__
+        return self._credential_error(cause) if isinstance(cause, GcpApiError) else None
 
     def _default_project(self) -> Scope:
         project = os.environ.get("GOOGLE_CLOUD_PROJECT")
@@ -165,6 +221,10 @@ class GcpProvider:
                 f"{scope.context['error']}",
                 code=scope.context.get("code"),
             )
+        if "assets" in scope.context:
+            source: AssetSource = scope.context["assets"]
+            yield from source.buckets(scope.id, scope.context.get("number"))
+            return
         reader = self._storage_reader(scope.id)
         try:
             try:
@@ -274,11 +334,15 @@ class GcpProvider:
 
     # -- permissions -----------------------------------------------------------------------
 
+    @property
+    def _inventory(self) -> bool:
+        return self.settings.source == "inventory"
+
     def required_permissions(self) -> Sequence[str]:
-        return PERMISSIONS
+        return INVENTORY_PERMISSIONS if self._inventory else PERMISSIONS
 
     def permission_policy(self) -> Mapping[str, Any]:
-        return custom_role()
+        return custom_role(self._inventory)
 
     # `residency-audit permissions gcp --format gcloud`
     # (residency_audit.permission_docs.PermissionDocuments)
@@ -289,4 +353,4 @@ class GcpProvider:
     def permission_document(self, request: PermissionRequest) -> str:
         """The custom role as JSON, or as the YAML file ``gcloud iam roles create`` takes (its
         commands name the organization these settings scan, when they scan one)."""
-        return permission_document(request, self.settings.organization)
+        return permission_document(request, self.settings.organization, self._inventory)

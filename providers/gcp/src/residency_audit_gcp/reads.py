@@ -19,6 +19,9 @@ from residency_audit.reads import ReadSpec
 
 __all__ = [
     "ACL",
+    "ASSETS_IAM",
+    "ASSETS_LIST",
+    "ASSETS_PROJECTS",
     "BUCKETS_LIST",
     "ENCRYPTION",
     "FOLDERS_SEARCH",
@@ -38,6 +41,10 @@ UNREACHABLE = f"{BUCKETS_LIST}: unreachable bucket"
 ACL = f"{BUCKETS_LIST}: acl"
 ENCRYPTION = f"{BUCKETS_LIST}: encryption"
 LABELS = f"{BUCKETS_LIST}: labels"
+# Cloud Asset Inventory (source = "inventory"): one request name, three listings
+ASSETS_LIST = "cloudasset.assets.list"
+ASSETS_PROJECTS = f"{ASSETS_LIST}: projects"
+ASSETS_IAM = f"{ASSETS_LIST}: IAM policies"
 
 READS: Mapping[str, ReadSpec] = {
     PROJECTS_SEARCH: ReadSpec("the projects under the organization or a folder (the scopes)", None),
@@ -69,5 +76,20 @@ READS: Mapping[str, ReadSpec] = {
         "IAM bindings to allUsers/allAuthenticatedUsers (public access)",
         "public_access.iam_policy",
         (Hidden.PUBLIC_ACCESS,),
+    ),
+    ASSETS_LIST: ReadSpec(
+        "source = inventory: every bucket resource under the organization, folder or project "
+        "(as buckets.list returns it, but ACLs), with the snapshot's time",
+        None,
+    ),
+    ASSETS_PROJECTS: ReadSpec(
+        "source = inventory: the projects under the organization or folder (number to id, "
+        "and which are active)",
+        None,
+    ),
+    ASSETS_IAM: ReadSpec(
+        "source = inventory: every bucket's IAM policy; if it fails, each policy is read live",
+        None,
+        fails_scope=False,
     ),
 }

@@ -6,8 +6,10 @@ import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
+from residency_audit.inventory_source import DEFAULT_MAX_AGE, parse_max_age
 from residency_audit.plugin_settings import SettingsReader
 
 __all__ = [
@@ -48,8 +50,15 @@ _KNOWN_KEYS = frozenset(
         "timeout",
         "retry_deadline",
         "connect_timeout",
+        # source = "inventory": Cloud Asset Inventory (asset_source.py)
+        "source",
+        "max_age",
+        "verify_sample",
+        "verify_seed",
+        "asset_endpoint",
     }
 )
+_VERIFY_LIMIT = 100_000
 
 
 @dataclass(frozen=True)
@@ -65,6 +74,11 @@ class GcpSettings:
     timeout: float = DEFAULT_TIMEOUT  # seconds per HTTP attempt (a stalled answer then fails)
     retry_deadline: float = DEFAULT_RETRY_DEADLINE  # seconds of retries per read, in all
     connect_timeout: float = DEFAULT_CONNECT_TIMEOUT  # seconds to open a connection
+    source: str = "live"  # "live" (Cloud Storage) or "inventory" (Cloud Asset Inventory)
+    max_age: timedelta = DEFAULT_MAX_AGE  # an inventory record older than this is read live
+    verify_sample: int = 0  # buckets per inventory read also read live and compared
+    verify_seed: int | None = None
+    asset_endpoint: str | None = None  # Cloud Asset Inventory REST endpoint (a stub); anonymous
 
     @property
     def has_endpoint(self) -> bool:
@@ -74,6 +88,7 @@ class GcpSettings:
             self.endpoint
             or self.project_endpoints
             or self.resource_manager_endpoint
+            or self.asset_endpoint
             or os.environ.get("STORAGE_EMULATOR_HOST")
         )
 
@@ -120,6 +135,18 @@ def _endpoints(table: SettingsReader) -> dict[str, str]:
     return out
 
 
+def _max_age(table: SettingsReader) -> timedelta:
+    value = table.raw.get("max_age")
+    if value is None:
+        return DEFAULT_MAX_AGE
+    if not isinstance(value, str | int):
+        raise table.error("max_age", 'must be a duration such as "24h", "90m" or "2d"')
+    try:
+        return parse_max_age(value)
+    except ValueError as exc:
+        raise table.error("max_age", str(exc)) from None
+
+
 def parse_settings(raw: Mapping[str, Any]) -> GcpSettings:
     table = SettingsReader(raw, "providers.gcp", _KNOWN_KEYS)
     projects = _projects(table)
@@ -146,4 +173,9 @@ def parse_settings(raw: Mapping[str, Any]) -> GcpSettings:
         timeout=table.number("timeout", DEFAULT_TIMEOUT, high=600),
         retry_deadline=table.number("retry_deadline", DEFAULT_RETRY_DEADLINE, high=3600),
         connect_timeout=table.number("connect_timeout", DEFAULT_CONNECT_TIMEOUT, high=120),
+        source=table.choice("source", "live", ("live", "inventory")),
+        max_age=_max_age(table),
+        verify_sample=table.integer("verify_sample", 0, 0, _VERIFY_LIMIT),
+        verify_seed=table.integer("verify_seed", None, 0, 2**63 - 1),
+        asset_endpoint=table.url("asset_endpoint"),
     )
