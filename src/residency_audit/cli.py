@@ -83,6 +83,11 @@ class _Cli(click.Group):
             "permissions",
             "The read-only policy, role or template a provider plugin needs.",
         ),
+        "assemble": (
+            "residency_audit.assemble_command",
+            "assemble",
+            "Assemble a sharded scan's shards from the history into one set of reports.",
+        ),
     }
 
     def list_commands(self, ctx: click.Context) -> list[str]:
@@ -255,6 +260,18 @@ def _summary_line(result: ScanResult, written: Sequence[Path], not_run: Sequence
     help="Formats to write: json, csv, html, xlsx, ocsf, asff, comma-separated or repeated "
     "(default: [output] formats, else json,csv,html).",
 )
+@click.option(
+    "--shard",
+    "shard_text",
+    metavar="I/N",
+    help="Collect only shard I of N (0-based) and record it in the history under --scan-group; "
+    "no reports: `assemble` reports the group once every shard has finished.",
+)
+@click.option(
+    "--scan-group",
+    metavar="ID",
+    help="With --shard: the id every shard of one sharded scan shares (a Job's uid, a run id).",
+)
 @click.option("--quiet", "-q", is_flag=True, help="No progress display and no summary line.")
 @log_options
 @_guard
@@ -280,6 +297,8 @@ def scan(
     include_rules: tuple[str, ...],
     exclude_rules: tuple[str, ...],
     output_formats: tuple[str, ...],
+    shard_text: str | None,
+    scan_group: str | None,
     quiet: bool,
 ) -> None:
     """Collect every configured provider, evaluate, and write the reports.
@@ -291,7 +310,13 @@ def scan(
     from .errors import ConfigError
     from .progress import progress_display
     from .scan import build_providers, resolve_profile, run_scan
+    from .shard import parse_shard
 
+    spec = parse_shard(shard_text) if shard_text is not None else None
+    if spec is not None:
+        _check_shard_options(scan_group, no_history, new_only, tickets_mode)
+    elif scan_group is not None:
+        raise InputError("--scan-group is for --shard I/N (a shard of a sharded scan)")
     given = {
         "account": split_values(account),
         "project": split_values(project),
@@ -329,6 +354,13 @@ def scan(
             f"tickets need every rule to run; this scan leaves out {', '.join(not_run)} "
             "(drop --rules / --exclude-rules, or scan without --tickets)"
         )
+    if spec is not None and history and scan_group:
+        from .shard_run import run_shard
+
+        code, line = run_shard(config, providers, spec, scan_group, history, quiet=quiet)
+        if line:
+            click.echo(line, err=True)
+        sys.exit(code)
     supp = _load_suppressions(supp_path)
     _prepare_output(out_dir)  # before collection: a bad directory costs nothing
     from .spill import SpillError
@@ -366,6 +398,26 @@ def scan(
         click.echo(f"error: {history_failed}", err=True)
         sys.exit(EXIT_INTERNAL)
     sys.exit(_exit_code(result, Severity(fail_on or config.output.fail_on), new_only))
+
+
+def _check_shard_options(
+    group: str | None, no_history: bool, new_only: bool, tickets_mode: str | None
+) -> None:
+    """A shard records its part only: what judges the whole scan belongs to `assemble`."""
+    import re
+
+    if not group:
+        raise InputError("--shard needs --scan-group ID, the same for every shard of the scan")
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,199}", group):
+        raise InputError(
+            f"--scan-group: {group!r} is not an id (letters, digits, . _ : -; at most 200)"
+        )
+    if no_history:
+        raise InputError("--shard records its part in the history: drop --no-history")
+    if new_only or tickets_mode:
+        raise InputError(
+            "--new-only and tickets judge the whole scan: give them to `assemble`, not --shard"
+        )
 
 
 def _with_rules(config: Config, include: Sequence[str], exclude: Sequence[str]) -> Config:

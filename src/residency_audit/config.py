@@ -76,6 +76,8 @@ class ReportSettings(_Strict):
 
 class ScanSettings(_Strict):
     max_workers: int = Field(default=4, ge=1, le=64)  # scopes collected at once
+    # scan --shard: a scope listing more buckets than this is shared by bucket name, not whole
+    shard_split: int = Field(default=5_000, ge=1)
     # rule ids or globs (location.*); None: every rule. --rules / --exclude-rules override them
     rules: tuple[RulePattern, ...] | None = None
     exclude_rules: tuple[RulePattern, ...] = ()

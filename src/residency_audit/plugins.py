@@ -16,10 +16,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib.metadata import entry_points
-from typing import Any, ClassVar, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, runtime_checkable
 
 from .errors import CollectionError, ConfigError
 from .model import Bucket, CoverageNote
+
+if TYPE_CHECKING:
+    from .shard import ShardPlan
 
 __all__ = [
     "ENTRY_POINT_GROUP",
@@ -27,6 +30,7 @@ __all__ = [
     "CommandLineScoped",
     "Provider",
     "Scope",
+    "ShardAware",
     "TagAware",
     "available_providers",
     "load_provider_class",
@@ -80,6 +84,20 @@ class TagAware(Protocol):
     """
 
     def use_tag_keys(self, keys: frozenset[str]) -> None: ...
+
+
+@runtime_checkable
+class ShardAware(Protocol):
+    """A provider that can share one scope's buckets between shards (``scan --shard I/N``).
+
+    Before the first scope the scan hands it the shard's plan. Once it has listed a scope, and
+    before any per-bucket read, it calls ``plan.share(provider, scope, listed_count)`` and reads
+    only the buckets whose ``share.owns(name)`` is true. A scope it fails to list is recorded as
+    such; the assembly decides whether that shard's share mattered. A provider that does not
+    implement this is sharded by whole scopes (see residency_audit.shard).
+    """
+
+    def use_shard(self, plan: ShardPlan) -> None: ...
 
 
 @runtime_checkable

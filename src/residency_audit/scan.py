@@ -46,12 +46,13 @@ from .model import (
     bucket_order,
 )
 from .plaintext import clean_model, clean_text
-from .plugins import Provider, Scope, TagAware, load_provider_class
+from .plugins import Provider, Scope, ShardAware, TagAware, load_provider_class
 from .profiles import load_profile
 from .profiles.model import Profile, Tier
 from .redact import mask_secrets
 from .results import Coverage, ProfileRef, ScanMeta, ScanResult, UnmappedCode
 from .rules import EvaluationSettings, Evaluator, classified, sort_key
+from .shard import ShardPlan
 from .spill import Spill, SpillError, SpillWriter, builder_like
 
 __all__ = [
@@ -254,7 +255,10 @@ def collect(
     max_workers: int = 4,
     progress: ProgressSink | None = None,
     clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    shard: ShardPlan | None = None,
 ) -> Inventory:
+    """Every scope of every provider; with ``shard``, only that shard's share (see shard.py):
+    the plan records how the shard took part in each scope it reports."""
     started = clock()
     began = time.monotonic()
     failed: list[ScopeResult] = []
@@ -300,6 +304,12 @@ def collect(
                 "duration_s": seconds,
             },
         )
+        if shard is not None:
+            shard.saw(name, (s.id for s in scopes))
+            if isinstance(provider, ShardAware):  # lists each scope, reads its share
+                provider.use_shard(shard)
+            else:  # whole scopes only
+                scopes = [s for s in scopes if shard.owns_scope(name, s.id)]
         if progress:
             progress.scopes_found(name, len(scopes))
         work.extend((provider, scope) for scope in scopes)
@@ -316,6 +326,10 @@ def collect(
             )
     # before the inventory is made: the spill holds no bucket then, and its file is unnamed
     _check_authenticated(providers, failed + outcomes, denied)
+    if shard is not None:  # a scope this shard owned nothing of is not its to report
+        aware = {n for n, p in providers.items() if isinstance(p, ShardAware)}
+        failed = [r for r in failed if shard.keep(r, shard_aware=False)]
+        outcomes = [r for r in outcomes if shard.keep(r, shard_aware=r.provider in aware)]
     total = sum(r.bucket_count for r in outcomes)
     seconds = round(time.monotonic() - began, 3)
     log.info(

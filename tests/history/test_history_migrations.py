@@ -128,7 +128,7 @@ def schema_drift(engine: sa.Engine) -> Sequence[object]:
 
 def test_upgrade_from_empty_reaches_head_matching_the_models(empty_db_url: str) -> None:
     with HistoryStore.open(empty_db_url) as store:
-        assert current_revision(store.engine) == head_revision() == "0004"
+        assert current_revision(store.engine) == head_revision() == "0005"
         assert schema_drift(store.engine) == []
     HistoryStore.open(empty_db_url).close()  # opening again is a no-op
 
@@ -159,7 +159,7 @@ def test_upgrade_from_first_schema_replays_states(
     engine.dispose()
 
     with HistoryStore.open(empty_db_url) as store:
-        assert current_revision(store.engine) == "0004"
+        assert current_revision(store.engine) == "0005"
         assert schema_drift(store.engine) == []
 
         def named(scan_id: str) -> dict[str, str | None]:

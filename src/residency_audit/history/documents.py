@@ -20,7 +20,7 @@ from sqlalchemy import Connection, Row, delete, select
 from sqlalchemy.orm import InstrumentedAttribute
 
 from ..model import Finding
-from .models import FindingHistory, JsonDocument, ScanBucket, ScanFinding
+from .models import FindingHistory, JsonDocument, ScanBucket, ScanFinding, ShardBucket
 from .rows import CHUNK, insert_many
 
 __all__ = [
@@ -93,6 +93,7 @@ def drop_unreferenced(conn: Connection) -> None:
         select(ScanBucket.data_digest),
         select(ScanFinding.data_digest),
         select(FindingHistory.data_digest),
+        select(ShardBucket.data_digest),  # revision 0005: shards of a scan not yet assembled
     )
     query = delete(JsonDocument)
     for subquery in used:

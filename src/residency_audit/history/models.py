@@ -38,6 +38,8 @@ __all__ = [
     "ScanRow",
     "ScanScope",
     "ScanSuppression",
+    "ShardBucket",
+    "ShardRun",
     "UTCDateTime",
     "as_utc",
 ]
@@ -188,3 +190,38 @@ class ScanSuppression(Base):
     expires: Mapped[date] = mapped_column(Date)
     expired: Mapped[bool] = mapped_column(Boolean)
     matched: Mapped[int] = mapped_column(Integer)
+
+
+class ShardRun(Base):
+    """Revision 0005: one shard of a sharded scan (``scan --shard I/N --scan-group ID``).
+
+    Written when the shard starts (``finished`` NULL) and completed in one transaction with its
+    buckets when it ends: a shard killed mid-scan leaves an unfinished row, never a part. A retry
+    of the same index replaces it. ``scopes`` holds each reported ScopeResult with how the shard
+    took part (whole / split / unknown); ``seen`` the scopes it listed.
+    """
+
+    __tablename__ = "shard_runs"
+
+    group_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    shard_index: Mapped[int] = mapped_column(Integer, primary_key=True)
+    shard_count: Mapped[int] = mapped_column(Integer)
+    started: Mapped[datetime] = mapped_column(UTCDateTime())
+    finished: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    tool_version: Mapped[str] = mapped_column(String(50))
+    providers: Mapped[list[Any]] = mapped_column(JSON)
+    seen: Mapped[list[Any]] = mapped_column(JSON)
+    scopes: Mapped[list[Any]] = mapped_column(JSON)
+    bucket_count: Mapped[int] = mapped_column(Integer)
+
+
+class ShardBucket(Base):
+    """Revision 0005: a bucket one shard collected (its JSON in json_documents)."""
+
+    __tablename__ = "shard_buckets"
+    __table_args__ = (Index("ix_shard_buckets_run", "group_id", "shard_index"),)
+
+    row_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    group_id: Mapped[str] = mapped_column(String(200))
+    shard_index: Mapped[int] = mapped_column(Integer)
+    data_digest: Mapped[str] = mapped_column(String(64))

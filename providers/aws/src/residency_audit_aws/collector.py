@@ -31,6 +31,7 @@ from residency_audit.model import (
     PublicVerdict,
     Role,
 )
+from residency_audit.shard import SHARE_INTERSECT, BucketShare
 
 from . import normalize as nz
 from .backup import RegionBackup, backup_for_bucket, plan_from_responses
@@ -116,6 +117,8 @@ class ScanContext:
     # whether every bucket's tags are read (the classification uses them); when not, a bucket's
     # tags are read only where an AWS Backup selection of its region selects by tag
     read_tags: bool = True
+    # scan --shard: given the listed count, this shard's share of the account's buckets
+    share: Callable[[int], BucketShare] | None = None
 
 
 class AccountScan:
@@ -137,6 +140,7 @@ class AccountScan:
         self._account_block: Read = Failure("NotRead")
         self._mraps: dict[str, list[nz.MrapMember]] = {}
         self._mrap_error: Failure | None = None
+        self._split = False  # the account's buckets are shared between shards by name
 
     # --- account- and region-level reads ------------------------------------------------------
 
@@ -158,6 +162,15 @@ class AccountScan:
         return enabled, disabled, []
 
     def _not_enabled_note(self, disabled: list[str], held: set[str]) -> CoverageNote | None:
+        note = self._not_enabled(disabled, held)
+        if note is None or not self._split:
+            return note
+        # a share of the account saw only its own buckets' regions: the assembly names the
+        # regions every share found unused (residency_audit.shard.SHARE_INTERSECT)
+        missing = note.detail.rpartition(": ")[2].split(", ")
+        return note.model_copy(update={"counts": {SHARE_INTERSECT: 1} | dict.fromkeys(missing, 1)})
+
+    def _not_enabled(self, disabled: list[str], held: set[str]) -> CoverageNote | None:
         # A region that holds one of the account's buckets (or its vault or key) is enabled in
         # fact, and a bucket's own region has its regional services read for it; DescribeRegions
         # can still call it not opted in (moto does for every opt-in region), and naming it "not
@@ -446,6 +459,20 @@ class AccountScan:
                     buckets_missing=True,
                 )
 
+    def _shared_listing(self) -> Iterator[Mapping[str, Any] | CoverageNote]:
+        """The listing, or with scan --shard this shard's share of it: the whole listing is
+        taken first, as its count decides whether the account is shared by bucket name, and
+        only then is any bucket read."""
+        if self.ctx.share is None:
+            yield from self._listing()
+            return
+        items = list(self._listing())
+        share = self.ctx.share(sum(not isinstance(i, CoverageNote) for i in items))
+        self._split = share.split
+        for item in items:
+            if isinstance(item, CoverageNote) or share.owns(str(item["Name"])):
+                yield item
+
     def run(self) -> Iterator[Bucket | CoverageNote]:
         regions, disabled, notes = self._regions()
         yield from notes
@@ -488,7 +515,7 @@ class AccountScan:
                         yield bucket
 
             try:
-                for item in self._listing():
+                for item in self._shared_listing():
                     while account_level:  # waited for once, before the first bucket
                         account_level.pop().result()
                     if isinstance(item, CoverageNote):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Iterator, Mapping, Sequence
+from functools import partial
 from typing import Any, ClassVar
 
 import boto3
@@ -14,6 +15,7 @@ from residency_audit.errors import CollectionError
 from residency_audit.model import Bucket, CoverageNote
 from residency_audit.permission_docs import PermissionRequest
 from residency_audit.plugins import Scope
+from residency_audit.shard import ShardPlan
 
 from . import live_regions, partitions, permissions, role_documents
 from .client import AwsAccount, AwsApiError, SessionFactory, assume_role_account, base_account
@@ -35,6 +37,7 @@ class AwsProvider:
     """
 
     name: ClassVar[str] = "aws"
+    _shard: ShardPlan | None = None  # scan --shard: see use_shard
     # `scan --account/--region/--aws-profile` (residency_audit.plugins.CommandLineScoped)
     command_line_settings: ClassVar[Mapping[str, tuple[str, ...]]] = {
         "account": ("include_accounts",),
@@ -64,6 +67,11 @@ class AwsProvider:
         a bucket's tags are read only where an AWS Backup selection of its region selects by tag:
         one GetBucketTagging a bucket saved."""
         self._read_tags = bool(keys)
+
+    def use_shard(self, plan: ShardPlan) -> None:
+        """scan --shard (residency_audit.plugins.ShardAware): each account is listed, then only
+        this shard's share of its buckets is read (collector.AccountScan._shared_listing)."""
+        self._shard = plan
 
     # --- scopes ---------------------------------------------------------------------------------
 
@@ -190,6 +198,7 @@ class AwsProvider:
             max_workers=self.settings.max_workers,
             bucket_read_timeout=self.settings.bucket_read_timeout,
             read_tags=self._read_tags,
+            share=None if self._shard is None else partial(self._shard.share, "aws", scope.id),
         )
         try:
             inventory = self._inventory
