@@ -209,7 +209,10 @@ def assignable_scopes(
 
 
 def permission_document(
-    request: PermissionRequest, configured: Sequence[str], source: str = "live"
+    request: PermissionRequest,
+    configured: Sequence[str],
+    source: str = "live",
+    management_group: str | None = None,
 ) -> str:
     """What `residency-audit permissions azure` prints: the role definition for ``az role
     definition create --role-definition @FILE``, assignable in the subscriptions and management
@@ -225,6 +228,8 @@ def permission_document(
         scopes = assignable_scopes(
             configured, (), subscriptions_from="providers.azure.subscriptions"
         )
+    elif management_group is not None:  # the config's Resource Graph scope
+        scopes = assignable_scopes((), (management_group,))
     else:
         raise InputError(
             "the role definition needs the scopes it can be assigned in: give --subscription ID "

@@ -156,7 +156,12 @@ class AzureProvider:
     def permission_document(self, request: PermissionRequest) -> str:
         """The role definition, assignable in the subscriptions or management group asked for,
         else in those these settings scan."""
-        return permission_document(request, self.settings.subscriptions, self.settings.source)
+        return permission_document(
+            request,
+            self.settings.subscriptions,
+            self.settings.source,
+            self.settings.management_group,
+        )
 
     # -- scopes ---------------------------------------------------------------------------------
 
