@@ -34,6 +34,7 @@ __all__ = [
     "project_entry",
     "project_number",
     "resource_from_asset",
+    "trimmed",
 ]
 
 # the settings an inventory bucket can have read live, and the JSON API keys each one is
@@ -122,6 +123,11 @@ def _uniform(cfg: Mapping[str, Any]) -> dict[str, Any]:
 _READ_KEYS = frozenset(
     {"name", "id", "projectNumber", *(k for ks in FIELD_KEYS.values() for k in ks)}
 )
+
+
+def trimmed(resource: Mapping[str, Any]) -> dict[str, Any]:
+    """A JSON API bucket resource cut to the parts normalize reads."""
+    return {k: v for k, v in resource.items() if k in _READ_KEYS}
 
 
 def resource_from_asset(asset: Mapping[str, Any]) -> dict[str, Any]:

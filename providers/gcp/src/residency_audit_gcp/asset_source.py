@@ -25,7 +25,7 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -65,6 +65,7 @@ from .asset_shapes import (
     project_entry,
     project_number,
     resource_from_asset,
+    trimmed,
 )
 from .client import GcpApiError, StorageReader
 from .reads import ENCRYPTION, LABELS, READS
@@ -72,6 +73,7 @@ from .reads import ENCRYPTION, LABELS, READS
 __all__ = ["AssetProject", "AssetSource"]
 
 _IamResult = tuple[Mapping[str, Any] | None, tuple[str, str] | None]
+_LiveList = tuple[dict[str, dict[str, Any]], str | None]  # name -> live resource; why it failed
 
 
 @dataclass(frozen=True)
@@ -152,6 +154,12 @@ class AssetSource:
         self._workers = workers
         self._lock = threading.Lock()
         self._snapshot: _Snapshot | None = None
+        # project number -> id (from projects(); a project parent is its own project)
+        self._ids: dict[str, str] = {}
+        self._single = parent.removeprefix("projects/") if parent.startswith("projects/") else None
+        # a project's live buckets.list, started while the inventory is still being read
+        self._live: dict[str, Future[_LiveList]] = {}
+        self._pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="gcp-fallback-list")
 
     # -- the listings --------------------------------------------------------------------
 
@@ -169,6 +177,7 @@ class AssetSource:
                     number, pid, state, name = entry
                     if state == "ACTIVE":
                         active.append(AssetProject(number, pid, name or pid))
+                        self._ids[number] = pid
                     else:
                         others += 1
         except GcpApiError as exc:
@@ -184,9 +193,12 @@ class AssetSource:
             return self._snapshot
 
     def _load(self) -> _Snapshot:
-        policies, iam_error = self._policies()
-        chosen = set(sample(map(normalize.bucket_uid, policies), self._verify, self._seed))
-        snap = _Snapshot(policies, iam_error, chosen)
+        """The policies and the bucket resources, read side by side (each is a chain of
+        dependent pages: in parallel the two cost the round trips of one)."""
+        policies_read = self._pool.submit(self._policies)
+        groups: dict[str, list[tuple[bytes, datetime | None]]] = {}
+        stopped = failed = None
+        now = self._now()
         pages = 0
         try:
             for page in self._assets.pages(self.parent, BUCKET_TYPE, "RESOURCE"):
@@ -194,14 +206,36 @@ class AssetSource:
                 read_time = parse_time(page.get("readTime"))
                 for asset in page.get("assets") or []:
                     resource = resource_from_asset(asset)
-                    entry = (json.dumps(resource).encode(), captured_at(asset, read_time))
-                    snap.groups.setdefault(project_number(asset) or "", []).append(entry)
+                    when = captured_at(asset, read_time)
+                    number = project_number(asset) or ""
+                    groups.setdefault(number, []).append((json.dumps(resource).encode(), when))
+                    if stale(when, now, self._max_age) or live_fields(resource, True):
+                        self._prefetch(self._single or self._ids.get(number))
         except GcpApiError as exc:
             if pages:
-                snap.stopped = exc
+                stopped = exc
             else:
-                snap.failed = exc
-        return snap
+                failed = exc
+        policies, iam_error = policies_read.result()
+        chosen = set(sample(map(normalize.bucket_uid, policies), self._verify, self._seed))
+        return _Snapshot(policies, iam_error, chosen, groups, stopped, failed)
+
+    def _prefetch(self, project: str | None) -> None:
+        """Start ``project``'s live bucket list now: a bucket of it needs one."""
+        if project is not None and project not in self._live:
+            self._live[project] = self._pool.submit(self._list_live, project)
+
+    def _list_live(self, project: str) -> _LiveList:
+        reader = self._storage_for(project)
+        try:
+            listing = reader.list_buckets()
+        except GcpApiError as exc:
+            return {}, f"buckets.list failed: {exc}"
+        finally:
+            reader.close()
+        # only the parts normalize reads are kept (as for the inventory's own resources)
+        live = {str(r.get("name")): trimmed(r) for r in listing.items}
+        return live, f"buckets.list stopped: {listing.stopped}" if listing.stopped else None
 
     def _policies(self) -> tuple[dict[str, Mapping[str, Any]], GcpApiError | None]:
         """bucket name -> its IAM policy (public bindings only), and the error that stopped the
@@ -310,25 +344,20 @@ class AssetSource:
     ) -> Iterator[Bucket | CoverageNote]:
         reader = self._storage_for(project)
         try:
-            live, list_error = self._live_resources(reader, items)
+            live, list_error = self._live_resources(project, items)
             iam = self._live_policies(reader, items)
             for h in items:
                 yield from self._resolve(h, live, list_error, iam, policies, fallback, tally)
         finally:
             reader.close()
 
-    def _live_resources(
-        self, reader: StorageReader, items: list[_Held]
-    ) -> tuple[dict[str, dict[str, Any]], str | None]:
+    def _live_resources(self, project: str, items: list[_Held]) -> _LiveList:
         if not any(h.verify or any(f != IAM_FIELD for f, _ in h.needs) for h in items):
             return {}, None
-        try:
-            listing = reader.list_buckets()
-        except GcpApiError as exc:
-            return {}, f"buckets.list failed: {exc}"
-        return {str(r.get("name")): r for r in listing.items}, (
-            f"buckets.list stopped: {listing.stopped}" if listing.stopped else None
-        )
+        with self._lock:
+            self._prefetch(project)  # started already, unless only verification needs it
+            listed = self._live.pop(project)
+        return listed.result()
 
     def _live_policies(self, reader: StorageReader, items: list[_Held]) -> dict[str, _IamResult]:
         names = [
