@@ -240,3 +240,17 @@ def test_a_subscription_without_rows_is_not_taken_as_empty(
     assert not _buckets(items)
     (note,) = _notes(items, "inventory-no-accounts")
     assert note.affects_completeness and "none this identity may read" in note.detail
+
+
+def test_an_answer_limited_to_10000_subscriptions_says_buckets_are_missing() -> None:
+    # Resource Graph's throttling guidance: past 10,000 subscriptions in scope it answers the
+    # first 10,000 and sends x-ms-tenant-subscription-limit-hit: true
+    seed = _accounts(2)
+    seed["graph_subscription_limit_hit"] = True
+    with ArmStub(seed) as stub:
+        provider = AzureProvider.from_settings(_settings(stub, source="inventory"))
+        items = _items(provider)
+    assert len(_buckets(items)) == 2
+    (note,) = _notes(items, "inventory-incomplete")
+    assert note.buckets_missing and note.affects_completeness
+    assert "10,000 subscriptions" in note.detail

@@ -51,6 +51,7 @@ __all__ = [
     "ArmClient",
     "AzureApiError",
     "DataPlaneClient",
+    "GraphPage",
     "ListingInterrupted",
     "ReadOnlyViolation",
     "RecordedRequest",
@@ -480,7 +481,7 @@ class ArmClient:
         query: str,
         subscriptions: Sequence[str] = (),
         management_groups: Sequence[str] = (),
-    ) -> Iterator[list[dict[str, Any]]]:
+    ) -> Iterator[GraphPage]:
         """Azure Resource Graph, Resources - Query (2022-10-01): one page of rows per request,
         ``options.$top`` 1000, the next page by the answer's ``$skipToken``. No scope = every
         subscription the identity can see. Sent through the subscriptions client's pipeline
@@ -516,7 +517,15 @@ class ArmClient:
                     "UnexpectedAnswer",
                     "the answer has no data rows (a table format was not asked for)",
                 )
-            yield [dict(row) for row in rows if isinstance(row, Mapping)]
+            yield GraphPage(
+                [dict(row) for row in rows if isinstance(row, Mapping)],
+                # more than 10,000 subscriptions in scope: only the first 10,000 answered
+                subscription_limit_hit=str(
+                    response.headers.get("x-ms-tenant-subscription-limit-hit", "")
+                ).lower()
+                == "true",
+                truncated=str(answer.get("resultTruncated", "")).lower() == "true",
+            )
             token = answer.get("$skipToken")
             if not token:
                 return
@@ -531,6 +540,15 @@ class ArmClient:
                 subscription, include_extended_locations=True
             ),
         )
+
+
+@dataclass(frozen=True)
+class GraphPage:
+    """One page of a Resource Graph answer, and what the answer says it left out."""
+
+    rows: list[dict[str, Any]]
+    subscription_limit_hit: bool = False  # x-ms-tenant-subscription-limit-hit: true
+    truncated: bool = False  # resultTruncated: "true" (rows past the limit not returned)
 
 
 def _json(text: str) -> dict[str, Any]:

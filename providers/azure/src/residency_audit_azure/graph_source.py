@@ -43,7 +43,7 @@ from residency_audit.memo import Once
 from residency_audit.model import Bucket, CoverageNote
 from residency_audit.plugins import Scope
 
-from .client import ArmClient, AzureApiError
+from .client import ArmClient, AzureApiError, GraphPage
 from .credentials import credential_error
 from .settings import Settings
 
@@ -87,6 +87,15 @@ def account_from_row(row: Mapping[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in row.items() if k not in _GRAPH_COLUMNS and v is not None}
 
 
+def _left_out(page: GraphPage) -> list[str]:
+    out = []
+    if page.subscription_limit_hit:
+        out.append("only the first 10,000 subscriptions in scope were answered")
+    if page.truncated:
+        out.append("the answer was truncated (resultTruncated)")
+    return out
+
+
 def _subscription(row: Mapping[str, Any]) -> str:
     sub = row.get("subscriptionId")
     if sub:
@@ -101,6 +110,7 @@ class GraphAnswer:
 
     captured: datetime  # when Resource Graph answered the first page
     pages: int = 0
+    left_out: tuple[str, ...] = ()  # what the answer says it did not return
     by_subscription: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     by_id: dict[str, dict[str, Any]] = field(default_factory=dict)
 
@@ -140,12 +150,13 @@ class GraphSource:
         def read() -> GraphAnswer | AzureApiError:
             answer: GraphAnswer | None = None
             try:
-                for rows in self._arm.query_resources(ACCOUNTS_QUERY, **self._scope_args()):
+                for page in self._arm.query_resources(ACCOUNTS_QUERY, **self._scope_args()):
                     if answer is None:
                         answer = GraphAnswer(captured=self.clock())
                     answer.pages += 1
-                    for row in rows:
+                    for row in page.rows:
                         answer.add(row)
+                    answer.left_out = tuple(dict.fromkeys([*answer.left_out, *_left_out(page)]))
             except AzureApiError as exc:
                 return exc
             return answer or GraphAnswer(captured=self.clock())
@@ -169,8 +180,12 @@ class GraphSource:
         def read() -> dict[str, dict[str, str]] | AzureApiError:
             found: dict[str, dict[str, str]] = {}
             try:
-                for rows in self._arm.query_resources(VAULTS_QUERY, **self._scope_args()):
-                    for row in rows:
+                for page in self._arm.query_resources(VAULTS_QUERY, **self._scope_args()):
+                    if _left_out(page):  # a vault not returned must not read as "not found"
+                        raise AzureApiError(
+                            "resources.query", None, "IncompleteAnswer", "; ".join(_left_out(page))
+                        )
+                    for row in page.rows:
                         names = found.setdefault(_subscription(row), {})
                         names[str(row.get("name", "")).lower()] = str(row.get("location", ""))
             except AzureApiError as exc:
@@ -209,6 +224,13 @@ class GraphSource:
             items = [item for future in futures for item in future.result()]
         buckets = [i for i in items if isinstance(i, Bucket)]
         yield from items
+        if answer.left_out:
+            yield CoverageNote(
+                kind="inventory-incomplete",
+                detail=f"{SERVICE} left storage accounts out: {'; '.join(answer.left_out)}",
+                affects_completeness=True,
+                buckets_missing=True,
+            )
         if not accounts:
             # Resource Graph returns only what the identity may read: an empty subscription and
             # one whose accounts it may not read look alike, so neither is taken as empty

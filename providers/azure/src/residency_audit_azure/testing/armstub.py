@@ -480,7 +480,7 @@ class ArmStub:
             if injected.retry_after is not None:
                 headers["Retry-After"] = injected.retry_after
         elif req.command == "POST" and parts.path.rstrip("/").lower() == GRAPH_PATH:
-            status, body = graph_rows(self._estate.graph, raw)  # Resource Graph: a read
+            status, body, headers = graph_rows(self._estate.graph, raw)  # a read
         elif req.command != "GET":
             status, body = (
                 405,

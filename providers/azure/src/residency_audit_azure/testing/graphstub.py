@@ -16,8 +16,10 @@ Only what the plugin's queries need is understood of KQL: ``type =~ '<type>'`` s
 ``project a, b, ...`` the columns; rows are ordered by id. The seed can make Resource Graph's copy
 differ from ARM's (``"graph": {...}`` on an account, merged over its row: a change Resource Graph
 has not caught up with), leave an account out of it (``"graph": false``), put a subscription in a
-management group (``"managementGroup"``), and fail the query (top-level
-``"faults": {"resourceGraph": {...}}``).
+management group (``"managementGroup"``), fail the query (top-level
+``"faults": {"resourceGraph": {...}}``), and send ``x-ms-tenant-subscription-limit-hit: true``
+(top-level ``"graph_subscription_limit_hit": true``; the throttling guidance's header for a scope
+of more than 10,000 subscriptions).
 """
 
 from __future__ import annotations
@@ -83,6 +85,8 @@ class GraphTables:
         tenant: str,
     ) -> None:
         self.fault: Mapping[str, Any] | None = seed.get("faults", {}).get("resourceGraph")
+        # the header Resource Graph sends when more than 10,000 subscriptions are in scope
+        self.subscription_limit_hit = bool(seed.get("graph_subscription_limit_hit"))
         self.groups: dict[str, str] = {}  # subscription -> management group
         self.rows: dict[str, list[dict[str, Any]]] = {}
         for sub in seed.get("subscriptions", []):
@@ -133,8 +137,16 @@ def _offset(token: str) -> int:
         return -1
 
 
-def graph_rows(tables: GraphTables, raw: bytes) -> tuple[int, Any]:
-    """The answer to one Resources - Query request body."""
+def graph_rows(tables: GraphTables, raw: bytes) -> tuple[int, Any, dict[str, str]]:
+    """The answer to one Resources - Query request body, and its headers."""
+    status, body = _answer(tables, raw)
+    headers = {"x-ms-user-quota-remaining": "14", "x-ms-user-quota-resets-after": "00:00:05"}
+    if tables.subscription_limit_hit:
+        headers["x-ms-tenant-subscription-limit-hit"] = "true"
+    return status, body, headers
+
+
+def _answer(tables: GraphTables, raw: bytes) -> tuple[int, Any]:
     try:
         body = json.loads(raw or b"{}")
     except ValueError:
