@@ -45,7 +45,7 @@ from residency_audit.model import Bucket, CoverageNote
 from residency_audit.plugins import Scope
 
 from .client import AwsAccount, AwsApiError
-from .collector import AccountScan, ScanContext
+from .collector import AccountScan, ScanContext, _RegionLookup
 from .config_shapes import NOT_RECORDED, ConfigItem, item_from_config
 from .inventory_settings import InventorySettings
 from .reads import READS
@@ -232,18 +232,16 @@ class ConfigInventory:
             return AccountScan(account, context)
         return InventoryScan(account, context, self)
 
-    def scopes(self, scopes: list[Scope]) -> list[Scope]:
-        """The configured scopes, plus -- with neither an organisation nor accounts named -- every
-        other account the aggregator holds buckets for (entered through the audit role)."""
+    def scopes(self, scopes: list[Scope], *, extend: bool) -> list[Scope]:
+        """The configured scopes; with ``extend`` (neither an organisation nor accounts named:
+        the caller's account alone), every other account the aggregator holds buckets for too,
+        entered through the audit role."""
         census = self.census()
-        caller = scopes[0] if len(scopes) == 1 and not scopes[0].context.get("assume") else None
-        if caller is None or caller.context.get("known") is None:
+        others = sorted(a for a in census if all(a != s.id for s in scopes))
+        if not extend or len(scopes) != 1 or not others:
             return scopes
-        others = sorted(a for a in census if a != caller.id)
-        if not others:
-            return scopes
-        known = frozenset({caller.id, *others})
-        context = {**caller.context, "known": known}
+        [caller] = scopes
+        context = {**caller.context, "known": frozenset({caller.id, *others})}
         return [
             Scope(caller.provider, caller.id, caller.name, context),
             *(Scope(caller.provider, a, None, {**context, "assume": True}) for a in others),
@@ -301,6 +299,9 @@ class InventoryScan(AccountScan):
             listed: dict[str, Any] = {"Name": item.name, "_ordinal": ordinal}
             if item.region:
                 listed["BucketRegion"] = item.region
+                # known before any later bucket names it as a replication destination (as
+                # AccountScan's listing seeds each page's regions)
+                self._bucket_regions.put(item.name, _RegionLookup(item.region))
             ordinal += 1
             yield listed
 

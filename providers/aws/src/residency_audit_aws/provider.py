@@ -162,9 +162,10 @@ class AwsProvider:
         for each configured partition. Failing to enumerate raises CollectionError."""
         scopes = [s for p in self.settings.partitions for s in self._partition_scopes(p)]
         if self.settings.inventory is not None:  # config_source.py: the AWS Config aggregator
-            base = self._base(self.settings.partitions[0])
-            self._inventory = ConfigInventory(base, self.settings.inventory)
-            scopes = self._inventory.scopes(scopes)
+            first = self.settings.partitions[0]
+            self._inventory = ConfigInventory(self._base(first), self.settings.inventory)
+            alone = not (first.organization or first.include_accounts)
+            scopes = self._inventory.scopes(scopes, extend=alone)
         return scopes
 
     # --- buckets --------------------------------------------------------------------------------
