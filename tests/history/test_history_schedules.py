@@ -112,10 +112,21 @@ def yaml_docs(path: Path) -> list[Any]:
     return [d for d in yaml.safe_load_all(path.read_text()) if d is not None]
 
 
+def k8s_pod(doc: dict[str, Any]) -> dict[str, Any]:
+    """The pod spec of a CronJob's job template or of a Job (an Indexed Job too)."""
+    job = doc["spec"]["jobTemplate"]["spec"] if doc["kind"] == "CronJob" else doc["spec"]
+    pod: dict[str, Any] = job["template"]["spec"]
+    return pod
+
+
 def k8s_containers(doc: dict[str, Any]) -> Iterator[dict[str, Any]]:
-    spec = doc["spec"]["jobTemplate"]["spec"]["template"]["spec"]
+    spec = k8s_pod(doc)
     yield from spec.get("initContainers", [])
     yield from spec["containers"]
+
+
+def k8s_jobs(path: Path) -> list[dict[str, Any]]:
+    return [d for d in yaml_docs(path) if d.get("kind") in ("CronJob", "Job")]
 
 
 def all_commands() -> Iterator[tuple[str, list[str]]]:
@@ -126,7 +137,7 @@ def all_commands() -> Iterator[tuple[str, list[str]]]:
         where = str(path.relative_to(DOCS))
         if path.suffix in (".yml", ".yaml"):
             for doc in yaml_docs(path):
-                if doc.get("kind") == "CronJob":
+                if doc.get("kind") in ("CronJob", "Job"):
                     for c in k8s_containers(doc):
                         argv = [*c.get("command", []), *c.get("args", [])]
                         if argv and Path(argv[0]).name == "residency-audit":
@@ -161,6 +172,8 @@ def test_every_schedule_file_is_covered() -> None:
         "schedules/systemd/residency-audit.service",
         "schedules/kubernetes/residency-audit-cronjob.yaml",
         "schedules/github-actions/residency-audit.yml",
+        "schedules/kubernetes/residency-audit-sharded-job.yaml",
+        "schedules/github-actions/residency-audit-sharded.yml",
         "scheduling.md",
     ):
         assert name in wheres, f"no residency-audit command found in {name}"
@@ -174,8 +187,12 @@ def test_command_is_accepted_by_the_cli(where: str, argv: list[str]) -> None:
         path = parse_cli(argv[1:])
     except click.UsageError as exc:
         pytest.fail(f"{where}: `{shlex.join(argv)}` is rejected: {exc.format_message()}")
-    if path == ["scan"]:
-        # a scheduled scan records history and gates on severity
+    if path == ["scan"] and "--shard" in argv:
+        # a shard records its part in the group's history; the assembly gates
+        assert "--scan-group" in argv and "--history" in argv, where
+        assert "--fail-on" not in argv, where
+    elif path in (["scan"], ["assemble"]):
+        # a scheduled scan (or assembly) records history and gates on severity
         assert "--fail-on" in argv and "--history" in argv, where
 
 
@@ -212,6 +229,69 @@ def test_kubernetes_history_and_credentials_come_from_the_cluster() -> None:
             argv = [*c["command"], *c.get("args", [])]
             if "scan" in argv:
                 assert argv[argv.index("--history") + 1] == "$(RESIDENCY_AUDIT_HISTORY)"
+
+
+def _option(argv: list[str], name: str) -> str:
+    return argv[argv.index(name) + 1]
+
+
+def test_kubernetes_indexed_job_wires_the_completion_index_to_the_shard() -> None:
+    path = SCHEDULES / "kubernetes" / "residency-audit-sharded-job.yaml"
+    shards, assembler = k8s_jobs(path)
+    spec = shards["spec"]
+    assert spec["completionMode"] == "Indexed"
+    (c,) = k8s_containers(shards)
+    argv = [*c["command"], *c["args"]]
+    env = {e["name"]: e for e in c["env"]}
+    index = env["JOB_COMPLETION_INDEX"]["valueFrom"]["fieldRef"]["fieldPath"]
+    assert index == "metadata.annotations['batch.kubernetes.io/job-completion-index']"
+    n = spec["completions"]
+    assert spec["parallelism"] == n  # every shard at once
+    assert _option(argv, "--shard") == f"$(JOB_COMPLETION_INDEX)/{n}"
+    # both Jobs take the one group id from the label the run is created with
+    (a,) = k8s_containers(assembler)
+    a_argv = [*a["command"], *a["args"]]
+    assert _option(argv, "--scan-group") == _option(a_argv, "--scan-group") == "$(SCAN_GROUP)"
+    for job, container in ((shards, c), (assembler, a)):
+        label = {e["name"]: e for e in container["env"]}["SCAN_GROUP"]["valueFrom"]["fieldRef"]
+        assert label["fieldPath"] == "metadata.labels['residency-audit/scan-group']"
+        assert job["spec"]["template"]["metadata"]["labels"]["residency-audit/scan-group"]
+        assert "name" not in job["metadata"] and job["metadata"]["generateName"]
+    assert _option(a_argv, "--shards") == str(n)  # a shard that never started is named too
+    assert int(_option(a_argv, "--wait")) >= spec["activeDeadlineSeconds"]
+    assert _option(argv, "--history") == _option(a_argv, "--history")
+    assert not any(d["kind"] == "Secret" for d in yaml_docs(path))  # no credential shipped
+    for job, container in ((shards, c), (assembler, a)):
+        pod = k8s_pod(job)
+        assert pod["serviceAccountName"] == "residency-audit"
+        assert pod["securityContext"]["runAsNonRoot"] is True
+        secret = {e["name"]: e for e in container["env"]}["RESIDENCY_AUDIT_HISTORY"]
+        assert secret["valueFrom"]["secretKeyRef"]["key"] == "url"
+    assert _option(argv, "--history") == "$(RESIDENCY_AUDIT_HISTORY)"
+    # a shard's config error is not retried: exit 2 fails its index at once
+    (rule,) = spec["podFailurePolicy"]["rules"]
+    assert rule["action"] == "FailIndex" and rule["onExitCodes"]["values"] == [2]
+    # what the doc tells to run makes each placeholder one group id
+    assert "s/@SCAN_GROUP@/$GROUP/g" in path.read_text()
+    assert "s/@SCAN_GROUP@/$GROUP/g" in (DOCS / "scheduling.md").read_text()
+
+
+def test_github_actions_matrix_shards_then_assembles() -> None:
+    (wf,) = yaml_docs(SCHEDULES / "github-actions" / "residency-audit-sharded.yml")
+    shard, assemble = wf["jobs"]["shard"], wf["jobs"]["assemble"]
+    indexes = shard["strategy"]["matrix"]["shard"]
+    assert shard["strategy"]["fail-fast"] is False
+    [scan] = [a for s in shard["steps"] for a in shell_commands(s.get("run", ""))]
+    runs = [a for s in assemble["steps"] for a in shell_commands(s.get("run", ""))]
+    [assembled] = [a for a in runs if "assemble" in a]
+    assert indexes == list(range(len(indexes)))
+    assert _option(scan, "--shard") == "${{ matrix.shard }}/" + str(len(indexes))
+    assert _option(scan, "--scan-group") == _option(assembled, "--scan-group")
+    assert _option(scan, "--scan-group") == "${{ github.run_id }}"
+    assert _option(assembled, "--shards") == str(len(indexes))
+    assert assemble["needs"] == "shard" and assemble["if"] == "always()"
+    uses = {s["uses"].split("@")[0] for s in assemble["steps"] if "uses" in s}
+    assert not uses & {"aws-actions/configure-aws-credentials", "google-github-actions/auth"}
 
 
 def test_kubernetes_configmap_holds_a_valid_config_and_suppressions(tmp_path: Path) -> None:
@@ -340,9 +420,10 @@ def test_every_shipped_install_is_one_the_readme_tests() -> None:
         for args in pip_install_args(block):
             check_install("scheduling.md", args)
             found.append("scheduling.md")
-    for where, args in workflow_installs(SCHEDULES / "github-actions" / "residency-audit.yml"):
-        check_install(where, args)
-        found.append(where)
+    for name in ("residency-audit.yml", "residency-audit-sharded.yml"):
+        for where, args in workflow_installs(SCHEDULES / "github-actions" / name):
+            check_install(where, args)
+            found.append(where)
     for block in re.findall(r"```yaml\n(.*?)```", (DOCS / "catalog.md").read_text(), re.S):
         doc = yaml.safe_load(block)
         if isinstance(doc, dict) and "jobs" in doc:
@@ -351,7 +432,12 @@ def test_every_shipped_install_is_one_the_readme_tests() -> None:
                     for args in pip_install_args(step.get("run", "")):
                         check_install("catalog.md", args)
                         found.append("catalog.md")
-    assert {"scheduling.md", "residency-audit.yml", "catalog.md"} <= set(found), found
+    assert {
+        "scheduling.md",
+        "residency-audit.yml",
+        "residency-audit-sharded.yml",
+        "catalog.md",
+    } <= set(found), found
 
 
 def containerfile() -> list[tuple[str, str]]:
@@ -375,18 +461,19 @@ def test_the_kubernetes_image_installs_the_wheels_as_the_readme_does() -> None:
     env = " ".join(a for i, a in instructions if i == "ENV")
     assert f"PATH={Path(pip).parent}:$PATH" in env  # `residency-audit` is the venv's
     (user,) = [a for i, a in instructions if i == "USER"]
-    docs = yaml_docs(SCHEDULES / "kubernetes" / "residency-audit-cronjob.yaml")
-    for job in (d for d in docs if d["kind"] == "CronJob"):
-        pod = job["spec"]["jobTemplate"]["spec"]["template"]["spec"]
+    kube = SCHEDULES / "kubernetes"
+    jobs = k8s_jobs(kube / "residency-audit-cronjob.yaml")
+    for job in [*jobs, *k8s_jobs(kube / "residency-audit-sharded-job.yaml")]:
+        pod = k8s_pod(job)
         assert user.split(":")[0] == str(pod["securityContext"]["runAsUser"])
         for c in k8s_containers(job):
             assert c["image"].rsplit(":", 1)[1] == __version__  # this release's image
             assert c["command"][0] == "residency-audit"
     # the image is built from the README's wheels, tagged as the CronJob names it
-    manifest = (SCHEDULES / "kubernetes" / "residency-audit-cronjob.yaml").read_text()
     for text in (
         (SCHEDULES / "kubernetes" / "Containerfile").read_text(),
-        manifest,
+        (kube / "residency-audit-cronjob.yaml").read_text(),
+        (kube / "residency-audit-sharded-job.yaml").read_text(),
         (DOCS / "scheduling.md").read_text(),
     ):
         assert readme_wheel_command() in text
