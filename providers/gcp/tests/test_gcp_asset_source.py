@@ -466,3 +466,56 @@ def test_an_inventory_scan_uses_exactly_the_inventory_roles_permissions(
 def _no_metadata_server(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.delenv("STORAGE_EMULATOR_HOST", raising=False)
     yield
+
+
+def test_permissions_gcp_prints_the_inventory_role_when_the_config_says_inventory() -> None:
+    from residency_audit.permission_docs import PermissionRequest, permission_document
+
+    inventory = GcpProvider.from_settings({"organization": "123", "source": "inventory"})
+    text = permission_document("gcp", inventory, PermissionRequest(format="gcloud"))
+    assert "cloudasset.assets.listResource" in text and "cloudasset.assets.listIamPolicy" in text
+    assert "resourcemanager.projects.get" not in text
+    live = GcpProvider.from_settings({"organization": "123"})
+    assert "cloudasset" not in permission_document("gcp", live, PermissionRequest())
+
+
+def test_a_folder_is_read_as_its_own_parent(emulator: Callable[..., str]) -> None:
+    from datetime import UTC, datetime
+
+    estate = AssetEstate(read_time=datetime.now(UTC).isoformat())
+    estate.add_project("proj-tokyo", NUMBERS["proj-tokyo"], folders=["folders/200"])
+    estate.add_project("proj-osaka", NUMBERS["proj-osaka"])  # outside the folder
+    for b in TOKYO[:2]:
+        estate.add_bucket(b, "proj-tokyo", iam_policy(), folders=["folders/200"])
+    estate.add_bucket(OSAKA[0], "proj-osaka", iam_policy())
+    with serve_asset_inventory(estate) as url:
+        provider = GcpProvider.from_settings(
+            {
+                "folder": "200",
+                "source": "inventory",
+                "asset_endpoint": url,
+                "project_endpoints": {"proj-tokyo": emulator(TOKYO, POLICIES)},
+            }
+        )
+        buckets, _ = _collect(provider)
+    assert sorted(buckets) == ["ha-hk", "ha-tokyo"]
+    assert all("/v1/folders/200/assets?" in r for r in estate.requests)
+
+
+def test_a_bucket_page_that_fails_part_way_keeps_the_buckets_before_it_and_says_so(
+    emulator: Callable[..., str],
+) -> None:
+    many = [bucket_resource(f"b-{i:05d}", "ASIA-NORTHEAST1") for i in range(1500)]
+    estate = _estate({"proj-tokyo": many})
+
+    def second_page(method: str, path: str) -> str | None:
+        second = "pageToken=" in path and "contentType=RESOURCE" in path and "Bucket" in path
+        return "denied" if second else None
+
+    with serve_asset_inventory(estate, faults=second_page) as url:
+        buckets, notes = _collect(
+            GcpProvider.from_settings(_inventory(url, {"proj-tokyo": emulator([])}))
+        )
+    assert len(buckets) == 1000
+    stopped = _note(notes, "listing-stopped")
+    assert stopped.buckets_missing and stopped.affects_completeness and "403" in stopped.detail

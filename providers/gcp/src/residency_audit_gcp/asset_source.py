@@ -163,11 +163,10 @@ class AssetSource:
 
     # -- the listings --------------------------------------------------------------------
 
-    def projects(self) -> tuple[list[AssetProject], int]:
-        """The active projects under the parent, and how many others (not active) it holds.
-        A failure raises CollectionError: no scope can be named."""
+    def projects(self) -> list[AssetProject]:
+        """The active projects under the parent (a live scan skips the others too). A failure
+        raises CollectionError: no scope can be named."""
         active: list[AssetProject] = []
-        others = 0
         try:
             for page in self._assets.pages(self.parent, PROJECT_TYPE, "RESOURCE"):
                 for asset in page.get("assets") or []:
@@ -178,13 +177,11 @@ class AssetSource:
                     if state == "ACTIVE":
                         active.append(AssetProject(number, pid, name or pid))
                         self._ids[number] = pid
-                    else:
-                        others += 1
         except GcpApiError as exc:
             raise CollectionError(
                 f"gcp: cannot list the projects in {self.service}: {exc}", code=exc.code
             ) from exc
-        return active, others
+        return active
 
     def _read(self) -> _Snapshot:
         with self._lock:
@@ -314,11 +311,6 @@ class AssetSource:
                 affects_completeness=True,
                 counts={"buckets": len(tally.failed)},
             )
-
-    def unclaimed(self) -> int:
-        """Bucket assets no scope took (their project is not active, or not listed)."""
-        snap = self._snapshot
-        return sum(len(g) for g in snap.groups.values()) if snap else 0
 
     # -- normalizing ---------------------------------------------------------------------
 

@@ -110,7 +110,7 @@ class GcpProvider:
             ]
         source = self._asset_source(parent)
         try:
-            projects, _ = source.projects()
+            projects = source.projects()
         except CollectionError as exc:
             denied = self._credential_error_of(exc)
             if denied is not None:
