@@ -305,11 +305,11 @@ def collect(
             },
         )
         if shard is not None:
-            shard.saw(name, (s.id for s in scopes))
+            shard.saw((s.provider, s.id) for s in scopes)  # as the scopes' results name them
             if isinstance(provider, ShardAware):  # lists each scope, reads its share
                 provider.use_shard(shard)
             else:  # whole scopes only
-                scopes = [s for s in scopes if shard.owns_scope(name, s.id)]
+                scopes = [s for s in scopes if shard.owns_scope(s.provider, s.id)]
         if progress:
             progress.scopes_found(name, len(scopes))
         work.extend((provider, scope) for scope in scopes)

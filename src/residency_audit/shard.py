@@ -117,9 +117,10 @@ class ShardPlan:
     _kept: list[ScopePart] = field(default_factory=list, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
-    def saw(self, provider: str, scopes: Iterable[str]) -> None:
-        """The scopes a provider listed (every shard lists them all: the assembly checks)."""
-        self._seen.extend((provider, s) for s in scopes)
+    def saw(self, scopes: Iterable[tuple[str, str]]) -> None:
+        """The (provider, scope) pairs a plugin listed (every shard lists them all: the
+        assembly checks)."""
+        self._seen.extend(scopes)
 
     def keep(self, result: ScopeResult, *, shard_aware: bool) -> bool:
         """Whether the shard reports this collected scope; records how it took part."""

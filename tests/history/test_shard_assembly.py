@@ -205,9 +205,16 @@ def test_a_killed_shard_is_named_missing_and_nothing_is_written(
 ) -> None:
     env = _env(tmp_path)
     group = ["--scan-group", "run-2", "--history", pg_head_url, "-q"]
-    for i in (0, 2, 3):
-        done = _run(["scan", "--config", str(config), "--shard", f"{i}/4", *group], env)
-        assert done.returncode == 0, done.stderr
+    others = [
+        subprocess.Popen(
+            [*CLI, "scan", "--config", str(config), "--shard", f"{i}/4", *group],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for i in (0, 2, 3)
+    ]
     # shard 1 marks itself started, then hangs on an endpoint that accepts and never answers
     hole = socket.socket()
     hole.bind(("127.0.0.1", 0))
@@ -239,6 +246,9 @@ def test_a_killed_shard_is_named_missing_and_nothing_is_written(
         victim.send_signal(signal.SIGKILL)
         victim.wait(timeout=30)
     hole.close()
+    for p in others:
+        _, err = p.communicate(timeout=120)
+        assert p.returncode == 0, err
 
     out = tmp_path / "assembled"
     args = ["assemble", "--scan-group", "run-2", "--history", pg_head_url, "--config", str(config)]

@@ -39,6 +39,8 @@ from .models import (
     ScanRow,
     ScanScope,
     ScanSuppression,
+    ShardBucket,
+    ShardRun,
     as_utc,
 )
 from .rows import (
@@ -617,7 +619,25 @@ class HistoryStore:
                 for model in (ScanFinding, ScanBucket, ScanScope, ScanSuppression):
                     conn.execute(delete(model).where(model.scan_seq.in_(chunk)))
                 conn.execute(delete(ScanRow).where(ScanRow.seq.in_(chunk)))
-            if seqs:
+            # shards (revision 0005) started before the oldest scan kept: assembled long ago,
+            # or a group that never completed
+            if older_than is not None:
+                cutoff: datetime | None = now - older_than
+            else:
+                cutoff = conn.scalar(select(ScanRow.started).where(ScanRow.seq == oldest_kept))
+            runs = (
+                conn.execute(
+                    select(ShardRun.group_id, ShardRun.shard_index).where(ShardRun.started < cutoff)
+                ).all()
+                if cutoff is not None
+                else []
+            )
+            for group, index in runs:
+                for table in (ShardBucket, ShardRun):
+                    conn.execute(
+                        delete(table).where(table.group_id == group, table.shard_index == index)
+                    )
+            if seqs or runs:
                 drop_unreferenced(conn)
         return [scan_id for _, scan_id in doomed]
 

@@ -199,7 +199,9 @@ class AwsProvider:
             max_workers=self.settings.max_workers,
             bucket_read_timeout=self.settings.bucket_read_timeout,
             read_tags=self._read_tags,
-            share=None if self._shard is None else partial(self._shard.share, "aws", scope.id),
+            share=None
+            if self._shard is None
+            else partial(self._shard.share, scope.provider, scope.id),
         )
         try:
             inventory = self._inventory
