@@ -24,6 +24,7 @@ then BatchGetAggregateResourceConfig, 100 identifiers a call (what moto implemen
 from __future__ import annotations
 
 import json
+import queue
 import threading
 from collections import defaultdict
 from collections.abc import Iterator, Mapping
@@ -116,6 +117,41 @@ class ServingReader(AwsAccount):
         return super().call(service, region, operation, **params)
 
 
+def _ahead(pages: Iterator[dict[str, Any]], depth: int = 2) -> Iterator[dict[str, Any]]:
+    """The pages, each next one requested while the buckets of this one are read: the
+    aggregator's round trips overlap the work instead of adding to it."""
+    box: queue.Queue[dict[str, Any] | BaseException | None] = queue.Queue(depth)
+    stop = threading.Event()
+
+    def put(value: dict[str, Any] | BaseException | None) -> bool:
+        while not stop.is_set():
+            try:
+                box.put(value, timeout=0.5)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def fill() -> None:
+        try:
+            for page in pages:
+                if not put(page):
+                    return
+        except BaseException as exc:  # handed to the reader, raised there
+            put(exc)
+            return
+        put(None)
+
+    threading.Thread(target=fill, name="aws-config-pages", daemon=True).start()
+    try:
+        while (got := box.get()) is not None:
+            if isinstance(got, BaseException):
+                raise got
+            yield got
+    finally:
+        stop.set()
+
+
 def _select_rows(page: Mapping[str, Any]) -> Iterator[dict[str, Any]]:
     for row in page.get("Results", []):
         yield json.loads(row) if isinstance(row, str) else dict(row)
@@ -190,9 +226,8 @@ class ConfigInventory:
                 f"SELECT {_FIELDS} WHERE resourceType = '{RESOURCE_TYPE}' "
                 f"AND accountId = '{account}'"
             )
-            for page in self._pages(
-                "SelectAggregateResourceConfig", Expression=expression, Limit=PAGE
-            ):
+            pages = self._pages("SelectAggregateResourceConfig", Expression=expression, Limit=PAGE)
+            for page in _ahead(pages):
                 yield from (item_from_config(row) for row in _select_rows(page))
             return
         identifiers = self._identifiers.get(account, [])
