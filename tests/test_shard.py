@@ -4,8 +4,12 @@ one unsharded run gives, and a missing share makes the scope incomplete, never c
 
 from __future__ import annotations
 
-import pytest
+from pathlib import Path
 
+import pytest
+from click.testing import CliRunner
+
+from residency_audit.cli import cli
 from residency_audit.errors import InputError
 from residency_audit.model import CoverageNote, ScopeResult, ScopeStatus
 from residency_audit.shard import (
@@ -183,3 +187,34 @@ def test_shards_that_disagree_on_the_split_make_the_scope_incomplete() -> None:
 def test_missing_shards_lists_every_index_not_finished() -> None:
     assert missing_shards(4, [0, 3]) == [1, 2]
     assert missing_shards(2, [1, 0]) == []
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (["--shard", "4/4", "--scan-group", "g"], "--shard: '4/4'"),
+        (["--shard", "a/b", "--scan-group", "g"], "is not I/N"),
+        (["--scan-group", "g"], "--scan-group is for --shard"),
+        (["--shard", "0/2"], "--shard needs --scan-group"),
+        (["--shard", "0/2", "--scan-group", "g", "--no-history"], "drop --no-history"),
+        (["--shard", "0/2", "--scan-group", "g", "--new-only"], "give them to `assemble`"),
+        (["--shard", "0/2", "--scan-group", "two words"], "--scan-group: 'two words'"),
+    ],
+)
+def test_scan_refuses_a_bad_shard_request_before_anything_runs(
+    args: list[str], says: str, tmp_path: Path
+) -> None:
+    result = CliRunner().invoke(cli, ["scan", "--provider", "aws", "-o", str(tmp_path), *args])
+    assert result.exit_code == 2, result.output
+    assert says in result.output
+    assert not any(tmp_path.iterdir())  # nothing written, no history made
+
+
+def test_assemble_without_a_history_is_an_input_error(tmp_path: Path) -> None:
+    missing = tmp_path / "none.db"
+    result = CliRunner().invoke(
+        cli, ["assemble", "--scan-group", "g", "--history", str(missing), "-o", str(tmp_path / "o")]
+    )
+    assert result.exit_code == 2, result.output
+    assert "no scan history" in result.output
+    assert not (tmp_path / "o").exists()

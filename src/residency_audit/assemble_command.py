@@ -127,7 +127,7 @@ def assemble(
 ) -> None:
     """Assemble the shards of a sharded scan (scan --shard) into one set of reports."""
     from .config import Config, load_config
-    from .history import HistoryError, HistoryStore
+    from .history import HistoryError, HistoryInputError, HistoryStore
     from .history.shards import ShardRuns, ShardsMissing
     from .scan import evaluate_inventory, resolve_profile, settings_from_config
 
@@ -151,7 +151,6 @@ def assemble(
         suppressions
         or (config.base_dir / config.history.suppressions if config.history.suppressions else None)
     )
-    _prepare_output(out_dir)
     deadline = time.monotonic() + wait_seconds
     while True:
         try:
@@ -163,9 +162,12 @@ def assemble(
                 click.echo(f"error: {exc}", err=True)
                 sys.exit(EXIT_INCOMPLETE)
             time.sleep(_POLL_SECONDS)
+        except HistoryInputError:
+            raise  # no history there: exit 2
         except HistoryError as exc:
             click.echo(f"error: {exc}", err=True)
             sys.exit(EXIT_INTERNAL)
+    _prepare_output(out_dir)  # only now: a group with shards missing leaves no trace
     result = evaluate_inventory(inventory, chosen, settings_from_config(config))
     result, pending, failed, plan_text = _record_history(
         result, history, supp, config, tickets_mode, report_url
