@@ -30,7 +30,7 @@ pytest.importorskip("residency_audit_aws")
 from residency_audit_aws.testing import moto_server, seed_estate  # noqa: E402
 
 CLI = [sys.executable, "-m", "residency_audit"]
-SPLIT = 6  # [scan] shard_split: the "bulk" account's 14 buckets are shared by bucket name
+SPLIT = 6  # [scan] shard_split: the "bulk" account's 15 buckets are shared by bucket name
 
 
 def _bucket(name: str, region: str, **extra: Any) -> dict[str, Any]:
@@ -62,7 +62,9 @@ ESTATE: dict[str, Any] = {
             "buckets": [
                 _bucket(f"bulk-{i:02d}", ("ap-northeast-1", "eu-west-1", "ap-east-1")[i % 3])
                 for i in range(14)
-            ],
+            ]
+            # an opt-in region only one share's buckets use
+            + [_bucket("bulk-riyadh", "me-central-1")],
         },
         {
             "alias": "dev",
@@ -176,7 +178,7 @@ def test_four_concurrent_shards_assemble_into_the_unsharded_scan(
         recorded = dict(conn.execute(select(ShardRun.shard_index, ShardRun.bucket_count)).all())
         # the bulk account (14 > shard_split) was shared: every shard read some of it
         assert sorted(recorded) == [0, 1, 2, 3]
-        assert sum(recorded.values()) == 19
+        assert sum(recorded.values()) == 20
         assert all(n > 0 for n in recorded.values()) or len(set(recorded.values())) > 1
 
     out = tmp_path / "assembled"
@@ -186,7 +188,7 @@ def test_four_concurrent_shards_assemble_into_the_unsharded_scan(
 
     mine, theirs = _findings(out), _findings(tmp_path / "whole")
     assert _what_a_user_compares(mine) == _what_a_user_compares(theirs)
-    assert mine["scan"]["coverage"]["buckets"] == 19
+    assert mine["scan"]["coverage"]["buckets"] == 20
     assert mine["scan"]["coverage"]["scopes_total"] == 4
     assert any(f["location"].get("country") == "HK" for f in mine["findings"])
     # the same scope results (status, counts, notes) as the unsharded inventory
@@ -263,3 +265,45 @@ def test_a_killed_shard_is_named_missing_and_nothing_is_written(
     )
     assert none.returncode == 3
     assert "never started: 0, 1" in none.stderr
+
+
+def test_a_split_account_notes_what_no_share_used_as_the_unsharded_scan_does(
+    estate_endpoint: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """In process, every region read (no `regions`): each share of the split account names the
+    opt-in regions moto calls not enabled minus its own buckets' regions; merged, the note is the
+    unsharded one (ap-east-1, where some bucket lives, left out)."""
+    from residency_audit.model import Bucket
+    from residency_audit.scan import collect
+    from residency_audit.shard import ShardPart, ShardPlan, ShardSpec, merge_scopes
+    from residency_audit_aws import AwsProvider
+
+    for key, value in _env(tmp_path).items():
+        if key.startswith(("AWS_", "MOTO_")):
+            monkeypatch.setenv(key, value)
+    settings = {
+        "endpoint_url": estate_endpoint,
+        "organization": True,
+        "role_name": "OrganizationAccountAccessRole",
+        "max_attempts": 2,
+        "include_accounts": ["444455556666"],
+    }
+    whole = collect({"aws": AwsProvider.from_settings(settings)})
+    parts: list[ShardPart] = []
+    names: list[set[str]] = []
+    for i in range(2):
+        plan = ShardPlan(ShardSpec(i, 2), split=SPLIT)
+        inventory = collect({"aws": AwsProvider.from_settings(settings)}, shard=plan)
+        names.append({b.name for b in inventory.buckets if isinstance(b, Bucket)})
+        parts.append(plan.part())
+    assert names[0] and names[1] and not names[0] & names[1]
+    assert names[0] | names[1] == {b.name for b in whole.buckets}
+    [merged] = merge_scopes(parts, 2)
+    [expected] = whole.scopes
+    assert [n.kind for n in expected.notes] == ["region-not-enabled"]
+    assert "ap-east-1" not in expected.notes[0].detail
+    assert "me-central-1" not in expected.notes[0].detail
+    # the shares' own notes differ: one named me-central-1, where only the other has a bucket
+    shares = [[n.detail for sp in p.scopes for n in sp.result.notes] for p in parts]
+    assert sum("me-central-1" in d for share in shares for d in share) == 1
+    assert merged == expected
