@@ -210,8 +210,9 @@ class ConfigInventory:
                         counts[account] += 1
             self._census = dict(counts)
             k = self.settings.verify_sample
-            positions = (f"{a}/{i}" for a, n in sorted(self._census.items()) for i in range(n))
-            self._sampled = set(sample(positions, k, self.settings.verify_seed))
+            if k:  # positions in each account's stream, drawn over the whole aggregator
+                positions = (f"{a}/{i}" for a, n in sorted(self._census.items()) for i in range(n))
+                self._sampled = set(sample(positions, k, self.settings.verify_seed))
         return self._census
 
     def sampled(self, account: str, ordinal: int) -> bool:
