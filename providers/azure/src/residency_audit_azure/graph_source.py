@@ -175,7 +175,9 @@ class GraphSource:
 
     def vault_regions(self, subscription: str) -> dict[str, str] | AzureApiError:
         """The subscription's vaults by name -> region, from one Resource Graph query for all
-        subscriptions; if that query fails, the live listing (counted by the caller's gap)."""
+        subscriptions; if that query fails or is incomplete, the live listing instead (whose
+        own failure is the usual gap), so a vault Resource Graph did not return is never taken
+        as missing."""
 
         def read() -> dict[str, dict[str, str]] | AzureApiError:
             found: dict[str, dict[str, str]] = {}
