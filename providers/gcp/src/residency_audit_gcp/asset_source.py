@@ -323,8 +323,15 @@ class AssetSource:
         captured: datetime | None,
         read_live: Sequence[str] = (),
     ) -> Bucket:
-        b = normalize.bucket_from_resource(project, resource, self._members_of, policy, iam_error)
-        return b.model_copy(update={"captured": captured, "read_live": tuple(read_live)})
+        return normalize.bucket_from_resource(
+            project,
+            resource,
+            self._members_of,
+            policy,
+            iam_error,
+            captured=captured,
+            read_live=tuple(read_live),
+        )
 
     def _read_live(
         self,

@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
 from residency_audit.model import (
@@ -345,7 +346,13 @@ def bucket_from_resource(
     members_of: MembersOf,
     iam_policy: Mapping[str, Any] | None,
     iam_error: tuple[str, str] | None = None,
+    *,
+    captured: datetime | None = None,
+    read_live: tuple[str, ...] = (),
 ) -> Bucket:
+    """The bucket; ``captured``/``read_live``: an inventory source's snapshot time and the
+    settings it read live instead (given here, not copied in after: a copy costs as much as
+    building the bucket)."""
     name = str(resource.get("name") or resource.get("id"))
     enc = encryption(resource)
     locations = bucket_locations(resource, members_of)
@@ -368,6 +375,8 @@ def bucket_from_resource(
         encryption=enc,
         public_access=access,
         gaps=gaps,
+        captured=captured,
+        read_live=read_live,
     )
 
 
