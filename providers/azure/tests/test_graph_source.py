@@ -6,14 +6,19 @@ Microsoft.ResourceGraph/stable/2022-10-01/examples/ResourcesFirstPageQuery.json`
 ``ResourcesNextPageQuery.json`` (``data`` rows, ``$skipToken``, ``totalRecords``, ``count``,
 ``resultTruncated``); a row is the resource as the ``resources`` table holds it (its
 ``properties`` are the ARM properties the live listing returns, from the same estate seed).
+The last test pages the published examples themselves (data/real, SOURCES.md), unedited.
 """
 
 from __future__ import annotations
 
 import copy
+import json
 import math
+import threading
 from collections.abc import Callable
 from datetime import date, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
@@ -25,6 +30,8 @@ from residency_audit.profiles import load_profile
 from residency_audit.rules import EvaluationSettings
 from residency_audit.scan import collect, evaluate_inventory
 from residency_audit_azure import AzureProvider
+from residency_audit_azure.client import ArmClient, RequestLog
+from residency_audit_azure.settings import parse_settings
 from residency_audit_azure.testing import ArmStub
 
 from .conftest import SUB, estate_seed
@@ -254,3 +261,65 @@ def test_an_answer_limited_to_10000_subscriptions_says_buckets_are_missing() -> 
     (note,) = _notes(items, "inventory-incomplete")
     assert note.buckets_missing and note.affects_completeness
     assert "10,000 subscriptions" in note.detail
+
+
+class _ExampleServer:
+    """Answers Resources - Query with the published examples, in order (data/real/SOURCES.md):
+    ResourcesNextPageQuery.json's answer (it carries a $skipToken), then ResourcesBasicQuery.json's
+    (none); records each request body."""
+
+    def __init__(self) -> None:
+        real = Path(__file__).parent / "data" / "real"
+        self.examples = [
+            json.loads((real / name).read_text("utf-8"))
+            for name in ("ResourcesNextPageQuery.json", "ResourcesBasicQuery.json")
+        ]
+        self.bodies: list[dict[str, Any]] = []
+        self.paths: list[str] = []
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, format: str, *args: Any) -> None:
+                """Silent."""
+
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                server.bodies.append(json.loads(self.rfile.read(length)))
+                server.paths.append(self.path)
+                example = server.examples[min(len(server.bodies), 2) - 1]
+                data = json.dumps(example["responses"]["200"]["body"]).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json; charset=utf-8")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.httpd.server_address[1]}"
+
+
+def test_the_client_pages_the_published_examples_as_they_are() -> None:
+    server = _ExampleServer()
+    try:
+        settings = parse_settings({"arm_endpoint": server.url, "credential": "anonymous"})
+        arm = ArmClient(settings, RequestLog())
+        pages = list(arm.query_resources("resources | project id", subscriptions=["s1"]))
+    finally:
+        server.httpd.shutdown()
+        server.httpd.server_close()
+    next_page, basic = (e["responses"]["200"]["body"] for e in server.examples)
+    assert [p.rows for p in pages] == [next_page["data"], basic["data"]]
+    assert not any(p.truncated or p.subscription_limit_hit for p in pages)
+    first, second = server.bodies
+    # the request keys are the examples' own: subscriptions, query, options.$top/$skipToken
+    example_request = server.examples[0]["parameters"]["query"]
+    assert set(first) == set(example_request) == {"subscriptions", "query", "options"}
+    assert first["options"] == {"$top": 1000}
+    assert second["options"] == {"$top": 1000, "$skipToken": next_page["$skipToken"]}
+    assert (
+        server.paths == ["/providers/Microsoft.ResourceGraph/resources?api-version=2022-10-01"] * 2
+    )
