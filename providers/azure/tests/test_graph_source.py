@@ -32,7 +32,7 @@ from residency_audit.scan import collect, evaluate_inventory
 from residency_audit_azure import AzureProvider
 from residency_audit_azure.client import ArmClient, RequestLog
 from residency_audit_azure.settings import parse_settings
-from residency_audit_azure.testing import ArmStub
+from residency_audit_azure.testing import DENIED, ArmStub
 
 from .conftest import SUB, estate_seed
 
@@ -323,3 +323,22 @@ def test_the_client_pages_the_published_examples_as_they_are() -> None:
     assert (
         server.paths == ["/providers/Microsoft.ResourceGraph/resources?api-version=2022-10-01"] * 2
     )
+
+
+def test_a_stale_answer_whose_live_re_read_fails_says_so() -> None:
+    with ArmStub(_lagging_seed()) as stub:
+        provider = AzureProvider.from_settings(
+            _settings(stub, source="inventory", max_age="1h", subscriptions=[SUB])
+        )
+        assert provider.graph is not None
+        answered = provider.graph.answer().captured
+        provider.graph.clock = lambda: answered + timedelta(hours=2)
+        stub.inject(lambda r: r.path.lower().endswith("/acct00001"), DENIED)
+        items = _items(provider)
+    (note,) = _notes(items, "inventory-stale-unread")
+    assert "acct00001" in note.detail and "AuthorizationFailed" in note.detail
+    # Resource Graph's copy is still reported, and not counted as read live
+    reported = next(b for b in _buckets(items).values() if b.name == "acct00001/c")
+    assert reported.read_live == ("containers", "object_replication")
+    (fallback,) = _notes(items, "inventory-fallback")
+    assert fallback.counts["reason.stale"] == 2
