@@ -7,6 +7,7 @@ inventory falls back to, and a verification sample's reads -- runs on in-process
 
 from __future__ import annotations
 
+import json
 import math
 from pathlib import Path
 from typing import Any
@@ -209,3 +210,23 @@ def test_a_scan_without_an_aggregator_exits_2_naming_the_key(tmp_path: Path) -> 
     assert result.exit_code == 2, result.output
     assert "providers.aws.aggregator" in result.stderr
     assert not (tmp_path / "out").exists() or not any((tmp_path / "out").rglob("*.json"))
+
+
+def test_permissions_print_the_aggregator_reads_only_for_an_inventory_config(
+    tmp_path: Path,
+) -> None:
+    inventory = tmp_path / "inventory.toml"
+    inventory.write_text(
+        f'[providers.aws]\nsource = "inventory"\naggregator = "{AGGREGATOR}"\n', encoding="utf-8"
+    )
+    live = tmp_path / "live.toml"
+    live.write_text("[providers.aws]\n", encoding="utf-8")
+
+    def granted(config: Path, *options: str) -> set[str]:
+        result = CliRunner().invoke(cli, ["permissions", "aws", "--config", str(config), *options])
+        assert result.exit_code == 0, result.output
+        return {a for s in json.loads(result.stdout)["Statement"] for a in s["Action"]}
+
+    assert "config:SelectAggregateResourceConfig" in granted(inventory)
+    assert "config:SelectAggregateResourceConfig" in granted(inventory, "--organization")
+    assert not any(a.startswith("config:") for a in granted(live))

@@ -156,3 +156,50 @@ def test_inventory_scan_makes_only_declared_reads_the_inventory_policy_grants(
     # a live scan's policy does not grant the aggregator
     live = AwsProvider.from_settings(settings(endpoint)).permission_policy()
     assert not any(a.startswith("config:") for s in live["Statement"] for a in s["Action"])
+
+
+def test_the_select_path_over_the_same_items_gives_the_same_findings(endpoint: str) -> None:
+    """moto lacks SelectAggregateResourceConfig: its own items (BatchGet) are served as Select
+    results through botocore's Stubber, decoded as Select returns them (objects, not strings)."""
+    from botocore.stub import ANY, Stubber
+
+    config = boto3.client("config", region_name="us-east-1", endpoint_url=endpoint)
+    ids = config.list_aggregate_discovered_resources(
+        ConfigurationAggregatorName=AGGREGATOR, ResourceType="AWS::S3::Bucket", Limit=100
+    )["ResourceIdentifiers"]
+    items = config.batch_get_aggregate_resource_config(
+        ConfigurationAggregatorName=AGGREGATOR,
+        ResourceIdentifiers=[{k: v for k, v in i.items() if k != "ResourceName"} for i in ids],
+    )["BaseConfigurationItems"]
+    rows = [
+        json.dumps(
+            {
+                "resourceId": i["resourceId"],
+                "resourceName": i["resourceName"],
+                "accountId": i["accountId"],
+                "awsRegion": i["awsRegion"],
+                "configurationItemCaptureTime": i["configurationItemCaptureTime"].isoformat(),
+                "configuration": json.loads(i["configuration"]),
+                "supplementaryConfiguration": {
+                    k: json.loads(v) for k, v in i["supplementaryConfiguration"].items()
+                },
+            }
+        )
+        for i in items
+    ]
+    provider = AwsProvider.from_settings(
+        settings(endpoint, source="inventory", aggregator=AGGREGATOR)
+    )
+    stubber = Stubber(provider._base(provider.settings.partitions[0]).client("config", "us-east-1"))
+    expected = {"ConfigurationAggregatorName": AGGREGATOR, "Expression": ANY, "Limit": 100}
+    census = json.dumps({"accountId": "123456789012", "COUNT(*)": len(rows)})
+    stubber.add_response("select_aggregate_resource_config", {"Results": [census]}, expected)
+    stubber.add_response("select_aggregate_resource_config", {"Results": rows}, expected)
+    stubber.activate()
+
+    through = evaluated(provider)
+    live = evaluated(AwsProvider.from_settings(settings(endpoint)))
+
+    stubber.assert_no_pending_responses()
+    assert {b.name for b in through.inventory.buckets} == NAMES
+    assert {f.fingerprint for f in through.findings} == {f.fingerprint for f in live.findings}

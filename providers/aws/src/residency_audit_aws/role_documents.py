@@ -107,7 +107,8 @@ def render(settings: AwsSettings, request: PermissionRequest) -> str:
             for p in settings.partitions
             if p.organization or p.include_accounts
         ]
-        return _dump(permissions.permission_policy(role_names=assuming))
+        inventory = settings.inventory is not None  # the AWS Config reads, source = "inventory"
+        return _dump(permissions.permission_policy(role_names=assuming, inventory=inventory))
 
     chosen = (
         settings.partitions[0]
