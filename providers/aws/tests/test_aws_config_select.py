@@ -230,3 +230,19 @@ def test_permissions_print_the_aggregator_reads_only_for_an_inventory_config(
     assert "config:SelectAggregateResourceConfig" in granted(inventory)
     assert "config:SelectAggregateResourceConfig" in granted(inventory, "--organization")
     assert not any(a.startswith("config:") for a in granted(live))
+
+
+def test_an_item_of_a_deleted_bucket_is_not_scanned() -> None:
+    make_bucket("still-here", "ap-northeast-1")
+    like_the_item("still-here")
+    gone = json.loads(row("long-gone", "ap-northeast-1", full_supplementary("long-gone")))
+    gone["configurationItemStatus"] = "ResourceDeleted"
+    provider = AwsProvider.from_settings(SETTINGS)
+    stubber = stubbed(provider)
+    select(stubber, census({ACCOUNT: 2}))
+    here = row("still-here", "ap-northeast-1", full_supplementary("still-here"))
+    pages([here, json.dumps(gone)], stubber)
+
+    buckets, _ = read(provider)
+
+    assert sorted(buckets) == ["still-here"]

@@ -145,3 +145,11 @@ def test_what_config_does_not_hold_is_missing_with_its_reason() -> None:
         {**ITEM, "supplementaryConfiguration": {"AccessControlList": json.dumps(odd)}}
     )
     assert strange.served("GetBucketAcl").missing == "absent"
+
+
+def test_a_deleted_buckets_item_says_so() -> None:
+    assert not item_from_config(ITEM).deleted
+    assert item_from_config({**ITEM, "configurationItemStatus": "ResourceDeleted"}).deleted
+    assert item_from_config(
+        {**ITEM, "configurationItemStatus": "ResourceDeletedNotRecorded"}
+    ).deleted

@@ -75,6 +75,8 @@ class ConfigItem:
     name: str
     captured: datetime | None
     answers: Mapping[str, Served] = field(default_factory=dict)
+    # configurationItemStatus ResourceDeleted / ResourceDeletedNotRecorded: the bucket is gone
+    deleted: bool = False
 
     def served(self, operation: str) -> Served:
         if operation in NOT_RECORDED:
@@ -243,4 +245,5 @@ def item_from_config(item: Mapping[str, Any]) -> ConfigItem:
         name=name,
         captured=parse_time(item.get("configurationItemCaptureTime")),
         answers=answers,
+        deleted=str(item.get("configurationItemStatus", "")).startswith("ResourceDeleted"),
     )

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import json
 import queue
+import re
 import threading
 from collections import defaultdict
 from collections.abc import Iterator, Mapping
@@ -54,10 +55,11 @@ from .reads import READS
 __all__ = ["ConfigInventory", "InventoryScan", "ServingReader"]
 
 RESOURCE_TYPE = "AWS::S3::Bucket"
+_ACCOUNT = re.compile(r"^\d{12}$")
 PAGE = 100  # the API maximum of all three calls
 _FIELDS = (
     "resourceId, resourceName, accountId, awsRegion, configurationItemCaptureTime, "
-    "configuration, supplementaryConfiguration"
+    "configurationItemStatus, configuration, supplementaryConfiguration"
 )
 # the S3 reads an item can answer (or that must be read live for want of it)
 SERVABLE = frozenset(
@@ -199,7 +201,14 @@ class ConfigInventory:
                     "SelectAggregateResourceConfig", Expression=expression, Limit=PAGE
                 ):
                     for row in _select_rows(page):
-                        counts[str(row["accountId"])] += int(row.get("COUNT(*)", 0))
+                        account = str(row.get("accountId", ""))
+                        if not _ACCOUNT.match(account):  # it is put into the next queries
+                            raise CollectionError(
+                                f"{self.service}: the census named an account id that is not "
+                                "12 digits",
+                                code="InvalidAccountId",
+                            )
+                        counts[account] += int(row.get("COUNT(*)", 0))
             else:
                 for page in self._pages(
                     "ListAggregateDiscoveredResources", ResourceType=RESOURCE_TYPE, Limit=PAGE
@@ -330,6 +339,8 @@ class InventoryScan(AccountScan):
                     buckets_missing=True,
                 )
                 return
+            if item.deleted:  # Config's record of a bucket since deleted: nothing to scan
+                continue
             state = _Serving(item, stale(item.captured, self.inventory.now, max_age))
             self.states[item.name] = state
             listed: dict[str, Any] = {"Name": item.name, "_ordinal": ordinal}
