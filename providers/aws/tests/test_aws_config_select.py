@@ -246,3 +246,31 @@ def test_an_item_of_a_deleted_bucket_is_not_scanned() -> None:
     buckets, _ = read(provider)
 
     assert sorted(buckets) == ["still-here"]
+
+
+def test_the_list_path_on_moto_pages_100_identifiers_and_100_items_a_call() -> None:
+    """inventory_query = "list" on moto's own aggregator calls (no Stubber): 150 buckets take
+    two listing pages and two BatchGets."""
+    for i in range(150):
+        make_bucket(f"listed-{i:03d}", "ap-northeast-1")
+    boto3.client("config", region_name="us-east-1").put_configuration_aggregator(
+        ConfigurationAggregatorName=AGGREGATOR,
+        AccountAggregationSources=[{"AccountIds": [ACCOUNT], "AllAwsRegions": True}],
+    )
+    recorder = Recorder()
+    provider = AwsProvider.from_settings(
+        {**SETTINGS, "inventory_query": "list"}, session_factory=recorder
+    )
+
+    buckets, _ = read(provider)
+
+    assert len(buckets) == 150 and all(b.captured for b in buckets.values())
+    config = [
+        (op, len(p.get("ResourceIdentifiers", []))) for s, op, p in recorder.calls if s == "config"
+    ]
+    assert config == [
+        ("ListAggregateDiscoveredResources", 0),
+        ("ListAggregateDiscoveredResources", 0),
+        ("BatchGetAggregateResourceConfig", 100),
+        ("BatchGetAggregateResourceConfig", 50),
+    ]
