@@ -307,3 +307,45 @@ def test_a_split_account_notes_what_no_share_used_as_the_unsharded_scan_does(
     shares = [[n.detail for sp in p.scopes for n in sp.result.notes] for p in parts]
     assert sum("me-central-1" in d for share in shares for d in share) == 1
     assert merged == expected
+
+
+def test_an_account_another_shard_owns_costs_only_its_listing(
+    estate_endpoint: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import boto3
+
+    from residency_audit.scan import collect
+    from residency_audit.shard import ShardPlan, ShardSpec, slot
+    from residency_audit_aws import AwsProvider
+
+    for key, value in _env(tmp_path).items():
+        if key.startswith(("AWS_", "MOTO_")):
+            monkeypatch.setenv(key, value)
+    settings = {
+        "endpoint_url": estate_endpoint,
+        "organization": True,
+        "role_name": "OrganizationAccountAccessRole",
+        "max_attempts": 2,
+        "include_accounts": ["777788889999"],  # one bucket: whole, never split
+    }
+    calls: dict[int, set[tuple[str, str]]] = {}
+    for i in range(2):
+        seen: set[tuple[str, str]] = set()
+        calls[i] = seen
+
+        def factory(*args: Any, _seen: set[tuple[str, str]] = seen, **kw: Any) -> boto3.Session:
+            session = boto3.Session(*args, **kw)
+            session.events.register(
+                "before-call",
+                lambda model, _s=_seen, **_: _s.add((model.service_model.service_name, model.name)),
+            )
+            return session
+
+        plan = ShardPlan(ShardSpec(i, 2), split=SPLIT)
+        collect({"aws": AwsProvider.from_settings(settings, session_factory=factory)}, shard=plan)
+    owner = slot("aws:777788889999", 2)
+    other = 1 - owner
+    reads = {c for c in calls[other] if c[0] not in ("organizations", "sts")}
+    assert reads == {("s3", "ListBuckets")}
+    assert ("ec2", "DescribeRegions") in calls[owner]
+    assert ("s3", "GetBucketLocation") in calls[owner] or ("s3", "HeadBucket") in calls[owner]

@@ -459,25 +459,30 @@ class AccountScan:
                     buckets_missing=True,
                 )
 
-    def _shared_listing(self) -> Iterator[Mapping[str, Any] | CoverageNote]:
-        """The listing, or with scan --shard this shard's share of it: the whole listing is
-        taken first, as its count decides whether the account is shared by bucket name, and
-        only then is any bucket read."""
-        if self.ctx.share is None:
-            yield from self._listing()
-            return
+    def _shared_listing(
+        self, share_of: Callable[[int], BucketShare]
+    ) -> list[Mapping[str, Any] | CoverageNote] | None:
+        """With scan --shard, this shard's share of the listing; None when the account is
+        another shard's whole. The whole listing is taken first, as its count decides whether the
+        account is shared by bucket name, and only then is anything else read: an account that
+        is not this shard's costs it the listing alone."""
         items = list(self._listing())
-        share = self.ctx.share(sum(not isinstance(i, CoverageNote) for i in items))
+        share = share_of(sum(not isinstance(i, CoverageNote) for i in items))
         self._split = share.split
-        for item in items:
-            if isinstance(item, CoverageNote) or share.owns(str(item["Name"])):
-                yield item
+        if not share.split and not share.owns_scope:
+            return None
+        return [i for i in items if isinstance(i, CoverageNote) or share.owns(str(i["Name"]))]
 
     def run(self) -> Iterator[Bucket | CoverageNote]:
+        listed = None
+        if self.ctx.share is not None:
+            listed = self._shared_listing(self.ctx.share)
+            if listed is None:
+                return
         regions, disabled, notes = self._regions()
         yield from notes
         held: set[str] = set()  # the regions the account's buckets live in
-        for item in self._collect(regions):
+        for item in self._collect(regions, listed):
             if isinstance(item, Bucket):
                 held |= regions_in_use(item, self.ctx.account_id)
             yield item
@@ -485,7 +490,9 @@ class AccountScan:
         if note is not None:
             yield note
 
-    def _collect(self, regions: list[str]) -> Iterator[Bucket | CoverageNote]:
+    def _collect(
+        self, regions: list[str], listed: list[Mapping[str, Any] | CoverageNote] | None = None
+    ) -> Iterator[Bucket | CoverageNote]:
         workers = self.ctx.max_workers
         retry: list[Mapping[str, Any]] = []  # buckets to read again in the final pass
         with (
@@ -515,7 +522,7 @@ class AccountScan:
                         yield bucket
 
             try:
-                for item in self._shared_listing():
+                for item in self._listing() if listed is None else listed:
                     while account_level:  # waited for once, before the first bucket
                         account_level.pop().result()
                     if isinstance(item, CoverageNote):
