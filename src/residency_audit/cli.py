@@ -270,7 +270,7 @@ def _summary_line(result: ScanResult, written: Sequence[Path], not_run: Sequence
 @click.option(
     "--scan-group",
     metavar="ID",
-    help="With --shard: the id every shard of one sharded scan shares (a Job's uid, a run id).",
+    help="With --shard: the id every shard of one sharded scan shares (a CI run id, a label).",
 )
 @click.option("--quiet", "-q", is_flag=True, help="No progress display and no summary line.")
 @log_options
