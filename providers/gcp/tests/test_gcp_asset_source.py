@@ -519,3 +519,19 @@ def test_a_bucket_page_that_fails_part_way_keeps_the_buckets_before_it_and_says_
     assert len(buckets) == 1000
     stopped = _note(notes, "listing-stopped")
     assert stopped.buckets_missing and stopped.affects_completeness and "403" in stopped.detail
+
+
+def test_an_old_snapshot_that_cannot_be_read_live_is_reported_as_captured_and_incomplete(
+    emulator: Callable[..., str],
+) -> None:
+    estate = _estate({"proj-tokyo": TOKYO}, read_time="2026-01-01T00:00:00Z")
+    denied = {"proj-tokyo": emulator(TOKYO, POLICIES, deny_list=True, deny_iam=["ha-hk"])}
+    with serve_asset_inventory(estate) as url:
+        buckets, notes = _collect(GcpProvider.from_settings(_inventory(url, denied)))
+    hk = buckets["ha-hk"]
+    assert hk.captured is not None and hk.captured.year == 2026 and hk.captured.month == 1
+    assert hk.primary is not None and hk.primary.region == "asia-east2"  # the inventory's
+    assert hk.public_access.verdict is PublicVerdict.UNKNOWN  # its policy could not be re-read
+    assert hk.read_live == ()
+    failed = _note(notes, "inventory-fallback-failed")
+    assert failed.affects_completeness and failed.counts == {"buckets": len(TOKYO)}
