@@ -23,9 +23,11 @@ is older than ``max_age`` (a long scan of many accounts) has its settings read l
 
 from __future__ import annotations
 
+import itertools
 import threading
+from collections import ChainMap, deque
 from collections.abc import Callable, Iterator, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -213,19 +215,30 @@ class GraphSource:
         accounts = answer.by_subscription.get(scope.id.lower(), [])
         # by id across every subscription Resource Graph answered for; by name only within the
         # scope, as the live listing indexes them (a destination named without its id)
-        index: dict[str, Mapping[str, Any]] = dict(answer.by_id)
-        for acc in accounts:
-            index[str(acc.get("name", "")).lower()] = acc
+        names = {str(acc.get("name", "")).lower(): acc for acc in accounts}
+        index: Mapping[str, dict[str, Any]] = ChainMap(names, answer.by_id)
         sampled = self._sample(answer)
         fallback = Fallback(SERVICE)
+        buckets = 0
+        # a bounded window of accounts in flight, handed on in order as each is done: the
+        # scope's buckets are never all held (100,000 of them would be most of a GiB)
+        window = 4 * self._settings.max_workers
         with ThreadPoolExecutor(self._settings.max_workers, "azure-graph-account") as pool:
-            futures = [
-                pool.submit(self._account, scope, acc, index, answer, sampled, fallback)
-                for acc in accounts
-            ]
-            items = [item for future in futures for item in future.result()]
-        buckets = [i for i in items if isinstance(i, Bucket)]
-        yield from items
+            pending: deque[Future[list[Item]]] = deque()
+            queued = iter(accounts)
+            while True:
+                for acc in itertools.islice(queued, window - len(pending)):
+                    args = (scope, acc, index, answer, sampled)
+                    pending.append(pool.submit(self._account, *args))
+                if not pending:
+                    break
+                for item in pending.popleft().result():
+                    if isinstance(item, Bucket):  # tallied here, in one thread
+                        buckets += 1
+                        fallback.record(item.uid, LIVE_FIELDS, "not-recorded")
+                        if item.captured is not None and "account" in item.read_live:
+                            fallback.record(item.uid, ("account",), "stale")
+                    yield item
         if answer.left_out:
             yield CoverageNote(
                 kind="inventory-incomplete",
@@ -243,8 +256,8 @@ class GraphSource:
                 affects_completeness=True,
             )
             return
-        yield source_note(SERVICE, len(buckets), [answer.captured])
-        note = fallback.note(len(buckets))
+        yield source_note(SERVICE, buckets, [answer.captured])
+        note = fallback.note(buckets)
         if note is not None:
             yield note
 
@@ -255,11 +268,10 @@ class GraphSource:
         index: Mapping[str, Mapping[str, Any]],
         answer: GraphAnswer,
         sampled: frozenset[str],
-        fallback: Fallback,
     ) -> list[Item]:
         account_id = str(account.get("id", ""))
         if account_id.lower() in sampled:
-            return self._verified(scope, account, index, fallback)
+            return self._verified(scope, account, index)
         read_live = list(LIVE_FIELDS)
         out: list[Item] = []
         if stale(answer.captured, self.clock(), self._settings.max_age):
@@ -278,9 +290,6 @@ class GraphSource:
         items = self._provider._account_items(scope, account, index, self.vault_regions)
         for item in items:
             if isinstance(item, Bucket):
-                fallback.record(item.uid, LIVE_FIELDS, "not-recorded")
-                if "account" in read_live:
-                    fallback.record(item.uid, ("account",), "stale")
                 item = item.model_copy(
                     update={"captured": answer.captured, "read_live": tuple(read_live)}
                 )
@@ -292,7 +301,6 @@ class GraphSource:
         scope: Scope,
         account: Mapping[str, Any],
         index: Mapping[str, Mapping[str, Any]],
-        fallback: Fallback,
     ) -> list[Item]:
         """``verify_sample``: the account from Resource Graph and read live; every setting they
         disagree on is a note, and the live reading is the one reported."""
@@ -310,7 +318,6 @@ class GraphSource:
                 if item.uid in graph_buckets:
                     for d in disagreements(graph_buckets[item.uid], item):
                         out.append(disagreement_note(d, SERVICE))
-                fallback.record(item.uid, LIVE_FIELDS, "not-recorded")
                 # read live throughout: no inventory capture time is behind it
                 item = item.model_copy(update={"read_live": (*LIVE_FIELDS, "account")})
             out.append(item)
