@@ -229,6 +229,7 @@ def test_permissions_print_the_aggregator_reads_only_for_an_inventory_config(
 
     assert "config:SelectAggregateResourceConfig" in granted(inventory)
     assert "config:SelectAggregateResourceConfig" in granted(inventory, "--organization")
+    assert "config:DescribeConfigurationAggregatorSourcesStatus" in granted(inventory)
     assert not any(a.startswith("config:") for a in granted(live))
 
 
@@ -271,6 +272,7 @@ def test_the_list_path_on_moto_pages_100_identifiers_and_100_items_a_call() -> N
     assert config == [
         ("ListAggregateDiscoveredResources", 0),
         ("ListAggregateDiscoveredResources", 0),
+        ("DescribeConfigurationAggregatorSourcesStatus", 0),  # once, after the census
         ("BatchGetAggregateResourceConfig", 100),
         ("BatchGetAggregateResourceConfig", 50),
     ]

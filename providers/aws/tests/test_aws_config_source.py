@@ -97,7 +97,12 @@ def test_the_estate_through_the_aggregator_gives_the_live_scans_findings(endpoin
         assert bucket.captured is not None
     # one listing page and one BatchGet of up to 100 items for the five buckets
     config = [op for service, op, _ in recorder.calls if service == "config"]
-    assert config == ["ListAggregateDiscoveredResources", "BatchGetAggregateResourceConfig"]
+    # and the sources' status, once (moto lacks it: the capture times stay the basis, noted)
+    assert config == [
+        "ListAggregateDiscoveredResources",
+        "DescribeConfigurationAggregatorSourcesStatus",
+        "BatchGetAggregateResourceConfig",
+    ]
     assert ("s3", "ListBuckets") not in recorder.operations()
 
 
@@ -122,6 +127,10 @@ def test_what_moto_does_not_record_is_read_live_and_counted(endpoint: str) -> No
     assert fallback.counts["field.encryption"] == len(NAMES)
     assert fallback.counts["field.tags"] == 1
     assert "AWS Config aggregator 'org-aggregator'" in fallback.detail
+    # moto lacks the sources' status: max_age is measured against the capture times, noted
+    [status] = [n for n in notes if n.kind == "aggregator-source-status"]
+    assert "config:DescribeConfigurationAggregatorSourcesStatus failed" in status.detail
+    assert status.counts == {"buckets": len(NAMES)} and not status.affects_completeness
 
 
 def test_items_older_than_max_age_are_read_live_in_full(endpoint: str) -> None:

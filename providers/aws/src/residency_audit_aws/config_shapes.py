@@ -18,14 +18,23 @@ is never read as "none": the collector reads those settings live.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 from residency_audit.inventory_source import FallbackReason
 
-__all__ = ["ConfigItem", "Served", "item_from_config", "parse_time"]
+__all__ = [
+    "ConfigItem",
+    "Served",
+    "SourceStatus",
+    "covering",
+    "item_from_config",
+    "parse_time",
+    "source_status",
+    "vouched_as_of",
+]
 
 # what the S3 API answers when the setting is not configured (as the live read would fail)
 NOT_CONFIGURED = {
@@ -247,3 +256,64 @@ def item_from_config(item: Mapping[str, Any]) -> ConfigItem:
         answers=answers,
         deleted=str(item.get("configurationItemStatus", "")).startswith("ResourceDeleted"),
     )
+
+
+@dataclass(frozen=True)
+class SourceStatus:
+    """One entry of DescribeConfigurationAggregatorSourcesStatus: an account (or the
+    organisation) in one region, and how its last aggregation went."""
+
+    source_id: str
+    source_type: str  # ACCOUNT | ORGANIZATION
+    region: str
+    status: str  # SUCCEEDED | FAILED | OUTDATED
+    updated: datetime | None
+    error_code: str = ""
+    error_message: str = ""
+
+    def describe(self) -> str:
+        """``source 111122223333 (ACCOUNT, ap-northeast-1) FAILED at ...: Code: message``."""
+        when = f" at {self.updated.isoformat()}" if self.updated else ""
+        error = ": ".join(e for e in (self.error_code, self.error_message) if e)
+        return (
+            f"source {self.source_id} ({self.source_type}, {self.region}) "
+            f"{self.status or 'without a status'}{when}{f': {error}' if error else ''}"
+        )
+
+
+def source_status(entry: Mapping[str, Any]) -> SourceStatus:
+    """One ``AggregatedSourceStatusList`` entry."""
+    return SourceStatus(
+        source_id=str(entry.get("SourceId") or ""),
+        source_type=str(entry.get("SourceType") or ""),
+        region=str(entry.get("AwsRegion") or ""),
+        status=str(entry.get("LastUpdateStatus") or ""),
+        updated=parse_time(entry.get("LastUpdateTime")),
+        error_code=str(entry.get("LastErrorCode") or ""),
+        error_message=str(entry.get("LastErrorMessage") or ""),
+    )
+
+
+def covering(statuses: Sequence[SourceStatus], account: str, region: str) -> SourceStatus | None:
+    """The source that brings the account's items of the region into the aggregator: the
+    account's own entry for the region, else the organisation's entry for the region."""
+    for kind, wanted in (("ACCOUNT", account), ("ORGANIZATION", None)):
+        for status in statuses:
+            if (
+                status.source_type == kind
+                and status.region == region
+                and (wanted is None or status.source_id == wanted)
+            ):
+                return status
+    return None
+
+
+def vouched_as_of(captured: datetime | None, source: SourceStatus | None) -> datetime | None:
+    """When Config last vouched for the item's state: its capture time, or the covering source's
+    last successful aggregation when later (an unchanged bucket gets no new item). A source that
+    did not succeed, or none, leaves the capture time (strict); no capture time stays none."""
+    if captured is None or source is None or source.status != "SUCCEEDED":
+        return captured
+    if source.updated is None:
+        return captured
+    return max(captured, source.updated)

@@ -19,6 +19,14 @@ records of them (AWS::Backup::BackupSelection, AWS::KMS::Key) would add their ow
 Two ways to read the aggregator (``inventory_query``): ``select`` (default), one advanced query
 (SelectAggregateResourceConfig) a page of 100 items; ``list``, ListAggregateDiscoveredResources
 then BatchGetAggregateResourceConfig, 100 identifiers a call (what moto implements).
+
+What ``max_age`` is measured against (``freshness``): Config writes an item only when it records
+a change, so an unchanged bucket's capture time grows old while Config still vouches for it. With
+``aggregator`` (default) a bucket's ``captured`` is the later of its capture time and the last
+successful aggregation of the source covering its account and region
+(DescribeConfigurationAggregatorSourcesStatus, read once a scan); a source that failed or is
+outdated, none, or a status that could not be read leaves the capture time (strict) and an
+``aggregator-source-status`` note. ``capture``: the capture time alone.
 """
 
 from __future__ import annotations
@@ -48,7 +56,15 @@ from residency_audit.plugins import Scope
 
 from .client import AwsAccount, AwsApiError
 from .collector import AccountScan, ScanContext, _RegionLookup
-from .config_shapes import NOT_RECORDED, ConfigItem, item_from_config
+from .config_shapes import (
+    NOT_RECORDED,
+    ConfigItem,
+    SourceStatus,
+    covering,
+    item_from_config,
+    source_status,
+    vouched_as_of,
+)
 from .inventory_settings import InventorySettings
 from .reads import READS
 
@@ -86,6 +102,7 @@ class _Serving:
 
     item: ConfigItem
     stale: bool
+    vouched: datetime | None  # what max_age was measured against (the bucket's ``captured``)
     serve: bool = True
     live: dict[str, FallbackReason] = field(default_factory=dict)
 
@@ -172,6 +189,47 @@ class ConfigInventory:
         self._identifiers: dict[str, list[dict[str, Any]]] = {}  # list path only
         self._sampled: set[str] = set()
         self.now = datetime.now(UTC)
+        self._sources: tuple[list[SourceStatus], str | None] | None = None
+        self._sources_lock = threading.Lock()
+
+    def sources(self) -> tuple[list[SourceStatus], str | None]:
+        """The aggregator's source statuses (read once a scan, after the census), and why they
+        could not be read (then there are none)."""
+        operation = "DescribeConfigurationAggregatorSourcesStatus"
+        with self._sources_lock:
+            if self._sources is None:
+                try:
+                    statuses = [
+                        source_status(entry)
+                        for page in self.caller.pages(
+                            "config",
+                            self.region,
+                            operation,
+                            ConfigurationAggregatorName=self.settings.aggregator,
+                            Limit=PAGE,
+                        )
+                        for entry in page.get("AggregatedSourceStatusList", [])
+                    ]
+                    self._sources = (statuses, None)
+                except AwsApiError as exc:
+                    self._sources = ([], f"config:{operation} failed: {exc.code}")
+            return self._sources
+
+    def vouched(self, item: ConfigItem) -> tuple[datetime | None, str | None]:
+        """The time Config vouches for the item's state as of, and, when that is its capture
+        time for want of a successful source, why (for the scope's note)."""
+        if self.settings.freshness == "capture":
+            return item.captured, None
+        statuses, unread = self.sources()
+        if unread is not None:
+            return item.captured, unread
+        source = covering(statuses, item.account, item.region)
+        basis = vouched_as_of(item.captured, source)
+        if source is None:
+            return basis, f"no source covers account {item.account} in {item.region or '?'}"
+        if source.status != "SUCCEEDED":
+            return basis, source.describe()
+        return basis, None
 
     def _pages(self, operation: str, **params: Any) -> Iterator[dict[str, Any]]:
         try:
@@ -218,6 +276,8 @@ class ConfigInventory:
                         self._identifiers.setdefault(account, []).append(ident)
                         counts[account] += 1
             self._census = dict(counts)
+            if self.settings.freshness == "aggregator":
+                self.sources()  # here, before any account's pages are in flight
             k = self.settings.verify_sample
             if k:  # positions in each account's stream, drawn over the whole aggregator
                 positions = (f"{a}/{i}" for a, n in sorted(self._census.items()) for i in range(n))
@@ -314,6 +374,8 @@ class InventoryScan(AccountScan):
         self._notes: list[CoverageNote] = []
         self._total = 0
         self._captured: list[datetime] = []  # the oldest and newest capture times
+        self._vouched: list[datetime] = []  # the oldest and newest vouched-for times
+        self._unvouched: dict[str, int] = defaultdict(int)  # why -> buckets on the capture time
 
     def _regions(self) -> tuple[list[str], list[str], list[CoverageNote]]:
         # each bucket's own region has its backup plans read on first use (AccountScan._bucket)
@@ -341,7 +403,10 @@ class InventoryScan(AccountScan):
                 return
             if item.deleted:  # Config's record of a bucket since deleted: nothing to scan
                 continue
-            state = _Serving(item, stale(item.captured, self.inventory.now, max_age))
+            vouched, unvouched = self.inventory.vouched(item)
+            if unvouched is not None:
+                self._unvouched[unvouched] += 1  # the listing runs on one thread
+            state = _Serving(item, stale(vouched, self.inventory.now, max_age), vouched)
             self.states[item.name] = state
             listed: dict[str, Any] = {"Name": item.name, "_ordinal": ordinal}
             if item.region:
@@ -372,10 +437,10 @@ class InventoryScan(AccountScan):
         return self._finish(bucket, state), transient
 
     def _finish(self, bucket: Bucket, state: _Serving, *, tally: bool = True) -> Bucket:
-        """The bucket with its capture time and the settings read live, counted."""
+        """The bucket with its vouched-for time and the settings read live, counted."""
         captured = state.item.captured
         fields = tuple(sorted({setting_name(op) for op in state.live}))
-        bucket = bucket.model_copy(update={"captured": captured, "read_live": fields})
+        bucket = bucket.model_copy(update={"captured": state.vouched, "read_live": fields})
         if not tally:
             return bucket
         with self._tally:
@@ -383,6 +448,9 @@ class InventoryScan(AccountScan):
             if captured is not None:
                 seen = [captured, *self._captured]
                 self._captured = [min(seen), max(seen)]
+            if state.vouched is not None:
+                seen = [state.vouched, *self._vouched]
+                self._vouched = [min(seen), max(seen)]
             by_reason: dict[FallbackReason, set[str]] = defaultdict(set)
             for op, reason in state.live.items():
                 by_reason[reason].add(setting_name(op))
@@ -394,8 +462,26 @@ class InventoryScan(AccountScan):
         for item in super().run():
             held = self.states.pop(item.name, None) if isinstance(item, Bucket) else None
             yield item if held is None or not isinstance(item, Bucket) else self._finish(item, held)
-        yield source_note(self.inventory.service, self._total, self._captured)
-        note = self.fallback.note(self._total)
-        if note is not None:
+        note = source_note(self.inventory.service, self._total, self._captured)
+        if self._vouched and self._vouched != self._captured:  # the captures are last changes
+            oldest, newest = self._vouched
+            detail = f"{note.detail} (last changes); vouched for as of {oldest.isoformat()} to "
+            yield note.model_copy(update={"detail": f"{detail}{newest.isoformat()}"})
+        else:
             yield note
+        yield from self._source_notes()
+        fallback = self.fallback.note(self._total)
+        if fallback is not None:
+            yield fallback
         yield from self._notes
+
+    def _source_notes(self) -> Iterator[CoverageNote]:
+        """Why buckets of the scope had max_age measured against their capture time."""
+        for why, buckets in sorted(self._unvouched.items()):
+            yield CoverageNote(
+                kind="aggregator-source-status",
+                detail=f"{self.inventory.service}: {why}; max_age was measured against the "
+                f"capture time of {buckets} buckets' items (their unchanged settings read live "
+                "once older)",
+                counts={"buckets": buckets},
+            )

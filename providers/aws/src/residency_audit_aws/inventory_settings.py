@@ -18,12 +18,16 @@ INVENTORY_KEYS = frozenset(
         "aggregator",
         "aggregator_region",
         "inventory_query",
+        "freshness",
         "max_age",
         "verify_sample",
         "verify_seed",
     }
 )
 QUERIES = ("select", "list")
+# what max_age is measured against: "aggregator", the later of the capture time and the covering
+# source's last successful aggregation; "capture", the item's capture time alone (strict)
+FRESHNESS = ("aggregator", "capture")
 # AWS Config: "a name ... 1-256 characters: letters, digits, . _ -"
 _AGGREGATOR = re.compile(r"^[\w.-]{1,256}$")
 _REGION = re.compile(r"^[a-z]{2,}(-[a-z]+)+-\d+$")
@@ -39,6 +43,7 @@ class InventorySettings:
     max_age: timedelta = DEFAULT_MAX_AGE
     verify_sample: int = 0
     verify_seed: int | None = None
+    freshness: str = "aggregator"
 
 
 def inventory_settings(top: SettingsReader) -> InventorySettings | None:
@@ -71,4 +76,5 @@ def inventory_settings(top: SettingsReader) -> InventorySettings | None:
         max_age=max_age,
         verify_sample=top.integer("verify_sample", 0, 0, 100_000),
         verify_seed=top.integer("verify_seed", None, 0, 2**63 - 1),
+        freshness=top.choice("freshness", "aggregator", FRESHNESS),
     )

@@ -62,6 +62,9 @@ OPERATIONS: Mapping[tuple[str, str], str | None] = {
     ("config", "SelectAggregateResourceConfig"): "config:SelectAggregateResourceConfig",
     ("config", "ListAggregateDiscoveredResources"): "config:ListAggregateDiscoveredResources",
     ("config", "BatchGetAggregateResourceConfig"): "config:BatchGetAggregateResourceConfig",
+    ("config", "DescribeConfigurationAggregatorSourcesStatus"): (
+        "config:DescribeConfigurationAggregatorSourcesStatus"
+    ),
 }
 
 # Granted only to a scan with source = "inventory": a live scan's policy stays as it was.

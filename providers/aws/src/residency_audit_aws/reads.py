@@ -126,6 +126,14 @@ READS: Mapping[tuple[str, str], ReadSpec] = {
         "source = inventory (inventory_query = list): 100 buckets' configuration items a call",
         None,
     ),
+    ("config", "DescribeConfigurationAggregatorSourcesStatus"): ReadSpec(
+        "source = inventory (freshness = aggregator): when each source account and region was "
+        "last aggregated, what max_age is measured against; it hides nothing: a failed read "
+        "leaves each item's capture time as the basis (an aggregator-source-status note), so "
+        "more is read live, never less",
+        None,
+        fails_scope=False,
+    ),
     ("s3", "GetBucketPolicy"): ReadSpec(
         "principals outside the organisation granted access (and, when there is no policy, "
         "that no policy makes the bucket public)",
