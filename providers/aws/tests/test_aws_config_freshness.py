@@ -57,11 +57,15 @@ def source(
 
 
 def statuses(stubber: Stubber, entries: list[dict[str, Any]]) -> None:
-    stubber.add_response(
-        "describe_configuration_aggregator_sources_status",
-        {"AggregatedSourceStatusList": entries},
-        {"ConfigurationAggregatorName": AGGREGATOR, "Limit": 100},
-    )
+    """The entries a page each (the status list is paged with NextToken)."""
+    for n, entry in enumerate(entries or [None]):
+        page: dict[str, Any] = {"AggregatedSourceStatusList": [entry] if entry else []}
+        if n + 1 < len(entries):
+            page["NextToken"] = f"status-{n + 1}"
+        expected: dict[str, Any] = {"ConfigurationAggregatorName": AGGREGATOR, "Limit": 100}
+        if n:
+            expected["NextToken"] = f"status-{n}"
+        stubber.add_response("describe_configuration_aggregator_sources_status", page, expected)
 
 
 def scan(
@@ -154,9 +158,9 @@ def test_freshness_capture_measures_the_capture_time_and_reads_no_status() -> No
 
 
 def test_an_organization_source_covers_its_regions_accounts() -> None:
-    organization = [
-        source(source_id="o-a1b2c3d4e5", source_type="ORGANIZATION"),
+    organization = [  # the covering entry on the second page
         source("FAILED", source_id="o-a1b2c3d4e5", source_type="ORGANIZATION", region="eu-west-1"),
+        source(source_id="o-a1b2c3d4e5", source_type="ORGANIZATION"),
     ]
     bucket, notes, recorder = scan(organization)
 

@@ -153,3 +153,29 @@ def test_a_deleted_buckets_item_says_so() -> None:
     assert item_from_config(
         {**ITEM, "configurationItemStatus": "ResourceDeletedNotRecorded"}
     ).deleted
+
+
+def test_an_accounts_own_source_covers_it_before_the_organizations() -> None:
+    from datetime import timedelta
+
+    from residency_audit_aws.config_shapes import covering, source_status, vouched_as_of
+
+    now = datetime(2026, 12, 2, 12, tzinfo=UTC)
+    entries = [  # AggregatedSourceStatus entries (botocore's service model, AWS API reference)
+        {"SourceId": "o-a1b2c3d4e5", "SourceType": "ORGANIZATION", "AwsRegion": "ap-northeast-1",
+         "LastUpdateStatus": "SUCCEEDED", "LastUpdateTime": now},
+        {"SourceId": "111122223333", "SourceType": "ACCOUNT", "AwsRegion": "ap-northeast-1",
+         "LastUpdateStatus": "FAILED", "LastUpdateTime": now, "LastErrorCode": "Denied"},
+    ]  # fmt: skip
+    statuses = [source_status(e) for e in entries]
+    own = covering(statuses, "111122223333", "ap-northeast-1")
+    assert own is not None and own.status == "FAILED" and "Denied" in own.describe()
+    other = covering(statuses, "444455556666", "ap-northeast-1")
+    assert other is not None and other.source_type == "ORGANIZATION"
+    assert covering(statuses, "444455556666", "eu-west-1") is None
+    month_ago = now - timedelta(days=30)
+    assert vouched_as_of(month_ago, other) == now
+    assert vouched_as_of(month_ago, own) == month_ago  # a failed source vouches for nothing
+    later = now + timedelta(minutes=5)  # a change recorded after the last aggregation
+    assert vouched_as_of(later, other) == later
+    assert vouched_as_of(None, other) is None  # no capture time stays unknown (stale)
