@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from residency_audit.catalog import Catalog, CatalogDataError, RegionEntry
-from residency_audit.model import Certainty, Location, Namespace, Role
+from residency_audit.model import Certainty, EdgeFilter, Location, Namespace, Role
 
 
 def _row(code: str, countries: str, *, namespace: str = "region", **kw: object) -> RegionEntry:
@@ -117,3 +117,62 @@ def test_inventories_written_before_namespaces_load_as_storage_regions() -> None
         ).namespace
         is Namespace.KMS
     )
+
+
+# -- CDN edges: a price class is its own code, narrowed by the distribution's geo restriction --
+
+EDGES = Catalog(
+    [
+        _row("asia-east1", "TW"),
+        _row(
+            "cloudfront:PriceClass_All",
+            "US;JP;HK;SG",
+            namespace="cdn",
+            location_type="cdn-edge",
+            candidates=True,
+        ),
+    ]
+)
+
+
+def _edge(
+    edge_filter: EdgeFilter | None = None, code: str = "cloudfront:PriceClass_All"
+) -> Location:
+    return Location(
+        role=Role.CACHE,
+        provider="gcp",
+        region=code,
+        namespace=Namespace.CDN,
+        mechanism="cloudfront",
+        certainty=Certainty.POSSIBLE,
+        edge_filter=edge_filter,
+    )
+
+
+def test_a_price_class_resolves_to_its_edge_countries_as_possible_copies() -> None:
+    res = EDGES.resolve(_edge())
+    assert res.countries == ("US", "JP", "HK", "SG")
+    assert res.certainty is Certainty.POSSIBLE and not res.none_left and not res.unmapped
+
+
+def test_an_allow_list_keeps_only_its_countries_and_says_so() -> None:
+    res = EDGES.resolve(_edge(EdgeFilter(mode="allow", countries=("jp", "US", "FR"))))
+    assert res.countries == ("US", "JP")
+    assert "allow list (FR, JP, US)" in res.note and "許可リスト" in res.note_ja
+
+
+def test_a_block_list_takes_its_countries_out() -> None:
+    res = EDGES.resolve(_edge(EdgeFilter(mode="block", countries=("HK",))))
+    assert res.countries == ("US", "JP", "SG")
+    assert "block list (HK)" in res.note and "拒否リスト" in res.note_ja
+
+
+def test_a_restriction_that_leaves_no_edge_is_no_copy_not_an_unknown() -> None:
+    res = EDGES.resolve(_edge(EdgeFilter(mode="allow", countries=("FR",))))
+    assert res.countries == () and res.none_left and not res.unmapped
+
+
+def test_a_price_class_is_not_a_region_code() -> None:
+    # the same spelling in the region namespace is not in the catalog: unmapped, not an edge set
+    res = EDGES.resolve(_edge().model_copy(update={"namespace": Namespace.REGION}))
+    assert res.unmapped and res.countries == ()

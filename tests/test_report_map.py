@@ -164,8 +164,26 @@ _PATTERN = """e => { const s = getComputedStyle(e), w = parseFloat(s.strokeWidth
           !!e.parentNode.querySelector('.mark')]; }"""
 
 _ROLE_NAMES = {
-    "ja": ["レプリカ", "バックアップ", "地理冗長セカンダリ", "マルチリージョン構成", "暗号鍵"],
-    "en": ["Replica", "Backup", "Geo-secondary", "Multi-region member", "Encryption key"],
+    "ja": [
+        "レプリカ",
+        "バックアップ",
+        "地理冗長セカンダリ",
+        "マルチリージョン構成",
+        "暗号鍵",
+        "CDN エッジキャッシュ",
+        "転送ジョブの転送先",
+        "オブジェクト名・メタデータの出力先",
+    ],
+    "en": [
+        "Replica",
+        "Backup",
+        "Geo-secondary",
+        "Multi-region member",
+        "Encryption key",
+        "CDN edge cache",
+        "Transfer destination",
+        "Object-name and metadata export",
+    ],
 }
 _UNKNOWN_NOTE = {"ja": "国・地域を特定できない", "en": "location whose country is unknown"}
 

@@ -46,7 +46,9 @@ _VISIBLE_JA_JS = """() => {
 # three or more Latin words in a row is an English sentence.
 _NAMES = re.compile(
     r"Google Cloud|Cloud Storage|Cloud KMS|Key Vault|Managed HSM|AWS Backup|Azure Edge Zone|"
-    r"Block Public Access|Multi-Region Access Point|Edge Zone|JavaScript|residency-audit|CISTEC"
+    r"Block Public Access|Multi-Region Access Point|Edge Zone|JavaScript|residency-audit|CISTEC|"
+    r"Amazon CloudFront|Azure Front Door|Azure CDN|Cloud CDN|AWS DataSync|"
+    r"Storage Transfer Service|Storage Insights|Azure Backup"
 )
 _ENGLISH_RUN = re.compile(r"[A-Za-z][A-Za-z'-]+(?:[ ,]+[A-Za-z][A-Za-z'-]+){2,}")
 

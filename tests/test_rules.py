@@ -224,11 +224,29 @@ def test_confirmed_replica_in_hong_kong_is_critical_2_1_naming_bucket_region_cou
     assert all(x.location is None or x.location.role is not Role.PRIMARY for x in findings)
 
 
-@pytest.mark.parametrize("role", list(Role))
+@pytest.mark.parametrize("role", [r for r in Role if r is not Role.METADATA])
 def test_any_role_in_a_concern_country_is_2_1(role: Role) -> None:
     f = one(run(bucket("b", TOKYO, loc(role, "cn-north-1", ["CN"]))), "location.concern")
     assert f.location is not None and f.location.role is role
     assert f.severity is Severity.CRITICAL
+
+
+def test_a_metadata_export_in_a_concern_country_is_2_1_one_step_lower_and_says_why() -> None:
+    export = loc(Role.METADATA, "ap-east-1", ["HK"])
+    f = one(run(bucket("b", TOKYO, export)), "location.concern")
+    assert f.guideline_items == ("(2)-1",)
+    assert f.severity is Severity.HIGH and f.base_severity is Severity.HIGH
+    assert "object names (keys) and metadata, not the objects' contents" in f.message.en
+    assert "one step below" in f.message.en
+    assert "オブジェクト名（キー）とメタデータ" in f.message.ja and "一段階下げ" in f.message.ja
+    # a possible metadata copy is one step below a possible content copy (high -> medium)
+    maybe = loc(Role.METADATA, "ap-east-1", ["HK"], certainty=Certainty.POSSIBLE)
+    assert one(run(bucket("b", TOKYO, maybe)), "location.concern").severity is Severity.MEDIUM
+    # the content copy next to it keeps its grade
+    content = one(
+        run(bucket("b", TOKYO, loc(Role.TRANSFER, "ap-east-1", ["HK"]))), "location.concern"
+    )
+    assert content.severity is Severity.CRITICAL and "metadata" not in content.message.en
 
 
 def test_possible_location_is_high_not_critical() -> None:
@@ -686,3 +704,14 @@ def test_docs_rule_table_matches_the_rules() -> None:
         # attestation findings name the one item they are about; the others name every item
         sep = " or " if spec.id.startswith("attestation.") else ", "
         assert rows[spec.id] == sep.join(spec.items)
+
+
+def test_a_cdn_whose_restriction_leaves_no_edge_country_makes_no_finding() -> None:
+    gone = loc(Role.CACHE, "cloudfront:PriceClass_100", []).model_copy(
+        update={"resolution": CountryResolution(none_left=True, certainty=Certainty.POSSIBLE)}
+    )
+    findings = run(bucket("b", TOKYO, gone))
+    assert not [f for f in findings if f.location is not None and f.location.role is Role.CACHE]
+    # an edge set whose country the catalog cannot name is still an unknown, never safe
+    unknown = loc(Role.CACHE, "cloudfront:PriceClass_Future", [])
+    assert one(run(bucket("b", TOKYO, unknown)), "location.unknown").unverified

@@ -31,6 +31,7 @@ __all__ = [
     "Classification",
     "CountryResolution",
     "CoverageNote",
+    "EdgeFilter",
     "Encryption",
     "EncryptionTier",
     "Evidence",
@@ -63,6 +64,10 @@ class Role(StrEnum):
     GEO_SECONDARY = "geo-secondary"  # provider-managed geo-redundant secondary
     MULTI_REGION_MEMBER = "multi-region-member"  # dual-/multi-region member
     KEY = "key"  # where the encryption key lives
+    # copies made by services around the bucket (docs/copies-around-buckets.md)
+    CACHE = "cache"  # CDN edge caches: whole objects, possible copies wherever the CDN has edges
+    TRANSFER = "transfer"  # a transfer job's destination: whole objects, on the job's schedule
+    METADATA = "metadata"  # a log, audit-trail or inventory export: object keys and metadata only
 
 
 class Namespace(StrEnum):
@@ -71,6 +76,7 @@ class Namespace(StrEnum):
     REGION = "region"  # storage regions, GCS dual-/multi-regions, and zones of a region
     KMS = "kms"  # Cloud KMS key locations: their own names (global, nam-eur-asia1, eur5 ...)
     EDGE_ZONE = "edge-zone"  # Azure Edge Zones (an account's extendedLocation)
+    CDN = "cdn"  # a CDN's set of edge locations (cloudfront:PriceClass_All, frontdoor, cloud-cdn)
 
 
 class Certainty(StrEnum):
@@ -111,6 +117,8 @@ class CountryResolution(_Frozen):
     note: str = ""
     note_ja: str = ""  # the same note for Japanese reports (plugin and API texts stay as given)
     unmapped: bool = False  # True where the code is not in the catalog at all (coverage names it)
+    # True where a CDN's geo restriction left none of its edge countries: no copy, no finding
+    none_left: bool = False
 
     @property
     def known(self) -> bool:
@@ -144,6 +152,18 @@ class Evidence(_Frozen):
         return {"key": FREE_TEXT, "text": data} if isinstance(data, str) else data
 
 
+class EdgeFilter(_Frozen):
+    """A CDN's geographic restriction, which narrows the countries its edges may serve from.
+
+    ``allow``: only viewers in ``countries`` are served, so only edges there are taken to cache;
+    ``block``: viewers in ``countries`` are refused, so their edges are taken out. A viewer is
+    served by an edge in or near their own country; an edge elsewhere may still cache an object a
+    viewer it serves asked for, which is why the narrowed countries stay ``possible``."""
+
+    mode: Literal["allow", "block"]
+    countries: tuple[str, ...]  # ISO 3166-1 alpha-2, as the CDN's API lists them
+
+
 class Location(_Frozen):
     """One place that holds or may hold a copy of a bucket's data (or its key)."""
 
@@ -159,6 +179,8 @@ class Location(_Frozen):
     # the same reason as values, worded in the reader's language (``reason.<key>`` terms); the
     # API's own words, if any, in its ``text``. None in inventories written before it existed.
     why: Evidence | None = None
+    # a CDN's geo restriction (role ``cache``, namespace ``cdn``): applied by the resolve stage
+    edge_filter: EdgeFilter | None = None
     resolution: CountryResolution | None = None  # set by the resolve stage
 
 

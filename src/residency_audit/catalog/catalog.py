@@ -29,6 +29,7 @@ from residency_audit.model import (
     Bucket,
     Certainty,
     CountryResolution,
+    EdgeFilter,
     Inventory,
     Location,
     Namespace,
@@ -229,10 +230,14 @@ class Catalog:
         if not entry.verified:
             en.append(f"unverified catalog row: {entry.unverified}")
             ja.append(f"カタログのこの行は未確認です（出典の注記: {quote(entry.unverified)}）")
+        found = entry.countries
+        if location.edge_filter is not None:
+            found = _narrowed(found, location.edge_filter, en, ja)
         en.append(reason)
         ja.append(reason_ja)
         return CountryResolution(
-            countries=entry.countries,
+            countries=found,
+            none_left=bool(entry.countries) and not found,
             certainty=certainty,
             verified=entry.verified,
             source=entry.source,
@@ -260,6 +265,26 @@ class Catalog:
         shared = Shared()
         buckets = tuple(self.resolve_bucket(b, shared) for b in inventory.buckets)
         return inventory.model_copy(update={"buckets": buckets})
+
+
+def _narrowed(
+    countries: tuple[str, ...], edges: EdgeFilter, en: list[str | None], ja: list[str | None]
+) -> tuple[str, ...]:
+    """A CDN's edge countries narrowed by its geo restriction, saying so in both languages."""
+    listed = {c.upper() for c in edges.countries}
+    named = "、".join(code(c) for c in sorted(listed))
+    if edges.mode == "allow":
+        kept = tuple(c for c in countries if c in listed)
+        en.append(f"narrowed to the geo restriction's allow list ({', '.join(sorted(listed))})")
+        ja.append(f"地理的制限の許可リスト（{named}）に絞り込み")
+    else:
+        kept = tuple(c for c in countries if c not in listed)
+        en.append(f"without the geo restriction's block list ({', '.join(sorted(listed))})")
+        ja.append(f"地理的制限の拒否リスト（{named}）を除外")
+    if not kept:
+        en.append("no edge country is left: the CDN serves no viewer from its edges")
+        ja.append("残るエッジの国・地域はありません（エッジから配信される閲覧者がいません）")
+    return kept
 
 
 def _key(provider: str, code: str, namespace: str) -> _Key:

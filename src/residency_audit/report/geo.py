@@ -161,6 +161,9 @@ _ROLE_DASH: dict[str, tuple[tuple[float, ...], bool]] = {
     "geo-secondary": ((1.6, 2.2), False),
     "multi-region-member": ((5.0, 2.0, 1.2, 2.0), False),
     "key": ((0.01, 2.6), True),
+    "cache": ((0.01, 1.8, 3.0, 1.8), True),
+    "transfer": ((8.0, 2.0), False),
+    "metadata": ((0.01, 2.0, 0.01, 4.0), True),
 }
 _MARKED_ROLES = frozenset({"key"})
 
@@ -180,7 +183,16 @@ def line_style(role: str, width: float) -> LineStyle:
     return LineStyle(role, dash, "round" if round_cap else "butt", role in _MARKED_ROLES)
 
 
-LEGEND_ROLES = ["replica", "backup", "geo-secondary", "multi-region-member", "key"]
+LEGEND_ROLES = [
+    "replica",
+    "backup",
+    "geo-secondary",
+    "multi-region-member",
+    "key",
+    "cache",
+    "transfer",
+    "metadata",
+]
 
 # The drawn marker of each tier, as the radius of a circle around the node's point that encloses it
 # (diamond: 10x10 square turned 45 degrees; triangle: apex 6 up, base 5.5 either side, 4 down).

@@ -16,6 +16,9 @@ ROLE_JA: dict[Role, str] = {
     Role.GEO_SECONDARY: "地理冗長構成のセカンダリリージョン",
     Role.MULTI_REGION_MEMBER: "マルチリージョン構成リージョン",
     Role.KEY: "暗号鍵の保管場所",
+    Role.CACHE: "CDN エッジキャッシュ",
+    Role.TRANSFER: "転送ジョブの転送先",
+    Role.METADATA: "オブジェクト名・メタデータの出力先（ログ・インベントリ）",
 }
 ROLE_EN: dict[Role, str] = {
     Role.PRIMARY: "primary location",
@@ -24,6 +27,9 @@ ROLE_EN: dict[Role, str] = {
     Role.GEO_SECONDARY: "geo-redundant secondary",
     Role.MULTI_REGION_MEMBER: "multi-region member",
     Role.KEY: "encryption key location",
+    Role.CACHE: "CDN edge cache",
+    Role.TRANSFER: "transfer job destination",
+    Role.METADATA: "object-name and metadata export (logs, inventory)",
 }
 
 # What guideline item (2) tells the user to do, in our own words.

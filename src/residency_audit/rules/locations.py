@@ -195,6 +195,26 @@ def _move_step(group: LocationGroup) -> Text:
             "保管を認める国・地域にある鍵に切り替え、この鍵を使わないようにしてください。",
             "Switch to a key held in an allowed country and stop using this key.",
         ),
+        Role.CACHE: both(
+            f"配信{f' {target} ' if target else ''}の価格クラスを保管を認める国・地域のエッジだけに"
+            "絞るか、地理的制限で懸念国・地域を除外してください。機微技術を含むオブジェクトは CDN "
+            "から配信しないでください。",
+            f"Narrow the price class of {target or 'the distribution'} to edges in allowed "
+            "countries, or exclude the concern countries with a geo restriction; do not serve "
+            "objects holding sensitive technology through a CDN.",
+        ),
+        Role.TRANSFER: both(
+            f"転送ジョブ{f' {target} ' if target else ''}を削除し、転送先にあるコピーを削除して"
+            "ください。",
+            f"Delete the transfer job{f' {target}' if target else ''} and the copies at its "
+            "destination.",
+        ),
+        Role.METADATA: both(
+            "ログ・インベントリの出力先を保管を認める国・地域のバケットに変え、出力先"
+            f"{f' {target} ' if target else ''}にある既存の出力を削除してください。",
+            "Send the logs or inventory reports to a bucket in an allowed country and delete "
+            f"those already at {target or 'the destination'}.",
+        ),
     }
     return steps[group.role]
 
@@ -253,8 +273,20 @@ def _unknown_reason(group: LocationGroup) -> Text:
     )
 
 
+METADATA_ONLY = both(
+    "この出力先にあるのはオブジェクトの内容ではなく、オブジェクト名（キー）とメタデータです。"
+    "そのため重大度を内容のコピーより一段階下げています。ただし図面や設計書の名前などのオブジェクト名"
+    "自体が技術情報に当たることがあります。",
+    "This destination holds object names (keys) and metadata, not the objects' contents, so the "
+    "severity is one step below a copy of the contents; object names, such as the names of "
+    "drawings and designs, can themselves be technical information.",
+)
+
+
 def location_drafts(bucket: Bucket, profile: Profile) -> Iterator[Draft]:
     for group in group_locations(bucket):
+        if all(loc.resolution is not None and loc.resolution.none_left for loc in group.members):
+            continue  # a CDN whose geo restriction leaves no edge country holds no copy
         yield from _group_drafts(bucket, group, profile)
 
 
@@ -273,6 +305,10 @@ def _group_drafts(bucket: Bucket, group: LocationGroup, profile: Profile) -> Ite
         unverified: bool = False,
         cmk: bool = False,
     ) -> Draft:
+        if group.role is Role.METADATA:
+            # names and metadata, not contents: one step lower, and the message says why
+            severity = severity.shifted(-1)
+            message = concat(message, METADATA_ONLY)
         return Draft(
             rule_id=rule_id,
             items=items,
