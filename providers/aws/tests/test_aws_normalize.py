@@ -278,6 +278,15 @@ def test_external_principals_skip_org_accounts_and_org_conditions() -> None:
 TOKYO = "arn:aws:s3:::tokyo-data"
 
 
+def _like(key: str, value: str) -> dict[str, object]:
+    return {
+        "Resources": ["*"],
+        "Conditions": {
+            "StringLike": [{"ConditionKey": f"aws:ResourceTag/{key}", "ConditionValue": value}]
+        },
+    }
+
+
 @pytest.mark.parametrize(
     ("selection", "tags", "expected"),
     [
@@ -358,6 +367,11 @@ TOKYO = "arn:aws:s3:::tokyo-data"
             {"x": "y"},
             Match.UNKNOWN,
         ),  # an operator we do not evaluate may match: unknown, never "not covered"
+        # IAM's StringLike: ``?`` is one character, ``*`` any run; ``[`` is a plain character
+        (_like("env", "pro?"), {"env": "prod"}, Match.BY_PATTERN),
+        (_like("env", "pro?"), {"env": "production"}, Match.NO),
+        (_like("team", "[a]*"), {"team": "[a]-design"}, Match.BY_PATTERN),
+        (_like("team", "[a]*"), {"team": "a-design"}, Match.NO),
     ],
 )
 def test_backup_selection_matching(

@@ -16,10 +16,10 @@ and each CopyAction puts another in the destination vault's region and account.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import Enum
+from fnmatch import fnmatchcase
 from typing import Any
 
 from residency_audit.model import Certainty, Evidence, Gap, Location, Role
@@ -76,8 +76,9 @@ class RegionBackup:
 
 
 def _glob(pattern: str, value: str) -> bool:
-    regex = ".*".join(re.escape(part) for part in pattern.split("*"))
-    return re.fullmatch(regex, value) is not None
+    """IAM's ``*`` (any run) and ``?`` (one character), case-sensitive; AWS has no character
+    classes, so ``[`` is escaped to stand for itself."""
+    return fnmatchcase(value, pattern.replace("[", "[[]"))
 
 
 def _tag_key(key: str) -> str:
