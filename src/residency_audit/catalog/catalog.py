@@ -8,8 +8,9 @@ with a note saying why; a location that does not disclose its countries (GCS ``A
 
 Codes live in namespaces (``model.Namespace``): ``region`` (storage regions, GCS dual- and
 multi-regions; a GCS zone such as ``us-central1-a`` resolves to its region), ``kms`` (Cloud KMS
-locations: their own multi-region names, plus every single region of the provider) and
-``edge-zone`` (Azure Edge Zones).
+locations: their own multi-region names, plus every single region of the provider),
+``edge-zone`` (Azure Edge Zones) and ``cdn`` (a CDN's set of edge locations: every edge country is
+a candidate, narrowed by the location's geo restriction).
 """
 
 from __future__ import annotations
@@ -41,6 +42,9 @@ _ISO2 = re.compile(r"^[A-Z]{2}$")
 # A GCS zonal location (Rapid buckets, locationType "zone"): the region and a one-letter zone.
 _GCP_ZONE = re.compile(r"^(?P<region>[a-z]+-[a-z]+\d+)-(?P<zone>[a-z])$")
 _NAMESPACES = frozenset(n.value for n in Namespace)
+_LOCATION_TYPES = frozenset(
+    ("region", "dual-region", "multi-region", "global", "edge-zone", "cdn-edge")
+)
 _Key = tuple[str, str, str]  # (provider, namespace, normalised code)
 
 
@@ -217,7 +221,18 @@ class Catalog:
                 f"カタログの {code(entry.provider + ':' + entry.code)} には国・地域がありません"
                 f"（注記: {quote(entry.notes)}）"
             )
-        if entry.candidates:
+        if entry.candidates and entry.location_type == "cdn-edge":
+            # the edges are published; which of them holds a copy depends on who asks for what
+            certainty = Certainty.POSSIBLE
+            en.append(
+                f"{entry.code} is a CDN's set of edge locations: an edge in each of these "
+                "countries may hold a cached copy"
+            )
+            ja.append(
+                f"{code(entry.code)} は CDN のエッジロケーションの集合です。"
+                "各国・地域のエッジがキャッシュとして複製を保持する可能性があります"
+            )
+        elif entry.candidates:
             certainty = Certainty.POSSIBLE
             en.append(
                 f"{entry.code} does not disclose its countries; "
@@ -300,6 +315,13 @@ def _check_entry(e: RegionEntry, countries: Mapping[str, str] | None) -> None:
     where = f"{e.provider}:{e.code}"
     if e.namespace not in _NAMESPACES:
         raise CatalogDataError(f"{where}: unknown namespace {e.namespace!r}")
+    if e.location_type not in _LOCATION_TYPES:
+        raise CatalogDataError(f"{where}: unknown location_type {e.location_type!r}")
+    # a CDN row lists edge countries, each a possible copy; in any other namespace it is a typo
+    if (e.location_type == "cdn-edge") != (e.namespace == Namespace.CDN):
+        raise CatalogDataError(f"{where}: location_type cdn-edge belongs to the cdn namespace")
+    if e.location_type == "cdn-edge" and not e.candidates:
+        raise CatalogDataError(f"{where}: a CDN's edge countries are candidates (possible copies)")
     if not e.source.strip():
         raise CatalogDataError(f"{where}: no source")
     for cc in e.countries:

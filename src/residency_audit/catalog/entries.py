@@ -17,14 +17,15 @@ class RegionEntry:
     city: str
     countries: tuple[str, ...]  # ISO 3166-1 alpha-2; empty = unknown
     cloud: str  # partition / cloud: aws, aws-cn, aws-us-gov, gcp, azure, azure-china, azure-gov ...
-    location_type: str  # "region" | "dual-region" | "multi-region" | "global" | "edge-zone"
+    # "region" | "dual-region" | "multi-region" | "global" | "edge-zone" | "cdn-edge"
+    location_type: str
     members: tuple[str, ...]  # member region codes for predefined dual-regions
     candidates: bool  # True when countries are candidates, not confirmed (GCS ASIA, EU)
     verified: bool  # False where the reference marks the row UNVERIFIED
     notes: str
     source: str
     unverified: str = ""  # what the reference marks UNVERIFIED on this row (empty = nothing)
-    namespace: str = "region"  # "region" | "kms" | "edge-zone" (model.Namespace values)
+    namespace: str = "region"  # "region" | "kms" | "edge-zone" | "cdn" (model.Namespace values)
 
     @property
     def is_configurable_placeholder(self) -> bool:
