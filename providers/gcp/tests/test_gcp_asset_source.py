@@ -215,6 +215,15 @@ def test_calls_are_one_page_per_thousand_buckets_and_policies_and_nothing_live(
         )
         buckets, _ = _collect(provider)
     assert len(buckets) == n
+    # the services that copy a bucket are read live: one list each for the project with buckets
+    copy_lists = ("/backendBuckets", "/transferJobs", "/reportConfigs")
+    copies = [u for _, u in seen if urlparse(u).path.endswith(copy_lists)]
+    assert sorted(urlparse(u).path for u in copies) == [
+        "/compute/v1/projects/proj-tokyo/global/backendBuckets",
+        "/v1/projects/proj-tokyo/locations/-/reportConfigs",
+        "/v1/transferJobs",
+    ]
+    seen = [(m, u) for m, u in seen if (m, u) not in {("GET", c) for c in copies}]
     kinds = [
         (
             parse_qs(urlparse(u).query)["assetTypes"][0],
@@ -440,11 +449,18 @@ def test_a_bad_setting_exits_2_naming_the_key(tmp_path: Path) -> None:
 
 
 def test_an_inventory_scan_uses_exactly_the_inventory_roles_permissions(
-    endpoints: dict[str, str],
+    emulator: Callable[..., str],
     recorder: tuple[list[tuple[str, str]], Callable[[str, str], None]],
 ) -> None:
     estate = _estate()
     estate.iam_policies = [p for p in estate.iam_policies if "ha-public" not in p["name"]]
+    # a bucket logging to another project's bucket, whose location is read live (buckets.get)
+    _asset(estate, "ha-tokyo")["resource"]["data"]["logging"] = {"logBucket": "org-logs"}
+    endpoints = {
+        "proj-tokyo": emulator(TOKYO, POLICIES, others=[bucket_resource("org-logs", "ASIA-EAST2")]),
+        "proj-osaka": emulator(OSAKA, POLICIES),
+        "proj-old": emulator(OLD),
+    }
     seen, observe = recorder
     with serve_asset_inventory(estate) as url:
         provider = GcpProvider.from_settings(_inventory(url, endpoints), observer=observe)

@@ -179,7 +179,11 @@ def test_one_full_list_and_one_iam_read_per_bucket_no_refetch(estate: Any) -> No
     assert all(
         parse_qs(urlparse(u).query)["optionsRequestedPolicyVersion"] == ["3"] for u in iam_reads
     )
-    assert len(paths) == 1 + len(ESTATE)
+    # and one list of each service that copies a bucket (Cloud CDN, transfer, inventory)
+    copy_lists = ("/backendBuckets", "/transferJobs", "/reportConfigs")
+    copies = [p for p in paths if p.endswith(copy_lists)]
+    assert len(copies) == 3
+    assert len(paths) == 1 + len(ESTATE) + 3
 
 
 def test_unlistable_project_raises_collection_error(emulator: Callable[..., str]) -> None:
@@ -207,8 +211,13 @@ def test_full_org_scan_is_read_only_and_uses_exactly_the_role_permissions(
     """Every HTTP request of a full scan is a GET, and maps to a permission of the custom role;
     every permission of the role is used. (A denied IAM read still counts: it was sent.)"""
     rm_url, _ = resource_manager
+    # a bucket logging to another project's bucket: its location is read with buckets.get
+    logged = dict(ESTATE[0], logging={"logBucket": "org-logs"})
+    elsewhere = [bucket_resource("org-logs", "ASIA-EAST2")]
     endpoints = {
-        "proj-alpha": emulator(ESTATE[:4], POLICIES, deny_iam=["jp-dual"]),
+        "proj-alpha": emulator(
+            [logged, *ESTATE[1:4]], POLICIES, deny_iam=["jp-dual"], others=elsewhere
+        ),
         "proj-beta": emulator(ESTATE[4:8], POLICIES),
         "proj-gamma": emulator(ESTATE[8:], POLICIES),
         "proj-delta": emulator([]),

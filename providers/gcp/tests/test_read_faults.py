@@ -25,6 +25,12 @@ import pytest
 from residency_audit.model import ScopeStatus
 from residency_audit.results import ScanResult
 from residency_audit.testing import lost_under_fault, scan_provider
+from residency_audit_gcp.copies_testing import (
+    CopyEstate,
+    backend_bucket,
+    report_config,
+    transfer_job,
+)
 from residency_audit_gcp.permissions import request_name
 from residency_audit_gcp.reads import READS
 from residency_audit_gcp.testing import (
@@ -52,6 +58,12 @@ ESTATES = {
         bucket_resource(
             "tokyo", "ASIA-NORTHEAST1", pap="enforced", labels={"data-classification": "sensitive"}
         ),
+        # copies made around buckets kept in Japan: by Cloud CDN, a transfer job, usage logs and
+        # an inventory report, each of the last three to a Hong Kong bucket of another project
+        bucket_resource("jp-cdn", "ASIA-NORTHEAST1"),
+        bucket_resource("jp-sent", "ASIA-NORTHEAST1"),
+        dict(bucket_resource("jp-logged", "ASIA-NORTHEAST1"), logging={"logBucket": "hk-logs"}),
+        bucket_resource("jp-inventoried", "ASIA-NORTHEAST1"),
         bucket_resource("hongkong", "ASIA-EAST2", labels={"data-classification": "public"}),
         bucket_resource("cmek-hk-key", "ASIA-NORTHEAST1", kms_key=KEY_HK),
         bucket_resource(
@@ -70,6 +82,20 @@ ESTATES = {
     ],
 }
 UNREACHABLE = {"proj-world": ["down-in-asia"]}  # listed by buckets.list, but not returned
+# other projects' buckets that proj-jp's copies go to: buckets.get finds them, the list does not
+ELSEWHERE = [
+    bucket_resource(name, "ASIA-EAST2", project_number="999")
+    for name in ("hk-archive", "hk-logs", "hk-reports")
+]
+COPIES = CopyEstate(
+    backend_buckets={"proj-jp": [backend_bucket("proj-jp", "jp-static", "jp-cdn")]},
+    transfer_jobs={"proj-jp": [transfer_job("proj-jp", 7, "jp-sent", sink="hk-archive")]},
+    report_configs={
+        "proj-jp": [
+            report_config("proj-jp", "asia-northeast1", "r-1", "jp-inventoried", "hk-reports")
+        ]
+    },
+)
 POLICIES = {"public-iam": iam_policy(("roles/storage.objectViewer", ["allUsers"]), version=3)}
 # What a full scan sends; the first test checks it is exactly what the clean scan sent.
 REQUEST_KINDS = (
@@ -77,6 +103,10 @@ REQUEST_KINDS = (
     "storage.buckets.getIamPolicy",
     "resourcemanager.projects.search",
     "resourcemanager.folders.search",
+    "storage.buckets.get",
+    "compute.backendBuckets.list",
+    "storagetransfer.transferJobs.list",
+    "storageinsights.reportConfigs.list",
 )
 CAUSE = {"denied": "403", "throttled": "429", "unavailable": "503", "stall": "ReadTimeout"}
 TIMEOUT = 0.4  # seconds per attempt; a stall lasts longer
@@ -124,6 +154,8 @@ def estate(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Estate]:
                     faults=state.plan,
                     stall=stall,
                     unreachable=UNREACHABLE.get(project, ()),
+                    copies=COPIES,
+                    others=ELSEWHERE if project == "proj-jp" else (),
                 )
             )
             for project, buckets in ESTATES.items()
@@ -173,7 +205,13 @@ def test_the_clean_scan_is_rich_enough_to_lose_something(
         ("proj-jp", "(2)-3"),
         ("down-in-asia", "(2)-1"),
         ("down-in-asia", "(1)-2"),
+        ("jp-cdn", "(2)-1"),  # Cloud CDN may cache it in Hong Kong
+        ("jp-sent", "(2)-1"),
+        ("jp-logged", "(2)-1"),
+        ("jp-inventoried", "(2)-1"),
     } <= pairs
+    # no copy, so none of those findings, for the bucket nothing copies
+    assert not {p for p in pairs if p[0] == "tokyo" and p[1] == "(2)-1"}
     # every request kind of a full scan was sent (the parametrisation below), each with a row in
     # the reads table
     assert sent == set(REQUEST_KINDS)
@@ -224,6 +262,13 @@ def test_a_failing_read_loses_no_bucket_item_pair(
     # ... and why: the 403, the 429 that retries gave up on, the read timeout
     said = [f"{g.error_code}: {g.reason}" for g in gaps] + [
         s.error or "" for s in faulted.inventory.scopes
+    ]
+    # (a copy's destination that could not be read is a location saying why)
+    said += [
+        loc.unknown_reason
+        for b in faulted.inventory.buckets
+        for loc in b.locations
+        if loc.unknown_reason
     ]
     assert any(CAUSE[fault] in text for text in said), said
     assert time.monotonic() - started < 15

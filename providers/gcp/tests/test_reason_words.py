@@ -15,6 +15,11 @@ from residency_audit_gcp.testing import bucket_resource
 
 REASONS = {
     "gcs.acl-not-returned",
+    "gcs.copies-list-failed",
+    "gcs.copies-service-disabled",
+    "gcs.copy-destination-unnamed",
+    "gcs.copy-destination-unread",
+    "gcs.transfer-sink-posix",
     "gcs.field-malformed",
     "gcs.iam-policy-read-failed",
     "gcs.inventory-setting-unread",

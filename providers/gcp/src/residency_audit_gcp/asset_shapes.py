@@ -118,10 +118,16 @@ def _uniform(cfg: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
-# the parts of a bucket resource normalize reads: the rest (lifecycle, cors, logging ...) is not
+# the parts of a bucket resource normalize reads: the rest (lifecycle, cors, website ...) is not
 # kept, so an organisation's buckets fit in memory between the inventory read and their scope
 _READ_KEYS = frozenset(
-    {"name", "id", "projectNumber", *(k for ks in FIELD_KEYS.values() for k in ks)}
+    {
+        "name",
+        "id",
+        "projectNumber",
+        "logging",  # the log bucket (copies.py), taken as the inventory records it
+        *(k for ks in FIELD_KEYS.values() for k in ks),
+    }
 )
 
 

@@ -68,6 +68,7 @@ from .asset_shapes import (
     trimmed,
 )
 from .client import GcpApiError, StorageReader
+from .copies_scan import CopyCollector, ProjectCopies
 from .reads import ENCRYPTION, LABELS, READS
 
 __all__ = ["AssetProject", "AssetSource"]
@@ -141,6 +142,7 @@ class AssetSource:
         verify_sample: int,
         verify_seed: int | None,
         workers: int,
+        copies: CopyCollector,
     ) -> None:
         self.parent = parent
         self.service = f"Cloud Asset Inventory ({parent})"
@@ -160,6 +162,9 @@ class AssetSource:
         # a project's live buckets.list, started while the inventory is still being read
         self._live: dict[str, Future[_LiveList]] = {}
         self._pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="gcp-fallback-list")
+        # the services that copy a bucket are read live (one read of each a project)
+        self._copies = copies
+        self._project_copies: dict[str, ProjectCopies] = {}
 
     # -- the listings --------------------------------------------------------------------
 
@@ -258,6 +263,7 @@ class AssetSource:
                 f"gcp: cannot list the buckets in {self.service}: {snap.failed}",
                 code=snap.failed.code,
             )
+        self._project_copies[project] = self._copies.project(project)
         with self._lock:  # each scope takes its own group once
             if number is None:
                 entries = [e for g in snap.groups.values() for e in g]
@@ -331,6 +337,7 @@ class AssetSource:
             iam_error,
             captured=captured,
             read_live=tuple(read_live),
+            around=self._project_copies[project].around(str(resource["name"]), resource),
         )
 
     def _read_live(

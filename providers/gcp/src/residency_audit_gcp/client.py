@@ -3,7 +3,8 @@
 Everything returned is plain API-shaped JSON (dicts); SDK objects never leave this module. Every
 failure becomes :class:`GcpApiError` carrying the HTTP status (or a short cause) so callers can
 record it as a gap or a failed scope. Only read calls exist here: ``buckets.list``,
-``buckets.getIamPolicy``, ``projects.search``, ``folders.search``.
+``buckets.getIamPolicy``, ``buckets.get`` (a destination bucket's location), ``projects.search``,
+``folders.search``; the services that copy a bucket are read in :mod:`.copies_client`.
 
 Retries and backoff are the client libraries' own (``google.cloud.storage.retry.DEFAULT_RETRY``;
 for Resource Manager, api_core's transient-error predicate), bounded by the ``retry_deadline``
@@ -303,6 +304,15 @@ class StorageReader:
         except _API_ERRORS as exc:
             raise _translate(exc) from exc
         return dict(policy.to_api_repr())
+
+    def get_bucket(self, bucket: str) -> dict[str, Any]:
+        """Another bucket's resource (``projection=noAcl``): where a copy sent to it is held."""
+        try:
+            found = self._client.bucket(bucket)
+            found.reload(projection="noAcl", retry=self._retry, timeout=self._timeout)
+        except _API_ERRORS as exc:
+            raise _translate(exc) from exc
+        return dict(found._properties)
 
     def close(self) -> None:
         self._client.close()

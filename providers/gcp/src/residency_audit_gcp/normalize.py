@@ -349,10 +349,12 @@ def bucket_from_resource(
     *,
     captured: datetime | None = None,
     read_live: tuple[str, ...] = (),
+    around: tuple[tuple[Location, ...], tuple[Gap, ...]] = ((), ()),
 ) -> Bucket:
     """The bucket; ``captured``/``read_live``: an inventory source's snapshot time and the
-    settings it read live instead (given here, not copied in after: a copy costs as much as
-    building the bucket)."""
+    settings it read live instead; ``around``: the copies other services make of it and the
+    gaps of their unread lists (:mod:`.copies`). All given here, not copied in after: a copy
+    costs as much as building the bucket."""
     name = str(resource.get("name") or resource.get("id"))
     enc = encryption(resource)
     locations = bucket_locations(resource, members_of)
@@ -365,6 +367,8 @@ def bucket_from_resource(
     if enc.tier is EncryptionTier.UNKNOWN:
         why = Evidence(key="gcs.field-malformed", subject="encryption")
         gaps += (READS[ENCRYPTION].gap("the encryption field is not an object", "malformed", why),)
+    locations += around[0]
+    gaps += around[1]
     return Bucket(
         provider=PROVIDER,
         scope=project,

@@ -45,6 +45,33 @@ REQUESTS: tuple[tuple[str, str, re.Pattern[str], tuple[str, ...]], ...] = (
         re.compile(r"/storage/v1/b/[^/]+/iam"),
         ("storage.buckets.getIamPolicy",),
     ),
+    # a destination bucket's location (its resource without ACLs)
+    (
+        "storage.buckets.get",
+        "GET",
+        re.compile(r"/storage/v1/b/[^/]+"),
+        ("storage.buckets.get",),
+    ),
+    # the services that copy a bucket's data elsewhere (copies_client.py); Cloud CDN backend
+    # buckets are global resources of Compute Engine
+    (
+        "compute.backendBuckets.list",
+        "GET",
+        re.compile(r"/compute/v1/projects/[^/]+/global/backendBuckets"),
+        ("compute.backendBuckets.list",),
+    ),
+    (
+        "storagetransfer.transferJobs.list",
+        "GET",
+        re.compile(r"/v1/transferJobs"),
+        ("storagetransfer.jobs.list",),
+    ),
+    (
+        "storageinsights.reportConfigs.list",
+        "GET",
+        re.compile(r"/v1/projects/[^/]+/locations/[^/]+/reportConfigs"),
+        ("storageinsights.reportConfigs.list",),
+    ),
     (
         "resourcemanager.projects.search",
         "GET",
@@ -68,13 +95,27 @@ REQUESTS: tuple[tuple[str, str, re.Pattern[str], tuple[str, ...]], ...] = (
     ),
 )
 # the reads each source makes (the inventory source falls back to the two Cloud Storage reads)
+# the services that copy a bucket are read live by both sources (README: "Copies made around
+# a bucket")
+_COPIES = (
+    "storage.buckets.get",
+    "compute.backendBuckets.list",
+    "storagetransfer.transferJobs.list",
+    "storageinsights.reportConfigs.list",
+)
 _LIVE = (
     "storage.buckets.list",
     "storage.buckets.getIamPolicy",
     "resourcemanager.projects.search",
     "resourcemanager.folders.search",
+    *_COPIES,
 )
-_INVENTORY = ("cloudasset.assets.list", "storage.buckets.list", "storage.buckets.getIamPolicy")
+_INVENTORY = (
+    "cloudasset.assets.list",
+    "storage.buckets.list",
+    "storage.buckets.getIamPolicy",
+    *_COPIES,
+)
 
 
 def _permissions(names: tuple[str, ...]) -> tuple[str, ...]:
@@ -113,15 +154,15 @@ def custom_role(inventory: bool = False) -> dict[str, Any]:
     """
     if inventory:
         description = (
-            "Read-only: lists Cloud Storage bucket configurations and their IAM policies from "
-            "Cloud Asset Inventory, and reads the buckets and IAM policies it lacks from Cloud "
-            "Storage. Grants no object read and no write."
+            "Read-only: lists bucket configurations and IAM policies from Cloud Asset Inventory "
+            "(what it lacks from Cloud Storage), and the CDN backend buckets, transfer jobs and "
+            "inventory reports that copy them. Grants no object read and no write."
         )
     else:
         description = (
-            "Read-only: lists Cloud Storage buckets with their location, encryption and access "
-            "settings, reads bucket IAM policies, and finds projects under an organization or "
-            "folder. Grants no object read and no write."
+            "Read-only: lists Cloud Storage buckets (location, encryption, access), their IAM "
+            "policies, the CDN backend buckets, transfer jobs and inventory reports that copy "
+            "them, and the projects of an organization. Grants no object read and no write."
         )
     return {
         "title": "residency-audit reader",

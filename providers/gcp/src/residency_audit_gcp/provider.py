@@ -28,6 +28,8 @@ from .client import (
     StorageReader,
     anonymous,
 )
+from .copies_client import CopyServicesReader
+from .copies_scan import CopyCollector, ProjectCopies
 from .permissions import INVENTORY_PERMISSIONS, PERMISSIONS, custom_role, permission_document
 from .settings import GcpSettings, parse_settings
 
@@ -72,6 +74,8 @@ class GcpProvider:
             settings.credentials_file, metadata=not settings.has_endpoint
         )
         self._reached = Reached()  # endpoints that have answered (client.EndpointUnreachable)
+        # the services that copy a bucket, read once a project; destinations once a scan
+        self._copies = CopyCollector(self._copy_services, self._storage_reader, _catalog_members)
 
     @classmethod
     def from_settings(
@@ -142,6 +146,7 @@ class GcpProvider:
             verify_sample=s.verify_sample,
             verify_seed=s.verify_seed,
             workers=s.max_workers,
+            copies=self._copies,
         )
 
     def _credential_error_of(self, exc: CollectionError) -> CredentialError | None:
@@ -250,12 +255,19 @@ class GcpProvider:
                     affects_completeness=True,
                     buckets_missing=True,
                 )
-            yield from self._normalized(scope.id, reader, listing.items)
+            copies = self._copies.project(scope.id, listing.items)
+            if listing.items:
+                copies.sources  # noqa: B018 -- read before the IAM reads start, not among them
+            yield from self._normalized(scope.id, reader, listing.items, copies)
         finally:
             reader.close()
 
     def _normalized(
-        self, project: str, reader: StorageReader, items: list[dict[str, Any]]
+        self,
+        project: str,
+        reader: StorageReader,
+        items: list[dict[str, Any]],
+        copies: ProjectCopies,
     ) -> Iterator[Bucket]:
         def read_iam(resource: dict[str, Any]) -> _IamResult:
             try:
@@ -271,7 +283,12 @@ class GcpProvider:
             # map() keeps list order and reads at most `workers` policies at a time.
             for resource, (policy, error) in zip(items, pool.map(read_iam, items), strict=True):
                 yield normalize.bucket_from_resource(
-                    project, resource, _catalog_members, policy, error
+                    project,
+                    resource,
+                    _catalog_members,
+                    policy,
+                    error,
+                    around=copies.around(str(resource.get("name")), resource),
                 )
         finally:
             # a consumer that stops early must not wait for every queued IAM read
@@ -287,6 +304,18 @@ class GcpProvider:
             anonymous() if endpoint else self._load_credentials()[0],
             endpoint=endpoint,
             pool=self.settings.max_workers,
+            timeout=self.settings.timeout,
+            retry_deadline=self.settings.retry_deadline,
+            connect_timeout=self.settings.connect_timeout,
+            reached=self._reached,
+            observer=self._observer,
+        )
+
+    def _copy_services(self, project: str) -> CopyServicesReader:
+        endpoints = self.settings.copies_endpoints(project)
+        return CopyServicesReader(
+            anonymous() if all(endpoints) else self._load_credentials()[0],
+            endpoints=endpoints,
             timeout=self.settings.timeout,
             retry_deadline=self.settings.retry_deadline,
             connect_timeout=self.settings.connect_timeout,

@@ -22,13 +22,18 @@ __all__ = [
     "ASSETS_IAM",
     "ASSETS_LIST",
     "ASSETS_PROJECTS",
+    "BACKEND_BUCKETS",
     "BUCKETS_LIST",
+    "BUCKET_GET",
     "ENCRYPTION",
     "FOLDERS_SEARCH",
     "IAM_POLICY",
     "LABELS",
+    "LOGGING",
     "PROJECTS_SEARCH",
     "READS",
+    "REPORT_CONFIGS",
+    "TRANSFER_JOBS",
     "UNREACHABLE",
 ]
 
@@ -41,6 +46,13 @@ UNREACHABLE = f"{BUCKETS_LIST}: unreachable bucket"
 ACL = f"{BUCKETS_LIST}: acl"
 ENCRYPTION = f"{BUCKETS_LIST}: encryption"
 LABELS = f"{BUCKETS_LIST}: labels"
+LOGGING = f"{BUCKETS_LIST}: logging"
+# services that copy a bucket's data (or its object metadata) elsewhere: one list per project
+BACKEND_BUCKETS = "compute.backendBuckets.list"
+TRANSFER_JOBS = "storagetransfer.transferJobs.list"
+REPORT_CONFIGS = "storageinsights.reportConfigs.list"
+# a destination bucket outside the project's own listing: where its copy is
+BUCKET_GET = "storage.buckets.get"
 # Cloud Asset Inventory (source = "inventory"): one request name, three listings
 ASSETS_LIST = "cloudasset.assets.list"
 ASSETS_PROJECTS = f"{ASSETS_LIST}: projects"
@@ -72,6 +84,35 @@ READS: Mapping[str, ReadSpec] = {
         (Hidden.KEY,),
     ),
     LABELS: ReadSpec("the labels (classification)", "tags", (Hidden.CLASSIFICATION,)),
+    LOGGING: ReadSpec(
+        "the usage and storage log bucket (`logging.logBucket`): object names and requests "
+        "copied there",
+        "logging",
+        (Hidden.COPY,),
+    ),
+    BACKEND_BUCKETS: ReadSpec(
+        "the project's Cloud CDN backend buckets: which buckets Google's edge caches serve",
+        "cloud_cdn",
+        (Hidden.COPY,),
+    ),
+    TRANSFER_JOBS: ReadSpec(
+        "the project's Storage Transfer Service jobs (and event-driven replication): where a "
+        "bucket's objects are copied",
+        "storage_transfer",
+        (Hidden.COPY,),
+    ),
+    REPORT_CONFIGS: ReadSpec(
+        "the project's Storage Insights inventory report configs: where a bucket's object "
+        "metadata is written",
+        "storage_insights",
+        (Hidden.COPY,),
+    ),
+    BUCKET_GET: ReadSpec(
+        "the location of a destination bucket (transfer sink, log bucket, inventory "
+        "destination) that is not among the project's listed buckets",
+        "locations",
+        (Hidden.COPY,),
+    ),
     IAM_POLICY: ReadSpec(
         "IAM bindings to allUsers/allAuthenticatedUsers (public access)",
         "public_access.iam_policy",

@@ -46,6 +46,10 @@ _KNOWN_KEYS = frozenset(
         "endpoint",
         "project_endpoints",
         "resource_manager_endpoint",
+        # the services that copy a bucket (copies_client.py): a stub or private endpoint each
+        "compute_endpoint",
+        "transfer_endpoint",
+        "insights_endpoint",
         "max_workers",
         "timeout",
         "retry_deadline",
@@ -70,6 +74,9 @@ class GcpSettings:
     endpoint: str | None = None  # Cloud Storage JSON API endpoint (emulator); anonymous
     project_endpoints: Mapping[str, str] = field(default_factory=dict)  # per-project endpoint
     resource_manager_endpoint: str | None = None  # Cloud Resource Manager REST endpoint
+    compute_endpoint: str | None = None  # Compute Engine REST endpoint (Cloud CDN backends)
+    transfer_endpoint: str | None = None  # Storage Transfer Service REST endpoint
+    insights_endpoint: str | None = None  # Storage Insights REST endpoint
     max_workers: int = DEFAULT_MAX_WORKERS
     timeout: float = DEFAULT_TIMEOUT  # seconds per HTTP attempt (a stalled answer then fails)
     retry_deadline: float = DEFAULT_RETRY_DEADLINE  # seconds of retries per read, in all
@@ -89,6 +96,9 @@ class GcpSettings:
             or self.project_endpoints
             or self.resource_manager_endpoint
             or self.asset_endpoint
+            or self.compute_endpoint
+            or self.transfer_endpoint
+            or self.insights_endpoint
             or os.environ.get("STORAGE_EMULATOR_HOST")
         )
 
@@ -99,6 +109,18 @@ class GcpSettings:
             or self.endpoint
             or os.environ.get("STORAGE_EMULATOR_HOST")
             or None
+        )
+
+    def copies_endpoints(self, project: str) -> tuple[str | None, str | None, str | None]:
+        """(Compute, Storage Transfer, Storage Insights) endpoints for one project. Unset, each
+        is the project's Cloud Storage endpoint when that is an emulator: a local setup serves
+        them all (``testing.serve_emulator`` does), and a scan that talks to an emulator
+        anonymously never sends those reads to Google. None: Google's own endpoint."""
+        local = self.storage_endpoint(project)
+        return (
+            self.compute_endpoint or local,
+            self.transfer_endpoint or local,
+            self.insights_endpoint or local,
         )
 
 
@@ -169,6 +191,9 @@ def parse_settings(raw: Mapping[str, Any]) -> GcpSettings:
         endpoint=table.url("endpoint"),
         project_endpoints=_endpoints(table),
         resource_manager_endpoint=table.url("resource_manager_endpoint"),
+        compute_endpoint=table.url("compute_endpoint"),
+        transfer_endpoint=table.url("transfer_endpoint"),
+        insights_endpoint=table.url("insights_endpoint"),
         max_workers=table.integer("max_workers", DEFAULT_MAX_WORKERS, 1, _MAX_WORKERS_LIMIT),
         timeout=table.number("timeout", DEFAULT_TIMEOUT, high=600),
         retry_deadline=table.number("retry_deadline", DEFAULT_RETRY_DEADLINE, high=3600),

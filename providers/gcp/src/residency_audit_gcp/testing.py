@@ -31,8 +31,11 @@ from dataclasses import dataclass, field
 from functools import partial
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlparse, urlsplit
+
+if TYPE_CHECKING:
+    from .copies_testing import CopyEstate
 
 __all__ = [
     "FAULTS",
@@ -265,6 +268,8 @@ def serve_emulator(
     traffic: Traffic | None = None,
     keep_alive: bool = False,
     hold: float = 0.0,
+    copies: CopyEstate | None = None,
+    others: Sequence[Mapping[str, Any]] = (),
 ) -> Iterator[str]:
     """Seed (:func:`write_seed`) and serve gcp-storage-emulator on a free 127.0.0.1 port; yield
     its URL. ``faults`` answers chosen requests with a fault; a stall lasts ``stall`` seconds.
@@ -278,8 +283,22 @@ def serve_emulator(
     ``traffic`` records every request and connection; ``keep_alive`` answers in HTTP/1.1 and
     keeps each connection open (the emulator's own server closes it after every answer);
     ``hold`` delays every GET answer by that many seconds.
+
+    The three services that copy a bucket (Compute, Storage Transfer, Storage Insights) are
+    answered here too, from ``copies`` (default: none of them holds anything), the way
+    :mod:`.copies_testing` serves them: the plugin sends them to this endpoint when no endpoint
+    of their own is set. ``others``: buckets of other projects, which ``buckets.get`` returns
+    (``projection=noAcl``: without ``acl``/``defaultObjectAcl``) and ``buckets.list`` does not.
     """
     from gcp_storage_emulator import server as emu_server  # type: ignore[import-untyped]
+
+    from .copies_testing import CopyEstate, answer_copy_request, is_copy_request
+
+    copy_estate = copies if copies is not None else CopyEstate()
+    foreign = {
+        str(b["name"]): {k: v for k, v in b.items() if k not in ("acl", "defaultObjectAcl")}
+        for b in others
+    }
 
     write_seed(data_dir, buckets, policies)
     denied = {re.escape(n) for n in deny_iam}
@@ -316,12 +335,17 @@ def serve_emulator(
             if hold:
                 stopping.wait(hold)
             path = self.path.split("?", 1)[0]
+            if is_copy_request(self.path):
+                answer_copy_request(self, copy_estate, faults, stall, stopping)
+                return
             fault = faults(self.command, self.path) if faults is not None else None
             if fault is not None:
                 _answer_fault(self, fault, stall, stopping)
             elif (list_page_size or unreachable) and path == "/storage/v1/b":
                 size = list_page_size or max(len(buckets), 1)
                 _send_json(self, 200, _bucket_page(self.path, buckets, size, unreachable))
+            elif path.removeprefix("/storage/v1/b/") in foreign:
+                _send_json(self, 200, foreign[path.removeprefix("/storage/v1/b/")])
             elif iam_path is not None and iam_path.match(path):
                 _forbidden(self, "storage.buckets.getIamPolicy")
             elif deny_list and path == "/storage/v1/b":
@@ -427,7 +451,11 @@ def json_api_method(line: str) -> str:
     """A request line (``GET /storage/v1/b?...``) -> the Cloud Storage JSON API method it calls,
     for counting what the emulator received."""
     method, _, target = line.partition(" ")
-    parts = urlsplit(target).path.removeprefix("/storage/v1/").split("/")
+    path = urlsplit(target).path
+    for suffix in ("/backendBuckets", "/transferJobs", "/reportConfigs"):
+        if method == "GET" and path.endswith(suffix):
+            return f"{suffix[1:]}.list"  # the services that copy a bucket (copies_testing)
+    parts = path.removeprefix("/storage/v1/").split("/")
     if method == "GET" and parts == ["b"]:
         return "buckets.list"
     if method == "GET" and len(parts) == 3 and parts[0] == "b" and parts[2] == "iam":
