@@ -1,8 +1,8 @@
 """What a scan costs in API calls: only the reads that can change the answer, each made once.
 
 At 150 ms a round trip every call a bucket does not need is time a user waits, so these count the
-calls the plugin makes against in-process moto (the recorder sees every operation): seven reads a
-bucket, four when the account blocks public access, tags only when something uses them, one
+calls the plugin makes against in-process moto (the recorder sees every operation): nine reads a
+bucket, six when the account blocks public access, tags only when something uses them, one
 region look-up per bucket name, and a fixed cost that does not grow with the bucket count.
 """
 
@@ -29,7 +29,8 @@ ACCOUNT = "123456789012"
 REGIONS = ["us-east-1", "ap-northeast-1", "ap-east-1"]
 FLAGS = ("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets")
 # what every bucket is read for (GetBucketPolicyStatus only when there is a policy)
-SEVEN = {
+EXPORTS = {"GetBucketLogging", "ListBucketInventoryConfigurations"}  # access logs, inventory
+NINE = EXPORTS | {
     "GetBucketLocation",
     "GetBucketEncryption",
     "GetBucketReplication",
@@ -38,7 +39,7 @@ SEVEN = {
     "GetBucketAcl",
     "GetBucketOwnershipControls",
 }
-BLOCKED_ACCOUNT = {"GetBucketLocation", "GetBucketEncryption", "GetBucketReplication"}
+BLOCKED_ACCOUNT = EXPORTS | {"GetBucketLocation", "GetBucketEncryption", "GetBucketReplication"}
 
 
 def _s3(region: str) -> Any:
@@ -141,22 +142,24 @@ def _scan(
     }
 
 
-def test_a_bucket_costs_its_seven_reads_and_the_rest_does_not_grow_with_the_estate() -> None:
+def test_a_bucket_costs_its_nine_reads_and_the_rest_does_not_grow_with_the_estate() -> None:
     _make("estate-dest-hk", "ap-east-1")
     small = _estate(0, 6)
     first = Counting()
     _scan(first)
     for name in small:
-        assert first.by_bucket()[name] == collections.Counter(SEVEN), name
+        assert first.by_bucket()[name] == collections.Counter(NINE), name
 
     _estate(6, 6)  # as many again, of the same shapes (same key, same destination)
     second = Counting()
     _scan(second)
 
-    # the six new buckets cost exactly their seven reads each: the key, the destination's region,
-    # the account's block, its access points and each region's backup plans are read once a scan
-    assert len(second.calls) - len(first.calls) == 7 * 6
-    assert len(second.calls) / 13 < 8  # 13 buckets with the destination
+    # the six new buckets cost exactly their nine reads each: the key, the destination's region,
+    # the account's block, its access points, each region's backup plans and trails are read
+    # once a scan
+    assert len(second.calls) - len(first.calls) == 9 * 6
+    # 13 buckets with the destination; the rest is the fixed account and region reads
+    assert len(second.calls) / 13 < 11
 
 
 def test_tags_are_read_only_when_the_scan_uses_them() -> None:
@@ -245,7 +248,37 @@ def test_a_backup_selection_by_tag_has_the_tags_of_its_regions_buckets_read(
     assert not [loc for loc in buckets["tokyo-other"].locations if loc.role is Role.BACKUP]
 
 
-def test_an_account_that_blocks_public_access_costs_four_reads_a_bucket() -> None:
+def test_trails_cost_the_same_calls_for_three_buckets_as_for_twelve() -> None:
+    _make("trail-logs-hk", "ap-east-1")
+    cloudtrail = boto3.client("cloudtrail", region_name="ap-east-1")
+    for trail in ("all-buckets", "management-only"):
+        cloudtrail.create_trail(Name=trail, S3BucketName="trail-logs-hk", IsMultiRegionTrail=True)
+    cloudtrail.put_event_selectors(
+        TrailName="all-buckets",
+        EventSelectors=[{"DataResources": [{"Type": "AWS::S3::Object", "Values": ["arn:aws:s3"]}]}],
+    )
+
+    def trail_calls(counting: Counting) -> collections.Counter[str]:
+        return collections.Counter(op for svc, op, _ in counting.calls if svc == "cloudtrail")
+
+    _estate(0, 3)  # one bucket in each of the three regions
+    few = Counting()
+    _scan(few)
+    _estate(3, 9)
+    many = Counting()
+    buckets = _scan(many)
+
+    # DescribeTrails once a region holding buckets, each trail's selectors once, and the status
+    # of the one trail that records them once
+    expected = {"DescribeTrails": 3, "GetEventSelectors": 2, "GetTrailStatus": 1}
+    assert trail_calls(few) == trail_calls(many) == collections.Counter(expected)
+    # the delivery bucket was located once, whatever the number of buckets it records
+    assert many.by_bucket()["trail-logs-hk"]["GetBucketLocation"] == 1
+    delivered = {loc.region for loc in buckets["estate-011"].locations if loc.role is Role.METADATA}
+    assert delivered == {"ap-east-1"}
+
+
+def test_an_account_that_blocks_public_access_costs_six_reads_a_bucket() -> None:
     boto3.client("s3control", region_name="us-east-1").put_public_access_block(
         AccountId=ACCOUNT, PublicAccessBlockConfiguration=dict.fromkeys(FLAGS, True)
     )
@@ -266,7 +299,7 @@ def test_an_account_that_blocks_public_access_costs_four_reads_a_bucket() -> Non
         assert [e.key for e in buckets[name].public_access.evidence] == ["aws.bpa.account"]
 
 
-def test_a_bucket_listed_with_its_region_costs_three_reads_in_a_blocking_account() -> None:
+def test_a_bucket_listed_with_its_region_costs_five_reads_in_a_blocking_account() -> None:
     boto3.client("s3control", region_name="us-east-1").put_public_access_block(
         AccountId=ACCOUNT, PublicAccessBlockConfiguration=dict.fromkeys(FLAGS, True)
     )
@@ -285,6 +318,7 @@ def test_a_bucket_listed_with_its_region_costs_three_reads_in_a_blocking_account
     assert bucket.primary is not None and bucket.primary.region == "ap-east-1"
     assert counting.by_bucket()["hk-listed"] == collections.Counter(
         {"GetBucketEncryption": 1, "GetBucketReplication": 1, "GetBucketPolicy": 1}
+        | dict.fromkeys(EXPORTS, 1)
     )
 
 

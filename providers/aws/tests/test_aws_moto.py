@@ -426,6 +426,15 @@ def test_full_scan_reads_only_what_the_policy_grants_and_lists_disabled_regions(
             "Rules": [{"RuleName": "r", "TargetBackupVaultName": "v"}],
         }
     )
+    # a trail recording mgmt-logs' data events: its selectors and its status are read too
+    trail = boto3.client("cloudtrail", region_name="ap-northeast-1")
+    trail.create_trail(Name="data-events", S3BucketName="mgmt-logs")
+    trail.put_event_selectors(
+        TrailName="data-events",
+        EventSelectors=[
+            {"DataResources": [{"Type": "AWS::S3::Object", "Values": ["arn:aws:s3:::mgmt-logs/"]}]}
+        ],
+    )
     # which identity made each call: a member account's session is built on the assumed role's
     # botocore session (client.assume_role_account), the caller's from the credential chain
     made_by: dict[str, set[tuple[str, str]]] = {"caller": set(), "member": set()}

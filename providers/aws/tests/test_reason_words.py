@@ -33,6 +33,8 @@ REASONS = {
     "aws.kms-key-unlocated",
     "aws.mrap-member-region-missing",
     "aws.replica-key-region-unknown",
+    "aws.trail-selector-unevaluated",
+    "aws.export-same-region",
 }
 
 

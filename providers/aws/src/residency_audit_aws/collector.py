@@ -36,6 +36,7 @@ from residency_audit.shard import SHARE_INTERSECT, BucketShare
 from . import normalize as nz
 from .backup import RegionBackup, backup_for_bucket, plan_from_responses
 from .client import AwsAccount, AwsApiError, is_transient
+from .metadata_reads import AccountTrails, bucket_exports
 from .normalize import DestinationRegion, Failure, Read
 from .public import (
     ACCOUNT_BLOCK_EVIDENCE,
@@ -141,6 +142,7 @@ class AccountScan:
         self._mraps: dict[str, list[nz.MrapMember]] = {}
         self._mrap_error: Failure | None = None
         self._split = False  # the account's buckets are shared between shards by name
+        self._trails = AccountTrails(self.account)  # read on first use, per region and trail
 
     # --- account- and region-level reads ------------------------------------------------------
 
@@ -357,6 +359,17 @@ class AccountScan:
         replica_locations, replica_gaps = nz.replication(replication, regions)
         locations.extend(replica_locations)
         gaps.extend(replica_gaps)
+
+        # metadata exports: trails recording the bucket's data events, access logs, inventory
+        trail_locations, trail_gaps, trail_regions = self._trails.for_bucket(
+            name, region, self._destination, self.ctx.arn_partition
+        )
+        export_locations, export_gaps, export_regions = bucket_exports(
+            self.reader, name, at, region, self._destination
+        )
+        locations.extend(trail_locations + export_locations)
+        gaps.extend(trail_gaps + export_gaps)
+        regions = {**regions, **trail_regions, **export_regions}  # for the transient check
 
         backup_locations, backup_gaps = backup_for_bucket(
             arn, tags, backup, self.ctx.arn_partition, region

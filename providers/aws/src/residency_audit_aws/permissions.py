@@ -52,6 +52,13 @@ OPERATIONS: Mapping[tuple[str, str], str | None] = {
     ("backup", "ListBackupSelections"): "backup:ListBackupSelections",
     ("backup", "GetBackupSelection"): "backup:GetBackupSelection",
     ("kms", "DescribeKey"): "kms:DescribeKey",
+    # metadata exports: trails recording S3 data events, server access logs, inventory reports
+    ("cloudtrail", "DescribeTrails"): "cloudtrail:DescribeTrails",
+    ("cloudtrail", "GetEventSelectors"): "cloudtrail:GetEventSelectors",
+    ("cloudtrail", "GetTrailStatus"): "cloudtrail:GetTrailStatus",
+    ("s3", "GetBucketLogging"): "s3:GetBucketLogging",
+    # IAM names the action for ListBucketInventoryConfigurations s3:GetInventoryConfiguration
+    ("s3", "ListBucketInventoryConfigurations"): "s3:GetInventoryConfiguration",
     # `catalog check` only: the partition's regions, as the account and the public SSM
     # parameters /aws/service/global-infrastructure/regions list them
     ("account", "ListRegions"): "account:ListRegions",

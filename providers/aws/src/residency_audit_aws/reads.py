@@ -70,6 +70,38 @@ READS: Mapping[tuple[str, str], ReadSpec] = {
         "multi_region_access_points",
         _COPY,
     ),
+    # metadata exports: trails recording object-level events, access logs, inventory reports
+    ("cloudtrail", "DescribeTrails"): ReadSpec(
+        "the trails that can record a region's buckets (its own, multi-region trails homed "
+        "elsewhere and organisation trails, as shadow trails); read once per region holding a "
+        "bucket, a failure leaves the gap on every bucket of that region",
+        "cloudtrail",
+        _COPY,
+    ),
+    ("cloudtrail", "GetEventSelectors"): ReadSpec(
+        "which buckets' S3 data events a trail records (object keys, delivered to the trail's "
+        "bucket and log group); a trail whose selectors are unread counts as recording every "
+        "bucket it can, possibly",
+        "cloudtrail",
+        _COPY,
+    ),
+    ("cloudtrail", "GetTrailStatus"): ReadSpec(
+        "whether a recording trail is logging (one that stopped leaves its past deliveries: "
+        "possible copies); unread, it counts as logging",
+        "cloudtrail",
+        _COPY,
+    ),
+    ("s3", "GetBucketLogging"): ReadSpec(
+        "the server access logs' target bucket (every request's object key)",
+        "server_access_logging",
+        _COPY,
+    ),
+    ("s3", "ListBucketInventoryConfigurations"): ReadSpec(
+        "S3 Inventory report destinations (every object's key and metadata), which may be "
+        "another account's bucket",
+        "inventory_reports",
+        _COPY,
+    ),
     ("backup", "ListBackupPlans"): ReadSpec("AWS Backup copy destinations", "backup", _COPY),
     ("backup", "GetBackupPlan"): ReadSpec("AWS Backup copy destinations", "backup", _COPY),
     ("backup", "ListBackupSelections"): ReadSpec(
