@@ -286,7 +286,9 @@ def estate_seed() -> dict[str, Any]:
                         "containers": [{"name": "hsm-gone"}],
                     },
                     {"name": "emptyacct", "location": "japaneast", "sku": "Standard_LRS"},
+                    *copies_accounts(),
                 ],
+                **copies_around(),
             },
             {
                 "subscriptionId": SUB_DENIED,
@@ -306,6 +308,141 @@ def estate_seed() -> dict[str, Any]:
                     }
                 },
             },
+        ],
+    }
+
+
+def _id(kind: str, group: str, name: str) -> str:
+    return f"/subscriptions/{SUB}/resourceGroups/{group}/providers/{kind}/{name}"
+
+
+OTHER_SUB = "0c0c0c0c-2d2d-4e4e-8f8f-a1a1a1a1a1a1"  # not in the estate: its accounts unreadable
+
+
+def copies_accounts() -> list[dict[str, Any]]:
+    """Accounts whose data is copied by the resources around them (``copies_around``)."""
+    return [
+        # fronted by Front Door (blob endpoint: every container) and a CDN on its website
+        {
+            "name": "edgeorigin",
+            "location": "japaneast",
+            "sku": "Standard_LRS",
+            "containers": [{"name": "assets"}, {"name": "$web"}],
+        },
+        # logs to a storage account, a workspace, an Event Hub and a partner; an inventory
+        {
+            "name": "logged",
+            "location": "japaneast",
+            "sku": "Standard_GRS",
+            "properties": {"secondaryLocation": "japanwest"},
+            "containers": [{"name": "audit"}, {"name": "inventory"}],
+            "diagnosticSettings": [
+                {
+                    "name": "everywhere",
+                    "storageAccountId": _id(
+                        "Microsoft.Storage/storageAccounts", "rg-storage", "sggrs"
+                    ),
+                    "workspaceId": _id(
+                        "Microsoft.OperationalInsights/workspaces", "rg-logs", "jplogs"
+                    ),
+                    "eventHubAuthorizationRuleId": _id(
+                        "Microsoft.EventHub/namespaces", "rg-logs", "hkhub"
+                    )
+                    + "/authorizationrules/RootManageSharedAccessKey",
+                    "marketplacePartnerId": _id("Microsoft.Datadog/monitors", "rg-partner", "dd"),
+                },
+                {
+                    "name": "far",
+                    "storageAccountId": f"/subscriptions/{OTHER_SUB}/resourceGroups/rg/providers/"
+                    "Microsoft.Storage/storageAccounts/farlogs",
+                },
+                {
+                    "name": "metrics-only",
+                    "workspaceId": _id("Microsoft.OperationalInsights/workspaces", "rg-logs", "x"),
+                    "logs": [{"categoryGroup": "allLogs", "enabled": False}],
+                },
+            ],
+            "inventoryPolicy": {
+                "rules": [
+                    {"name": "audit-list", "destination": "inventory", "prefixMatch": ["audit/"]}
+                ]
+            },
+        },
+        # a vaulted backup of one container; an operational-tier one of another account
+        {
+            "name": "backedup",
+            "location": "japaneast",
+            "sku": "Standard_LRS",
+            "containers": [{"name": "records"}, {"name": "scratch"}],
+        },
+        {
+            "name": "opsbackup",
+            "location": "japaneast",
+            "sku": "Standard_LRS",
+            "containers": [{"name": "ops"}],
+        },
+    ]
+
+
+def copies_around() -> dict[str, Any]:
+    """The subscription's Front Door / CDN profiles, log destinations and Backup vaults."""
+    return {
+        "cdnProfiles": [
+            {
+                "name": "jpafd",
+                "sku": "Standard_AzureFrontDoor",
+                "originGroups": [
+                    {
+                        "name": "og1",
+                        "origins": [
+                            {"name": "o1", "hostName": "edgeorigin.blob.core.windows.net"},
+                            {"name": "o2", "hostName": "www.contoso.com"},
+                        ],
+                    }
+                ],
+            },
+            {
+                "name": "jpcdn",
+                "sku": "Standard_Microsoft",
+                "endpoints": [
+                    {
+                        "name": "site",
+                        "origins": [
+                            {"name": "web", "hostName": "edgeorigin.z11.web.core.windows.net"}
+                        ],
+                        "geoFilters": [
+                            {"relativePath": "/", "action": "Allow", "countryCodes": ["JP"]}
+                        ],
+                    }
+                ],
+            },
+        ],
+        "frontDoors": [
+            {
+                "name": "classicfd",
+                "backends": ["edgeorigin.blob.core.windows.net", "w3.contoso.com"],
+            }
+        ],
+        "workspaces": [{"name": "jplogs", "resourceGroup": "rg-logs", "location": "japaneast"}],
+        "eventHubNamespaces": [
+            {"name": "hkhub", "resourceGroup": "rg-logs", "location": "eastasia"}
+        ],
+        "backupVaults": [
+            {
+                "name": "jpvault",
+                "location": "japaneast",
+                "storageType": "GeoRedundant",
+                "policies": [{"name": "vaulted"}, {"name": "opsonly", "vaulted": False}],
+                "instances": [
+                    {
+                        "name": "bi1",
+                        "account": "backedup",
+                        "policy": "vaulted",
+                        "containers": ["records"],
+                    },
+                    {"name": "bi2", "account": "opsbackup", "policy": "opsonly"},
+                ],
+            }
         ],
     }
 

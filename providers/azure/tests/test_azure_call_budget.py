@@ -1,8 +1,10 @@
 """The plugin's ARM call budget, on the ARM stub through the unmodified SDK clients.
 
-A scan costs a constant number of management calls per storage account (its container pages and
-one object replication listing) plus reads made once per subscription or per destination, never
-per account (the vault list, a replication destination outside the account list) -- so ten
+A scan costs a constant number of management calls per storage account (its container pages, one
+object replication listing, one diagnostic-settings listing and one inventory-policy read) plus
+reads made once per subscription or per destination, never per account (the vault list, a
+replication or log destination outside the account list, the CDN profiles and their origins, the
+classic Front Doors, the Backup vaults and their instances and policies) -- so ten
 times the accounts is ten times the calls, not more. And the default worker pool is served by a
 connection pool as large: connections idle together are kept for the next burst of reads instead
 of closed and opened again, which at ARM's distance costs a TCP and TLS handshake each. No timing
@@ -67,6 +69,11 @@ def estate(accounts: int, containers: Any = lambda i: i % 4, shared: bool = True
     }
 
 
+# what the reads around the accounts cost (around.py)
+PER_ACCOUNT_COPIES = ("diagnosticSettings.list", "blobInventoryPolicies.get")
+PER_SUBSCRIPTION_COPIES = ("cdnProfiles.list", "frontDoors.list", "backupVaults.list")
+
+
 def scan(stub: ArmStub, **settings: Any) -> tuple[list[Bucket], Counter[str | None]]:
     provider = AzureProvider.from_settings(
         {"arm_endpoint": stub.url, "credential": "anonymous", "subscriptions": [SUB], **settings}
@@ -91,20 +98,25 @@ def test_management_calls_per_account_stay_constant_plus_container_pages(account
         "objectReplicationPolicies.list",
         "vaults.listBySubscription",
         "storageAccounts.getProperties",
+        *PER_ACCOUNT_COPIES,
+        *PER_SUBSCRIPTION_COPIES,
     }
     # paging: one request a page, each page read once
     assert calls["storageAccounts.list"] == math.ceil(accounts / PAGE)
     assert calls["blobContainers.list"] == sum(max(1, math.ceil(n / PAGE)) for n in sizes)
-    # per account beyond its container pages: at most its replication policies
+    # per account beyond its container pages: its replication policies, diagnostic settings
+    # and inventory policy
     with_containers = sum(1 for n in sizes if n)
     assert calls["objectReplicationPolicies.list"] == with_containers <= accounts
+    assert all(calls[read] == with_containers for read in PER_ACCOUNT_COPIES)
     # per subscription / per destination, whatever the number of accounts that need it
     assert calls["vaults.listBySubscription"] == 1
     assert calls["storageAccounts.getProperties"] == 1
+    assert all(calls[read] == 1 for read in PER_SUBSCRIPTION_COPIES)
     beyond_pages = (
         sum(calls.values()) - calls["storageAccounts.list"] - calls["blobContainers.list"]
     )
-    assert beyond_pages <= accounts + 2
+    assert beyond_pages <= 3 * accounts + 2 + len(PER_SUBSCRIPTION_COPIES)
 
 
 def test_ten_times_the_accounts_costs_ten_times_the_calls() -> None:
@@ -114,8 +126,9 @@ def test_ten_times_the_accounts_costs_ten_times_the_calls() -> None:
             _, calls = scan(stub)
         counts.append(sum(calls.values()) - calls["storageAccounts.list"])
     small, large = counts
-    # containers + replication policies per account, plus the same two shared reads
-    assert (small, large) == (6 * 2 + 2, 60 * 2 + 2)
+    # containers, replication policies, diagnostic settings and inventory policy per account,
+    # plus the same five shared reads (vaults, the destination, profiles, Front Doors, Backup)
+    assert (small, large) == (6 * 4 + 5, 60 * 4 + 5)
 
 
 @pytest.mark.parametrize("workers", [None, 48])
@@ -145,3 +158,63 @@ def test_the_connection_pool_keeps_a_connection_for_every_worker(workers: int | 
     # connections past its size whenever they are idle together (here between the two scans)
     # and opens new ones for the next burst, a TCP and TLS handshake each at ARM's distance
     assert opened[0] <= size and opened[1] == 0
+
+
+def fronted_and_backed_up(accounts: int) -> dict[str, Any]:
+    """``accounts`` accounts, every one behind one Front Door origin group and one CDN
+    endpoint, logging to one workspace, with an inventory rule, and backed up by one vault."""
+    seed = estate(accounts, containers=lambda i: 1, shared=False)
+    sub = seed["subscriptions"][0]
+    names = [a["name"] for a in sub["accounts"]]
+    workspace = (
+        f"/subscriptions/{SUB}/resourceGroups/rg-logs/providers/"
+        "Microsoft.OperationalInsights/workspaces/logs"
+    )
+    for account in sub["accounts"]:
+        account["diagnosticSettings"] = [{"name": "logs", "workspaceId": workspace}]
+        account["inventoryPolicy"] = {"rules": [{"name": "all", "destination": "c0"}]}
+    sub["workspaces"] = [{"name": "logs", "resourceGroup": "rg-logs", "location": "japanwest"}]
+    hosts = [{"name": n, "hostName": f"{n}.blob.core.windows.net"} for n in names]
+    sub["cdnProfiles"] = [
+        {"name": "afd", "originGroups": [{"name": "og", "origins": hosts}]},
+        {
+            "name": "cdn",
+            "sku": "Standard_Microsoft",
+            "endpoints": [{"name": "e", "origins": hosts}],
+        },
+    ]
+    sub["backupVaults"] = [
+        {
+            "name": "vault",
+            "location": "japaneast",
+            "storageType": "GeoRedundant",
+            "policies": [{"name": "p"}],
+            "instances": [{"name": n, "account": n, "policy": "p"} for n in names],
+        }
+    ]
+    return seed
+
+
+@pytest.mark.parametrize("accounts", [4, 40])
+def test_the_copies_around_cost_two_reads_per_account_and_the_rest_once(accounts: int) -> None:
+    with ArmStub(fronted_and_backed_up(accounts)) as stub:
+        buckets, calls = scan(stub)
+    assert len(buckets) == accounts
+    mechanisms = {loc.mechanism for b in buckets for loc in b.locations}
+    assert {
+        "azure-front-door",
+        "azure-cdn",
+        "azure-diagnostic-settings",
+        "azure-blob-inventory",
+        "azure-backup-vault",
+        "azure-backup-vault-geo",
+    } <= mechanisms
+    assert all(calls[read] == accounts for read in PER_ACCOUNT_COPIES)
+    # the origins, endpoints, vault's instances and policies are paged, not read per account
+    pages = math.ceil(accounts / PAGE)
+    assert calls["afdOrigins.listByOriginGroup"] == pages
+    assert calls["cdnEndpoints.listByProfile"] == 1
+    assert calls["backupInstances.list"] == pages
+    assert calls["backupPolicies.list"] == 1
+    assert calls["cdnProfiles.list"] == calls["afdOriginGroups.listByProfile"] == 1
+    assert calls["workspaces.get"] == 1  # one destination, read once for all its accounts

@@ -15,6 +15,7 @@ import copy
 import json
 import math
 import threading
+from collections import Counter
 from collections.abc import Callable
 from datetime import date, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -31,6 +32,7 @@ from residency_audit.rules import EvaluationSettings
 from residency_audit.scan import collect, evaluate_inventory
 from residency_audit_azure import AzureProvider
 from residency_audit_azure.client import ArmClient, RequestLog
+from residency_audit_azure.graph_source import LIVE_FIELDS
 from residency_audit_azure.settings import parse_settings
 from residency_audit_azure.testing import DENIED, ArmStub
 
@@ -90,7 +92,7 @@ def test_resource_graph_and_the_live_reads_give_the_same_findings() -> None:
         live_items, graph_items = _items(live), _items(graph)
         assert _findings(live) == _findings(graph)
     live_buckets, graph_buckets = _buckets(live_items), _buckets(graph_items)
-    assert len(live_buckets) == 18
+    assert len(live_buckets) == 25
     assert live_buckets.keys() == graph_buckets.keys()
     for uid, bucket in live_buckets.items():
         got = graph_buckets[uid]
@@ -101,9 +103,9 @@ def test_resource_graph_and_the_live_reads_give_the_same_findings() -> None:
             bucket.tags,
             bucket.gaps,
         ), uid
-        assert got.captured is not None and got.read_live == ("containers", "object_replication")
+        assert got.captured is not None and got.read_live == LIVE_FIELDS
     (source,) = _notes(graph_items, "inventory-source")
-    assert source.counts == {"buckets": 18}
+    assert source.counts == {"buckets": 25}
 
 
 def test_pages_follow_the_skip_token_and_the_calls_are_counted() -> None:
@@ -119,14 +121,19 @@ def test_pages_follow_the_skip_token_and_the_calls_are_counted() -> None:
     posts = [r for r in sent if r.method == "POST"]
     assert len(posts) == math.ceil(n / 1000) == 2
     assert {r.path for r in posts} == {GRAPH}
-    # what Resource Graph does not hold, read live per account: the containers and the
-    # object replication policies, and nothing else
-    gets = [r.path.rsplit("/", 1)[-1] for r in sent if r.method == "GET"]
-    assert sorted(set(gets)) == ["containers", "objectReplicationPolicies"]
-    assert len(sent) == math.ceil(n / 1000) + 2 * n
+    # what Resource Graph does not hold, read live per account: the containers, the object
+    # replication policies, the diagnostic settings and the inventory policy (".../default");
+    # per subscription the CDN profiles, classic Front Doors and Backup vaults; nothing else
+    gets = Counter(r.path.rsplit("/", 1)[-1] for r in sent if r.method == "GET")
+    per_account = ["containers", "default", "diagnosticSettings", "objectReplicationPolicies"]
+    per_subscription = ["backupVaults", "frontDoors", "profiles"]
+    assert sorted(gets) == sorted(per_account + per_subscription)
+    assert all(gets[name] == n for name in per_account)
+    assert all(gets[name] == 1 for name in per_subscription)
+    assert len(sent) == math.ceil(n / 1000) + 4 * n + 3
     (fallback,) = _notes(items, "inventory-fallback")
     assert fallback.counts["buckets"] == n
-    assert fallback.counts["field.containers"] == fallback.counts["field.object_replication"] == n
+    assert all(fallback.counts[f"field.{name}"] == n for name in LIVE_FIELDS)
     assert fallback.counts["reason.not-recorded"] == n
 
 
@@ -160,7 +167,7 @@ def test_a_stale_answer_is_read_live_again_and_counted() -> None:
     assert "geo-secondary:japanwest" not in _roles(fresh_b)
     assert "geo-secondary:japanwest" in _roles(old_b)
     assert len(reread) == 1 and reread[0].method == "GET"
-    assert old_b.read_live == ("containers", "object_replication", "account")
+    assert old_b.read_live == (*LIVE_FIELDS, "account")
     (fallback,) = _notes(old_items, "inventory-fallback")
     assert fallback.counts["reason.stale"] == 3 and fallback.counts["field.account"] == 3
     assert "older than max_age: 3 buckets" in fallback.detail
@@ -339,6 +346,6 @@ def test_a_stale_answer_whose_live_re_read_fails_says_so() -> None:
     assert "acct00001" in note.detail and "AuthorizationFailed" in note.detail
     # Resource Graph's copy is still reported, and not counted as read live
     reported = next(b for b in _buckets(items).values() if b.name == "acct00001/c")
-    assert reported.read_live == ("containers", "object_replication")
+    assert reported.read_live == LIVE_FIELDS
     (fallback,) = _notes(items, "inventory-fallback")
     assert fallback.counts["reason.stale"] == 2

@@ -19,11 +19,18 @@ from residency_audit_azure.provider import _failed_read, vault_pair_status
 
 REASONS = {
     "azure.anonymous-listing-unanswered",
+    "azure.backup-policy-not-found",
+    "azure.backup-vault-no-location",
+    "azure.backup-vault-no-pair",
+    "azure.backup-vault-pair",
     "azure.conversion-no-pair",
     "azure.conversion-pair",
     "azure.destination-bad-id",
     "azure.destination-not-visible",
     "azure.destination-unread",
+    "azure.diagnostic-destination-bad-id",
+    "azure.diagnostic-destination-no-location",
+    "azure.diagnostic-partner",
     "azure.encryption-scope-not-read",
     "azure.edge-zone-parent-region",
     "azure.edge-zone-without-name",

@@ -68,6 +68,14 @@ GRAPH_API_VERSION = "2022-10-01"
 # query and changes nothing (Microsoft.ResourceGraph/resources/read)
 READ_POSTS = frozenset({(GRAPH_PATH.lower(), GRAPH_API_VERSION)})
 GRAPH_PAGE = 1000  # options.$top: the most Resources - Query returns per page
+# api-versions of the reads sent without an SDK of their own (the latest stable ones in
+# azure-rest-api-specs, whose examples the test stub follows)
+CDN_API_VERSION = "2024-09-01"  # Microsoft.Cdn
+FRONT_DOOR_API_VERSION = "2021-06-01"  # Microsoft.Network/frontDoors
+DIAGNOSTIC_API_VERSION = "2021-05-01-preview"  # Microsoft.Insights/diagnosticSettings
+WORKSPACE_API_VERSION = "2023-09-01"  # Microsoft.OperationalInsights/workspaces
+EVENT_HUB_API_VERSION = "2024-01-01"  # Microsoft.EventHub/namespaces
+DATA_PROTECTION_API_VERSION = "2025-07-01"  # Microsoft.DataProtection
 _MAX_MESSAGE = 300
 
 
@@ -419,7 +427,8 @@ class ArmClient:
         try:
             with _translated(operation):
                 for item in call():
-                    items.append(dict(item.as_dict()))
+                    # SDK models, or the plain JSON of a GET sent without a model (_pages)
+                    items.append(dict(item) if isinstance(item, dict) else dict(item.as_dict()))
         except AzureApiError as exc:
             if items:
                 raise ListingInterrupted(exc, items) from exc
@@ -530,6 +539,123 @@ class ArmClient:
             if not token:
                 return
             body = {**body, "options": {"$top": GRAPH_PAGE, "$skipToken": token}}
+
+    # -- reads of the resources that copy an account's data elsewhere (around.py) ------------
+    # Sent as plain GETs through the pipeline of the subscription's storage client (the same
+    # credential, retries, timeouts, request hook and connection pool as the account reads they
+    # run beside): no SDK of their own is needed for a list and a get.
+
+    def _pipeline(self, path: str) -> Any:
+        subscription = path.strip("/").split("/")[1] if path.startswith("/subscriptions/") else ""
+        return self._client("storage", subscription)
+
+    def _pages(self, path: str, api_version: str) -> Iterator[dict[str, Any]]:
+        """Each ``value`` item of an ARM listing, following ``nextLink`` as given."""
+        from azure.core.rest import HttpRequest
+
+        client = self._pipeline(path)
+        url: str | None = f"{path}?api-version={api_version}"
+        while url:
+            answer = self._get_json(client, HttpRequest("GET", url))
+            for item in answer.get("value") or []:
+                if isinstance(item, Mapping):
+                    yield dict(item)
+            link = answer.get("nextLink")
+            url = str(link) if link else None
+
+    @staticmethod
+    def _get_json(client: Any, request: Any) -> dict[str, Any]:
+        from azure.mgmt.core.exceptions import ARMErrorFormat
+
+        response = client.send_request(request)
+        response.read()
+        if response.status_code >= 400:
+            raise HttpResponseError(response=response, error_format=ARMErrorFormat)
+        return _json(response.text())
+
+    def _get(self, path: str, api_version: str) -> dict[str, Any]:
+        from azure.core.rest import HttpRequest
+
+        client = self._pipeline(path)
+        return self._get_json(client, HttpRequest("GET", f"{path}?api-version={api_version}"))
+
+    def list_cdn_profiles(self, subscription: str) -> list[dict[str, Any]]:
+        """Microsoft.Cdn profiles: Front Door Standard/Premium and classic CDN alike."""
+        path = f"/subscriptions/{subscription}/providers/Microsoft.Cdn/profiles"
+        return self._collect("cdnProfiles.list", lambda: self._pages(path, CDN_API_VERSION))
+
+    def list_afd_origin_groups(self, profile_id: str) -> list[dict[str, Any]]:
+        path = f"{profile_id.rstrip('/')}/originGroups"
+        return self._collect(
+            "afdOriginGroups.listByProfile", lambda: self._pages(path, CDN_API_VERSION)
+        )
+
+    def list_afd_origins(self, origin_group_id: str) -> list[dict[str, Any]]:
+        path = f"{origin_group_id.rstrip('/')}/origins"
+        return self._collect(
+            "afdOrigins.listByOriginGroup", lambda: self._pages(path, CDN_API_VERSION)
+        )
+
+    def list_cdn_endpoints(self, profile_id: str) -> list[dict[str, Any]]:
+        """A classic CDN profile's endpoints, each with its origins and geo filters inline."""
+        path = f"{profile_id.rstrip('/')}/endpoints"
+        return self._collect(
+            "cdnEndpoints.listByProfile", lambda: self._pages(path, CDN_API_VERSION)
+        )
+
+    def list_front_doors(self, subscription: str) -> list[dict[str, Any]]:
+        """Classic Front Door (Microsoft.Network/frontDoors), backends inline."""
+        path = f"/subscriptions/{subscription}/providers/Microsoft.Network/frontDoors"
+        return self._collect("frontDoors.list", lambda: self._pages(path, FRONT_DOOR_API_VERSION))
+
+    def list_diagnostic_settings(self, account_id: str) -> list[dict[str, Any]]:
+        """The blob service's diagnostic settings (StorageRead/Write/Delete logs live there)."""
+        path = (
+            f"{account_id.rstrip('/')}/blobServices/default/providers/"
+            "microsoft.insights/diagnosticSettings"
+        )
+        return self._collect(
+            "diagnosticSettings.list", lambda: self._pages(path, DIAGNOSTIC_API_VERSION)
+        )
+
+    def get_workspace(self, workspace_id: str) -> dict[str, Any]:
+        with _translated("workspaces.get"):
+            return self._get(workspace_id.rstrip("/"), WORKSPACE_API_VERSION)
+
+    def get_event_hub_namespace(self, namespace_id: str) -> dict[str, Any]:
+        with _translated("eventHubNamespaces.get"):
+            return self._get(namespace_id.rstrip("/"), EVENT_HUB_API_VERSION)
+
+    def get_inventory_policy(self, account_id: str) -> dict[str, Any] | None:
+        """The account's blob inventory policy; None when it has none (404)."""
+        subscription, group, name = parse_account_id(account_id)
+        client = self._client("storage", subscription)
+        try:
+            with _translated("blobInventoryPolicies.get"):
+                policy = client.blob_inventory_policies.get(group, name, "default")
+        except AzureApiError as exc:
+            if exc.status == 404:
+                return None
+            raise
+        return dict(policy.as_dict())
+
+    def list_backup_vaults(self, subscription: str) -> list[dict[str, Any]]:
+        path = f"/subscriptions/{subscription}/providers/Microsoft.DataProtection/backupVaults"
+        return self._collect(
+            "backupVaults.list", lambda: self._pages(path, DATA_PROTECTION_API_VERSION)
+        )
+
+    def list_backup_instances(self, vault_id: str) -> list[dict[str, Any]]:
+        path = f"{vault_id.rstrip('/')}/backupInstances"
+        return self._collect(
+            "backupInstances.list", lambda: self._pages(path, DATA_PROTECTION_API_VERSION)
+        )
+
+    def list_backup_policies(self, vault_id: str) -> list[dict[str, Any]]:
+        path = f"{vault_id.rstrip('/')}/backupPolicies"
+        return self._collect(
+            "backupPolicies.list", lambda: self._pages(path, DATA_PROTECTION_API_VERSION)
+        )
 
     def list_locations(self, subscription: str) -> list[dict[str, Any]]:
         """Subscriptions - List Locations, Edge Zones included."""

@@ -75,8 +75,18 @@ VAULTS_QUERY = (
     "resources | where type =~ 'microsoft.keyvault/vaults' "
     "| project id, name, type, location, subscriptionId | order by id asc"
 )
-# the settings every account's buckets read live: Resource Graph does not record them
-LIVE_FIELDS = ("containers", "object_replication")
+# the settings every account's buckets read live: Resource Graph does not record them (the
+# containers, replication policies, diagnostic settings and inventory policy), or records only
+# the parents of what is needed (CDN profiles without their origins, Backup vaults without their
+# instances' policies): those are read live too, once per subscription (around.py)
+LIVE_FIELDS = (
+    "containers",
+    "object_replication",
+    "diagnostic_settings",
+    "blob_inventory",
+    "edge_caches",
+    "backup_vaults",
+)
 # Resource Graph's own columns, not part of the ARM resource
 _GRAPH_COLUMNS = frozenset(
     {"subscriptionId", "resourceGroup", "tenantId", "managedBy", "plan", "zones"}

@@ -29,6 +29,8 @@ __all__ = [
 ]
 
 _SEG = r"[^/]+"
+_GROUP = rf"/subscriptions/{_SEG}/resourceGroups/{_SEG}"
+_ACCOUNT = rf"{_GROUP}/providers/Microsoft\.Storage/storageAccounts/{_SEG}"
 # (read, method, path pattern, action). Paths are as sent, without the query string.
 REQUEST_ACTIONS: tuple[tuple[str, str, re.Pattern[str], str], ...] = (
     (
@@ -94,6 +96,92 @@ REQUEST_ACTIONS: tuple[tuple[str, str, re.Pattern[str], str], ...] = (
             re.I,
         ),
         "Microsoft.KeyVault/managedHSMs/read",
+    ),
+    (
+        "cdnProfiles.list",
+        "GET",
+        re.compile(rf"^/subscriptions/{_SEG}/providers/Microsoft\.Cdn/profiles$", re.I),
+        "Microsoft.Cdn/profiles/read",
+    ),
+    (
+        "afdOriginGroups.listByProfile",
+        "GET",
+        re.compile(rf"^{_GROUP}/providers/Microsoft\.Cdn/profiles/{_SEG}/originGroups$", re.I),
+        "Microsoft.Cdn/profiles/originGroups/read",
+    ),
+    (
+        "afdOrigins.listByOriginGroup",
+        "GET",
+        re.compile(
+            rf"^{_GROUP}/providers/Microsoft\.Cdn/profiles/{_SEG}/originGroups/{_SEG}/origins$",
+            re.I,
+        ),
+        "Microsoft.Cdn/profiles/originGroups/origins/read",
+    ),
+    (
+        "cdnEndpoints.listByProfile",
+        "GET",
+        re.compile(rf"^{_GROUP}/providers/Microsoft\.Cdn/profiles/{_SEG}/endpoints$", re.I),
+        "Microsoft.Cdn/profiles/endpoints/read",
+    ),
+    (
+        "frontDoors.list",
+        "GET",
+        re.compile(rf"^/subscriptions/{_SEG}/providers/Microsoft\.Network/frontDoors$", re.I),
+        "Microsoft.Network/frontDoors/read",
+    ),
+    (
+        "diagnosticSettings.list",
+        "GET",
+        re.compile(
+            rf"^{_ACCOUNT}/blobServices/default/providers/Microsoft\.Insights/diagnosticSettings$",
+            re.I,
+        ),
+        "Microsoft.Insights/diagnosticSettings/read",
+    ),
+    (
+        "workspaces.get",
+        "GET",
+        re.compile(rf"^{_GROUP}/providers/Microsoft\.OperationalInsights/workspaces/{_SEG}$", re.I),
+        "Microsoft.OperationalInsights/workspaces/read",
+    ),
+    (
+        "eventHubNamespaces.get",
+        "GET",
+        re.compile(rf"^{_GROUP}/providers/Microsoft\.EventHub/namespaces/{_SEG}$", re.I),
+        "Microsoft.EventHub/namespaces/read",
+    ),
+    (
+        "blobInventoryPolicies.get",
+        "GET",
+        re.compile(rf"^{_ACCOUNT}/inventoryPolicies/default$", re.I),
+        "Microsoft.Storage/storageAccounts/inventoryPolicies/read",
+    ),
+    (
+        "backupVaults.list",
+        "GET",
+        re.compile(
+            rf"^/subscriptions/{_SEG}/providers/Microsoft\.DataProtection/backupVaults$", re.I
+        ),
+        "Microsoft.DataProtection/backupVaults/read",
+    ),
+    (
+        "backupInstances.list",
+        "GET",
+        re.compile(
+            rf"^{_GROUP}/providers/Microsoft\.DataProtection/backupVaults/{_SEG}/backupInstances$",
+            re.I,
+        ),
+        "Microsoft.DataProtection/backupVaults/backupInstances/read",
+    ),
+    (
+        "backupPolicies.list",
+        "GET",
+        re.compile(
+            rf"^{_GROUP}/providers/Microsoft\.DataProtection/backupVaults/{_SEG}/backupPolicies$",
+            re.I,
+        ),
+        "Microsoft.DataProtection/backupVaults/backupPolicies/read",
     ),
     (
         "subscriptions.listLocations",
@@ -167,8 +255,9 @@ def role_definition(
         "IsCustom": True,
         "Description": (
             "Read-only: lists subscriptions and their locations, storage accounts, blob "
-            "containers, object replication policies, key vaults and Managed HSM pools so "
-            "residency-audit can locate every copy."
+            "containers, object replication and blob inventory policies, diagnostic settings "
+            "and their destinations, Front Door and CDN origins, Backup vaults, key vaults and "
+            "Managed HSM pools so residency-audit can locate every copy."
         ),
         "Actions": list(actions(source)),
         "NotActions": [],

@@ -32,6 +32,9 @@ from residency_audit.plugins import Scope
 
 from . import keys
 from . import normalize as nz
+from .around import AccountCopies, CopiesAround
+from .around import describe as _describe
+from .around import failed_read as _failed_read
 from .client import (
     AnonymousProbe,
     ArmClient,
@@ -96,24 +99,6 @@ def _pair_unknown(region: str, value: str, notes: str | None = None) -> Evidence
     return Evidence(key="azure.vault-pair-unknown", subject=region, value=value, text=notes)
 
 
-def _describe(exc: AzureApiError) -> str:
-    status = f"HTTP {exc.status}" if exc.status else "no response"
-    return f"{exc.code or 'error'} ({status})"
-
-
-def _failed_read(exc: AzureApiError, what: str) -> Gap:
-    """The gap a failed read leaves: its field and what it hides come from ``READS``."""
-    why = Evidence(
-        key="azure.read-failed",
-        subject=exc.operation,
-        value=exc.code or None,
-        text=exc.message or _describe(exc),
-    )
-    return READS[exc.operation].gap(
-        f"{what}: {exc.message or _describe(exc)}", exc.code or _describe(exc), why
-    )
-
-
 class AzureProvider:
     name: ClassVar[str] = "azure"
     # `scan --subscription` (residency_audit.plugins.CommandLineScoped)
@@ -131,6 +116,8 @@ class AzureProvider:
         self._hsms: Once[str, list[dict[str, Any]] | AzureApiError] = Once()
         self._hsm_regions: Once[str, list[dict[str, Any]] | AzureApiError] = Once()
         self._destinations: Once[str, nz.Destination] = Once()  # destination ref -> account
+        # Front Door/CDN edges, log and inventory exports, Backup vaults (around.py)
+        self._around = CopiesAround(self._arm, catalog_pair)
         self.graph: GraphSource | None = None  # source = "inventory": Resource Graph
         if settings.source == "inventory":
             self.graph = GraphSource(self, self._arm, settings)
@@ -250,9 +237,16 @@ class AzureProvider:
                 affects_completeness=True,
                 buckets_missing=True,
             )
-            stand_in = nz.account_bucket(scope.id, account, base, enc, [*gaps, *enc_gaps, gap])
+            around = self._around.account(scope.id, account, index, base)
+            stand_in = nz.account_bucket(
+                scope.id,
+                account,
+                [*base, *around.every()],
+                enc,
+                [*gaps, *enc_gaps, gap, *around.gaps],
+            )
             return [
-                *self._container_items(scope, account, listed, base, gaps, index),
+                *self._container_items(scope, account, listed, base, gaps, index, around),
                 stand_in,
                 note,
             ]
@@ -263,7 +257,8 @@ class AzureProvider:
                     detail=f"{account.get('name')}: no blob containers (other services not read)",
                 )
             ]
-        return self._container_items(scope, account, containers, base, gaps, index)
+        around = self._around.account(scope.id, account, index, base)
+        return self._container_items(scope, account, containers, base, gaps, index, around)
 
     def _container_items(
         self,
@@ -273,6 +268,7 @@ class AzureProvider:
         base: Sequence[Location],
         gaps: Sequence[Gap],
         index: Mapping[str, Mapping[str, Any]],
+        around: AccountCopies,
     ) -> list[Item]:
         if not containers:
             return []
@@ -291,6 +287,7 @@ class AzureProvider:
                     )
                     if dest.gap is not None:
                         dest_gaps.append(dest.gap)
+            locations.extend(around.locations_for(name))
             enc, enc_gaps = nz.encryption(account, container)
             probe = self._probe(account, name) if self.settings.verify_anonymous else None
             public = nz.public_access(account, container, probe)
@@ -299,6 +296,7 @@ class AzureProvider:
                 *enc_gaps,
                 *([policy_gap] if policy_gap else []),
                 *dest_gaps,
+                *around.gaps,
                 *_probe_gaps(probe),
             ]
             items.append(

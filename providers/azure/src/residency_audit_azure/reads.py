@@ -36,8 +36,8 @@ READS: Mapping[str, ReadSpec] = {
         (Hidden.COPY,),
     ),
     "storageAccounts.getProperties": ReadSpec(
-        "a replication destination not in the subscription's account list: its region and "
-        "geo-secondary (the replica's locations)",
+        "a replication destination (or a diagnostic-log destination) not in the "
+        "subscription's account list: its region and geo-secondary (the copy's locations)",
         "object_replication.destination",
         (Hidden.COPY,),
     ),
@@ -71,6 +71,67 @@ READS: Mapping[str, ReadSpec] = {
         "replication policies it does not hold are read live",
         None,
     ),
+    "cdnProfiles.list": ReadSpec(
+        "the subscription's Front Door Standard/Premium and CDN profiles (sku: which edges)",
+        "edge_caches",
+        (Hidden.COPY,),
+    ),
+    "afdOriginGroups.listByProfile": ReadSpec(
+        "a Front Door Standard/Premium profile's origin groups", "edge_caches", (Hidden.COPY,)
+    ),
+    "afdOrigins.listByOriginGroup": ReadSpec(
+        "an origin group's origins: which storage accounts Front Door's edges cache",
+        "edge_caches",
+        (Hidden.COPY,),
+    ),
+    "cdnEndpoints.listByProfile": ReadSpec(
+        "a CDN profile's endpoints: their origins (which storage accounts the edges cache) and "
+        "geo filters",
+        "edge_caches",
+        (Hidden.COPY,),
+    ),
+    "frontDoors.list": ReadSpec(
+        "classic Front Doors: their backends (which storage accounts the edges cache)",
+        "edge_caches",
+        (Hidden.COPY,),
+    ),
+    "diagnosticSettings.list": ReadSpec(
+        "the blob service's diagnostic settings: where its resource logs (object names, "
+        "requests) are sent",
+        "diagnostic_settings",
+        (Hidden.COPY,),
+    ),
+    "workspaces.get": ReadSpec(
+        "the region of a Log Analytics workspace that receives the blob service's logs",
+        "diagnostic_settings.destination",
+        (Hidden.COPY,),
+    ),
+    "eventHubNamespaces.get": ReadSpec(
+        "the region of an Event Hubs namespace that receives the blob service's logs",
+        "diagnostic_settings.destination",
+        (Hidden.COPY,),
+    ),
+    "blobInventoryPolicies.get": ReadSpec(
+        "the account's blob inventory rules: which containers' listings are written to which "
+        "container (404: no policy)",
+        "blob_inventory",
+        (Hidden.COPY,),
+    ),
+    "backupVaults.list": ReadSpec(
+        "the subscription's Backup vaults: region, storage redundancy, cross-region restore",
+        "backup_vaults",
+        (Hidden.COPY,),
+    ),
+    "backupInstances.list": ReadSpec(
+        "a Backup vault's protected resources: which storage accounts and containers it backs up",
+        "backup_vaults",
+        (Hidden.COPY,),
+    ),
+    "backupPolicies.list": ReadSpec(
+        "a Backup vault's policies: whether a backup keeps a vaulted copy (vault tier)",
+        "backup_vaults.policy",
+        (Hidden.COPY,),
+    ),
     "getAccountInformation": ReadSpec(
         "connection-string mode: the SKU, i.e. whether a geo-secondary exists",
         "sku",
@@ -101,6 +162,18 @@ NOT_READ_WITHOUT_ARM: tuple[Gap, ...] = (
         why=Evidence(key="azure.no-arm-location"),
     ),
     READS["objectReplicationPolicies.list"].gap("not readable without ARM", why=_NO_ARM),
+    # what copies the account's data around it: Front Door / CDN origins, log and inventory
+    # exports, Backup vaults
+    READS["cdnProfiles.list"].gap(
+        "Front Door and CDN origins not readable without ARM", why=_NO_ARM
+    ),
+    READS["diagnosticSettings.list"].gap(
+        "diagnostic settings not readable without ARM", why=_NO_ARM
+    ),
+    READS["blobInventoryPolicies.get"].gap(
+        "the blob inventory policy is not readable without ARM", why=_NO_ARM
+    ),
+    READS["backupVaults.list"].gap("Backup vaults not readable without ARM", why=_NO_ARM),
     Gap(
         field="encryption",
         reason="key source not readable without ARM",

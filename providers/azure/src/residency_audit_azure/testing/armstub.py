@@ -29,6 +29,9 @@ The estate is a compact JSON document (see ``fixtures/demo/azure.json``)::
                       "faults": {"get": {...}, "containers": {...},
                                  "objectReplicationPolicies": {...}}}]}]}
 
+The resources around the accounts that copy their data (Front Door / CDN, diagnostic settings,
+blob inventory, Backup vaults) are served by :mod:`.copystub`, whose docstring gives their seed.
+
 Every request is recorded (:attr:`ArmStub.requests`), and every client connection counted
 (:attr:`ArmStub.connections`); anything but GET is answered 405, except Azure Resource Graph's
 query, a POST that only reads (:mod:`.graphstub`). A ``nextLink`` names the host
@@ -54,6 +57,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from .copystub import CopyResources
 from .graphstub import GRAPH_PATH, GraphTables, graph_rows
 
 __all__ = ["DENIED", "THROTTLED", "ArmStub", "Fault", "StubRequest"]
@@ -114,6 +118,7 @@ class _Estate:
         self.hsm_regions: dict[str, list[dict[str, Any]]] = {}  # pool id -> region list
         self.hsm_faults: dict[str, dict[str, Any]] = {}  # pool id -> {"regions": fault}
         self.locations: dict[str, list[dict[str, Any]]] = {}  # sub -> List Locations body
+        self.copies = CopyResources()  # edges, log/inventory exports, Backup vaults
         for sub in seed.get("subscriptions", []):
             sub_id = str(sub["subscriptionId"])
             self.subscriptions.append(_subscription_body(sub))
@@ -121,6 +126,7 @@ class _Estate:
             self.accounts[sub_id.lower()] = []
             self.vaults[sub_id.lower()] = [_vault_body(sub_id, v) for v in sub.get("vaults", [])]
             self.locations[sub_id.lower()] = [copy.deepcopy(x) for x in sub.get("locations", [])]
+            self.copies.add_subscription(sub_id, sub)
             self.hsms[sub_id.lower()] = []
             for hsm in sub.get("managedHsms", []):
                 body = _hsm_body(sub_id, hsm)
@@ -133,6 +139,7 @@ class _Estate:
                 self.accounts[sub_id.lower()].append(body)
                 self.account_by_id[key] = body
                 self.account_faults[key] = dict(acc.get("faults", {}))
+                self.copies.add_account(body, acc)
                 self.containers[key] = [
                     _container_body(body["id"], c) for c in acc.get("containers", [])
                 ]
@@ -363,6 +370,13 @@ _ROUTES = (
 )
 
 
+class _Server(ThreadingHTTPServer):
+    # socketserver listens with a backlog of 5: a burst of new connections beyond that (every
+    # worker reconnecting after a read timeout) has its SYNs dropped and the clients time out
+    # connecting, a fault of the stub and not of the read under test
+    request_queue_size = 128
+
+
 class ArmStub:
     """Serve an estate on a free 127.0.0.1 port. Use as a context manager."""
 
@@ -437,7 +451,7 @@ class ArmStub:
             do_GET = do_PUT = do_POST = do_PATCH = do_DELETE = do_HEAD = _any
 
         self._stopping.clear()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server = _Server(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
         self._thread = threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
@@ -506,6 +520,16 @@ class ArmStub:
 
     def _route(self, path: str, query: Mapping[str, list[str]], base: str) -> tuple[int, Any]:
         es = self._estate
+        found = es.copies.lookup(path)
+        if found is not None:
+            kind, value = found
+            if kind == "fault":
+                return self._fault(value) or (500, _error("InternalError", "bad fault seed"))
+            if kind == "list":
+                return self._page(base, path, value, query)
+            if kind == "get":
+                return 200, value
+            return 404, _error("ResourceNotFound", f"The resource {path} was not found.")
         for kind, pattern in _ROUTES:
             m = pattern.match(path)
             if m is None:
