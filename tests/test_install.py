@@ -156,7 +156,9 @@ def test_versions_and_the_changelog_agree() -> None:
             text = (ROOT / directory / "pyproject.toml").read_text()
             assert f'version = "{__version__}"' in text, project
     changelog = (ROOT / "CHANGELOG.md").read_text()
-    (latest,) = re.findall(r"^## \[([^\]]+)\]", changelog, re.M)[:1]
+    # "Unreleased" gathers the changes not yet released (Keep a Changelog)
+    released = [v for v in re.findall(r"^## \[([^\]]+)\]", changelog, re.M) if v != "Unreleased"]
+    (latest,) = released[:1]
     assert latest == __version__
     assert "CHANGELOG.md" in (ROOT / "docs" / "findings-schema.md").read_text()
 
