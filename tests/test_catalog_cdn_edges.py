@@ -166,10 +166,13 @@ def test_blocking_hong_kong_takes_its_edges_out_and_keeps_the_rest(cat: Catalog)
     assert "HK" not in res.countries and {"JP", "SG", "TW"} <= set(res.countries)
 
 
-def test_allowing_only_countries_without_edges_of_price_class_100_leaves_none(cat: Catalog) -> None:
-    f = EdgeFilter(mode="allow", countries=("JP", "HK"))
+def test_viewers_allowed_where_the_price_class_has_no_edge_keep_every_edge(cat: Catalog) -> None:
+    # Japanese viewers of a PriceClass_100 distribution are served from North American or
+    # European edges: restricting to Japan narrows nothing, and nothing is "no copy"
+    f = EdgeFilter(mode="allow", countries=("JP",))
     res = cat.resolve(_cache("aws", "cloudfront:PriceClass_100", f))
-    assert res.countries == () and res.none_left and not res.unmapped
+    assert set(res.countries) == _edges(cat, "aws", "cloudfront:PriceClass_100")
+    assert not res.none_left and "not narrowed" in res.note
 
 
 # -- what the jp-default profile makes of it ---------------------------------------------------

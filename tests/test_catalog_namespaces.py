@@ -156,9 +156,16 @@ def test_a_price_class_resolves_to_its_edge_countries_as_possible_copies() -> No
 
 
 def test_an_allow_list_keeps_only_its_countries_and_says_so() -> None:
-    res = EDGES.resolve(_edge(EdgeFilter(mode="allow", countries=("jp", "US", "FR"))))
+    res = EDGES.resolve(_edge(EdgeFilter(mode="allow", countries=("jp", "US"))))
     assert res.countries == ("US", "JP")
-    assert "allow list (FR, JP, US)" in res.note and "許可リスト" in res.note_ja
+    assert "allow list (JP, US)" in res.note and "許可リスト" in res.note_ja
+
+
+def test_an_allowed_country_without_an_edge_keeps_every_edge() -> None:
+    # French viewers are served from whichever edges are nearest: the catalog cannot say which
+    res = EDGES.resolve(_edge(EdgeFilter(mode="allow", countries=("JP", "FR"))))
+    assert res.countries == ("US", "JP", "HK", "SG") and not res.none_left
+    assert "not narrowed" in res.note and "FR" in res.note and "絞り込みません" in res.note_ja
 
 
 def test_a_block_list_takes_its_countries_out() -> None:
@@ -168,7 +175,8 @@ def test_a_block_list_takes_its_countries_out() -> None:
 
 
 def test_a_restriction_that_leaves_no_edge_is_no_copy_not_an_unknown() -> None:
-    res = EDGES.resolve(_edge(EdgeFilter(mode="allow", countries=("FR",))))
+    # an allow list naming no country serves no viewer at all
+    res = EDGES.resolve(_edge(EdgeFilter(mode="allow", countries=())))
     assert res.countries == () and res.none_left and not res.unmapped
 
 

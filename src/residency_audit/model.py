@@ -155,8 +155,10 @@ class Evidence(_Frozen):
 class EdgeFilter(_Frozen):
     """A CDN's geographic restriction, which narrows the countries its edges may serve from.
 
-    ``allow``: only viewers in ``countries`` are served, so only edges there are taken to cache;
-    ``block``: viewers in ``countries`` are refused, so their edges are taken out. A viewer is
+    ``allow``: only viewers in ``countries`` are served, so only edges there are taken to cache
+    (unless an allowed country has no edge of the set: its viewers are served from edges
+    elsewhere, so nothing is narrowed); ``block``: viewers in ``countries`` are refused, so their
+    edges are taken out. A viewer is
     served by an edge in or near their own country; an edge elsewhere may still cache an object a
     viewer it serves asked for, which is why the narrowed countries stay ``possible``."""
 

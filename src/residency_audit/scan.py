@@ -385,7 +385,8 @@ class _Tally:
         for loc in b.locations:
             self.locations += 1
             res = loc.resolution
-            if not (res and res.known):
+            # a CDN whose geo restriction leaves no edge is an answer (no copy), not an unknown
+            if not (res and (res.known or res.none_left)):
                 self.unknown += 1
             elif not res.verified:
                 self.unverified += 1

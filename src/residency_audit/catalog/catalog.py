@@ -289,6 +289,21 @@ def _narrowed(
     listed = {c.upper() for c in edges.countries}
     named = "、".join(code(c) for c in sorted(listed))
     if edges.mode == "allow":
+        # viewers of an allowed country without an edge of its own are served from the nearest
+        # edges of the set, and which those are the catalog cannot tell: every edge stays
+        edgeless = sorted(listed - set(countries))
+        if edgeless:
+            en.append(
+                f"not narrowed by the geo restriction's allow list ({', '.join(sorted(listed))}): "
+                f"viewers in {', '.join(edgeless)}, where the CDN has no edge, are served from "
+                "other edges, so every edge country stays possible"
+            )
+            ja.append(
+                f"地理的制限の許可リスト（{named}）では絞り込みません。"
+                f"エッジのない {'、'.join(code(c) for c in edgeless)} の閲覧者には他の国・地域の"
+                "エッジから配信されるため、すべてのエッジの国・地域が保管場所の可能性として残ります"
+            )
+            return countries
         kept = tuple(c for c in countries if c in listed)
         en.append(f"narrowed to the geo restriction's allow list ({', '.join(sorted(listed))})")
         ja.append(f"地理的制限の許可リスト（{named}）に絞り込み")

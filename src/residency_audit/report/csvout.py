@@ -98,6 +98,8 @@ INVENTORY_COLUMNS = (
     "encryption_tier",
     "public_verdict",
     "classification",
+    # a CDN's geo restriction ("allow:JP;US" / "block:HK"), which narrowed ``countries``
+    "edge_filter",
 )
 
 # A bucket with no recorded location still gets a row: dropping it would hide it.
@@ -222,7 +224,7 @@ def _location_row(bucket: Bucket, loc: Location | None) -> list[Cell]:
     head: list[Cell] = [bucket.provider, bucket.scope, bucket.name, bucket.uid]
     if loc is None:
         # role .. verified empty, the reason in unknown_reason, no catalog source
-        return [*head, *([None] * 8), NO_LOCATION_REASON, None, *common_tail]
+        return [*head, *([None] * 8), NO_LOCATION_REASON, None, *common_tail, None]
     return [
         *head,
         loc.role.value,
@@ -236,4 +238,10 @@ def _location_row(bucket: Bucket, loc: Location | None) -> list[Cell]:
         loc.unknown_reason,
         res.source if res else None,
         *common_tail,
+        _edge_filter(loc),
     ]
+
+
+def _edge_filter(loc: Location) -> str | None:
+    edges = loc.edge_filter
+    return f"{edges.mode}:{';'.join(edges.countries)}" if edges is not None else None

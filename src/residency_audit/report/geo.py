@@ -100,6 +100,8 @@ class Flows:
         seen_nodes: set[tuple[str, str]] = set()
         seen_edges: set[tuple[str, str, str]] = set()
         for loc in bucket.locations:
+            if loc.resolution is not None and loc.resolution.none_left:
+                continue  # a CDN whose geo restriction leaves no edge holds no copy anywhere
             possible = effective_certainty(loc) is Certainty.POSSIBLE
             dst = _countries(loc.resolution.countries if loc.resolution else ())
             for cc in dst:

@@ -201,7 +201,7 @@ class _BucketViews:
             self.gaps.add((b, g))
         for loc in b.locations:
             res = loc.resolution
-            if res is None or not res.known:
+            if res is None or not (res.known or res.none_left):  # no edge left: no copy
                 self.unknown.add((b, loc))
             elif not res.verified:
                 self.unverified.add((b, loc))

@@ -155,6 +155,8 @@ def _locations(b: Bucket, s: StringTable) -> tuple[Any, ...]:
                 # the appendix's [n]: the source text until every bucket has been read
                 res.source if res and res.source else None,
                 (s(res.note_ja or res.note), s(res.note)) if res and res.note else None,
+                # a CDN whose geo restriction leaves no edge: no country, and not an unknown
+                1 if res and res.none_left else 0,
             )
         )
     return tuple(rows)

@@ -34,7 +34,7 @@ from xlsxwriter.utility import xl_col_to_name  # type: ignore[import-untyped]
 
 from ..evidence import gap_reason_text, reason_text
 from ..localtime import local_date, local_when
-from ..model import Bucket, Finding, Gap, Location
+from ..model import Bucket, CountryResolution, Finding, Gap, Location
 from ..results import ScanResult
 from ..spill import in_order
 from . import view
@@ -310,6 +310,13 @@ def _note(loc: Location, lang: str) -> str:
     return (res.note_ja if lang == "ja" else "") or res.note
 
 
+def _where(res: CountryResolution | None, t: Labels, lang: str) -> str:
+    """The countries cell: a CDN left no edge by its geo restriction holds no copy (not unknown)."""
+    if res is not None and res.countries:
+        return _countries(res.countries, lang)
+    return t("country.none_left") if res is not None and res.none_left else t("unknown")
+
+
 def _location_row(b: Bucket, loc: Location | None, t: Labels, lang: str) -> list[Any]:
     res = loc.resolution if loc else None
     tags = "; ".join(f"{k}={v}" for k, v in sorted(b.tags.items()))
@@ -329,7 +336,7 @@ def _location_row(b: Bucket, loc: Location | None, t: Labels, lang: str) -> list
         *head,
         t("role." + loc.role.value),
         loc.region or t("unknown"),
-        _countries(res.countries, lang) if res and res.countries else t("unknown"),
+        _where(res, t, lang),
         t("certainty." + effective_certainty(loc).value),
         loc.mechanism,
         loc.target or "",

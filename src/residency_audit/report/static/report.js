@@ -869,6 +869,8 @@
             put(ctd, k ? ", " : "", ccNode(c));
             if (D.tiers[c]) { put(ctd, " ", el("span", "tier tier-" + D.tiers[c], t("tier." + D.tiers[c]))); }
           });
+        } else if (l[12]) {
+          put(ctd, t("country.none_left"));
         } else {
           ctd.appendChild(unknownNode());
         }
@@ -904,7 +906,7 @@
       put(flows, el("strong", "", t("bucket.flows") + ": "));
       var any = false;
       locs.forEach(function (l) {
-        if (l === primary) { return; }
+        if (l === primary || l[12]) { return; }  // no edge left: no copy goes anywhere
         var to = l[8].length ? l[8].join(", ") : "?";
         put(flows, any ? " · " : "", from + " → " + to + " (" + t("role." + l[0]) + ")");
         any = true;
