@@ -25,6 +25,7 @@ from .model import Severity
 from .rules import Attestation, ClassificationSettings
 from .rules.selection import RulePattern, RuleSelection, require_some_rule
 from .tickets.settings import TicketsSettings
+from .validation import config_error
 
 __all__ = [
     "Config",
@@ -32,7 +33,6 @@ __all__ = [
     "ReportSettings",
     "ScanSettings",
     "load_config",
-    "pydantic_error_key",
 ]
 
 Lang = Literal["ja", "en"]
@@ -122,21 +122,11 @@ class Config(_Strict):
         return self.history.url or f"sqlite:///{(out_dir / 'history.db').resolve()}"
 
 
-def pydantic_error_key(error: ValidationError) -> tuple[str, str]:
-    """The first error's dotted key (``attestations[0].expires``) and its message."""
-    first = error.errors()[0]
-    key = ""
-    for part in first["loc"]:
-        key += f"[{part}]" if isinstance(part, int) else (f".{part}" if key else str(part))
-    return key or "(top level)", first["msg"]
-
-
 def parse_config(data: Mapping[str, Any], *, source: str, base_dir: Path) -> Config:
     try:
         config = Config.model_validate({**data, "base_dir": base_dir, "source": source})
     except ValidationError as exc:
-        key, msg = pydantic_error_key(exc)
-        raise ConfigError(msg, file=source, key=key) from None
+        raise config_error(exc, file=source, model=Config) from None
     for name, table in config.providers.items():
         if not isinstance(table, dict):
             raise ConfigError("must be a table", file=source, key=f"providers.{name}")

@@ -11,10 +11,10 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from .config import pydantic_error_key
 from .errors import InputError
 from .model import Inventory
 from .plaintext import clean_value
+from .validation import describe
 
 __all__ = ["load_inventory"]
 
@@ -37,7 +37,7 @@ def load_inventory(path: Path) -> Inventory:
     try:
         inventory = Inventory.model_validate(data)
     except ValidationError as exc:
-        key, msg = pydantic_error_key(exc)
+        key, msg = describe(exc, model=Inventory)
         raise InputError(msg, file=str(path), key=key) from None
     _reject_repeated_buckets(inventory, str(path))
     return inventory

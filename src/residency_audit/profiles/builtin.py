@@ -16,15 +16,9 @@ from importlib import resources
 from typing import Any
 
 from residency_audit.errors import ConfigError
-from residency_audit.profiles._validate import (
-    SET_NAMES,
-    array,
-    country_code,
-    no_unknown_keys,
-    string,
-    table,
-)
+from residency_audit.profiles.files import SET_NAMES, BuiltinBasis, BuiltinProfileFile
 from residency_audit.profiles.model import Basis, Profile
+from residency_audit.validation import validated
 
 __all__ = [
     "BUILTIN_NAMES",
@@ -64,9 +58,8 @@ def _read(name: str) -> tuple[str, dict[str, Any]]:
         raise ConfigError(str(exc), file=where) from exc
 
 
-def primary_source(value: Any, *, file: str, key: str) -> str:
+def primary_source(text: str, *, file: str, key: str) -> str:
     """A basis source whose every URL is on a primary host (see PRIMARY_HOSTS)."""
-    text = string(value, file=file, key=key)
     for host in _URL_HOST.findall(text):
         if host.lower() not in PRIMARY_HOSTS:
             raise ConfigError(
@@ -83,22 +76,12 @@ def _bases() -> dict[str, Basis]:
     where, data = _read("bases.toml")
     bases: dict[str, Basis] = {}
     for basis_id, raw in data.items():
-        t = table(raw, file=where, key=basis_id)
-        no_unknown_keys(
-            t,
-            ("label_en", "label_ja", "source", "policy_default", "corroboration"),
-            file=where,
-            prefix=f"{basis_id}.",
-        )
-        for i, lead in enumerate(
-            array(t.get("corroboration", []), file=where, key=f"{basis_id}.corroboration")
-        ):
-            string(lead, file=where, key=f"{basis_id}.corroboration[{i}]")
+        basis = validated(BuiltinBasis, raw, file=where, prefix=basis_id)
         bases[basis_id] = Basis(
-            label_en=string(t.get("label_en"), file=where, key=f"{basis_id}.label_en"),
-            label_ja=string(t.get("label_ja"), file=where, key=f"{basis_id}.label_ja"),
-            source=primary_source(t.get("source"), file=where, key=f"{basis_id}.source"),
-            policy_default=t.get("policy_default", False) is True,
+            label_en=basis.label_en,
+            label_ja=basis.label_ja,
+            source=primary_source(basis.source, file=where, key=f"{basis_id}.source"),
+            policy_default=basis.policy_default,
         )
     return bases
 
@@ -112,25 +95,23 @@ def builtin_profile(name: str) -> Profile:
             key="profile",
         )
     where, data = _read(f"{name}.toml")
-    no_unknown_keys(
-        data, ("name", "description_en", "description_ja", *SET_NAMES), file=where, prefix=""
-    )
+    spec = validated(BuiltinProfileFile, data, file=where)
     bases = _bases()
     sets: dict[str, dict[str, tuple[Basis, ...]]] = {}
     for set_name in SET_NAMES:
         members: dict[str, list[Basis]] = {}
-        for basis_id, countries in table(data.get(set_name, {}), file=where, key=set_name).items():
-            key = f"{set_name}.{basis_id}"
+        for basis_id, countries in getattr(spec, set_name).items():
             if basis_id not in bases:
-                raise ConfigError("no such basis in bases.toml", file=where, key=key)
-            for i, cc in enumerate(array(countries, file=where, key=key)):
-                code = country_code(cc, file=where, key=f"{key}[{i}]")
+                raise ConfigError(
+                    "no such basis in bases.toml", file=where, key=f"{set_name}.{basis_id}"
+                )
+            for code in countries:
                 members.setdefault(code, []).append(bases[basis_id])
         sets[set_name] = {cc: tuple(members[cc]) for cc in sorted(members)}
     return Profile(
-        name=string(data.get("name"), file=where, key="name"),
-        description_en=string(data.get("description_en"), file=where, key="description_en"),
-        description_ja=string(data.get("description_ja"), file=where, key="description_ja"),
+        name=spec.name,
+        description_en=spec.description_en,
+        description_ja=spec.description_ja,
         concern=sets["concern"],
         government_access=sets["government_access"],
         allowed=sets["allowed"],
