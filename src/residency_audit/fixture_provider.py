@@ -16,10 +16,15 @@ from typing import Any, ClassVar
 from .errors import CollectionError, ConfigError
 from .inventory_file import load_inventory
 from .model import Bucket, CoverageNote, Inventory, ScopeStatus
-from .plugin_settings import SettingsReader
+from .plugin_settings import Text, parse_table
 from .plugins import Scope
+from .validation import StrictModel
 
 __all__ = ["FixtureProvider"]
+
+
+class _FixtureTable(StrictModel):
+    path: Text | None = None
 
 
 class FixtureProvider:
@@ -31,7 +36,7 @@ class FixtureProvider:
 
     @classmethod
     def from_settings(cls, settings: Mapping[str, Any]) -> FixtureProvider:
-        path = SettingsReader(settings, "providers.fixture", {"path"}).string("path")
+        path = parse_table(_FixtureTable, settings, "providers.fixture").path
         if path and not Path(path).is_file():
             # said here, before any scope is collected; the scan adds the config file's name
             raise ConfigError(f"no inventory file at {path}", key="providers.fixture.path")

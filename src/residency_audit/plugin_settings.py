@@ -1,10 +1,11 @@
-"""Reading a ``[providers.NAME]`` settings table: the checks every provider plugin shares.
+"""The value types every provider plugin's ``[providers.NAME]`` model is built from.
 
-A plugin builds one :class:`SettingsReader` over its table and asks it for typed values; every
-error is a :class:`~residency_audit.errors.ConfigError` whose ``key`` is the full dotted path
-(``providers.aws.partitions.aws-cn.regions``), so the CLI can point at the exact line. Checks
-that belong to one cloud (account-id shapes, partition names, connection strings) stay in the
-plugin, built on :meth:`SettingsReader.error` and :attr:`SettingsReader.raw`.
+A plugin declares its table as a :class:`~residency_audit.validation.StrictModel` of these types
+and reads it with :func:`parse_table`; every error is a ConfigError in the one wording of
+:mod:`residency_audit.validation`, keyed by the full dotted path
+(``providers.aws.partitions.aws-cn.regions``). Checks that belong to one cloud (account-id
+shapes, partition names) are the plugin's own validators, raising ``ValueError`` with their
+message. Ranges are ``Field(ge=..., le=...)`` on :data:`Count` / :data:`Number`.
 
 Absent keys and ``None`` values mean "not set" throughout: TOML has no null, and a plugin called
 from Python can pass ``None`` to mean the default. Error messages never echo a value that might
@@ -13,171 +14,99 @@ be a secret (URLs are not echoed at all: one could carry a password).
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping
-from typing import Any, overload
+from collections.abc import Mapping
+from datetime import timedelta
+from typing import Annotated, Any, Literal, TypeVar
 from urllib.parse import urlsplit
 
+from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, StrictBool, StrictInt
+
 from .errors import ConfigError
+from .inventory_source import DEFAULT_MAX_AGE, parse_max_age
+from .validation import StrictModel, kind_of, validated
 
-__all__ = ["SettingsReader"]
+__all__ = [
+    "Count",
+    "Flag",
+    "HttpUrl",
+    "InventoryKeys",
+    "Number",
+    "Text",
+    "parse_table",
+]
+
+M = TypeVar("M", bound=BaseModel)
 
 
-class SettingsReader:
-    """Typed, validated access to one settings table.
+def parse_table(model: type[M], raw: Mapping[str, Any] | None, prefix: str) -> M:
+    """The table validated; ``None`` values are "not set" (the model's default applies)."""
+    given = {k: v for k, v in (raw or {}).items() if v is not None}
+    return validated(model, given, prefix=prefix)
 
-    ``allowed`` lists the keys the table may hold; any other key is rejected here, before a
-    value is read (``None`` = any key, for tables keyed by user data such as project ids).
-    """
 
-    def __init__(
-        self, raw: Mapping[str, Any], prefix: str, allowed: Collection[str] | None
-    ) -> None:
-        self._raw = raw
-        self._prefix = prefix
-        if allowed is not None:
-            unknown = sorted(str(k) for k in set(raw) - set(allowed))
-            if unknown:
-                raise ConfigError(
-                    f"unknown setting(s) {', '.join(unknown)}; known: {', '.join(sorted(allowed))}",
-                    key=self.key(unknown[0]),
-                )
+def _text(value: str) -> str:
+    if not value.strip():
+        raise ValueError("must not be empty")
+    return value.strip()
 
-    @property
-    def raw(self) -> Mapping[str, Any]:
-        """The table as given, for checks only one plugin needs."""
-        return self._raw
 
-    @property
-    def prefix(self) -> str:
-        """The dotted path of this table, e.g. ``providers.gcp``."""
-        return self._prefix
+def _number(value: Any) -> Any:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError(f"must be a number (got {kind_of(value)})")
+    return float(value)
 
-    def key(self, name: str) -> str:
-        """The dotted key of ``name`` in this table, as errors name it."""
-        return f"{self._prefix}.{name}"
 
-    def error(self, name: str, message: str) -> ConfigError:
-        """An error about ``name`` for the caller to raise (plugin-specific checks)."""
-        return ConfigError(message, key=self.key(name))
+# a non-empty string, surrounding whitespace removed
+Text = Annotated[str, Field(strict=True), AfterValidator(_text)]
+Flag = StrictBool
+# an integer (``true`` is not one here)
+Count = StrictInt
+# a number, integer or not, never true/false
+Number = Annotated[float, BeforeValidator(_number)]
 
-    def _get(self, name: str) -> Any:
-        return self._raw.get(name)
 
-    @overload
-    def string(self, name: str, default: str) -> str: ...
-    @overload
-    def string(self, name: str, default: None = None) -> str | None: ...
-    def string(self, name: str, default: str | None = None) -> str | None:
-        """A non-empty string, surrounding whitespace removed."""
-        value = self._get(name)
-        if value is None:
-            return default
-        if not isinstance(value, str) or not value.strip():
-            raise self.error(name, "must be a non-empty string")
-        return value.strip()
+def _url(value: str) -> str:
+    """An http(s) URL with a host and no credentials in it; a trailing ``/`` is dropped.
 
-    def choice(self, name: str, default: str, choices: Iterable[str]) -> str:
-        """One of ``choices`` (a string, compared after removing surrounding whitespace)."""
-        options = tuple(choices)
-        value = self._get(name)
-        if value is None:
-            return default
-        if not isinstance(value, str) or value.strip() not in options:
-            raise self.error(name, f"must be one of {', '.join(options)}")
-        return value.strip()
+    Credentials belong in the plugin's credential chain, where they are never rendered."""
+    try:
+        parts = urlsplit(value)
+        has_host = bool(parts.hostname)
+        parts.port  # noqa: B018  (raises on a port that is not a number)
+    except ValueError:  # an unclosed IPv6 bracket, a port like ":abc"
+        raise ValueError("must be an http(s) URL") from None
+    if parts.scheme not in ("http", "https") or not has_host or any(c.isspace() for c in value):
+        raise ValueError("must be an http(s) URL")
+    if "@" in parts.netloc:
+        raise ValueError(
+            "must not carry credentials (user:password@); the plugin's credentials apply"
+        )
+    return value.rstrip("/")
 
-    def boolean(self, name: str, default: bool) -> bool:
-        value = self._get(name)
-        if value is None:
-            return default
-        if not isinstance(value, bool):
-            raise self.error(name, "must be true or false")
-        return value
 
-    @overload
-    def integer(self, name: str, default: int, low: int, high: int) -> int: ...
-    @overload
-    def integer(self, name: str, default: None, low: int, high: int) -> int | None: ...
-    def integer(self, name: str, default: int | None, low: int, high: int) -> int | None:
-        """An integer from ``low`` to ``high`` inclusive (``true`` is not an integer here)."""
-        value = self._get(name)
-        if value is None:
-            return default
-        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-            raise self.error(name, f"must be an integer from {low} to {high}")
-        return value
+HttpUrl = Annotated[Text, AfterValidator(_url)]
 
-    @overload
-    def number(self, name: str, default: float, high: float | None = None) -> float: ...
-    @overload
-    def number(self, name: str, default: None, high: float | None = None) -> float | None: ...
-    def number(self, name: str, default: float | None, high: float | None = None) -> float | None:
-        """A number above 0 (and at most ``high``, when given): rates, timeouts."""
-        value = self._get(name)
-        if value is None:
-            return default
-        if (
-            isinstance(value, bool)
-            or not isinstance(value, int | float)
-            or not value > 0
-            or (high is not None and value > high)
-        ):
-            bound = "" if high is None else f" up to {high:g}"
-            raise self.error(name, f"must be a positive number{bound}")
-        return float(value)
 
-    def string_list(
-        self, name: str, what: str, *, non_empty: bool = False
-    ) -> tuple[str, ...] | None:
-        """A list of strings, as given (order and repeats kept: the plugin decides on those).
+def _max_age(value: Any) -> Any:
+    return parse_max_age(value)
 
-        ``what`` names the items in the error: ``must be a list of <what>``. Each item's own
-        shape (account id, region code) is the plugin's check.
-        """
-        value = self._get(name)
-        if value is None:
-            return None
-        if (
-            not isinstance(value, list | tuple)
-            or not all(isinstance(v, str) for v in value)
-            or (non_empty and not value)
-        ):
-            raise self.error(name, f"must be a {'non-empty ' if non_empty else ''}list of {what}")
-        return tuple(value)
 
-    def table(
-        self,
-        name: str,
-        allowed: Collection[str] | None = None,
-        *,
-        message: str = "must be a table",
-    ) -> SettingsReader | None:
-        """A nested table as a reader whose keys are named ``<prefix>.<name>.<key>``."""
-        value = self._get(name)
-        if value is None:
-            return None
-        if not isinstance(value, Mapping):
-            raise self.error(name, message)
-        return SettingsReader(value, self.key(name), allowed)
+class InventoryKeys(StrictModel):
+    """The keys every plugin's ``source = "inventory"`` shares (docs/inventory-sources.md)."""
 
-    def url(self, name: str) -> str | None:
-        """An http(s) URL with a host and no credentials in it; a trailing ``/`` is dropped.
+    source: Literal["live", "inventory"] = "live"
+    # "24h", "90m", "2d", or seconds (parse_max_age's forms)
+    max_age: Annotated[timedelta, BeforeValidator(_max_age)] = DEFAULT_MAX_AGE
+    verify_sample: Annotated[Count, Field(ge=0, le=100_000)] = 0
+    verify_seed: Annotated[Count, Field(ge=0, le=2**63 - 1)] | None = None
 
-        Credentials belong in the plugin's credential chain, where they are never rendered.
-        """
-        value = self.string(name)
-        if value is None:
-            return None
-        try:
-            parts = urlsplit(value)
-            has_host = bool(parts.hostname)
-            parts.port  # noqa: B018  (raises on a port that is not a number)
-        except ValueError:  # an unclosed IPv6 bracket, a port like ":abc"
-            raise self.error(name, "must be an http(s) URL") from None
-        if parts.scheme not in ("http", "https") or not has_host or any(c.isspace() for c in value):
-            raise self.error(name, "must be an http(s) URL")
-        if "@" in parts.netloc:
-            raise self.error(
-                name, "must not carry credentials (user:password@); the plugin's credentials apply"
-            )
-        return value.rstrip("/")
+    def live_only(self, prefix: str, inventory_keys: tuple[str, ...]) -> None:
+        """With ``source = "live"``, a key of the inventory source is a mistake: say which."""
+        if self.source != "live":
+            return
+        given = sorted(k for k in (*inventory_keys, *_SHARED) if k in self.model_fields_set)
+        if given:
+            raise ConfigError('is a setting of source = "inventory"', key=f"{prefix}.{given[0]}")
+
+
+_SHARED = ("max_age", "verify_sample", "verify_seed")

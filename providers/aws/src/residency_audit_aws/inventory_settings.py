@@ -6,39 +6,48 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Annotated, Any, Literal
 
-from residency_audit.inventory_source import DEFAULT_MAX_AGE, SOURCES, parse_max_age
-from residency_audit.plugin_settings import SettingsReader
+from pydantic import BeforeValidator
 
-__all__ = ["INVENTORY_KEYS", "InventorySettings", "inventory_settings"]
+from residency_audit.errors import ConfigError
+from residency_audit.inventory_source import DEFAULT_MAX_AGE
+from residency_audit.plugin_settings import InventoryKeys, Text
 
-INVENTORY_KEYS = frozenset(
-    {
-        "source",
-        "aggregator",
-        "aggregator_region",
-        "inventory_query",
-        "freshness",
-        "max_age",
-        "verify_sample",
-        "verify_seed",
-    }
-)
+__all__ = ["InventorySettings", "InventoryTable", "inventory_settings"]
+
 QUERIES = ("select", "list")
-# what max_age is measured against: "aggregator", the later of the capture time and the covering
-# source's last successful aggregation; "capture", the item's capture time alone (strict)
-FRESHNESS = ("aggregator", "capture")
 # AWS Config: "a name ... 1-256 characters: letters, digits, . _ -"
 _AGGREGATOR = re.compile(r"^[\w.-]{1,256}$")
 _REGION = re.compile(r"^[a-z]{2,}(-[a-z]+)+-\d+$")
+
+
+def _region(value: Any) -> Any:
+    if not isinstance(value, str) or not _REGION.match(value.strip()):
+        raise ValueError("must be a region code like 'ap-northeast-1'")
+    return value.strip()
+
+
+class InventoryTable(InventoryKeys):
+    """The ``source = "inventory"`` keys of ``[providers.aws]``."""
+
+    aggregator: Text | None = None
+    aggregator_region: Annotated[str, BeforeValidator(_region)] | None = None
+    # "select": one advanced query (SelectAggregateResourceConfig), 100 items a call;
+    # "list": ListAggregateDiscoveredResources + BatchGetAggregateResourceConfig (moto has these)
+    inventory_query: Literal["select", "list"] = "select"
+    # what max_age is measured against: "aggregator", the later of the capture time and the
+    # covering source's last successful aggregation; "capture", the item's capture time alone
+    freshness: Literal["aggregator", "capture"] = "aggregator"
+
+
+_OWN_KEYS = ("aggregator", "aggregator_region", "inventory_query", "freshness")
 
 
 @dataclass(frozen=True)
 class InventorySettings:
     aggregator: str
     region: str | None  # None = the partition's home region
-    # "select": one advanced query (SelectAggregateResourceConfig), 100 items a call;
-    # "list": ListAggregateDiscoveredResources + BatchGetAggregateResourceConfig (moto has these)
     query: str = "select"
     max_age: timedelta = DEFAULT_MAX_AGE
     verify_sample: int = 0
@@ -46,35 +55,23 @@ class InventorySettings:
     freshness: str = "aggregator"
 
 
-def inventory_settings(top: SettingsReader) -> InventorySettings | None:
+def inventory_settings(table: InventoryTable, prefix: str) -> InventorySettings | None:
     """None for ``source = "live"`` (the default); errors name ``providers.aws.KEY``."""
-    source = top.choice("source", "live", SOURCES)
-    if source == "live":
-        extra = sorted(k for k in INVENTORY_KEYS - {"source"} if top.raw.get(k) is not None)
-        if extra:
-            raise top.error(extra[0], 'is a setting of source = "inventory"')
+    table.live_only(prefix, _OWN_KEYS)
+    if table.source == "live":
         return None
-    aggregator = top.string("aggregator")
-    if aggregator is None or not _AGGREGATOR.match(aggregator):
-        raise top.error(
-            "aggregator",
+    if table.aggregator is None or not _AGGREGATOR.match(table.aggregator):
+        raise ConfigError(
             'must name the AWS Config aggregator (letters, digits, ".", "_", "-") with '
             'source = "inventory"',
+            key=f"{prefix}.aggregator",
         )
-    region = top.string("aggregator_region")
-    if region is not None and not _REGION.match(region):
-        raise top.error("aggregator_region", "must be a region code like 'ap-northeast-1'")
-    raw_age = top.raw.get("max_age")
-    try:
-        max_age = DEFAULT_MAX_AGE if raw_age is None else parse_max_age(raw_age)
-    except ValueError as exc:
-        raise top.error("max_age", str(exc)) from None
     return InventorySettings(
-        aggregator=aggregator,
-        region=region,
-        query=top.choice("inventory_query", "select", QUERIES),
-        max_age=max_age,
-        verify_sample=top.integer("verify_sample", 0, 0, 100_000),
-        verify_seed=top.integer("verify_seed", None, 0, 2**63 - 1),
-        freshness=top.choice("freshness", "aggregator", FRESHNESS),
+        aggregator=table.aggregator,
+        region=table.aggregator_region,
+        query=table.inventory_query,
+        max_age=table.max_age,
+        verify_sample=table.verify_sample,
+        verify_seed=table.verify_seed,
+        freshness=table.freshness,
     )

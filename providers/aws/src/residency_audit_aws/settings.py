@@ -9,11 +9,22 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any, Literal
 
-from residency_audit.plugin_settings import SettingsReader
+from pydantic import BeforeValidator, Field, field_validator
 
-from .inventory_settings import INVENTORY_KEYS, InventorySettings, inventory_settings
+from residency_audit.errors import ConfigError
+from residency_audit.plugin_settings import (
+    Count,
+    Flag,
+    HttpUrl,
+    Number,
+    Text,
+    parse_table,
+)
+from residency_audit.validation import StrictModel
+
+from .inventory_settings import InventorySettings, InventoryTable, inventory_settings
 from .partitions import partition, partition_of
 from .partitions import partitions as known_partitions
 
@@ -26,35 +37,87 @@ __all__ = [
 ]
 
 DEFAULT_ROLE_NAME = "ResidencyAuditReadOnly"
+PREFIX = "providers.aws"
 
 _ACCOUNT = re.compile(r"^\d{12}$")
 _REGION = re.compile(r"^[a-z]{2,}(-[a-z]+)+-\d+$")
 _ROLE = re.compile(r"^[\w+=,.@/-]{1,64}$")
-# keys a [providers.aws.partitions.<name>] table may override
-_PARTITION_KEYS = frozenset(
-    {
-        "profile",
-        "regions",
-        "organization",
-        "role_name",
-        "external_id",
-        "include_accounts",
-        "exclude_accounts",
-        "endpoint_url",
-    }
-)
-_TOP_KEYS = _PARTITION_KEYS | {
-    "partitions",
-    "max_workers",
-    "max_requests_per_second",
-    "retry_mode",
-    "max_attempts",
-    "retry_quota",
-    "connect_timeout",
-    "read_timeout",
-    "bucket_read_timeout",
-    *INVENTORY_KEYS,  # source = "inventory": inventory_settings.py
-}
+_ACCOUNTS = "12-digit account ids (as strings)"
+_REGIONS = "region codes like 'ap-northeast-1'"
+
+
+def _account_list(value: Any) -> Any:
+    if not isinstance(value, list | tuple) or not all(
+        isinstance(v, str) and _ACCOUNT.match(v) for v in value
+    ):
+        raise ValueError(f"must be a list of {_ACCOUNTS}")
+    return tuple(value)
+
+
+def _region_list(value: Any) -> Any:
+    if (
+        not isinstance(value, list | tuple)
+        or not value
+        or not all(isinstance(v, str) and _REGION.match(v) for v in value)
+    ):
+        raise ValueError(f"must be a non-empty list of {_REGIONS}")
+    return tuple(value)
+
+
+def _role_name(value: Any) -> Any:
+    if not isinstance(value, str) or not _ROLE.match(value):
+        raise ValueError("must be an IAM role name (or path/name)")
+    return value.strip("/")
+
+
+def _partition_name(value: Any) -> Any:
+    if value not in known_partitions():
+        raise ValueError(f"unknown partition (expected one of {', '.join(known_partitions())})")
+    return value
+
+
+def _partitions_table() -> str:
+    return f"must be a table of partitions ({', '.join(known_partitions())})"
+
+
+Accounts = Annotated[tuple[str, ...], BeforeValidator(_account_list)]
+Regions = Annotated[tuple[str, ...], BeforeValidator(_region_list)]
+RoleName = Annotated[str, BeforeValidator(_role_name)]
+PartitionName = Annotated[str, BeforeValidator(_partition_name)]
+
+
+class PartitionTable(StrictModel):
+    """The keys a ``[providers.aws.partitions.<name>]`` table may override."""
+
+    profile: Text | None = None
+    regions: Regions | None = None
+    organization: Flag = False
+    role_name: RoleName = DEFAULT_ROLE_NAME
+    external_id: Text | None = None
+    include_accounts: Accounts = ()
+    exclude_accounts: Accounts = ()
+    endpoint_url: HttpUrl | None = None
+
+
+class AwsTable(PartitionTable, InventoryTable):
+    """The whole ``[providers.aws]`` table."""
+
+    partitions: dict[PartitionName, PartitionTable | None] | None = None
+    max_workers: Annotated[Count, Field(ge=1, le=128)] = 32
+    max_requests_per_second: Annotated[Number, Field(gt=0)] | None = None
+    retry_mode: Literal["standard", "adaptive"] = "adaptive"
+    max_attempts: Annotated[Count, Field(ge=1, le=20)] = 5
+    retry_quota: Annotated[Count, Field(ge=14, le=1_000_000)] = 500
+    connect_timeout: Annotated[Number, Field(gt=0, le=120)] = 5.0
+    read_timeout: Annotated[Number, Field(gt=0, le=300)] = 20.0
+    bucket_read_timeout: Annotated[Number, Field(gt=0, le=300)] = 2.0
+
+    @field_validator("partitions", mode="before")
+    @classmethod
+    def _some(cls, value: Any) -> Any:
+        if not isinstance(value, dict) or not value:
+            raise ValueError(_partitions_table())
+        return value
 
 
 @dataclass(frozen=True)
@@ -97,98 +160,65 @@ class AwsSettings:
         return any(p.organization for p in self.partitions)
 
 
-_ACCOUNTS = "12-digit account ids (as strings)"
-_REGIONS = "region codes like 'ap-northeast-1'"
-
-
-def _partitions_table() -> str:
-    return f"must be a table of partitions ({', '.join(known_partitions())})"
-
-
-def _accounts(table: SettingsReader, name: str) -> frozenset[str]:
-    value = table.string_list(name, _ACCOUNTS) or ()
-    if not all(_ACCOUNT.match(v) for v in value):
-        raise table.error(name, f"must be a list of {_ACCOUNTS}")
-    return frozenset(value)
-
-
-def _regions(name: str, table: SettingsReader, inherited: bool) -> tuple[str, ...] | None:
-    value = table.string_list("regions", _REGIONS, non_empty=True)
-    if value is None:
+def _own_regions(
+    name: str, regions: tuple[str, ...] | None, key: str, inherited: bool
+) -> tuple[str, ...] | None:
+    if regions is None:
         return None
-    if not all(_REGION.match(v) for v in value):
-        raise table.error("regions", f"must be a non-empty list of {_REGIONS}")
-    own = tuple(r for r in dict.fromkeys(value) if partition_of(r) == name)
+    own = tuple(r for r in dict.fromkeys(regions) if partition_of(r) == name)
     if inherited:
         # a top-level list serves every partition: each takes its own regions, and one that
         # names none of them reads every region enabled for the account
         return own or None
-    foreign = [r for r in value if partition_of(r) != name]
+    foreign = [r for r in regions if partition_of(r) != name]
     if foreign:
-        raise table.error(
-            "regions", f"names regions outside partition {name}: {', '.join(foreign)}"
-        )
+        raise ConfigError(f"names regions outside partition {name}: {', '.join(foreign)}", key=key)
     return own
 
 
 def _partition(
-    name: str, table: SettingsReader, inherited_regions: bool = False
+    name: str, table: PartitionTable, key: str, inherited_regions: bool = False
 ) -> PartitionSettings:
-    role_name = table.raw.get("role_name", DEFAULT_ROLE_NAME)
-    if not isinstance(role_name, str) or not _ROLE.match(role_name):
-        raise table.error("role_name", "must be an IAM role name (or path/name)")
-    include = _accounts(table, "include_accounts")
-    exclude = _accounts(table, "exclude_accounts")
     return PartitionSettings(
         name=name,
-        profile=table.string("profile"),
-        regions=_regions(name, table, inherited_regions),
-        organization=table.boolean("organization", False),
-        role_name=role_name.strip("/"),
-        external_id=table.string("external_id"),
-        include_accounts=include,
-        exclude_accounts=exclude,
-        endpoint_url=table.url("endpoint_url"),
+        profile=table.profile,
+        regions=_own_regions(name, table.regions, f"{key}.regions", inherited_regions),
+        organization=table.organization,
+        role_name=table.role_name,
+        external_id=table.external_id,
+        include_accounts=frozenset(table.include_accounts),
+        exclude_accounts=frozenset(table.exclude_accounts),
+        endpoint_url=table.endpoint_url,
     )
 
 
 def parse_settings(raw: Mapping[str, Any]) -> AwsSettings:
     """Validate the table; every error names its key (``providers.aws.<key>``).
 
-    A ``[providers.aws.partitions.<name>]`` table inherits the top-level values it does not set;
-    an error in an inherited value is named under the partition that uses it.
+    A ``[providers.aws.partitions.<name>]`` table inherits the top-level values it does not set.
     """
-    top = SettingsReader(raw, "providers.aws", _TOP_KEYS)
-    tables = top.table("partitions", message=_partitions_table())
+    top = parse_table(AwsTable, raw, PREFIX)
     partitions: list[PartitionSettings] = []
-    if tables is None:
-        partitions.append(_partition("aws", top))
+    if top.partitions is None:
+        partitions.append(_partition("aws", top, PREFIX))
     else:
-        if not tables.raw:
-            raise top.error("partitions", _partitions_table())
-        inherited = {k: v for k, v in raw.items() if k in _PARTITION_KEYS}
-        for name in tables.raw:
-            if name not in known_partitions():
-                raise tables.error(
-                    name, f"unknown partition (expected one of {', '.join(known_partitions())})"
-                )
-            own = tables.table(name)
-            overrides = own.raw if own is not None else {}
-            # only partition keys are inherited, so an unknown key can only be the table's own
-            merged = {**inherited, **overrides}
-            reader = SettingsReader(merged, tables.key(name), _PARTITION_KEYS)
-            partitions.append(_partition(name, reader, "regions" not in overrides))
-    rate = top.number("max_requests_per_second", None)
-    retry_mode = top.choice("retry_mode", "adaptive", ("standard", "adaptive"))
+        inherited = {
+            k: getattr(top, k) for k in PartitionTable.model_fields if k in top.model_fields_set
+        }
+        for name, own in top.partitions.items():
+            key = f"{PREFIX}.partitions.{name}"
+            overrides = own.model_dump(exclude_unset=True) if own is not None else {}
+            merged = PartitionTable.model_validate({**inherited, **overrides})
+            partitions.append(_partition(name, merged, key, "regions" not in overrides))
     return AwsSettings(
         partitions=tuple(partitions),
-        max_workers=top.integer("max_workers", 32, 1, 128),
-        max_requests_per_second=rate,
-        retry_mode=retry_mode,
-        max_attempts=top.integer("max_attempts", 5, 1, 20),
-        retry_quota=top.integer("retry_quota", 500, 14, 1_000_000),
-        connect_timeout=top.number("connect_timeout", 5.0, high=120),
-        read_timeout=top.number("read_timeout", 20.0, high=300),
-        bucket_read_timeout=top.number("bucket_read_timeout", 2.0, high=300),
-        inventory=inventory_settings(top),
+        max_workers=top.max_workers,
+        max_requests_per_second=top.max_requests_per_second,
+        retry_mode=top.retry_mode,
+        max_attempts=top.max_attempts,
+        retry_quota=top.retry_quota,
+        connect_timeout=top.connect_timeout,
+        read_timeout=top.read_timeout,
+        bucket_read_timeout=top.bucket_read_timeout,
+        inventory=inventory_settings(top, PREFIX),
     )

@@ -11,10 +11,21 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import Annotated, Any, Literal
 
-from residency_audit.inventory_source import DEFAULT_MAX_AGE, parse_max_age
-from residency_audit.plugin_settings import SettingsReader
+from pydantic import AfterValidator, BeforeValidator, Field
+
+from residency_audit.errors import ConfigError
+from residency_audit.inventory_source import DEFAULT_MAX_AGE
+from residency_audit.plugin_settings import (
+    Count,
+    Flag,
+    HttpUrl,
+    InventoryKeys,
+    Number,
+    Text,
+    parse_table,
+)
 
 __all__ = ["CLOUDS", "CREDENTIALS", "Cloud", "Settings", "parse_settings"]
 
@@ -35,30 +46,6 @@ CLOUDS: Mapping[str, Cloud] = {
 
 CREDENTIALS = ("default", "cli", "managed-identity", "environment", "anonymous")
 
-_KNOWN_KEYS = frozenset(
-    {
-        "cloud",
-        "subscriptions",
-        "credential",
-        "client_id",
-        "arm_endpoint",
-        "verify_anonymous",
-        "verify_timeout",
-        "blob_endpoint",
-        "connection_string",
-        "connection_string_env",
-        "max_workers",
-        "retries",
-        "connect_timeout",
-        "read_timeout",
-        # source = "inventory": Azure Resource Graph (graph_source)
-        "source",
-        "max_age",
-        "verify_sample",
-        "verify_seed",
-        "management_group",
-    }
-)
 _SUBSCRIPTION_ID = re.compile(r"^[0-9A-Za-z][0-9A-Za-z-]{0,63}$")
 # Azure's naming rule for a management group id: up to 90 of these, not ending with a period
 _MANAGEMENT_GROUP = re.compile(r"^[A-Za-z0-9_().-]{0,89}[A-Za-z0-9_()-]$")
@@ -97,101 +84,120 @@ class Settings:
         return self.arm_endpoint.rstrip("/") + "/.default"
 
 
-def _connection_string(table: SettingsReader) -> str | None:
-    inline = table.raw.get("connection_string")
-    env_name = table.string("connection_string_env")
+PREFIX = "providers.azure"
+
+
+def _subscriptions(value: Any) -> Any:
+    if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
+        raise ValueError("must be a list of subscription ids")
+    for sub in value:
+        if not _SUBSCRIPTION_ID.match(sub):
+            raise ValueError(f"{sub!r} is not a subscription id")
+    return tuple(dict.fromkeys(value))  # de-duplicated, order kept
+
+
+def _management_group(value: Any) -> Any:
+    if not isinstance(value, str) or not _MANAGEMENT_GROUP.match(value.strip()):
+        raise ValueError(
+            f"{value!r} is not a management group id"
+            if isinstance(value, str)
+            else "must be a management group id"
+        )
+    return value.strip()
+
+
+def _blob_endpoint(value: str) -> str:
+    if "{account}" not in value:
+        raise ValueError("must contain the placeholder {account}")
+    return value
+
+
+class AzureTable(InventoryKeys):
+    """The ``[providers.azure]`` table."""
+
+    cloud: Literal["public", "china", "usgov"] = "public"
+    subscriptions: Annotated[tuple[str, ...], BeforeValidator(_subscriptions)] = ()
+    credential: Literal["default", "cli", "managed-identity", "environment", "anonymous"] = (
+        "default"
+    )
+    client_id: Text | None = None
+    arm_endpoint: HttpUrl | None = None
+    verify_anonymous: Flag = False
+    verify_timeout: Annotated[Number, Field(gt=0, le=120)] = 5.0
+    blob_endpoint: Annotated[Text, AfterValidator(_blob_endpoint)] | None = None
+    # a secret: any message about it names the problem, never the value
+    connection_string: Any = None
+    connection_string_env: Text | None = None
+    max_workers: Annotated[Count, Field(ge=1, le=64)] = Settings.max_workers
+    retries: Annotated[Count, Field(ge=0, le=20)] | None = None
+    connect_timeout: Annotated[Number, Field(gt=0, le=120)] = 5.0
+    read_timeout: Annotated[Number, Field(gt=0, le=300)] = 20.0
+    # source = "inventory": Azure Resource Graph (graph_source)
+    management_group: Annotated[str, BeforeValidator(_management_group)] | None = None
+
+
+def _error(name: str, message: str) -> ConfigError:
+    return ConfigError(message, key=f"{PREFIX}.{name}")
+
+
+def _connection_string(table: AzureTable) -> str | None:
+    inline, env_name = table.connection_string, table.connection_string_env
     if inline is not None and env_name is not None:
-        raise table.error(
+        raise _error(
             "connection_string", "set connection_string or connection_string_env, not both"
         )
     if env_name is not None:
         value = os.environ.get(env_name)
         if not value:
-            raise table.error(
-                "connection_string_env", f"environment variable {env_name} is not set"
-            )
+            raise _error("connection_string_env", f"environment variable {env_name} is not set")
         inline = value
     if inline is None:
         return None
     # The value is a secret: the message names the problem, never the value.
     if not isinstance(inline, str) or "AccountName=" not in inline:
-        raise table.error(
+        raise _error(
             "connection_string", "is not an Azure Storage connection string (no AccountName=)"
         )
     return inline
 
 
-def _max_age(table: SettingsReader) -> timedelta:
-    value = table.raw.get("max_age")
-    if value is None:
-        return DEFAULT_MAX_AGE
-    if not isinstance(value, str | int):
-        raise table.error("max_age", 'must be a duration such as "24h", "90m" or "2d"')
-    try:
-        return parse_max_age(value)
-    except ValueError as exc:
-        raise table.error("max_age", str(exc)) from None
-
-
-def _management_group(table: SettingsReader, subscriptions: tuple[str, ...]) -> str | None:
-    group = table.string("management_group")
-    if group is None:
-        return None
-    if not _MANAGEMENT_GROUP.match(group):
-        raise table.error("management_group", f"{group!r} is not a management group id")
-    if subscriptions:
-        raise table.error("management_group", "set subscriptions or management_group, not both")
-    return group
-
-
 def parse_settings(raw: Mapping[str, Any]) -> Settings:
     """Validate the table; every error names its key as ``providers.azure.<key>``."""
-    table = SettingsReader(raw, "providers.azure", _KNOWN_KEYS)
-    cloud = CLOUDS[table.choice("cloud", "public", CLOUDS)]
-
-    subs = table.string_list("subscriptions", "subscription ids") or ()
-    for sub in subs:
-        if not _SUBSCRIPTION_ID.match(sub):
-            raise table.error("subscriptions", f"{sub!r} is not a subscription id")
-    subscriptions = tuple(dict.fromkeys(subs))  # de-duplicated, order kept
-
-    credential = table.choice("credential", "default", CREDENTIALS)
-
-    arm_endpoint = table.url("arm_endpoint") or cloud.arm_endpoint
-    if arm_endpoint.startswith("http://") and credential != "anonymous":
+    table = parse_table(AzureTable, raw, PREFIX)
+    cloud = CLOUDS[table.cloud]
+    arm_endpoint = table.arm_endpoint or cloud.arm_endpoint
+    if arm_endpoint.startswith("http://") and table.credential != "anonymous":
         # azure-core refuses to send a bearer token over plain http; say so up front.
-        raise table.error(
+        raise _error(
             "arm_endpoint", "a plain-http endpoint only works with credential = 'anonymous'"
         )
-
-    blob_endpoint = table.string("blob_endpoint")
-    if blob_endpoint is not None and "{account}" not in blob_endpoint:
-        raise table.error("blob_endpoint", "must contain the placeholder {account}")
-
-    source = table.choice("source", "live", ("live", "inventory"))
     connection_string = _connection_string(table)
-    if source == "inventory" and connection_string is not None:
-        raise table.error("source", "the inventory source needs ARM, not a connection string")
-    management_group = _management_group(table, subscriptions)
-    if management_group is not None and source != "inventory":
-        raise table.error("management_group", "is read only with source = 'inventory'")
+    if table.source == "inventory" and connection_string is not None:
+        raise _error("source", "the inventory source needs ARM, not a connection string")
+    if table.verify_sample > _VERIFY_LIMIT:
+        raise _error("verify_sample", f"must be at most {_VERIFY_LIMIT}")
+    group = table.management_group
+    if group is not None and table.subscriptions:
+        raise _error("management_group", "set subscriptions or management_group, not both")
+    if group is not None and table.source != "inventory":
+        raise _error("management_group", "is read only with source = 'inventory'")
     return Settings(
         cloud=cloud,
-        subscriptions=subscriptions,
-        credential=credential,
-        client_id=table.string("client_id"),
+        subscriptions=table.subscriptions,
+        credential=table.credential,
+        client_id=table.client_id,
         arm_endpoint=arm_endpoint,
-        verify_anonymous=table.boolean("verify_anonymous", False),
-        verify_timeout=table.number("verify_timeout", 5.0, high=120),
-        blob_endpoint=blob_endpoint,
+        verify_anonymous=table.verify_anonymous,
+        verify_timeout=table.verify_timeout,
+        blob_endpoint=table.blob_endpoint,
         connection_string=connection_string,
-        max_workers=table.integer("max_workers", Settings.max_workers, 1, 64),
-        retries=table.integer("retries", None, 0, 20),
-        connect_timeout=table.number("connect_timeout", 5.0, high=120),
-        read_timeout=table.number("read_timeout", 20.0, high=300),
-        source=source,
-        max_age=_max_age(table),
-        verify_sample=table.integer("verify_sample", 0, 0, _VERIFY_LIMIT),
-        verify_seed=table.integer("verify_seed", None, 0, 2**63 - 1),
-        management_group=management_group,
+        max_workers=table.max_workers,
+        retries=table.retries,
+        connect_timeout=table.connect_timeout,
+        read_timeout=table.read_timeout,
+        source=table.source,
+        max_age=table.max_age,
+        verify_sample=table.verify_sample,
+        verify_seed=table.verify_seed,
+        management_group=group,
     )

@@ -7,10 +7,20 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any
+from typing import Annotated, Any
 
-from residency_audit.inventory_source import DEFAULT_MAX_AGE, parse_max_age
-from residency_audit.plugin_settings import SettingsReader
+from pydantic import BeforeValidator, Field, TypeAdapter, ValidationError
+
+from residency_audit.errors import ConfigError
+from residency_audit.inventory_source import DEFAULT_MAX_AGE
+from residency_audit.plugin_settings import (
+    Count,
+    HttpUrl,
+    InventoryKeys,
+    Number,
+    Text,
+    parse_table,
+)
 
 __all__ = [
     "DEFAULT_CONNECT_TIMEOUT",
@@ -37,31 +47,6 @@ _MAX_WORKERS_LIMIT = 256
 # legacy domain-scoped ids ("example.com:proj") are allowed too.
 _PROJECT_ID = re.compile(r"^(?:[a-z0-9.-]+:)?[a-z][a-z0-9-]{4,28}[a-z0-9]$")
 _NUMERIC_ID = re.compile(r"^\d+$")
-_KNOWN_KEYS = frozenset(
-    {
-        "projects",
-        "organization",
-        "folder",
-        "credentials_file",
-        "endpoint",
-        "project_endpoints",
-        "resource_manager_endpoint",
-        # the services that copy a bucket (copies_client.py): a stub or private endpoint each
-        "compute_endpoint",
-        "transfer_endpoint",
-        "insights_endpoint",
-        "max_workers",
-        "timeout",
-        "retry_deadline",
-        "connect_timeout",
-        # source = "inventory": Cloud Asset Inventory (asset_source.py)
-        "source",
-        "max_age",
-        "verify_sample",
-        "verify_seed",
-        "asset_endpoint",
-    }
-)
 _VERIFY_LIMIT = 100_000
 
 
@@ -124,83 +109,107 @@ class GcpSettings:
         )
 
 
-def _parent(table: SettingsReader, kind: str, name: str) -> str | None:
-    value = table.string(name)
-    if value is None:
-        return None
-    ident = value.removeprefix(f"{kind}/")
-    if not _NUMERIC_ID.match(ident):
-        raise table.error(name, f"must be a numeric id or '{kind}/<id>', got {value!r}")
-    return f"{kind}/{ident}"
+PREFIX = "providers.gcp"
 
 
-def _projects(table: SettingsReader) -> tuple[str, ...]:
-    value = table.string_list("projects", "project ids") or ()
+def _parent(kind: str) -> Any:
+    def check(value: Any) -> Any:
+        if not isinstance(value, str) or not value.strip():
+            raise ValueError(f"must be a numeric id or '{kind}/<id>'")
+        ident = value.strip().removeprefix(f"{kind}/")
+        if not _NUMERIC_ID.match(ident):
+            raise ValueError(f"must be a numeric id or '{kind}/<id>', got {value!r}")
+        return f"{kind}/{ident}"
+
+    return BeforeValidator(check)
+
+
+def _projects(value: Any) -> Any:
+    if not isinstance(value, list | tuple) or not all(isinstance(p, str) for p in value):
+        raise ValueError("must be a list of project ids")
     for p in value:
         if not _PROJECT_ID.match(p):
-            raise table.error("projects", f"{p!r} is not a valid project id")
+            raise ValueError(f"{p!r} is not a valid project id")
     if len(set(value)) != len(value):
-        raise table.error("projects", "lists a project more than once")
-    return value
+        raise ValueError("lists a project more than once")
+    return tuple(value)
 
 
-def _endpoints(table: SettingsReader) -> dict[str, str]:
-    endpoints = table.table("project_endpoints", message="must be a table of project id = URL")
-    if endpoints is None:
-        return {}
+_URL: TypeAdapter[str] = TypeAdapter(HttpUrl)
+
+
+def _endpoints(value: Any) -> Any:
+    if not isinstance(value, dict):
+        raise ValueError("must be a table of project id = URL")
     out: dict[str, str] = {}
-    for project, value in endpoints.raw.items():
-        url = endpoints.url(project) if isinstance(value, str) else None
-        if url is None:
-            raise table.error("project_endpoints", f"{project}: must be a URL")
-        out[project] = url
+    for project, url in value.items():
+        try:
+            out[project] = _URL.validate_python(url)
+        except ValidationError:
+            raise ValueError(f"{project}: must be a URL") from None
     return out
 
 
-def _max_age(table: SettingsReader) -> timedelta:
-    value = table.raw.get("max_age")
-    if value is None:
-        return DEFAULT_MAX_AGE
-    if not isinstance(value, str | int):
-        raise table.error("max_age", 'must be a duration such as "24h", "90m" or "2d"')
-    try:
-        return parse_max_age(value)
-    except ValueError as exc:
-        raise table.error("max_age", str(exc)) from None
+class GcpTable(InventoryKeys):
+    """The ``[providers.gcp]`` table."""
+
+    projects: Annotated[tuple[str, ...], BeforeValidator(_projects)] = ()
+    organization: Annotated[str, _parent("organizations")] | None = None
+    folder: Annotated[str, _parent("folders")] | None = None
+    credentials_file: Text | None = None
+    endpoint: HttpUrl | None = None
+    project_endpoints: Annotated[dict[str, str], BeforeValidator(_endpoints)] = Field(
+        default_factory=dict
+    )
+    resource_manager_endpoint: HttpUrl | None = None
+    # the services that copy a bucket (copies_client.py): a stub or private endpoint each
+    compute_endpoint: HttpUrl | None = None
+    transfer_endpoint: HttpUrl | None = None
+    insights_endpoint: HttpUrl | None = None
+    max_workers: Annotated[Count, Field(ge=1, le=_MAX_WORKERS_LIMIT)] = DEFAULT_MAX_WORKERS
+    timeout: Annotated[Number, Field(gt=0, le=600)] = DEFAULT_TIMEOUT
+    retry_deadline: Annotated[Number, Field(gt=0, le=3600)] = DEFAULT_RETRY_DEADLINE
+    connect_timeout: Annotated[Number, Field(gt=0, le=120)] = DEFAULT_CONNECT_TIMEOUT
+    # source = "inventory": Cloud Asset Inventory (asset_source.py)
+    asset_endpoint: HttpUrl | None = None
 
 
 def parse_settings(raw: Mapping[str, Any]) -> GcpSettings:
-    table = SettingsReader(raw, "providers.gcp", _KNOWN_KEYS)
-    projects = _projects(table)
-    organization = _parent(table, "organizations", "organization")
-    folder = _parent(table, "folders", "folder")
+    table = parse_table(GcpTable, raw, PREFIX)
     chosen = [
         n
-        for n, v in (("projects", projects), ("organization", organization), ("folder", folder))
+        for n, v in (
+            ("projects", table.projects),
+            ("organization", table.organization),
+            ("folder", table.folder),
+        )
         if v
     ]
     if len(chosen) > 1:
-        raise table.error(
-            chosen[1], f"set only one of projects, organization, folder (got {', '.join(chosen)})"
+        raise ConfigError(
+            f"set only one of projects, organization, folder (got {', '.join(chosen)})",
+            key=f"{PREFIX}.{chosen[1]}",
         )
+    if table.verify_sample > _VERIFY_LIMIT:
+        raise ConfigError(f"must be at most {_VERIFY_LIMIT}", key=f"{PREFIX}.verify_sample")
     return GcpSettings(
-        projects=projects,
-        organization=organization,
-        folder=folder,
-        credentials_file=table.string("credentials_file"),
-        endpoint=table.url("endpoint"),
-        project_endpoints=_endpoints(table),
-        resource_manager_endpoint=table.url("resource_manager_endpoint"),
-        compute_endpoint=table.url("compute_endpoint"),
-        transfer_endpoint=table.url("transfer_endpoint"),
-        insights_endpoint=table.url("insights_endpoint"),
-        max_workers=table.integer("max_workers", DEFAULT_MAX_WORKERS, 1, _MAX_WORKERS_LIMIT),
-        timeout=table.number("timeout", DEFAULT_TIMEOUT, high=600),
-        retry_deadline=table.number("retry_deadline", DEFAULT_RETRY_DEADLINE, high=3600),
-        connect_timeout=table.number("connect_timeout", DEFAULT_CONNECT_TIMEOUT, high=120),
-        source=table.choice("source", "live", ("live", "inventory")),
-        max_age=_max_age(table),
-        verify_sample=table.integer("verify_sample", 0, 0, _VERIFY_LIMIT),
-        verify_seed=table.integer("verify_seed", None, 0, 2**63 - 1),
-        asset_endpoint=table.url("asset_endpoint"),
+        projects=table.projects,
+        organization=table.organization,
+        folder=table.folder,
+        credentials_file=table.credentials_file,
+        endpoint=table.endpoint,
+        project_endpoints=table.project_endpoints,
+        resource_manager_endpoint=table.resource_manager_endpoint,
+        compute_endpoint=table.compute_endpoint,
+        transfer_endpoint=table.transfer_endpoint,
+        insights_endpoint=table.insights_endpoint,
+        max_workers=table.max_workers,
+        timeout=table.timeout,
+        retry_deadline=table.retry_deadline,
+        connect_timeout=table.connect_timeout,
+        source=table.source,
+        max_age=table.max_age,
+        verify_sample=table.verify_sample,
+        verify_seed=table.verify_seed,
+        asset_endpoint=table.asset_endpoint,
     )
