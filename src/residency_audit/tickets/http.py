@@ -4,6 +4,8 @@
 date), else after an exponential backoff with full jitter, capped. Only GETs are retried after a
 network error: a POST that may have reached the tracker is left to the ledger and the next run.
 Error texts are masked: the credentials we sent never appear in a message.
+
+The retry loop is tenacity's; this module only says when to retry and how long to wait.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from email.utils import parsedate_to_datetime
 from typing import Any
 
 import httpx
+import tenacity
 
 from ..errors import ResidencyAuditError
 from ..redact import mask_secrets
@@ -24,6 +27,7 @@ from ..redact import mask_secrets
 __all__ = ["RetryPolicy", "TicketError", "TrackerClient"]
 
 RETRY_STATUS = frozenset({429, 503})
+IDEMPOTENT = frozenset({"GET"})  # retried after a network error; the ledger guards the rest
 
 
 class TicketError(ResidencyAuditError):
@@ -37,20 +41,63 @@ class RetryPolicy:
     cap: float = 60.0  # longest backoff we choose ourselves
     max_retry_after: float = 300.0  # a longer Retry-After fails the call instead of hanging
     sleep: Callable[[float], None] = time.sleep
-    jitter: Callable[[], float] = random.random
+    jitter: Callable[[], float] = random.random  # a factor in [0, 1): full jitter
 
-    def delay(self, attempt: int, response: httpx.Response | None) -> float:
-        """Seconds to wait before try ``attempt + 1`` (``attempt`` counts from 1)."""
-        told = _retry_after(response) if response is not None else None
-        if told is not None:
-            if told > self.max_retry_after:
-                raise TicketError(
-                    f"tracker asks to wait {told:.0f}s (Retry-After), longer than "
-                    f"{self.max_retry_after:.0f}s; run the sync again later"
-                )
-            return told
-        backoff: float = min(self.cap, self.base * 2.0 ** (attempt - 1))
-        return backoff * self.jitter()
+    def retrying(self, method: str, allowed: Iterable[int] = ()) -> tenacity.Retrying:
+        """tenacity's loop for one tracker call: a 429 or 503 answer is retried (unless the call
+        accepts it), a network error only for an idempotent method. When the tries run out the
+        last answer is returned, or the last error raised, as it came."""
+        accepted = frozenset(allowed)
+        retry: tenacity.retry_base = tenacity.retry_if_result(
+            lambda r: (
+                isinstance(r, httpx.Response)
+                and r.status_code in RETRY_STATUS
+                and r.status_code not in accepted
+            )
+        )
+        if method.upper() in IDEMPOTENT:
+            retry = retry | tenacity.retry_if_exception_type(httpx.TransportError)
+        return tenacity.Retrying(
+            stop=tenacity.stop_after_attempt(self.attempts),
+            retry=retry,
+            wait=self.wait,
+            sleep=self.sleep,
+            retry_error_callback=_last_outcome,
+        )
+
+    def until_found(self, tries: int) -> tenacity.Retrying:
+        """tenacity's loop for a search that may lag a write (Jira's is eventually consistent):
+        asked again while it finds nothing, ``base * 2**(n-1)`` seconds apart, capped; None
+        when the tries run out."""
+        return tenacity.Retrying(
+            stop=tenacity.stop_after_attempt(tries),
+            retry=tenacity.retry_if_result(lambda found: found is None),
+            wait=tenacity.wait_exponential(multiplier=self.base, max=self.cap),
+            sleep=self.sleep,
+            retry_error_callback=lambda state: None,
+        )
+
+    def wait(self, state: tenacity.RetryCallState) -> float:
+        """What the tracker's ``Retry-After`` says, else ``base * 2**(n-1)`` seconds capped at
+        ``cap`` (tenacity's exponential wait) times the jitter, before try ``n + 1``."""
+        outcome = state.outcome
+        answer = outcome.result() if outcome is not None and not outcome.failed else None
+        told = _retry_after(answer) if isinstance(answer, httpx.Response) else None
+        if told is None:
+            backoff = tenacity.wait_exponential(multiplier=self.base, max=self.cap)
+            return float(backoff(state)) * self.jitter()
+        if told > self.max_retry_after:
+            raise TicketError(
+                f"tracker asks to wait {told:.0f}s (Retry-After), longer than "
+                f"{self.max_retry_after:.0f}s; run the sync again later"
+            )
+        return told
+
+
+def _last_outcome(state: tenacity.RetryCallState) -> Any:
+    """The last try's answer, or its error raised again (tenacity would wrap both)."""
+    assert state.outcome is not None  # tenacity calls this only after a try
+    return state.outcome.result()
 
 
 def _retry_after(response: httpx.Response) -> float | None:
@@ -88,25 +135,16 @@ class TrackerClient:
     def request(
         self, method: str, url: str, *, ok: Iterable[int] = (200, 201, 204), **kwargs: Any
     ) -> httpx.Response:
-        allowed = set(ok)
-        attempt = 0
-        while True:
-            attempt += 1
-            try:
-                response = self.client.request(method, url, **kwargs)
-            except httpx.TransportError as exc:
-                if method != "GET" or attempt >= self.retry.attempts:
-                    raise TicketError(
-                        self.scrub(f"{self.name}: {method} {url} failed: {exc!s}")
-                    ) from None
-                self.retry.sleep(self.retry.delay(attempt, None))
-                continue
-            if response.status_code in allowed:
-                return response
-            if response.status_code in RETRY_STATUS and attempt < self.retry.attempts:
-                self.retry.sleep(self.retry.delay(attempt, response))
-                continue
-            raise TicketError(self.scrub(self.describe(method, url, response)))
+        allowed = frozenset(ok)
+        try:
+            response: httpx.Response = self.retry.retrying(method, allowed)(
+                self.client.request, method, url, **kwargs
+            )
+        except httpx.TransportError as exc:
+            raise TicketError(self.scrub(f"{self.name}: {method} {url} failed: {exc!s}")) from None
+        if response.status_code in allowed:
+            return response
+        raise TicketError(self.scrub(self.describe(method, url, response)))
 
     def describe(self, method: str, url: str, response: httpx.Response) -> str:
         """What the tracker answered, scrubbed before it is cut to length: a secret the tracker

@@ -186,12 +186,8 @@ def _plan_sink(
             hits = found.get(key)
             ticket = hits[0] if hits else None
             if ticket is None and e is not None and e.pending == "create" and b is not None:
-                for attempt in range(FIND_RETRIES):  # the create may not be searchable yet
-                    ticket = sink.find(key)
-                    if ticket is not None:
-                        break
-                    if attempt + 1 < FIND_RETRIES:
-                        policy.sleep(min(policy.cap, policy.base * 2**attempt))
+                # the create may not be searchable yet
+                ticket = policy.until_found(FIND_RETRIES)(sink.find, key)
         name = b.name if b else (e.bucket_name if e else key)
         act = Action(
             sink=sink.name,
