@@ -255,9 +255,20 @@ def test_html_glance_legend_and_glossary_name_the_new_roles(result: ScanResult) 
     html = report.render_html(result, "en")
     for role in NEW_ROLES:
         assert f'data-role="{role}"' in html  # the map's legend has a line for each
-    assert "Narrow the CDN to edges in allowed countries" in html  # glance action for a cache
-    assert "Stop the transfer job and delete the copies at its destination" in html
-    assert "Send the logs or inventory reports to an allowed country or region" in html
+    # the at-a-glance block (server-rendered, before the page's data) names each copy's role
+    # and what to do about it
+    glance = html[html.index('<section id="glance"') :]
+    glance = glance[: glance.index("</section>")]
+    for words in (
+        "CDN edge cache",
+        "Narrow the CDN to edges in allowed countries",
+        "Transfer destination",
+        "Stop the transfer job and delete the copies at its destination",
+        "Object-name and metadata export",
+        "Send the logs or inventory reports to an allowed country or region",
+    ):
+        assert words in glance, words
+    assert "edge-served" in glance and "edge-nobody" not in glance
 
 
 @pytest.mark.browser
