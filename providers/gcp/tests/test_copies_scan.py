@@ -209,13 +209,17 @@ def test_each_service_puts_its_copy_where_the_destination_is(
     lists = collections.Counter(json_api_method(line) for line in estate.requests)
     assert lists["backendBuckets.list"] == 1
     assert lists["reportConfigs.list"] == 1
-    assert lists["transferJobs.list"] == 3  # five jobs, two a page
+    # four transfer jobs, two a page; then the one replication job, listed apart
+    assert lists["transferJobs.list"] == 3
     filters = {
         parse_qs(urlparse(line.split(" ", 1)[1]).query)["filter"][0]
         for line in estate.requests
         if "transferJobs" in line
     }
-    assert filters == {'{"projectIds":["proj-copies"]}'}
+    assert filters == {
+        '{"projectId":"proj-copies"}',
+        '{"projectId":"proj-copies","dataBackend":"QUERY_REPLICATION_CONFIGS"}',
+    }
 
 
 def test_a_destination_outside_the_project_is_read_once_a_scan(
@@ -339,3 +343,31 @@ def test_storage_insights_locations_it_could_not_read_are_a_gap(
     [gap] = [g for g in bucket_named(result, "plain").gaps if g.field == "storage_insights"]
     assert gap.error_code == "unreachable"
     assert "locations/asia-east2" in gap.reason
+
+
+@pytest.mark.parametrize("source", ["live", "inventory"])
+def test_storage_insights_refusing_every_location_is_listed_per_bucket_location(
+    emulator: Callable[..., str], tmp_path: Path, source: str
+) -> None:
+    estate = _estate()
+    estate.wildcard = False
+    assets = AssetEstate()
+    assets.add_project(P, "4242")
+    for b in OWN:
+        assets.add_bucket(dict(b, projectNumber="4242"), P, iam_policy())
+    storage = emulator(OWN, others=ELSEWHERE)
+    with serve_copy_services(estate) as services, serve_asset_inventory(assets) as inventory:
+        more = {"source": "inventory", "asset_endpoint": inventory} if source == "inventory" else {}
+        result = scan_provider("gcp", _settings(storage, services, **more), tmp_path)
+    listed = sorted(
+        urlparse(line.split(" ", 1)[1]).path for line in estate.requests if "/reportConfigs" in line
+    )
+    # "-" refused, then each location the project's buckets are in (a config lives in its
+    # source bucket's location)
+    assert listed == [
+        "/v1/projects/proj-copies/locations/-/reportConfigs",
+        "/v1/projects/proj-copies/locations/asia-northeast1/reportConfigs",
+        "/v1/projects/proj-copies/locations/us-east1/reportConfigs",
+    ]
+    assert _cause(bucket_named(result, "jp-inventoried"), "storage-insights-inventory")
+    assert not [g for b in result.inventory.buckets for g in b.gaps]

@@ -222,6 +222,7 @@ def test_calls_are_one_page_per_thousand_buckets_and_policies_and_nothing_live(
         "/compute/v1/projects/proj-tokyo/global/backendBuckets",
         "/v1/projects/proj-tokyo/locations/-/reportConfigs",
         "/v1/transferJobs",
+        "/v1/transferJobs",  # and its cross-bucket replication jobs, listed apart
     ]
     seen = [(m, u) for m, u in seen if (m, u) not in {("GET", c) for c in copies}]
     kinds = [

@@ -122,6 +122,8 @@ class _Snapshot:
     groups: dict[str, list[tuple[bytes, datetime | None]]] = field(default_factory=dict)
     stopped: GcpApiError | None = None
     failed: GcpApiError | None = None  # the first page failed: every scope fails
+    # project number -> its buckets' locations (where Storage Insights keeps their configs)
+    locations: dict[str, set[str]] = field(default_factory=dict)
 
 
 class AssetSource:
@@ -199,6 +201,7 @@ class AssetSource:
         dependent pages: in parallel the two cost the round trips of one)."""
         policies_read = self._pool.submit(self._policies)
         groups: dict[str, list[tuple[bytes, datetime | None]]] = {}
+        locations: dict[str, set[str]] = {}
         stopped = failed = None
         now = self._now()
         pages = 0
@@ -211,6 +214,8 @@ class AssetSource:
                     when = captured_at(asset, read_time)
                     number = project_number(asset) or ""
                     groups.setdefault(number, []).append((json.dumps(resource).encode(), when))
+                    if isinstance(resource.get("location"), str) and resource["location"]:
+                        locations.setdefault(number, set()).add(resource["location"].lower())
                     if stale(when, now, self._max_age) or live_fields(resource, True):
                         self._prefetch(self._single or self._ids.get(number))
         except GcpApiError as exc:
@@ -220,7 +225,7 @@ class AssetSource:
                 failed = exc
         policies, iam_error = policies_read.result()
         chosen = set(sample(map(normalize.bucket_uid, policies), self._verify, self._seed))
-        return _Snapshot(policies, iam_error, chosen, groups, stopped, failed)
+        return _Snapshot(policies, iam_error, chosen, groups, stopped, failed, locations)
 
     def _prefetch(self, project: str | None) -> None:
         """Start ``project``'s live bucket list now: a bucket of it needs one."""
@@ -263,7 +268,12 @@ class AssetSource:
                 f"gcp: cannot list the buckets in {self.service}: {snap.failed}",
                 code=snap.failed.code,
             )
-        self._project_copies[project] = self._copies.project(project)
+        where = (
+            {loc for group in snap.locations.values() for loc in group}
+            if number is None
+            else snap.locations.get(number, set())
+        )
+        self._project_copies[project] = self._copies.project(project, locations=sorted(where))
         with self._lock:  # each scope takes its own group once
             if number is None:
                 entries = [e for g in snap.groups.values() for e in g]

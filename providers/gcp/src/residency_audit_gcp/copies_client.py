@@ -3,11 +3,16 @@
 * Compute Engine ``backendBuckets.list`` (``GET /compute/v1/projects/P/global/backendBuckets``):
   Cloud CDN serves a bucket through a global backend bucket (regional backend buckets have no
   Cloud CDN).
-* Storage Transfer Service ``transferJobs.list`` (``GET /v1/transferJobs`` with
-  ``filter={"projectIds":["P"]}``, which the API requires).
+* Storage Transfer Service ``transferJobs.list`` (``GET /v1/transferJobs``), twice: with
+  ``filter={"projectId":"P"}`` (required), and with ``"dataBackend":"QUERY_REPLICATION_CONFIGS"``
+  added, since the reference says cross-bucket replication jobs are listed only when asked for
+  (https://cloud.google.com/storage-transfer/docs/reference/rest/v1/transferJobs/list).
 * Storage Insights ``projects.locations.reportConfigs.list``
-  (``GET /v1/projects/P/locations/-/reportConfigs``: ``-`` is every location; the answer's
-  ``unreachable`` names the locations it could not read).
+  (``GET /v1/projects/P/locations/-/reportConfigs``). The reference lists configs "for a given
+  location", but its answer carries ``unreachable`` ("Locations that could not be reached"), the
+  field of a list across locations (``-``, AIP-159). If ``-`` is refused (400), each location of
+  the project's buckets is listed instead: a config lives in its source bucket's location (gcloud
+  builds the parent from the source bucket's ``location``).
 
 Each answer is returned as plain API JSON, every page followed. There are no client libraries in
 the plugin's dependencies for these APIs, so the same ``AuthorizedSession`` and request observer
@@ -20,7 +25,7 @@ in the project answers 403 with ``ErrorInfo.reason`` ``SERVICE_DISABLED``, which
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -47,6 +52,7 @@ SERVICE_DISABLED = "SERVICE_DISABLED"
 _COMPUTE = "https://compute.googleapis.com"
 _TRANSFER = "https://storagetransfer.googleapis.com"
 _INSIGHTS = "https://storageinsights.googleapis.com"
+_REPLICATION = {"dataBackend": "QUERY_REPLICATION_CONFIGS"}
 
 
 @dataclass(frozen=True)
@@ -87,13 +93,36 @@ class CopyServicesReader:
         return self._pages(url, {"maxResults": "500"}, "items")
 
     def transfer_jobs(self, project: str) -> Listing:
-        project_filter = json.dumps({"projectIds": [project]}, separators=(",", ":"))
+        """The project's transfer jobs, then its cross-bucket replication jobs."""
         url = f"{self._transfer}/v1/transferJobs"
-        return self._pages(url, {"filter": project_filter, "pageSize": "256"}, "transferJobs")
+        found: list[dict[str, Any]] = []
+        names: set[Any] = set()
+        for query in ({"projectId": project}, {"projectId": project, **_REPLICATION}):
+            text = json.dumps(query, separators=(",", ":"))  # "without spaces", as it asks
+            for job in self._pages(url, {"filter": text, "pageSize": "256"}, "transferJobs").items:
+                if job.get("name") is None or job.get("name") not in names:
+                    names.add(job.get("name"))
+                    found.append(job)
+        return Listing(found)
 
-    def report_configs(self, project: str) -> Listing:
-        url = f"{self._insights}/v1/projects/{project}/locations/-/reportConfigs"
-        return self._pages(url, {"pageSize": "500"}, "reportConfigs")
+    def report_configs(self, project: str, locations: Sequence[str] = ()) -> Listing:
+        """Every location's configs; ``locations``: those to list one by one if ``-`` is
+        refused (the project's bucket locations)."""
+        base = f"{self._insights}/v1/projects/{project}/locations"
+        try:
+            return self._pages(f"{base}/-/reportConfigs", {"pageSize": "500"}, "reportConfigs")
+        except GcpApiError as exc:
+            if exc.code != "400" or not locations:
+                raise
+        items: list[dict[str, Any]] = []
+        unreachable: list[str] = []
+        for location in locations:
+            listing = self._pages(
+                f"{base}/{location}/reportConfigs", {"pageSize": "500"}, "reportConfigs"
+            )
+            items += listing.items
+            unreachable += listing.unreachable
+        return Listing(items, tuple(unreachable))
 
     def close(self) -> None:
         self._session.close()  # type: ignore[no-untyped-call]

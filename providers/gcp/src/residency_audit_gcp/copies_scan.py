@@ -16,6 +16,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from typing import Any
 
 from residency_audit.model import Gap, Location
@@ -45,17 +46,22 @@ class ProjectCopies:
     buckets costs nothing), and the locations of the destinations its buckets name."""
 
     def __init__(
-        self, collector: CopyCollector, project: str, own: Mapping[str, Mapping[str, Any]]
+        self,
+        collector: CopyCollector,
+        project: str,
+        own: Mapping[str, Mapping[str, Any]],
+        locations: Sequence[str],
     ) -> None:
         self._collector = collector
         self._project = project
         self._own = own
+        self._locations = locations
         self._sources: CopySources | None = None
 
     @property
     def sources(self) -> CopySources:
         if self._sources is None:
-            self._sources = self._collector.read_sources(self._project)
+            self._sources = self._collector.read_sources(self._project, self._locations)
         return self._sources
 
     def around(self, name: str, resource: Mapping[str, Any]) -> _Around:
@@ -85,19 +91,35 @@ class CopyCollector:
         self._pending: dict[str, threading.Event] = {}
 
     def project(
-        self, project: str, listed: Sequence[Mapping[str, Any]] | None = None
+        self,
+        project: str,
+        listed: Sequence[Mapping[str, Any]] | None = None,
+        *,
+        locations: Sequence[str] | None = None,
     ) -> ProjectCopies:
         """The project's copies. ``listed``: its bucket resources, when the caller holds them
-        (their locations answer destinations without a request)."""
-        return ProjectCopies(self, project, {str(r.get("name")): r for r in listed or ()})
+        (their locations answer destinations without a request); ``locations``: its buckets'
+        locations, when the caller holds only those (else taken from ``listed``)."""
+        own = {str(r.get("name")): r for r in listed or ()}
+        if locations is None:
+            locations = sorted(
+                {
+                    r["location"].lower()
+                    for r in own.values()
+                    if isinstance(r.get("location"), str) and r["location"]
+                }
+            )
+        return ProjectCopies(self, project, own, locations)
 
-    def read_sources(self, project: str) -> CopySources:
-        """The project's three lists, each read once; a failed one is kept as its error."""
+    def read_sources(self, project: str, locations: Sequence[str] = ()) -> CopySources:
+        """The project's three lists, each read once; a failed one is kept as its error.
+        ``locations``: the project's bucket locations (Storage Insights, if ``-`` is refused)."""
         reader = self._services_for(project)
         try:
             # side by side: three independent round trips cost one
             with ThreadPoolExecutor(max_workers=3, thread_name_prefix="gcp-copies") as pool:
-                lists = (reader.backend_buckets, reader.transfer_jobs, reader.report_configs)
+                insights = partial(reader.report_configs, locations=locations)
+                lists = (reader.backend_buckets, reader.transfer_jobs, insights)
                 reads = [pool.submit(_attempt, read, project) for read in lists]
                 (cdn, cdn_error), (jobs, jobs_error), (configs, configs_error) = (
                     f.result() for f in reads

@@ -12,15 +12,18 @@ Storage, these reads in the shapes of each API's published discovery document:
   ``ListTransferJobsResponse`` {``transferJobs[]``, ``nextPageToken``}; each ``TransferJob``
   {``name: transferJobs/N``, ``projectId``, ``transferSpec`` or ``replicationSpec``
   {``gcsDataSource``, ``gcsDataSink`` | ``posixDataSink``}, ``status``, ``creationTime``}. The
-  ``filter`` (JSON with ``projectIds``) is required: without it the API answers
-  INVALID_ARGUMENT, and so does the stub
+  ``filter`` (JSON with ``projectId``) is required: without it the stub answers
+  INVALID_ARGUMENT; replication jobs are listed only with ``"dataBackend":
+  "QUERY_REPLICATION_CONFIGS"`` in it, the others only without, as the reference says
   (https://storagetransfer.googleapis.com/$discovery/rest?version=v1).
 * Storage Insights v1 ``projects.locations.reportConfigs.list``,
   ``GET /v1/projects/P/locations/L/reportConfigs`` -> ``ListReportConfigsResponse``
   {``reportConfigs[]``, ``nextPageToken``, ``unreachable[]``}; each ``ReportConfig`` {``name``,
   ``createTime``, ``frequencyOptions``, ``csvOptions``, ``objectMetadataReportOptions``
   {``metadataFields``, ``storageFilters.bucket``, ``storageDestinationOptions`` {``bucket``,
-  ``destinationPath``}}, ``displayName``} (https://storageinsights.googleapis.com/$discovery/rest?version=v1).
+  ``destinationPath``}}, ``displayName``}
+  (https://storageinsights.googleapis.com/$discovery/rest?version=v1). Location ``-`` lists
+  every location unless ``wildcard`` is off (then 400, as a service refusing it would).
 
 Lists are paged ``page_size`` items a page (``nextPageToken`` the offset) so paging must be
 followed. A project listed in ``disabled`` answers as an API not enabled there does: 403
@@ -144,6 +147,7 @@ class CopyEstate:
     report_configs: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     disabled: set[tuple[str, str]] = field(default_factory=set)
     unreachable: Sequence[str] = ()
+    wildcard: bool = True  # Storage Insights answers for location "-" (else 400)
     page_size: int = 2
     requests: list[str] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
@@ -228,18 +232,23 @@ def answer_copy_request(
         return _send_json(handler, 200, body)
     if parts == ["v1", "transferJobs"]:
         try:
-            projects = json.loads(qs["filter"][0])["projectIds"]
-            (project,) = projects
+            query = json.loads(qs["filter"][0])
+            project = query["projectId"]
         except (KeyError, ValueError, TypeError):
-            return _error(handler, 400, "INVALID_ARGUMENT", "filter with projectIds is required")
+            return _error(handler, 400, "INVALID_ARGUMENT", "filter with projectId is required")
         if (TRANSFER, project) in estate.disabled:
             return _disabled(handler, TRANSFER, project)
-        jobs = estate.transfer_jobs.get(project, [])
+        # cross-bucket replication jobs are listed only with their dataBackend, others without
+        replication = query.get("dataBackend") == "QUERY_REPLICATION_CONFIGS"
+        listed = estate.transfer_jobs.get(project, [])
+        jobs = [j for j in listed if ("replicationSpec" in j) is replication]
         return _send_json(handler, 200, _page(jobs, "transferJobs", token, size))
     if len(parts) == 6 and parts[:2] == ["v1", "projects"] and parts[5] == "reportConfigs":
         project, location = parts[2], parts[4]
         if (INSIGHTS, project) in estate.disabled:
             return _disabled(handler, INSIGHTS, project)
+        if location == "-" and not estate.wildcard:
+            return _error(handler, 400, "INVALID_ARGUMENT", "location '-' is not supported")
         configs = [
             c
             for c in estate.report_configs.get(project, [])
