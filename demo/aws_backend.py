@@ -14,7 +14,7 @@ import pathlib
 from collections.abc import Iterator
 from typing import Any
 
-from residency_audit_aws.testing import fake_profile, moto_server, seed_estate
+from residency_audit_aws.testing import fake_profile, moto_server, seed_estate, seed_session
 
 SEED = pathlib.Path(__file__).resolve().parent.parent / "fixtures" / "demo" / "aws.json"
 PROFILE = "residency-demo"
@@ -25,12 +25,45 @@ def load_seed(path: pathlib.Path = SEED) -> dict[str, Any]:
     return data
 
 
+def seed_trails(endpoint: str, estate: dict[str, Any], ids: dict[str, str]) -> None:
+    """Each account's CloudTrail trails, recording the S3 data events (object keys) of the
+    buckets they name, started, through real boto3 calls."""
+    for account in estate["accounts"]:
+        for trail in account.get("trails", []):
+            session = seed_session(endpoint, ids[account["alias"]])
+            cloudtrail = session.client(
+                "cloudtrail", region_name=trail["home"], endpoint_url=endpoint
+            )
+            cloudtrail.create_trail(
+                Name=trail["name"],
+                S3BucketName=trail["delivery"],
+                IsMultiRegionTrail=bool(trail.get("multi_region")),
+            )
+            arns = [f"arn:aws:s3:::{name}/" for name in trail["records"]]
+            cloudtrail.put_event_selectors(
+                TrailName=trail["name"],
+                AdvancedEventSelectors=[
+                    {
+                        "Name": "object-level events of the named buckets",
+                        "FieldSelectors": [
+                            {"Field": "eventCategory", "Equals": ["Data"]},
+                            {"Field": "resources.type", "Equals": ["AWS::S3::Object"]},
+                            {"Field": "resources.ARN", "StartsWith": arns},
+                        ],
+                    }
+                ],
+            )
+            cloudtrail.start_logging(Name=trail["name"])
+
+
 @contextlib.contextmanager
 def serve(workdir: pathlib.Path) -> Iterator[dict[str, Any]]:
     """Start moto_server on a free 127.0.0.1 port, seed the AWS part of the demo estate, yield the
     ``[providers.aws]`` settings table that points the plugin at it, stop everything on exit."""
     with moto_server() as endpoint, fake_profile(pathlib.Path(workdir), PROFILE):
-        seed_estate(endpoint, load_seed())
+        seed = load_seed()
+        ids = seed_estate(endpoint, seed)
+        seed_trails(endpoint, seed, ids)
         yield {
             "profile": PROFILE,
             "endpoint_url": endpoint,

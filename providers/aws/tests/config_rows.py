@@ -70,6 +70,8 @@ def full_supplementary(
         },
         "PublicAccessBlockConfiguration": dict.fromkeys(FLAGS, True),
         "BucketVersioningConfiguration": {"status": "Off", "isMfaDeleteEnabled": None},
+        # server access logging off, as Config records it
+        "BucketLoggingConfiguration": {"destinationBucketName": None, "logFilePrefix": None},
     }
 
 

@@ -115,12 +115,17 @@ def test_n_buckets_take_one_census_and_ceil_n_over_100_pages_and_no_s3_read(n: i
 
     stubber.assert_no_pending_responses()
     assert sorted(buckets) == names
-    assert all(b.read_live == () and b.captured is not None for b in buckets.values())
+    # Config does not record inventory configurations: that one setting is read live
+    assert all(b.read_live == ("inventory_reports",) for b in buckets.values())
+    assert all(b.captured is not None for b in buckets.values())
     config = [c for c in recorder.calls if c[0] == "config"]
     assert len(config) == 1 + math.ceil(n / 100)
-    # every bucket setting came from the items: S3 was asked nothing about any bucket
-    assert not [c for c in recorder.calls if c[0] == "s3"]
-    assert not [nt for nt in notes if nt.kind == "inventory-fallback"]
+    # every other bucket setting (access logging too) came from the items: S3 was asked one
+    # thing about each bucket
+    s3 = [(op, p["Bucket"]) for service, op, p in recorder.calls if service == "s3"]
+    assert sorted(s3) == [("ListBucketInventoryConfigurations", name) for name in names]
+    [fallback] = [nt for nt in notes if nt.kind == "inventory-fallback"]
+    assert fallback.counts["reason.not-recorded"] == n
     [source] = [nt for nt in notes if nt.kind == "inventory-source"]
     assert source.counts == {"buckets": n}
 
@@ -167,7 +172,7 @@ def test_an_item_without_a_replication_entry_is_read_live_not_taken_as_none() ->
 
     bucket = buckets["plant-src"]
     # and the ownership controls, which Config never records (no account-wide block here)
-    assert bucket.read_live == ("public_access.ownership", "replication")
+    assert bucket.read_live == ("inventory_reports", "public_access.ownership", "replication")
     assert [loc.region for loc in bucket.locations if loc.role is Role.REPLICA] == ["eu-west-1"]
     [fallback] = [nt for nt in notes if nt.kind == "inventory-fallback"]
     assert fallback.counts["reason.absent"] == 1 and fallback.counts["field.replication"] == 1

@@ -97,3 +97,31 @@ def test_keys_public_access_and_classification_as_seeded(result: ScanResult) -> 
         "ap-southeast-1",
     ]
     assert bucket(result, "cad-archive").tags["data-classification"] == "sensitive"
+
+
+def test_a_trail_recording_tokyo_contracts_puts_their_object_names_in_hong_kong(
+    result: ScanResult,
+) -> None:
+    contracts = bucket(result, "jp-contracts")
+    exports = [
+        (loc.region, loc.mechanism, loc.target)
+        for loc in contracts.locations
+        if loc.role is Role.METADATA
+    ]
+    assert exports == [
+        (
+            "ap-east-1",
+            "cloudtrail-data-events",
+            "prod-trail-archive-hk (trail arn:aws:cloudtrail:ap-northeast-1:210987654321:trail/"
+            "contracts-data-events)",
+        )
+    ]
+    located = {
+        (f.rule_id, f.location.role, f.location.country)
+        for f in result.findings
+        if f.resource and f.resource.name == "jp-contracts" and f.location
+    }
+    assert ("location.concern", Role.METADATA, "HK") in located
+    # the trail records only jp-contracts: the other Tokyo buckets export nothing to it
+    docs = bucket(result, "jp-design-docs-tokyo")
+    assert not [loc for loc in docs.locations if loc.role is Role.METADATA]

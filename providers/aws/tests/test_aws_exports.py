@@ -16,6 +16,7 @@ import botocore.session
 from botocore.validate import ParamValidator
 
 from residency_audit.model import Certainty, Hidden, Role
+from residency_audit_aws.config_shapes import item_from_config
 from residency_audit_aws.exports import access_logging, inventory_reports
 from residency_audit_aws.normalize import DESTINATION_MISSING, DestinationRegion, Failure
 
@@ -148,3 +149,26 @@ def test_no_inventory_configuration_is_no_export_and_unread_is_a_copy_gap() -> N
     assert inventory_reports(none, "ap-northeast-1", {}) == ([], [])
     _, [gap] = inventory_reports(Failure("AccessDenied"), "ap-northeast-1", {})
     assert (gap.field, gap.hides) == ("inventory_reports", (Hidden.COPY,))
+
+
+def test_an_aws_config_item_answers_the_logging_read_and_never_the_inventory_read() -> None:
+    """source = inventory: AWS Config's ``BucketLoggingConfiguration`` (its resource schema for
+    AWS::S3::Bucket: ``destinationBucketName``, ``logFilePrefix``) stands for GetBucketLogging;
+    Config records no inventory configuration, so that read is always made live."""
+    on = {"destinationBucketName": "tokyo-logs", "logFilePrefix": "cad/"}
+    off = {"destinationBucketName": None, "logFilePrefix": None}
+    items = [
+        item_from_config({"resourceName": "b", "supplementaryConfiguration": {key: value}})
+        for key, value in (("BucketLoggingConfiguration", on), ("BucketLoggingConfiguration", off))
+    ]
+    logged, silent = (item.served("GetBucketLogging").response for item in items)
+
+    assert logged is not None and silent == {}
+    regions = {"tokyo-logs": DestinationRegion("ap-northeast-1")}
+    [location], _ = access_logging(logged, "ap-northeast-1", regions)
+    assert location.target == "tokyo-logs (prefix cad/)"
+    assert access_logging(silent, "ap-northeast-1", regions) == ([], [])
+    # an item without the entry is read live, not taken as logging off
+    bare = item_from_config({"resourceName": "b", "supplementaryConfiguration": {}})
+    assert bare.served("GetBucketLogging").missing == "absent"
+    assert items[0].served("ListBucketInventoryConfigurations").missing == "not-recorded"

@@ -44,8 +44,13 @@ NOT_CONFIGURED = {
     "GetBucketPolicy": "NoSuchBucketPolicy",
     "GetBucketTagging": "NoSuchTagSet",
 }
-# S3 reads AWS Config does not record for a bucket at all
-NOT_RECORDED = ("GetBucketOwnershipControls", "GetBucketPolicyStatus")
+# S3 reads AWS Config does not record for a bucket at all (the AWS::S3::Bucket resource schema
+# has no inventory configuration)
+NOT_RECORDED = (
+    "GetBucketOwnershipControls",
+    "GetBucketPolicyStatus",
+    "ListBucketInventoryConfigurations",
+)
 
 _GROUPS = {
     "AllUsers": "http://acs.amazonaws.com/groups/global/AllUsers",
@@ -227,6 +232,16 @@ def _tags(value: Any) -> Served:
     return Served({"TagSet": [{"Key": str(k), "Value": str(v)} for k, v in tags.items()]})
 
 
+def _logging(value: Any) -> Served:
+    """``BucketLoggingConfiguration`` (``destinationBucketName``, ``logFilePrefix``) as
+    GetBucketLogging answers it; a null target (or entry) is logging off, S3's empty answer."""
+    target = value.get("destinationBucketName") if isinstance(value, Mapping) else None
+    if not target:
+        return Served({})
+    prefix = str(value.get("logFilePrefix") or "")
+    return Served({"LoggingEnabled": {"TargetBucket": str(target), "TargetPrefix": prefix}})
+
+
 _TRANSLATIONS = {
     "ServerSideEncryptionConfiguration": ("GetBucketEncryption", _encryption),
     "BucketReplicationConfiguration": ("GetBucketReplication", _replication),
@@ -234,6 +249,7 @@ _TRANSLATIONS = {
     "BucketPolicy": ("GetBucketPolicy", _policy),
     "AccessControlList": ("GetBucketAcl", _acl),
     "BucketTaggingConfiguration": ("GetBucketTagging", _tags),
+    "BucketLoggingConfiguration": ("GetBucketLogging", _logging),
 }
 
 

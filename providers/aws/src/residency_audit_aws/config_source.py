@@ -5,9 +5,11 @@ live :class:`~.collector.AccountScan` with two changes. Its listing is the aggre
 for the account (not ListBuckets), and its per-bucket reader (:class:`ServingReader`) answers
 each S3 read from the bucket's configuration item (:mod:`.config_shapes`) where the item holds
 it. A read the item cannot answer -- an item older than ``max_age``, a setting Config never
-records (ownership controls, policy status) or an entry the item lacks -- goes to S3 as in a
-live scan: the live reads are the collector's own. Those settings are named in the bucket's
-``read_live`` and counted in the ``inventory-fallback`` note.
+records (ownership controls, policy status, S3 Inventory configurations) or an entry the item
+lacks -- goes to S3 as in a live scan: the live reads are the collector's own. Those settings are
+named in the bucket's ``read_live`` and counted in the ``inventory-fallback`` note. Server access
+logging is answered from the item's ``BucketLoggingConfiguration``; the CloudTrail trails are
+read as a live scan reads them, once per region holding buckets.
 
 Reads made per account as a live scan makes them: Block Public Access of the account, the
 Multi-Region Access Points, the KMS keys (a key's region and its multi-Region replicas) and AWS
@@ -86,6 +88,7 @@ SERVABLE = frozenset(
         "GetPublicAccessBlock",
         "GetBucketPolicy",
         "GetBucketAcl",
+        "GetBucketLogging",
         *NOT_RECORDED,
     }
 )
