@@ -20,6 +20,7 @@ from residency_audit.testing import bucket_named, finding_summary, scan_provider
 from residency_audit_gcp import GcpProvider
 from residency_audit_gcp.asset_testing import AssetEstate, serve_asset_inventory
 from residency_audit_gcp.copies_testing import (
+    GARBLED,
     CopyEstate,
     backend_bucket,
     report_config,
@@ -371,3 +372,25 @@ def test_storage_insights_refusing_every_location_is_listed_per_bucket_location(
     ]
     assert _cause(bucket_named(result, "jp-inventoried"), "storage-insights-inventory")
     assert not [g for b in result.inventory.buckets for g in b.gaps]
+
+
+def test_a_transient_error_is_retried_and_an_answer_that_is_not_json_is_a_gap(
+    emulator: Callable[..., str], tmp_path: Path
+) -> None:
+    answered: collections.Counter[str] = collections.Counter()
+
+    def plan(method: str, path: str) -> str | None:
+        kind = json_api_method(f"{method} {path}")
+        answered[kind] += 1
+        if kind == "backendBuckets.list" and answered[kind] == 1:
+            return "unavailable"  # once: the retry gets the answer
+        return GARBLED if kind == "reportConfigs.list" else None
+
+    storage = emulator(OWN, others=ELSEWHERE)
+    with serve_copy_services(_estate(), faults=plan) as services:
+        result = scan_provider("gcp", _settings(storage, services), tmp_path)
+    assert answered["backendBuckets.list"] == 2
+    assert _cause(bucket_named(result, "jp-origin"), "cloud-cdn")
+    [gap] = bucket_named(result, "plain").gaps
+    assert (gap.field, gap.error_code) == ("storage_insights", "malformed")
+    assert "not JSON" in gap.reason

@@ -10,6 +10,7 @@ import pytest
 from residency_audit.errors import ConfigError
 from residency_audit.plugins import load_provider_class
 from residency_audit_gcp import GcpProvider
+from residency_audit_gcp.settings import parse_settings
 
 
 def test_entry_point_loads_and_defaults_need_no_network(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -78,3 +79,36 @@ def test_no_project_anywhere_is_a_config_error(monkeypatch: pytest.MonkeyPatch) 
     with pytest.raises(ConfigError) as err:
         list(GcpProvider.from_settings({}).scopes())
     assert err.value.key == "providers.gcp.projects"
+
+
+def test_the_copy_services_go_where_cloud_storage_goes_unless_told(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("STORAGE_EMULATOR_HOST", raising=False)
+    # no endpoint at all: Google's own (None), with real credentials
+    assert parse_settings({"projects": ["proj-a1"]}).copies_endpoints("proj-a1") == (
+        None,
+        None,
+        None,
+    )
+    # an emulator for Cloud Storage: never Google's endpoints with anonymous credentials
+    local = parse_settings(
+        {
+            "projects": ["proj-a1"],
+            "project_endpoints": {"proj-a1": "http://127.0.0.1:9"},
+            "transfer_endpoint": "http://127.0.0.1:8",
+        }
+    )
+    assert local.copies_endpoints("proj-a1") == (
+        "http://127.0.0.1:9",
+        "http://127.0.0.1:8",
+        "http://127.0.0.1:9",
+    )
+    assert local.has_endpoint
+
+
+@pytest.mark.parametrize("key", ["compute_endpoint", "transfer_endpoint", "insights_endpoint"])
+def test_a_copy_service_endpoint_must_be_a_url(key: str) -> None:
+    with pytest.raises(ConfigError) as err:
+        parse_settings({key: "not a url"})
+    assert err.value.key == f"providers.gcp.{key}"

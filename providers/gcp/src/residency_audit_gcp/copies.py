@@ -18,9 +18,10 @@ Four services put a bucket's data (or its object metadata) somewhere else:
   "Cloud Storage doesn't validate the existence of the output bucket"), so its location is read.
 * **Storage Insights inventory reports** (``objectMetadataReportOptions.storageFilters.bucket``
   the bucket): object metadata written to ``storageDestinationOptions.bucket`` -- a
-  ``metadata`` location. Google documents the source and destination buckets as in the same
-  project and location, but the config names the destination by name only; a bucket of that
-  name may since have been made elsewhere, so the destination's location is read, not assumed.
+  ``metadata`` location. Source and destination are said to share a project and location (a
+  third-party provider's reference; Google's own section on it could not be read here), but the
+  config names the destination by name only, and a bucket of that name may since have been made
+  elsewhere: the destination's location is read, not assumed.
 
 A destination's location comes from the project's own listing, else ``buckets.get``; one that
 cannot be read is a location with ``region=None`` and the read's error (unverified). A service
@@ -127,7 +128,9 @@ def _bucket_of(obj: Any, key: str, name: str = "bucketName") -> str:
     return value.strip() if isinstance(value, str) else ""
 
 
-_NON_GCS = "posix:"  # a sink that is no bucket: "posix:<root directory>" or "unknown:"
+# a sink that is no bucket: "posix:<root directory>", or "unknown:" for none named (bucket names
+# cannot hold ":", so neither is ever taken for one)
+_NON_GCS = "posix:"
 
 
 def _sink_kind(spec: Any) -> str:

@@ -58,14 +58,14 @@ class ProjectCopies:
         self._locations = locations
         self._sources: CopySources | None = None
 
-    @property
-    def sources(self) -> CopySources:
+    def read(self) -> CopySources:
+        """The project's lists, read on the first call."""
         if self._sources is None:
             self._sources = self._collector.read_sources(self._project, self._locations)
         return self._sources
 
     def around(self, name: str, resource: Mapping[str, Any]) -> _Around:
-        sources = self.sources
+        sources = self.read()
         needed = copies.destinations_needed(name, resource, sources)
         found = {d: self._own.get(d) or self._destination(d) for d in needed}
         return copies.around(name, resource, sources, found, self._collector.members_of)
@@ -145,15 +145,18 @@ class CopyCollector:
             waiting.wait()
             with self._lock:
                 return self._destinations[bucket]
-        found: Destination
-        reader = self._storage_for(project)
+        # what the scopes waiting on this read are given if it raises (their gap says so)
+        found: Destination = ("error", "the read of the bucket's location did not finish")
         try:
-            found = reader.get_bucket(bucket)
-        except GcpApiError as exc:
-            found = (exc.code, exc.message)
+            reader = self._storage_for(project)
+            try:
+                found = reader.get_bucket(bucket)
+            except GcpApiError as exc:
+                found = (exc.code, exc.message)
+            finally:
+                reader.close()
         finally:
-            reader.close()
-        with self._lock:
-            self._destinations[bucket] = found
-            self._pending.pop(bucket).set()
+            with self._lock:
+                self._destinations[bucket] = found
+                self._pending.pop(bucket).set()
         return found

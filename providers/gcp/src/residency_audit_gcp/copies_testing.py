@@ -26,7 +26,8 @@ Storage, these reads in the shapes of each API's published discovery document:
   every location unless ``wildcard`` is off (then 400, as a service refusing it would).
 
 Lists are paged ``page_size`` items a page (``nextPageToken`` the offset) so paging must be
-followed. A project listed in ``disabled`` answers as an API not enabled there does: 403
+followed. Besides the fault plan of :mod:`.testing`, :data:`GARBLED` answers 200 with a body
+that is not JSON. A project listed in ``disabled`` answers as an API not enabled there does: 403
 PERMISSION_DENIED with an ``ErrorInfo`` of reason ``SERVICE_DISABLED`` (the google.rpc error
 model, https://cloud.google.com/apis/design/errors), Compute adding its legacy
 ``errors[].reason: accessNotConfigured``.
@@ -46,6 +47,7 @@ from urllib.parse import parse_qs, urlparse
 from .testing import FaultPlan, _answer_fault, _send_json, _serving
 
 __all__ = [
+    "GARBLED",
     "CopyEstate",
     "answer_copy_request",
     "backend_bucket",
@@ -56,6 +58,7 @@ __all__ = [
 ]
 
 COMPUTE, TRANSFER, INSIGHTS = "compute", "storagetransfer", "storageinsights"
+GARBLED = "garbled"  # a fault of this stub only: a 200 whose body is not JSON (a proxy's page)
 
 
 def backend_bucket(project: str, name: str, bucket: str, *, cdn: bool = True) -> dict[str, Any]:
@@ -211,6 +214,14 @@ def answer_copy_request(
     with estate._lock:
         estate.requests.append(f"GET {handler.path}")
     fault = faults("GET", handler.path) if faults is not None else None
+    if fault == GARBLED:
+        page = b"<html>upstream proxy error</html>"
+        handler.send_response(200)
+        handler.send_header("Content-Type", "text/html")
+        handler.send_header("Content-Length", str(len(page)))
+        handler.end_headers()
+        handler.wfile.write(page)
+        return
     if fault is not None:
         _answer_fault(handler, fault, stall, stopping or threading.Event(), rpc=True)
         return

@@ -257,7 +257,7 @@ class GcpProvider:
                 )
             copies = self._copies.project(scope.id, listing.items)
             if listing.items:
-                copies.sources  # noqa: B018 -- read before the IAM reads start, not among them
+                copies.read()  # before the IAM reads start, not among them
             yield from self._normalized(scope.id, reader, listing.items, copies)
         finally:
             reader.close()
