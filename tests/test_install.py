@@ -51,6 +51,7 @@ NOT_RUNTIME = {
     "py-ocsf-models",
     "build",
     "hatchling",
+    "standardwebhooks",
     "pipx",
     "mypy",
     "ruff",

@@ -97,6 +97,9 @@ class ServiceNowSettings(_Strict):
 class WebhookSettings(_Strict):
     url: Url
     secret_env: str = Field(pattern=_ENV_NAME)
+    # "legacy": X-Residency-Audit-Signature, as receivers written for it expect (the default, so
+    # none of them breaks); "standard": Standard Webhooks headers, the secret a whsec_ key
+    signature: Literal["legacy", "standard"] = "legacy"
 
 
 class RoundupSettings(_Strict):

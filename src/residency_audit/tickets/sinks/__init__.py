@@ -96,7 +96,17 @@ def build_sinks(
         sinks.append(ServiceNowSink(s, client("ServiceNow", s.url, (password,), auth, headers)))
     if (w := settings.webhook) is not None:
         secret = _env(env, w.secret_env, "webhook.secret_env")
-        sinks.append(WebhookSink(w.url, secret, client("webhook", w.url, (secret,))))
+        try:
+            sink = WebhookSink(
+                w.url, secret, client("webhook", w.url, (secret,)), signature=w.signature
+            )
+        except ValueError as exc:  # the reason, never the value
+            raise TicketError(
+                f"tickets.webhook.secret_env: {w.secret_env} does not hold a Standard Webhooks "
+                f'secret ({exc}); make one with: python -c "import base64, os; '
+                f"print('whsec_' + base64.b64encode(os.urandom(32)).decode())\""
+            ) from None
+        sinks.append(sink)
     if (r := settings.roundup) is not None:
         user = _env(env, r.user_env, "roundup.user_env")
         password = _env(env, r.password_env, "roundup.password_env")
