@@ -122,6 +122,9 @@ def test_connection_string_mode_reads_the_data_plane_and_marks_the_rest_unknown(
     gaps = {g.field: g for g in reports.gaps}
     assert gaps["object_replication"].may_hide_copy
     assert {"location", "encryption", "public_access.account"} <= set(gaps)
+    # nor what copies the account around it: edge caches, log and inventory exports, backups
+    for field in ("edge_caches", "diagnostic_settings", "blob_inventory", "backup_vaults"):
+        assert gaps[field].may_hide_copy
     # no ARM, no tags: the classification is unknown, never "no tag"
     assert gaps["tags"].hides == (Hidden.CLASSIFICATION,)
     assert reports.uid.endswith("/tokyoblob/reports")
