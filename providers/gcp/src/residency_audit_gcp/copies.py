@@ -57,7 +57,6 @@ Destination = Mapping[str, Any] | ReadFailure  # the bucket resource, or why it 
 MembersOf = Callable[[str], Sequence[str]]
 
 _CDN_REGION = "cloud-cdn"
-_ALIVE = ("ENABLED", "DISABLED")
 _SPECS = ("transferSpec", "replicationSpec")
 _SERVICES = {
     BACKEND_BUCKETS: "Compute Engine (Cloud CDN backend buckets)",
@@ -84,8 +83,9 @@ class CopySources:
             self._by_source.setdefault(source, []).append((mechanism, dest, certainty))
 
     def _pairs(self) -> Iterator[tuple[str, str, Certainty, str]]:
-        """(mechanism, destination bucket or "" for an unnamed / non-GCS sink, certainty,
-        source bucket) of every transfer job and inventory report config."""
+        """(mechanism, destination, certainty, source bucket) of every transfer job and inventory
+        report config; the destination is a bucket name, ``posix:ROOT`` or ``unknown:`` for a
+        sink that is no bucket, or "" where none is named."""
         for job in _items(self.transfer_jobs):
             status = job.get("status")
             if status == "DELETED":
