@@ -399,3 +399,64 @@ def test_a_scan_tells_the_plugin_whether_its_classification_uses_tags(
 
     [bucket] = [b for b in result.inventory.buckets if b.name == "estate-000"]
     assert bucket.tags == tags
+
+
+def test_edge_caches_and_transfer_tasks_cost_calls_an_account_and_a_region_not_a_bucket() -> None:
+    _make("estate-dest-hk", "ap-east-1")
+    _estate(0, 3)
+    boto3.client("cloudfront", region_name="us-east-1").create_distribution(
+        DistributionConfig={
+            "CallerReference": "estate",
+            "Comment": "",
+            "Enabled": True,
+            "Origins": {
+                "Quantity": 1,
+                "Items": [
+                    {
+                        "Id": "o",
+                        "DomainName": "estate-000.s3.amazonaws.com",
+                        "S3OriginConfig": {"OriginAccessIdentity": ""},
+                    }
+                ],
+            },
+            "DefaultCacheBehavior": {"TargetOriginId": "o", "ViewerProtocolPolicy": "allow-all"},
+        }
+    )
+    datasync = boto3.client("datasync", region_name="ap-northeast-1")
+    role = {"BucketAccessRoleArn": f"arn:aws:iam::{ACCOUNT}:role/datasync"}
+    source, destination = (
+        datasync.create_location_s3(S3BucketArn=f"arn:aws:s3:::{b}", S3Config=role)["LocationArn"]
+        for b in ("estate-000", "estate-dest-hk")
+    )
+    datasync.create_task(SourceLocationArn=source, DestinationLocationArn=destination)
+
+    def around(counting: Counting) -> collections.Counter[tuple[str, str]]:
+        return collections.Counter(
+            (service, operation)
+            for service, operation, _ in counting.calls
+            if service in ("cloudfront", "datasync")
+        )
+
+    first = Counting()
+    small = _scan(first)
+    _estate(3, 9)  # four times the buckets, the same distribution and task
+    second = Counting()
+    large = _scan(second)
+
+    # one listing an account (a page a hundred distributions), two listings a region and one
+    # DescribeTask a task, however many buckets there are
+    expected = {
+        ("cloudfront", "ListDistributions"): 1,
+        ("datasync", "ListLocations"): len(REGIONS),
+        ("datasync", "ListTasks"): len(REGIONS),
+        ("datasync", "DescribeTask"): 1,
+    }
+    assert around(first) == around(second) == expected
+    # the origin and source bucket costs the reads of a bucket of its shape that is neither
+    assert second.by_bucket()["estate-000"] == second.by_bucket()["estate-006"]
+    for buckets in (small, large):
+        roles = {loc.role for loc in buckets["estate-000"].locations}
+        assert {Role.CACHE, Role.TRANSFER} <= roles
+        assert not {Role.CACHE, Role.TRANSFER} & {
+            loc.role for loc in buckets["estate-001"].locations
+        }

@@ -426,6 +426,14 @@ def test_full_scan_reads_only_what_the_policy_grants_and_lists_disabled_regions(
             "Rules": [{"RuleName": "r", "TargetBackupVaultName": "v"}],
         }
     )
+    # a DataSync task in the member account (so its DescribeTask is made too)
+    datasync = member.client("datasync", region_name="ap-northeast-1")
+    role = {"BucketAccessRoleArn": f"arn:aws:iam::{prod}:role/datasync"}
+    source, destination = (
+        datasync.create_location_s3(S3BucketArn=f"arn:aws:s3:::{b}", S3Config=role)["LocationArn"]
+        for b in ("prod-data", "prod-dr")
+    )
+    datasync.create_task(SourceLocationArn=source, DestinationLocationArn=destination)
     # a trail recording mgmt-logs' data events: its selectors and its status are read too
     trail = boto3.client("cloudtrail", region_name="ap-northeast-1")
     trail.create_trail(Name="data-events", S3BucketName="mgmt-logs")

@@ -147,6 +147,38 @@ def _seed() -> None:
     )
 
 
+def _seed_around() -> None:
+    """Copies made around buckets: an edge cache and a transfer task."""
+    # CloudFront with every edge location in front of the Tokyo bucket
+    boto3.client("cloudfront", region_name="us-east-1").create_distribution(
+        DistributionConfig={
+            "CallerReference": "designs",
+            "Comment": "",
+            "Enabled": True,
+            "PriceClass": "PriceClass_All",
+            "Origins": {
+                "Quantity": 1,
+                "Items": [
+                    {
+                        "Id": "o",
+                        "DomainName": "jp-designs.s3.ap-northeast-1.amazonaws.com",
+                        "S3OriginConfig": {"OriginAccessIdentity": ""},
+                    }
+                ],
+            },
+            "DefaultCacheBehavior": {"TargetOriginId": "o", "ViewerProtocolPolicy": "allow-all"},
+        }
+    )
+    # a DataSync task copying the Singapore bucket to the Hong Kong one
+    datasync = boto3.client("datasync", region_name="ap-southeast-1")
+    role = {"BucketAccessRoleArn": "arn:aws:iam::123456789012:role/datasync"}
+    source, destination = (
+        datasync.create_location_s3(S3BucketArn=f"arn:aws:s3:::{b}", S3Config=role)["LocationArn"]
+        for b in ("sg-sales", "hk-designs-dr")
+    )
+    datasync.create_task(SourceLocationArn=source, DestinationLocationArn=destination)
+
+
 def _scan(recorder: Recorder) -> ScanResult:
     provider = AwsProvider.from_settings(SETTINGS, session_factory=recorder)
     inventory = collect({"aws": provider})
@@ -189,6 +221,7 @@ def estate() -> Iterator[tuple[ScanResult, set[tuple[str, str]]]]:
         fake_credentials(mp)
         with mock_aws():
             _seed()
+            _seed_around()
             recorder = Recorder()
             clean = _scan(recorder)
             yield clean, recorder.operations()
@@ -217,6 +250,10 @@ MADE = sorted(
         ("s3", "GetBucketPolicy"),
         ("s3", "GetBucketAcl"),
         ("s3", "GetBucketOwnershipControls"),
+        ("cloudfront", "ListDistributions"),
+        ("datasync", "ListLocations"),
+        ("datasync", "ListTasks"),
+        ("datasync", "DescribeTask"),
     }
 )
 

@@ -35,6 +35,9 @@ REASONS = {
     "aws.replica-key-region-unknown",
     "aws.trail-selector-unevaluated",
     "aws.export-same-region",
+    "aws.transfer-destination-outside-aws",
+    "aws.transfer-destination-unlisted",
+    "aws.transfer-source-unlisted",
 }
 
 

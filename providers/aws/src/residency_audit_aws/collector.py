@@ -33,6 +33,7 @@ from residency_audit.model import (
 )
 from residency_audit.shard import SHARE_INTERSECT, BucketShare
 
+from . import cdn, transfer
 from . import normalize as nz
 from .backup import RegionBackup, backup_for_bucket, plan_from_responses
 from .client import AwsAccount, AwsApiError, is_transient
@@ -143,6 +144,12 @@ class AccountScan:
         self._mrap_error: Failure | None = None
         self._split = False  # the account's buckets are shared between shards by name
         self._trails = AccountTrails(self.account)  # read on first use, per region and trail
+        self._edges = cdn.NOT_READ  # CloudFront distributions by origin bucket
+        self._transfers: Once[str, transfer.RegionTransfers] = Once()  # DataSync, by region
+        # the regions whose DataSync tasks every bucket is matched against; None: only the
+        # bucket's own region is read, on first use (no region list: an inventory source, or
+        # DescribeRegions failed)
+        self._transfer_regions: list[str] | None = None
 
     # --- account- and region-level reads ------------------------------------------------------
 
@@ -189,6 +196,7 @@ class AccountScan:
     def _read_account_level(self) -> None:
         self._read_account_block()
         self._read_mraps()
+        self._read_edges()
 
     def _read_account_block(self) -> None:
         self._account_block = _read(
@@ -213,6 +221,25 @@ class AccountScan:
             self._mraps = nz.mrap_members(reports)
         except AwsApiError as exc:
             self._mrap_error = Failure(exc.code, exc.message)
+
+    def _read_edges(self) -> None:
+        self._edges = cdn.read_edges(self.account)
+
+    def _region_transfers(self, region: str) -> transfer.RegionTransfers:
+        return self._transfers.get(region, lambda: transfer.read_region(self.account, region))
+
+    def _transfers_of(self, name: str, region: str | None) -> tuple[list[Location], list[Gap]]:
+        if self._transfer_regions is not None:
+            regions = self._transfer_regions
+        else:
+            regions = [region] if region else []
+        return transfer.transfers_for_bucket(
+            name,
+            region,
+            [self._region_transfers(r) for r in regions],
+            self._destination,
+            self.account.partition.name,
+        )
 
     def _region_backup(self, region: str) -> RegionBackup:
         try:
@@ -388,6 +415,13 @@ class AccountScan:
             )
         locations.extend(nz.mrap_locations(name, self._mraps.get(name, [])))
 
+        edge_locations, edge_gaps = cdn.for_bucket(self._edges, name)
+        locations.extend(edge_locations)
+        gaps.extend(edge_gaps)
+        transfer_locations, transfer_gaps = self._transfers_of(name, region)
+        locations.extend(transfer_locations)
+        gaps.extend(transfer_gaps)
+
         policy = get("GetBucketPolicy")
         principals, gap = external_principals(policy, self.ctx.known_accounts)
         gaps.extend([gap] if gap else [])
@@ -517,11 +551,17 @@ class AccountScan:
             account_level = [
                 prefetch.submit(self._read_account_block),
                 prefetch.submit(self._read_mraps),
+                prefetch.submit(self._read_edges),
             ]
             # Every enabled region's backup plans are read up front, on their own pool, so a
             # bucket worker waiting for its region never starves the pool that fills it.
             for region in regions:
                 prefetch.submit(self._region_backup_once, region)
+            # A DataSync task may copy a bucket of any region of the partition: with the
+            # enabled regions known, every bucket is matched against all their tasks.
+            self._transfer_regions = list(regions) or None
+            for region in regions:
+                prefetch.submit(self._region_transfers, region)
             pending: dict[Future[tuple[Bucket, bool]], Mapping[str, Any]] = {}
 
             def finished() -> Iterator[Bucket]:
@@ -554,6 +594,7 @@ class AccountScan:
             patient = AccountScan(self.account, self.ctx, reader=self.account) if retry else None
             if patient is not None:
                 patient._read_account_level()
+                patient._transfer_regions = self._transfer_regions
                 yield from pool.map(patient.bucket, retry)
         backups = {b.region: b for b in self._backup.values()}
         if patient is not None:  # a region read again is reported as the final pass found it
@@ -566,3 +607,22 @@ class AccountScan:
                     + backup.error.describe("backup:ListBackupPlans"),
                     affects_completeness=True,
                 )
+        yield from self._around_notes()
+
+    def _around_notes(self) -> Iterator[CoverageNote]:
+        """What the reads of copies made around the buckets could not cover."""
+        read = sorted(t.region for t in self._transfers.values())
+        if self._transfer_regions is None and read:
+            yield CoverageNote(
+                kind="transfer-regions-partial",
+                detail=f"account {self.ctx.account_id}: DataSync tasks were read only in the "
+                f"regions where its buckets live ({', '.join(read)}); a task created in another "
+                "region that copies one of them across regions was not read",
+            )
+        if not self._edges.read and self.account.partition.name == "aws-cn":
+            yield CoverageNote(
+                kind="cdn-not-read",
+                detail=f"account {self.ctx.account_id}: CloudFront distributions of the China "
+                "partition were not read (the catalog has no rows for its edge locations, which "
+                "are in mainland China)",
+            )

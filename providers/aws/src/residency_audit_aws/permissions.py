@@ -52,6 +52,11 @@ OPERATIONS: Mapping[tuple[str, str], str | None] = {
     ("backup", "ListBackupSelections"): "backup:ListBackupSelections",
     ("backup", "GetBackupSelection"): "backup:GetBackupSelection",
     ("kms", "DescribeKey"): "kms:DescribeKey",
+    # copies made around the buckets: CloudFront edge caches and DataSync transfer tasks
+    ("cloudfront", "ListDistributions"): "cloudfront:ListDistributions",
+    ("datasync", "ListLocations"): "datasync:ListLocations",
+    ("datasync", "ListTasks"): "datasync:ListTasks",
+    ("datasync", "DescribeTask"): "datasync:DescribeTask",
     # metadata exports: trails recording S3 data events, server access logs, inventory reports
     ("cloudtrail", "DescribeTrails"): "cloudtrail:DescribeTrails",
     ("cloudtrail", "GetEventSelectors"): "cloudtrail:GetEventSelectors",

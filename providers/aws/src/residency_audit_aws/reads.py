@@ -70,6 +70,30 @@ READS: Mapping[tuple[str, str], ReadSpec] = {
         "multi_region_access_points",
         _COPY,
     ),
+    ("cloudfront", "ListDistributions"): ReadSpec(
+        "CloudFront distributions whose origin is one of the account's buckets: their price "
+        "class's edge countries (narrowed by the geo restriction) hold possible cached copies; "
+        "a failure leaves the gap on every bucket of the account",
+        "cdn",
+        _COPY,
+    ),
+    ("datasync", "ListLocations"): ReadSpec(
+        "DataSync locations: the bucket, file system or server each task reads from and "
+        "writes to; a failure leaves the gap on every bucket the region's tasks could copy",
+        "transfer",
+        _COPY,
+    ),
+    ("datasync", "ListTasks"): ReadSpec(
+        "DataSync tasks of a region, which may copy a bucket to another region or outside AWS; "
+        "a failure leaves the gap on every bucket the region's tasks could copy",
+        "transfer",
+        _COPY,
+    ),
+    ("datasync", "DescribeTask"): ReadSpec(
+        "a DataSync task's source and destination locations, status and schedule",
+        "transfer",
+        _COPY,
+    ),
     # metadata exports: trails recording object-level events, access logs, inventory reports
     ("cloudtrail", "DescribeTrails"): ReadSpec(
         "the trails that can record a region's buckets (its own, multi-region trails homed "
