@@ -179,6 +179,45 @@ def _seed_around() -> None:
     datasync.create_task(SourceLocationArn=source, DestinationLocationArn=destination)
 
 
+def _seed_exports() -> None:
+    """Metadata exports: a trail recording a Tokyo bucket's data events into Hong Kong, its
+    server access logs and an inventory report in another account's bucket."""
+    cloudtrail = boto3.client("cloudtrail", region_name="ap-northeast-1")
+    cloudtrail.create_trail(Name="keyed-events", S3BucketName="hk-designs-dr")
+    cloudtrail.put_event_selectors(
+        TrailName="keyed-events",
+        EventSelectors=[
+            {"DataResources": [{"Type": "AWS::S3::Object", "Values": ["arn:aws:s3:::jp-keyed/"]}]}
+        ],
+    )
+    cloudtrail.start_logging(Name="keyed-events")
+    _bucket("jp-logs", "ap-northeast-1")
+    s3 = boto3.client("s3", region_name="ap-northeast-1")
+    delivery = {
+        "Effect": "Allow",
+        "Principal": {"Service": "logging.s3.amazonaws.com"},
+        "Action": "s3:PutObject",
+        "Resource": "arn:aws:s3:::jp-logs/*",
+    }
+    s3.put_bucket_policy(Bucket="jp-logs", Policy=json.dumps({"Statement": [delivery]}))
+    s3.put_bucket_logging(
+        Bucket="jp-keyed",
+        BucketLoggingStatus={"LoggingEnabled": {"TargetBucket": "jp-logs", "TargetPrefix": ""}},
+    )
+    destination = {"AccountId": PARTNER, "Bucket": "arn:aws:s3:::jp-logs", "Format": "CSV"}
+    s3.put_bucket_inventory_configuration(
+        Bucket="jp-keyed",
+        Id="weekly",
+        InventoryConfiguration={
+            "Id": "weekly",
+            "IsEnabled": True,
+            "IncludedObjectVersions": "Current",
+            "Schedule": {"Frequency": "Weekly"},
+            "Destination": {"S3BucketDestination": destination},
+        },
+    )
+
+
 def _scan(recorder: Recorder) -> ScanResult:
     provider = AwsProvider.from_settings(SETTINGS, session_factory=recorder)
     inventory = collect({"aws": provider})
@@ -222,6 +261,7 @@ def estate() -> Iterator[tuple[ScanResult, set[tuple[str, str]]]]:
         with mock_aws():
             _seed()
             _seed_around()
+            _seed_exports()
             recorder = Recorder()
             clean = _scan(recorder)
             yield clean, recorder.operations()
@@ -254,6 +294,11 @@ MADE = sorted(
         ("datasync", "ListLocations"),
         ("datasync", "ListTasks"),
         ("datasync", "DescribeTask"),
+        ("cloudtrail", "DescribeTrails"),
+        ("cloudtrail", "GetEventSelectors"),
+        ("cloudtrail", "GetTrailStatus"),
+        ("s3", "GetBucketLogging"),
+        ("s3", "ListBucketInventoryConfigurations"),
     }
 )
 
