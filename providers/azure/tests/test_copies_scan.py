@@ -119,13 +119,15 @@ def seed(**sub: Any) -> dict[str, Any]:
     }
 
 
-def scan(estate: dict[str, Any], tmp_path: Path) -> ScanResult:
+def scan(
+    estate: dict[str, Any], tmp_path: Path, subscriptions: tuple[str, ...] = (SUB,)
+) -> ScanResult:
     with ArmStub(estate) as stub:
         settings = {
             "arm_endpoint": stub.url,
             "credential": "anonymous",
             "retries": 0,
-            "subscriptions": [SUB],
+            "subscriptions": list(subscriptions),
         }
         return scan_provider("azure", settings, tmp_path)
 
@@ -286,3 +288,45 @@ def test_a_refused_profile_listing_is_a_gap_on_every_bucket_of_the_subscription(
     # the classic Front Door list and the vaults were still read
     records = bucket_named(result, "jprecords/records")
     assert located(records, "azure-backup-vault")
+
+
+def test_a_provider_the_subscription_never_registered_proves_there_is_none(
+    tmp_path: Path,
+) -> None:
+    # ARM's answer to a listing in a namespace the subscription has not registered; the SDK's
+    # registration POST that follows is refused by the request hook and never sent
+    unregistered = {
+        "status": 409,
+        "code": "MissingSubscriptionRegistration",
+        "message": "The subscription is not registered to use namespace 'Microsoft.Cdn'. See "
+        "https://aka.ms/rps-not-found for how to register subscriptions.",
+    }
+    result = scan(seed(faults={"cdnProfiles": unregistered}), tmp_path)
+    assets = bucket_named(result, "jpweb/assets")
+    assert located(assets, "azure-front-door") == []
+    assert not [g for g in assets.gaps if g.field == "edge_caches"]
+    # a refusal of another kind is no such proof
+    refused = {"status": 403, "code": "AuthorizationFailed"}
+    result = scan(seed(faults={"cdnProfiles": refused}), tmp_path)
+    assert [g.field for g in bucket_named(result, "jpweb/assets").gaps] == ["edge_caches"]
+
+
+def test_a_vault_and_a_profile_in_another_scanned_subscription_are_found(tmp_path: Path) -> None:
+    central = "2a2b2c2d-3e3f-4a4b-8c8d-9e9f0a0b0c0d"  # networking and backup, no accounts
+    estate = seed()
+    sub = estate["subscriptions"][0]
+    vaults, profiles = sub.pop("backupVaults"), sub.pop("cdnProfiles")
+    for instance in vaults[0]["instances"]:
+        instance["account"] = (
+            f"{GROUP}/rg-storage/providers/Microsoft.Storage/storageAccounts/{instance['account']}"
+        )
+    estate["subscriptions"].append(
+        {"subscriptionId": central, "backupVaults": vaults, "cdnProfiles": profiles}
+    )
+    result = scan(estate, tmp_path, (SUB, central))
+    records = bucket_named(result, "jprecords/records")
+    assert [loc.region for loc in located(records, "azure-backup-vault")] == ["eastasia"]
+    assert located(bucket_named(result, "jpweb/assets"), "azure-front-door")
+    # a subscription the scan does not cover is not read (README: constraints and limits)
+    alone = scan(estate, tmp_path, (SUB,))
+    assert located(bucket_named(alone, "jprecords/records"), "azure-backup-vault") == []

@@ -3,7 +3,8 @@ CDN edges that cache it, diagnostic settings and inventory rules that export its
 Backup vaults that keep vaulted backups of it.
 
 Bounded: the profiles, classic Front Doors and Backup vaults are listed once per subscription
-(and each profile's origins and each vault's instances and policies once); per account only its
+the scan covers (and each profile's origins and each vault's instances and policies once), and
+every account is looked up in all of them; per account only its
 diagnostic settings and its inventory policy are read; each log destination once. A failed read
 is a gap on the buckets whose copies it could have shown (a subscription-wide listing: every
 bucket of the subscription), never a silent skip.
@@ -51,6 +52,18 @@ def failed_read(exc: AzureApiError, what: str, gap_field: str | None = None) -> 
         spec = dataclasses.replace(spec, field=gap_field)
     reason = f"{what}: {exc.message or describe(exc)}"
     return spec.gap(reason, exc.code or describe(exc), _read_failed(exc))
+
+
+def _not_registered(exc: AzureApiError, namespace: str) -> bool:
+    """The subscription has not registered the resource provider: ARM answers 409
+    ``MissingSubscriptionRegistration``, which azure-mgmt-core answers by POSTing
+    ``.../providers/NAMESPACE/register`` (a write the request hook refuses). No resource of an
+    unregistered provider can exist -- Azure refuses to unregister a provider while the
+    subscription holds resources of it -- so the listing is proven empty."""
+    if exc.code == "MissingSubscriptionRegistration":
+        return True
+    refused = f"/providers/{namespace}/register".lower()
+    return exc.code == "WriteRefused" and refused in exc.message.lower()
 
 
 def _partial(exc: AzureApiError) -> list[dict[str, Any]]:
@@ -101,9 +114,19 @@ _Answer = dict[str, Any] | AzureApiError
 
 
 class CopiesAround:
-    def __init__(self, arm: ArmClient, pair: PairLookup) -> None:
+    """``peers``: every subscription the scan covers. A profile or vault in one of them may
+    front or back up an account of another (a central networking or backup subscription is
+    common), so each account is looked up in all of them; each is still read once."""
+
+    def __init__(
+        self,
+        arm: ArmClient,
+        pair: PairLookup,
+        peers: Callable[[], Sequence[str]] = tuple,
+    ) -> None:
         self._arm = arm
         self._pair = pair
+        self._peers = peers
         self._subscriptions: Once[str, _Subscription] = Once()
         self._destinations: Once[str, _Answer] = Once()  # log destination id -> its resource
 
@@ -120,12 +143,20 @@ class CopiesAround:
 
     @staticmethod
     def _listed(
-        read: Callable[[str], list[dict[str, Any]]], arg: str, what: str, gaps: list[Gap]
+        read: Callable[[str], list[dict[str, Any]]],
+        arg: str,
+        what: str,
+        gaps: list[Gap],
+        namespace: str | None = None,
     ) -> list[dict[str, Any]]:
-        """``read(arg)``; on a failure its gap, and what the pages before it listed."""
+        """``read(arg)``; on a failure its gap, and what the pages before it listed. A
+        subscription-wide listing of a ``namespace`` the subscription has not registered is
+        empty (``_not_registered``)."""
         try:
             return read(arg)
         except AzureApiError as exc:
+            if namespace is not None and _not_registered(exc, namespace):
+                return []
             gaps.append(failed_read(exc, what))
             return _partial(exc)
 
@@ -141,6 +172,7 @@ class CopiesAround:
             subscription,
             "the subscription's Front Door and CDN profiles not listed",
             gaps,
+            "Microsoft.Cdn",
         )
         for profile in profiles:
             code, mechanism = edges.edge_code(profile)
@@ -180,6 +212,7 @@ class CopiesAround:
             subscription,
             "the subscription's classic Front Doors not listed",
             gaps,
+            "Microsoft.Network",
         )
         for door in doors:
             location = edges.cache_location(
@@ -194,6 +227,7 @@ class CopiesAround:
             subscription,
             "the subscription's Backup vaults not listed",
             gaps,
+            "Microsoft.DataProtection",
         )
         for vault in vaults:
             vault_id, name = str(vault.get("id") or ""), str(vault.get("name") or "?")
@@ -253,12 +287,15 @@ class CopiesAround:
         index: Mapping[str, Mapping[str, Any]],
         account_locations: Sequence[Location],
     ) -> AccountCopies:
-        found = self._subscription(subscription)
         name = str(account.get("name") or "").lower()
         account_id = str(account.get("id") or "")
         key = account_id.lower()
-        placed = [*found.edges.get(name, []), *found.backups.get(key, [])]
-        gaps = [*found.gaps, *found.backup_gaps.get(key, [])]
+        placed: list[_Placed] = []
+        gaps: list[Gap] = []
+        for peer in dict.fromkeys(s.lower() for s in (subscription, *self._peers())):
+            found = self._subscription(peer)
+            placed.extend([*found.edges.get(name, []), *found.backups.get(key, [])])
+            gaps.extend([*found.gaps, *found.backup_gaps.get(key, [])])
         settings = self._listed(
             self._arm.list_diagnostic_settings,
             account_id,

@@ -117,7 +117,8 @@ class AzureProvider:
         self._hsm_regions: Once[str, list[dict[str, Any]] | AzureApiError] = Once()
         self._destinations: Once[str, nz.Destination] = Once()  # destination ref -> account
         # Front Door/CDN edges, log and inventory exports, Backup vaults (around.py)
-        self._around = CopiesAround(self._arm, catalog_pair)
+        self._around = CopiesAround(self._arm, catalog_pair, self._scanned_subscriptions)
+        self._scope_ids: Once[str, tuple[str, ...]] = Once()
         self.graph: GraphSource | None = None  # source = "inventory": Resource Graph
         if settings.source == "inventory":
             self.graph = GraphSource(self, self._arm, settings)
@@ -173,6 +174,18 @@ class AzureProvider:
         for entry in subs:
             sub_id = entry.get("subscriptionId") or str(entry.get("id", "")).rsplit("/", 1)[-1]
             yield Scope(self.name, sub_id, entry.get("displayName"))
+
+    def _scanned_subscriptions(self) -> tuple[str, ...]:
+        """The subscriptions this scan covers (listed once); none when they cannot be listed,
+        in which case the scan's own scopes have failed already."""
+
+        def read() -> tuple[str, ...]:
+            try:
+                return tuple(scope.id for scope in self.scopes())
+            except CollectionError:
+                return ()
+
+        return self._scope_ids.get("scopes", read)
 
     # -- buckets --------------------------------------------------------------------------------
 
