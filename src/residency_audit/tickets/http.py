@@ -96,7 +96,8 @@ class RetryPolicy:
 
 def _last_outcome(state: tenacity.RetryCallState) -> Any:
     """The last try's answer, or its error raised again (tenacity would wrap both)."""
-    assert state.outcome is not None  # tenacity calls this only after a try
+    if state.outcome is None:  # tenacity calls this only after a try
+        raise RuntimeError("retry gave up before any try")
     return state.outcome.result()
 
 
