@@ -499,3 +499,145 @@ def test_a_cross_region_task_made_in_the_destinations_region_is_found() -> None:
     assert [(loc.region, loc.target) for loc in located] == [
         ("eu-west-1", "dub (task nightly (task-0a1b2c3d4e5f60718))")
     ]
+
+
+# --- what a user sees ----------------------------------------------------------------------------
+
+
+def _evaluated(settings: dict[str, Any] | None = None) -> Any:
+    from datetime import date
+
+    from residency_audit.profiles import load_profile
+    from residency_audit.rules import EvaluationSettings
+    from residency_audit.scan import collect, evaluate_inventory
+
+    provider = AwsProvider.from_settings(
+        {"regions": REGIONS, "max_attempts": 1, **(settings or {})}
+    )
+    return evaluate_inventory(
+        collect({"aws": provider}),
+        load_profile("jp-default"),
+        EvaluationSettings(today=date(2026, 12, 1)),
+    )
+
+
+@pytest.mark.usefixtures("moto")
+def test_every_edge_location_in_front_of_a_tokyo_bucket_is_a_possible_copy_in_hong_kong() -> None:
+    _bucket("tokyo-drawings", "ap-northeast-1")
+    _bucket("tokyo-no-hk", "ap-northeast-1")
+    everywhere = _distribution("all", "tokyo-drawings.s3.ap-northeast-1.amazonaws.com")
+    _distribution(
+        "no-hk",
+        "tokyo-no-hk.s3.ap-northeast-1.amazonaws.com",
+        geo={"RestrictionType": "blacklist", "Quantity": 1, "Items": ["HK"]},
+    )
+
+    result = _evaluated()
+
+    def concerns(bucket: str) -> list[Any]:
+        return [
+            f
+            for f in result.findings
+            if f.rule_id == "location.concern"
+            and f.resource is not None
+            and f.resource.name == bucket
+            and f.location is not None
+            and f.location.role is Role.CACHE
+        ]
+
+    [finding] = concerns("tokyo-drawings")
+    assert finding.guideline_items == ("(2)-1",)
+    assert finding.location.country == "HK" and "HK" in finding.location.countries
+    assert finding.location.certainty is Certainty.POSSIBLE
+    assert finding.location.target == everywhere and finding.location.mechanism == "cloudfront"
+    # blocking Hong Kong's viewers takes its edges out: no concern country is left
+    assert concerns("tokyo-no-hk") == []
+
+
+@pytest.mark.usefixtures("moto")
+def test_a_transfer_to_hong_kong_and_one_to_a_server_outside_aws_are_findings() -> None:
+    _bucket("tokyo-drawings", "ap-northeast-1")
+    _bucket("hk-copy", "ap-east-1")
+    client = boto3.client("datasync", region_name="ap-northeast-1")
+    tokyo = _s3_location("ap-northeast-1", "tokyo-drawings")
+    _task("ap-northeast-1", tokyo, _s3_location("ap-northeast-1", "hk-copy"), "to-hk")
+    nas = client.create_location_smb(  # moto has no create_location_nfs; SMB is the same case
+        ServerHostname="nas.partner.example",
+        Subdirectory="/exports",
+        User="u",
+        Password="p",
+        AgentArns=[f"arn:aws:datasync:ap-northeast-1:{ACCOUNT}:agent/agent-0abcdef"],
+    )["LocationArn"]
+    _task("ap-northeast-1", tokyo, nas, "to-nas")
+
+    result = _evaluated({"regions": [*REGIONS, "ap-east-1"]})
+
+    mine = [
+        f
+        for f in result.findings
+        if f.resource is not None
+        and f.resource.name == "tokyo-drawings"
+        and f.location is not None
+        and f.location.role is Role.TRANSFER
+    ]
+    by_rule = {f.rule_id: f for f in mine}
+    assert by_rule["location.concern"].location.country == "HK"
+    assert by_rule["location.concern"].location.certainty is Certainty.CONFIRMED
+    unknown = by_rule["location.unknown"]
+    assert unknown.unverified and unknown.location.region is None
+    # the reader is told which server the copy went to, in both languages
+    assert "nas.partner.example" in unknown.message.en
+    assert "nas.partner.example" in unknown.message.ja
+
+
+@pytest.mark.usefixtures("moto")
+def test_the_inventory_source_keeps_these_copies_and_names_the_regions_it_read() -> None:
+    _bucket("tokyo-drawings", "ap-northeast-1")
+    _bucket("ireland-copy", "eu-west-1")
+    everywhere = _distribution("all", "tokyo-drawings.s3.ap-northeast-1.amazonaws.com")
+    _task(
+        "ap-northeast-1",
+        _s3_location("ap-northeast-1", "tokyo-drawings"),
+        _s3_location("ap-northeast-1", "ireland-copy"),
+        "to-ireland",
+    )
+    boto3.client("config", region_name="us-east-1").put_configuration_aggregator(
+        ConfigurationAggregatorName="org",
+        AccountAggregationSources=[{"AccountIds": [ACCOUNT], "AllAwsRegions": True}],
+    )
+    live, _ = _scan()
+    provider = AwsProvider.from_settings(
+        {
+            "regions": REGIONS,
+            "max_attempts": 1,
+            "source": "inventory",
+            "aggregator": "org",
+            "inventory_query": "list",
+        }
+    )
+    served: dict[str, Bucket] = {}
+    notes: list[CoverageNote] = []
+    for scope in provider.scopes():
+        for item in provider.buckets(scope):
+            if isinstance(item, Bucket):
+                served[item.name] = item
+            else:
+                notes.append(item)
+
+    def around(bucket: Bucket) -> set[tuple[Any, ...]]:
+        return {
+            (loc.role, loc.region, loc.target)
+            for loc in bucket.locations
+            if loc.role in (Role.CACHE, Role.TRANSFER)
+        }
+
+    copies = around(live["tokyo-drawings"])
+    assert {(role, region) for role, region, _ in copies} == {
+        (Role.CACHE, "cloudfront:PriceClass_All"),
+        (Role.TRANSFER, "eu-west-1"),
+    }
+    assert (Role.CACHE, "cloudfront:PriceClass_All", everywhere) in copies
+    assert around(served["tokyo-drawings"]) == copies
+    # that source reads no region list: DataSync is read where the buckets live, and it says so
+    [partial] = [n for n in notes if n.kind == "transfer-regions-partial"]
+    assert "ap-northeast-1, eu-west-1" in partial.detail
