@@ -128,6 +128,7 @@ class CopiesAround:
         self._pair = pair
         self._peers = peers
         self._subscriptions: Once[str, _Subscription] = Once()
+        self._merged: Once[tuple[str, ...], _Subscription] = Once()  # peers -> their union
         self._destinations: Once[str, _Answer] = Once()  # log destination id -> its resource
 
     # -- per subscription -----------------------------------------------------------------------
@@ -278,6 +279,26 @@ class CopiesAround:
                 for location in locations:
                     found.backups.setdefault(account, []).append(_Placed(location, containers))
 
+    def _covering(self, subscription: str) -> _Subscription:
+        """What every subscription of the scan holds, merged once (the same for each
+        subscription of the scan, so each account costs a lookup, not one per subscription)."""
+        peers = tuple(sorted({subscription.lower(), *(s.lower() for s in self._peers())}))
+
+        def merge() -> _Subscription:
+            merged = _Subscription()
+            for peer in peers:
+                found = self._subscription(peer)
+                for name, edges_of in found.edges.items():
+                    merged.edges.setdefault(name, []).extend(edges_of)
+                for account, backups_of in found.backups.items():
+                    merged.backups.setdefault(account, []).extend(backups_of)
+                for account, gaps_of in found.backup_gaps.items():
+                    merged.backup_gaps.setdefault(account, []).extend(gaps_of)
+                merged.gaps.extend(found.gaps)
+            return merged
+
+        return self._merged.get(peers, merge)
+
     # -- per account ----------------------------------------------------------------------------
 
     def account(
@@ -290,12 +311,9 @@ class CopiesAround:
         name = str(account.get("name") or "").lower()
         account_id = str(account.get("id") or "")
         key = account_id.lower()
-        placed: list[_Placed] = []
-        gaps: list[Gap] = []
-        for peer in dict.fromkeys(s.lower() for s in (subscription, *self._peers())):
-            found = self._subscription(peer)
-            placed.extend([*found.edges.get(name, []), *found.backups.get(key, [])])
-            gaps.extend([*found.gaps, *found.backup_gaps.get(key, [])])
+        found = self._covering(subscription)
+        placed = [*found.edges.get(name, []), *found.backups.get(key, [])]
+        gaps = [*found.gaps, *found.backup_gaps.get(key, [])]
         settings = self._listed(
             self._arm.list_diagnostic_settings,
             account_id,
