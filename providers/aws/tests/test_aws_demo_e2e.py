@@ -112,8 +112,7 @@ def test_a_trail_recording_tokyo_contracts_puts_their_object_names_in_hong_kong(
         (
             "ap-east-1",
             "cloudtrail-data-events",
-            "prod-trail-archive-hk (trail arn:aws:cloudtrail:ap-northeast-1:210987654321:trail/"
-            "contracts-data-events)",
+            "prod-trail-archive-hk (trail contracts-data-events of account 210987654321)",
         )
     ]
     located = {

@@ -112,7 +112,7 @@ def test_a_trail_recording_a_tokyo_buckets_data_events_puts_its_keys_in_hong_kon
         ("ap-east-1", "cloudtrail-data-events", Certainty.CONFIRMED)
     ]
     [location] = [loc for loc in buckets[TOKYO].locations if loc.role is Role.METADATA]
-    assert location.target is not None and location.target.startswith("trail-logs-hk (trail arn:")
+    assert location.target == f"trail-logs-hk (trail cad-events of account {ACCOUNT})"
     assert metadata(buckets["other-tokyo"]) == []  # the selector names only tokyo-cad
     # Hong Kong is a country of concern of the profile: item (2)-1, as a metadata copy
     assert ("(2)-1", "HK", False) in findings(buckets[TOKYO])

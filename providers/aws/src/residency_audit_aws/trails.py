@@ -74,6 +74,14 @@ class Trail:
     log_group: str | None  # CloudWatchLogsLogGroupArn: a second delivery, in its own region
     selectors: Read  # GetEventSelectors, or its failure
 
+    @property
+    def label(self) -> str:
+        """``trail NAME of account ID``: no ARN beside a bucket name, so the target is never
+        read as an ARN of the trail's account (regions_in_use reads account-owned ARNs)."""
+        parts = self.arn.split(":")
+        owner = parts[4] if len(parts) > 5 else ""
+        return f"trail {self.name}" + (f" of account {owner}" if owner else "")
+
     def records_region(self, region: str) -> bool:
         return self.multi_region or self.home_region == region
 
@@ -321,7 +329,7 @@ def trail_locations(
                     provider="aws",
                     region=region,
                     mechanism=mechanism,
-                    target=f"{trail.bucket} (trail {trail.arn})",
+                    target=f"{trail.bucket} ({trail.label})",
                     certainty=certainty,
                     unknown_reason=answer.unknown_reason,
                     why=answer.why,
@@ -335,7 +343,7 @@ def trail_locations(
                     provider="aws",
                     region=group_region,
                     mechanism=mechanism,
-                    target=f"{trail.log_group} (trail {trail.arn})",
+                    target=f"{trail.log_group} ({trail.label})",
                     certainty=certainty,
                 )
             )
