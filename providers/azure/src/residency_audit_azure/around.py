@@ -4,10 +4,10 @@ Backup vaults that keep vaulted backups of it.
 
 Bounded: the profiles, classic Front Doors and Backup vaults are listed once per subscription
 the scan covers (and each profile's origins and each vault's instances and policies once), and
-every account is looked up in all of them; per account only its
-diagnostic settings and its inventory policy are read; each log destination once. A failed read
-is a gap on the buckets whose copies it could have shown (a subscription-wide listing: every
-bucket of the subscription), never a silent skip.
+every account is looked up in all of them; per account only its diagnostic settings and its
+inventory policy are read; each log destination once. A failed read is a gap on the buckets
+whose copies it could have shown (a profile's or vault's listing: every bucket of the scan, as
+any account may be behind it), never a silent skip.
 """
 
 from __future__ import annotations
@@ -81,7 +81,7 @@ class _Subscription:
     edges: dict[str, list[_Placed]] = field(default_factory=dict)  # account name -> caches
     backups: dict[str, list[_Placed]] = field(default_factory=dict)  # account id -> backups
     backup_gaps: dict[str, list[Gap]] = field(default_factory=dict)  # account id -> gaps
-    gaps: list[Gap] = field(default_factory=list)  # may hide a copy of any account
+    gaps: list[Gap] = field(default_factory=list)  # may hide a copy of any account scanned
 
 
 @dataclass(frozen=True)
@@ -171,7 +171,7 @@ class CopiesAround:
         profiles = self._listed(
             arm.list_cdn_profiles,
             subscription,
-            "the subscription's Front Door and CDN profiles not listed",
+            f"the Front Door and CDN profiles of subscription {subscription} not listed",
             gaps,
             "Microsoft.Cdn",
         )
@@ -211,7 +211,7 @@ class CopiesAround:
         doors = self._listed(
             arm.list_front_doors,
             subscription,
-            "the subscription's classic Front Doors not listed",
+            f"the classic Front Doors of subscription {subscription} not listed",
             gaps,
             "Microsoft.Network",
         )
@@ -226,7 +226,7 @@ class CopiesAround:
         vaults = self._listed(
             arm.list_backup_vaults,
             subscription,
-            "the subscription's Backup vaults not listed",
+            f"the Backup vaults of subscription {subscription} not listed",
             gaps,
             "Microsoft.DataProtection",
         )
