@@ -69,7 +69,9 @@ TRAIL_ARN = "arn:aws:cloudtrail:us-east-1:111122223333:trail/org-data-events"
         (advanced(data(arn(StartsWith=["arn:aws:s3:::tokyo"]))), True),
         (advanced(data(arn(Equals=["arn:aws:s3:::tokyo-cad/plan.dwg"]))), False),
         (advanced(data(arn(EndsWith=[".dwg"]))), False),  # some keys may end so
-        (advanced(data(arn(NotStartsWith=["arn:aws:s3:::tokyo-cad/tmp/"]))), False),
+        # keys left out by a Not... condition: the rest of the bucket is recorded
+        (advanced(data(arn(NotStartsWith=["arn:aws:s3:::tokyo-cad/tmp/"]))), True),
+        (advanced(data(arn(NotEndsWith=[".tmp"], NotEquals=["arn:aws:s3:::tokyo-cad/a"]))), True),
         (advanced(data(arn(NotStartsWith=["arn:aws:s3:::osaka-"]))), True),
         (advanced(data({"Field": "readOnly", "Equals": ["true"]})), True),  # reads name keys
         (advanced(data({"Field": "eventName", "Equals": ["PutObject"]})), False),

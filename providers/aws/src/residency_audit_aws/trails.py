@@ -121,9 +121,11 @@ def region_trails(region: str, described: Read, selectors: Mapping[str, Read]) -
 
 @dataclass(frozen=True)
 class Coverage:
-    """A trail records (some of) the bucket's data events: ``whole`` when every object's events
-    are recorded; ``unevaluated`` names a condition that could not be evaluated (then the trail
-    is counted as recording the bucket)."""
+    """A trail records (some of) the bucket's data events. ``whole``: the bucket's objects in
+    general (a ``Not...`` condition may leave some keys out; what is left is recorded for sure),
+    not only those a prefix, an exact ARN, an ending or an event filter picks (which may match no
+    object: a possible copy). ``unevaluated`` names a condition that could not be evaluated (the
+    trail is then counted as recording the bucket, possibly)."""
 
     whole: bool
     unevaluated: str | None = None
@@ -164,7 +166,7 @@ def _basic(selectors: Sequence[Mapping[str, Any]], partition: str, bucket: str) 
 
 def _arn_condition(field: Mapping[str, Any], partition: str, bucket: str) -> Coverage | None:
     """Whether some object ARN of the bucket (``arn:aws:s3:::bucket/key``) passes a
-    ``resources.ARN`` field selector, and whether every one does."""
+    ``resources.ARN`` field selector, and whether it is the bucket in general that passes."""
     root = f"arn:{partition}:s3:::{bucket}/"
     unknown = [op for op in field if op != "Field" and op not in _POSITIVE + _NEGATIVE]
     if unknown:
@@ -173,11 +175,9 @@ def _arn_condition(field: Mapping[str, Any], partition: str, bucket: str) -> Cov
     # every object of the bucket is excluded when a NotStartsWith is a prefix of its root
     if any(root.startswith(v) for v in values["NotStartsWith"]):
         return None
-    whole = not any(values[op] for op in ("NotEquals", "NotEndsWith", "EndsWith"))
-    whole = whole and not any(v.startswith(root) and v != root for v in values["NotStartsWith"])
-    positive = [op for op in ("Equals", "StartsWith", "EndsWith") if values[op]]
-    if not positive:
-        return Coverage(whole=whole)
+    # exclusions of some keys leave the rest recorded: only the positive operators narrow
+    if not any(values[op] for op in _POSITIVE):
+        return Coverage(whole=True)
     # the positive operators of one field selector: an object passes when it matches any value
     # of each operator given (their values are alternatives; the operators combine by AND)
     if values["Equals"]:
@@ -202,9 +202,10 @@ def _arn_condition(field: Mapping[str, Any], partition: str, bucket: str) -> Cov
         ]
         if not prefixes:
             return None
-        whole = whole and any(root.startswith(s) for s in prefixes)
-    # EndsWith alone: some key of the bucket may end so (a key can be any string)
-    return Coverage(whole=whole and not values["EndsWith"])
+        if not any(root.startswith(s) for s in prefixes):
+            return Coverage(whole=False)  # only the objects under a prefix
+    # EndsWith: some key of the bucket may end so (a key can be any string), or none
+    return Coverage(whole=not values["EndsWith"])
 
 
 def _advanced(
