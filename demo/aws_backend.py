@@ -56,6 +56,61 @@ def seed_trails(endpoint: str, estate: dict[str, Any], ids: dict[str, str]) -> N
             cloudtrail.start_logging(Name=trail["name"])
 
 
+def seed_distributions(endpoint: str, estate: dict[str, Any], ids: dict[str, str]) -> None:
+    """Each account's CloudFront distributions in front of its buckets (an S3 origin with an
+    origin access control, as the console makes them), through real boto3 calls."""
+    for account in estate["accounts"]:
+        distributions = account.get("distributions", [])
+        if not distributions:
+            continue
+        session = seed_session(endpoint, ids[account["alias"]])
+        cloudfront = session.client("cloudfront", region_name="us-east-1", endpoint_url=endpoint)
+        for i, spec in enumerate(distributions):
+            region = next(b["region"] for b in account["buckets"] if b["name"] == spec["origin"])
+            cloudfront.create_distribution(
+                DistributionConfig={
+                    "CallerReference": f"{account['alias']}-{i}",
+                    "Comment": spec.get("comment", ""),
+                    "Enabled": True,
+                    "PriceClass": spec["price_class"],
+                    "Origins": {
+                        "Quantity": 1,
+                        "Items": [
+                            {
+                                "Id": spec["origin"],
+                                "DomainName": f"{spec['origin']}.s3.{region}.amazonaws.com",
+                                "S3OriginConfig": {"OriginAccessIdentity": ""},
+                            }
+                        ],
+                    },
+                    "DefaultCacheBehavior": {
+                        "TargetOriginId": spec["origin"],
+                        "ViewerProtocolPolicy": "redirect-to-https",
+                    },
+                }
+            )
+
+
+def seed_transfer_tasks(endpoint: str, estate: dict[str, Any], ids: dict[str, str]) -> None:
+    """Each account's DataSync tasks copying one of its buckets to another, through real boto3
+    calls (both S3 locations in the task's region, as moto keeps them)."""
+    for account in estate["accounts"]:
+        account_id = ids[account["alias"]]
+        for task in account.get("transfer_tasks", []):
+            session = seed_session(endpoint, account_id)
+            datasync = session.client("datasync", region_name=task["region"], endpoint_url=endpoint)
+            role = {"BucketAccessRoleArn": f"arn:aws:iam::{account_id}:role/datasync"}
+            source, destination = (
+                datasync.create_location_s3(S3BucketArn=f"arn:aws:s3:::{task[end]}", S3Config=role)[
+                    "LocationArn"
+                ]
+                for end in ("source", "destination")
+            )
+            datasync.create_task(
+                SourceLocationArn=source, DestinationLocationArn=destination, Name=task["name"]
+            )
+
+
 @contextlib.contextmanager
 def serve(workdir: pathlib.Path) -> Iterator[dict[str, Any]]:
     """Start moto_server on a free 127.0.0.1 port, seed the AWS part of the demo estate, yield the
@@ -64,6 +119,8 @@ def serve(workdir: pathlib.Path) -> Iterator[dict[str, Any]]:
         seed = load_seed()
         ids = seed_estate(endpoint, seed)
         seed_trails(endpoint, seed, ids)
+        seed_distributions(endpoint, seed, ids)
+        seed_transfer_tasks(endpoint, seed, ids)
         yield {
             "profile": PROFILE,
             "endpoint_url": endpoint,

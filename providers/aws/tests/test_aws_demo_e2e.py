@@ -124,3 +124,36 @@ def test_a_trail_recording_tokyo_contracts_puts_their_object_names_in_hong_kong(
     # the trail records only jp-contracts: the other Tokyo buckets export nothing to it
     docs = bucket(result, "jp-design-docs-tokyo")
     assert not [loc for loc in docs.locations if loc.role is Role.METADATA]
+
+
+def test_manuals_served_from_every_edge_location_may_be_cached_in_hong_kong(
+    result: ScanResult,
+) -> None:
+    manuals = bucket(result, "jp-product-manuals")
+    [cache] = [loc for loc in manuals.locations if loc.role is Role.CACHE]
+    assert (cache.region, cache.mechanism, cache.certainty.value) == (
+        "cloudfront:PriceClass_All",
+        "cloudfront",
+        "possible",
+    )
+    located = {
+        (f.rule_id, f.location.role, f.location.country, f.location.certainty.value)
+        for f in result.findings
+        if f.resource and f.resource.name == "jp-product-manuals" and f.location
+    }
+    assert ("location.concern", Role.CACHE, "HK", "possible") in located
+
+
+def test_a_datasync_task_copying_oregon_results_to_ireland_is_a_transfer(
+    result: ScanResult,
+) -> None:
+    oregon = bucket(result, "test-results-oregon")
+    transfers = [
+        (loc.region, loc.mechanism, (loc.target or "").split(" (task ")[0])
+        for loc in oregon.locations
+        if loc.role is Role.TRANSFER
+    ]
+    assert transfers == [("eu-west-1", "datasync", "ml-training-eu")]
+    assert not [
+        loc for loc in bucket(result, "ml-training-eu").locations if loc.role is Role.TRANSFER
+    ]
