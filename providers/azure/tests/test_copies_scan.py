@@ -330,3 +330,24 @@ def test_a_vault_and_a_profile_in_another_scanned_subscription_are_found(tmp_pat
     # a subscription the scan does not cover is not read (README: constraints and limits)
     alone = scan(estate, tmp_path, (SUB,))
     assert located(bucket_named(alone, "jprecords/records"), "azure-backup-vault") == []
+
+
+def test_logs_kept_in_an_account_of_an_unreadable_subscription_are_unknown(tmp_path: Path) -> None:
+    estate = seed()
+    elsewhere = (
+        "/subscriptions/0c0c0c0c-2d2d-4e4e-8f8f-a1a1a1a1a1a1/resourceGroups/rg/providers/"
+        "Microsoft.Storage/storageAccounts/farlogs"
+    )
+    logged = estate["subscriptions"][0]["accounts"][1]
+    logged["diagnosticSettings"] = [{"name": "far", "storageAccountId": elsewhere}]
+    result = scan(estate, tmp_path)
+    audit = bucket_named(result, "jplogged/audit")
+    (far,) = located(audit, "azure-diagnostic-settings")
+    assert (far.target, far.region) == ("farlogs", None)
+    assert far.why is not None and far.why.subject == "storageAccounts.getProperties"
+    (gap,) = [g for g in audit.gaps if g.field == "diagnostic_settings.destination_account"]
+    assert gap.error_code == "SubscriptionNotFound"
+    assert any(
+        f.rule_id == "location.unknown" and f.unverified
+        for f in findings(result, "jplogged/audit", Role.METADATA)
+    )
