@@ -32,6 +32,7 @@ from azure.core.exceptions import (
     AzureError,
     ClientAuthenticationError,
     HttpResponseError,
+    ODataV4Format,
     ServiceRequestError,
 )
 from azure.core.pipeline import PipelineRequest, PipelineResponse
@@ -565,12 +566,11 @@ class ArmClient:
 
     @staticmethod
     def _get_json(client: Any, request: Any) -> dict[str, Any]:
-        from azure.mgmt.core.exceptions import ARMErrorFormat
-
         response = client.send_request(request)
         response.read()
         if response.status_code >= 400:
-            raise HttpResponseError(response=response, error_format=ARMErrorFormat)
+            # ARM's {"error": {"code", "message"}} is OData v4's error format
+            raise HttpResponseError(response=response, error_format=ODataV4Format)
         return _json(response.text())
 
     def _get(self, path: str, api_version: str) -> dict[str, Any]:
