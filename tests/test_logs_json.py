@@ -6,6 +6,8 @@ from __future__ import annotations
 import io
 import json
 import logging
+import subprocess
+import sys
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 
@@ -81,3 +83,12 @@ def test_c1_and_bidi_characters_are_escaped_and_the_text_survives(lines: io.Stri
     raw = lines.getvalue()
     assert "\x9b" not in raw and "\u202e" not in raw and raw.count("\n") == 1
     assert _records(lines)[0]["message"] == "bucket b\x9b31m\u202egpj.exe"
+
+
+def test_a_run_logging_text_never_imports_the_json_library() -> None:
+    probe = (
+        "import sys; from residency_audit.logs import configure_logging;"
+        "configure_logging('text', 2); print('pythonjsonlogger' in sys.modules)"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "False"

@@ -16,18 +16,16 @@ import logging
 import re
 import sys
 from collections.abc import Callable
-from datetime import datetime
 from typing import Any, TypeVar
 
 import click
-import pythonjsonlogger.json
 from click.core import ParameterSource
 
 from .redact import mask_secrets
 
 __all__ = [
     "LOG_FORMATS",
-    "JsonFormatter",
+    "UNSAFE_CHARS",
     "SecretFilter",
     "TextFormatter",
     "configure_logging",
@@ -42,7 +40,7 @@ LOG_FORMATS = ("text", "json")
 
 # C0 controls (newline, carriage return, ESC...), DEL, C1 controls (CSI 0x9b...) and the bidi
 # overrides that can make a line read differently from what it holds
-_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+UNSAFE_CHARS = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 _NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
 
@@ -55,7 +53,7 @@ def _escape(match: re.Match[str]) -> str:
 
 def one_line(text: str) -> str:
     """``text`` with every control character shown as an escape: one line, inert on a terminal."""
-    return _UNSAFE.sub(_escape, text)
+    return UNSAFE_CHARS.sub(_escape, text)
 
 
 class SecretFilter(logging.Filter):
@@ -78,74 +76,16 @@ class TextFormatter(logging.Formatter):
         return one_line(super().format(record))
 
 
-# what every LogRecord has; anything else on a record came as ``extra={...}``
-_RECORD_KEYS = frozenset(vars(logging.makeLogRecord({}))) | {"message", "asctime", "taskName"}
-
-
-def _field(value: Any) -> Any:
-    """An ``extra`` value as JSON: numbers, booleans and None as they are, lists of them as
-    lists, anything else as masked text (a field may quote an API error)."""
-    if value is None or isinstance(value, bool | int | float):
-        return value
-    if isinstance(value, list | tuple | set | frozenset):
-        items = sorted(value, key=str) if isinstance(value, set | frozenset) else value
-        return [_field(v) for v in items]
-    return mask_secrets(str(value))
-
-
-class JsonFormatter(pythonjsonlogger.json.JsonFormatter):
-    """One object a record: time, level, logger, message, error, and the record's ``extra``
-    fields (``event``, ``provider``, ``scope``, counts, durations) at the top level.
-
-    python-json-logger gathers the fields and writes the JSON; we name them, mask them, and log
-    an error as its one line (type and message) rather than a traceback."""
-
-    def __init__(self) -> None:
-        super().__init__(
-            ["levelname", "name", "message"],
-            rename_fields={"levelname": "level", "name": "logger"},
-            timestamp="time",
-            reserved_attrs=sorted(_RECORD_KEYS),
-            json_ensure_ascii=False,
-        )
-
-    def add_fields(
-        self, log_data: dict[str, Any], record: logging.LogRecord, message_dict: dict[str, Any]
-    ) -> None:
-        message_dict.pop("exc_info", None)  # the traceback: "error" below says it in one line
-        message_dict.pop("stack_info", None)
-        super().add_fields(log_data, record, message_dict)
-        # an ``extra`` of the same name never replaces the record's own
-        log_data.update(level=record.levelname, logger=record.name, message=record.message)
-        if record.exc_info and record.exc_info[0] is not None:
-            error = f"{record.exc_info[0].__name__}: {record.exc_info[1]}"
-            log_data["error"] = mask_secrets(error)
-
-    def process_log_record(self, log_data: dict[str, Any]) -> dict[str, Any]:
-        time: datetime = log_data.pop("time")
-        doc: dict[str, Any] = {
-            "time": time.isoformat(),
-            "level": str(log_data.pop("level")).lower(),
-            "logger": log_data.pop("logger"),
-            "message": log_data.pop("message"),  # masked by SecretFilter, which every handler has
-        }
-        if "error" in log_data:
-            doc["error"] = _field(log_data.pop("error"))
-        doc.update((key, _field(value)) for key, value in log_data.items())
-        return doc
-
-    def jsonify_log_record(self, log_data: dict[str, Any]) -> str:
-        # json escapes C0 controls; C1 and bidi characters it would write as they are
-        return _UNSAFE.sub(
-            lambda m: f"\\u{ord(m.group()):04x}", super().jsonify_log_record(log_data)
-        )
-
-
 def configure_logging(fmt: str, verbosity: int) -> None:
     level = logging.WARNING - 10 * min(verbosity, 2)
     handler = logging.StreamHandler(sys.stderr)
     handler.addFilter(SecretFilter())
-    handler.setFormatter(JsonFormatter() if fmt == "json" else TextFormatter())
+    if fmt == "json":
+        from .logs_json import JsonFormatter  # on demand: most runs log text
+
+        handler.setFormatter(JsonFormatter())
+    else:
+        handler.setFormatter(TextFormatter())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
