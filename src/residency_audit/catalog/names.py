@@ -10,8 +10,6 @@ from __future__ import annotations
 
 from functools import cache
 
-from babel import Locale
-
 from .catalog import iso_countries
 
 __all__ = ["country_name", "country_names"]
@@ -35,6 +33,8 @@ _OVERRIDES: dict[str, tuple[str, str]] = {
 @cache
 def country_names() -> dict[str, tuple[str, str]]:
     """ISO alpha-2 -> (Japanese name, English name)."""
+    from babel import Locale  # on first use: rules and reports import this module at start-up
+
     ja, en = Locale("ja").territories, Locale("en").territories
     return {
         cc: _OVERRIDES.get(cc) or (str(ja.get(cc, cc)), str(en.get(cc, cc)))
