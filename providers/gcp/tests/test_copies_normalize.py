@@ -11,7 +11,13 @@ from typing import Any
 import pytest
 
 from residency_audit.model import Certainty, Hidden, Location, Namespace, Role
-from residency_audit_gcp.copies import CopySources, Destination, around, destinations_needed
+from residency_audit_gcp.copies import (
+    CopySources,
+    Destination,
+    around,
+    destinations_needed,
+    disabled_note,
+)
 from residency_audit_gcp.copies_testing import backend_bucket, report_config, transfer_job
 from residency_audit_gcp.testing import bucket_resource
 
@@ -178,16 +184,26 @@ def test_a_list_that_failed_is_a_gap_on_the_bucket_saying_why() -> None:
     )
     found, gaps = copies_of("src", sources)
     assert [c.mechanism for c in found] == ["storage-insights-inventory"]  # still read
-    by_field = {g.field: g for g in gaps}
-    assert set(by_field) == {"cloud_cdn", "storage_transfer"}
-    assert all(g.hides == (Hidden.COPY,) for g in gaps)
-    disabled = by_field["cloud_cdn"]
-    assert disabled.error_code == "SERVICE_DISABLED"
-    assert "not enabled" in disabled.reason and "no proof" in disabled.reason
-    assert disabled.why is not None and disabled.why.key == "gcs.copies-service-disabled"
-    denied = by_field["storage_transfer"]
+    # a disabled API copies nothing while it is disabled: no gap on the bucket (the project's
+    # coverage names it); a refused list may hide a copy
+    [denied] = gaps
+    assert denied.field == "storage_transfer" and denied.hides == (Hidden.COPY,)
     assert denied.error_code == "403" and "caller does not have permission" in denied.reason
     assert denied.why is not None and denied.why.subject == "storagetransfer.transferJobs.list"
+
+
+def test_a_disabled_api_is_named_in_the_projects_coverage() -> None:
+    sources = CopySources(
+        backend_buckets=("SERVICE_DISABLED", "Compute Engine API has not been used"),
+        transfer_jobs=("SERVICE_DISABLED", "Storage Transfer API has not been used"),
+        report_configs=("403", "denied"),
+    )
+    note = disabled_note(P, sources)
+    assert note is not None and note.kind == "copy-services-disabled"
+    assert "Compute Engine" in note.detail and "Storage Transfer Service" in note.detail
+    assert "Storage Insights" not in note.detail  # refused, not disabled: a gap instead
+    assert "while it was enabled" in note.detail and note.counts == {"services": 2}
+    assert disabled_note(P, CopySources()) is None
 
 
 def test_storage_insights_locations_not_read_are_a_gap() -> None:

@@ -287,15 +287,15 @@ def test_the_inventory_source_reports_the_same_copies(
 
 
 @pytest.mark.parametrize(
-    ("service", "field"),
+    ("service", "field", "name"),
     [
-        ("compute", "cloud_cdn"),
-        ("storagetransfer", "storage_transfer"),
-        ("storageinsights", "storage_insights"),
+        ("compute", "cloud_cdn", "Compute Engine"),
+        ("storagetransfer", "storage_transfer", "Storage Transfer Service"),
+        ("storageinsights", "storage_insights", "Storage Insights"),
     ],
 )
-def test_an_api_not_enabled_is_a_gap_not_none(
-    emulator: Callable[..., str], tmp_path: Path, service: str, field: str
+def test_an_api_not_enabled_copies_nothing_now_and_the_coverage_says_so(
+    emulator: Callable[..., str], tmp_path: Path, service: str, field: str, name: str
 ) -> None:
     estate = _estate()
     estate.disabled = {(service, P)}
@@ -303,17 +303,15 @@ def test_an_api_not_enabled_is_a_gap_not_none(
     with serve_copy_services(estate) as services:
         result = scan_provider("gcp", _settings(storage, services), tmp_path)
     plain = bucket_named(result, "plain")
-    [gap] = [g for g in plain.gaps if g.field == field]
-    assert gap.error_code == "SERVICE_DISABLED"
-    assert "not enabled" in gap.reason and gap.may_hide_copy
-    # every bucket of the project is unverified under (2)-1, not "no copy"
-    hidden = [
+    assert not [g for g in plain.gaps if g.field == field]
+    assert not [
         f
         for f in result.findings
         if f.resource and f.resource.name == "plain" and f.rule_id == "gap.may-hide-copy"
     ]
-    assert hidden and all(f.unverified for f in hidden)
-    assert any("(2)-1" in f.guideline_items for f in hidden)
+    [scope] = [s for s in result.inventory.scopes if s.scope == P]
+    [note] = [n for n in scope.notes if n.kind == "copy-services-disabled"]
+    assert name in note.detail and P in note.detail
 
 
 def test_a_failing_list_is_a_gap_on_every_bucket_with_the_error(

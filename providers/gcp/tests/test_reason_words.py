@@ -16,7 +16,6 @@ from residency_audit_gcp.testing import bucket_resource
 REASONS = {
     "gcs.acl-not-returned",
     "gcs.copies-list-failed",
-    "gcs.copies-service-disabled",
     "gcs.copy-destination-unnamed",
     "gcs.copy-destination-unread",
     "gcs.transfer-sink-posix",

@@ -312,6 +312,7 @@ class AssetSource:
         del entries
         if held:
             yield from self._read_live(project, held, snap.policies, fallback, tally)
+        yield from self._project_copies[project].notes()
         captured = [t for t in (tally.oldest, tally.newest) if t is not None]
         yield source_note(self.service, tally.buckets, captured)
         note = fallback.note(tally.buckets)

@@ -25,11 +25,16 @@ Four services put a bucket's data (or its object metadata) somewhere else:
 
 A destination's location comes from the project's own listing, else ``buckets.get``; one that
 cannot be read is a location with ``region=None`` and the read's error (unverified). A service
-list that fails is a gap on every bucket of the project, hiding a copy. That includes an API
-that is not enabled (``SERVICE_DISABLED``): Service Usage lets a service be disabled while its
-resources exist (``services.disable`` checks usage only when asked, and says nothing of
-deleting them: https://cloud.google.com/service-usage/docs/reference/rest/v1/services/disable),
-so a disabled API is not proof that no job or config exists.
+list that fails is a gap on every bucket of the project, hiding a copy.
+
+An API that is not enabled in the project (``SERVICE_DISABLED``) is no such gap: a disabled
+service "can no longer be used with a project"
+(https://cloud.google.com/service-usage/docs/reference/rest/v1/services/disable), so no job,
+backend bucket or report config of it copies anything while it is disabled -- and most projects
+never enable Storage Transfer or Storage Insights at all, so a gap would put an unverified
+finding on nearly every bucket. What stays unknown is what such a service copied while it was
+enabled (as for a job deleted since): the project's coverage says so, naming the services
+(:func:`disabled_note`).
 """
 
 from __future__ import annotations
@@ -38,7 +43,15 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from residency_audit.model import Certainty, Evidence, Gap, Location, Namespace, Role
+from residency_audit.model import (
+    Certainty,
+    CoverageNote,
+    Evidence,
+    Gap,
+    Location,
+    Namespace,
+    Role,
+)
 
 from .copies_client import SERVICE_DISABLED
 from .normalize import PROVIDER, bucket_locations
@@ -50,6 +63,7 @@ __all__ = [
     "ReadFailure",
     "around",
     "destinations_needed",
+    "disabled_note",
 ]
 
 ReadFailure = tuple[str, str]  # (error code, message)
@@ -180,7 +194,7 @@ def around(
         (TRANSFER_JOBS, sources.transfer_jobs),
         (REPORT_CONFIGS, sources.report_configs),
     ):
-        if _failed(answer):
+        if _failed(answer) and not _disabled(answer):
             gaps.append(_list_gap(read, answer))  # type: ignore[arg-type]
     if sources.unreachable:
         where = ", ".join(sources.unreachable)
@@ -210,18 +224,37 @@ def around(
     return tuple(locations), tuple(gaps)
 
 
+def _disabled(answer: object) -> bool:
+    return _failed(answer) and answer[0] == SERVICE_DISABLED  # type: ignore[index]
+
+
+def disabled_note(project: str, sources: CopySources) -> CoverageNote | None:
+    """The services not enabled in the project: nothing of theirs copies now; what they copied
+    while enabled cannot be read (see the module's docstring)."""
+    off = [
+        _SERVICES[read]
+        for read, answer in (
+            (BACKEND_BUCKETS, sources.backend_buckets),
+            (TRANSFER_JOBS, sources.transfer_jobs),
+            (REPORT_CONFIGS, sources.report_configs),
+        )
+        if _disabled(answer)
+    ]
+    if not off:
+        return None
+    return CoverageNote(
+        kind="copy-services-disabled",
+        detail=f"project {project}: the API of {', '.join(off)} is not enabled, so none of its "
+        "jobs or configurations copies this project's buckets now; copies it made while it was "
+        "enabled, if it ever was, cannot be read from it",
+        counts={"services": len(off)},
+    )
+
+
 def _list_gap(read: str, failure: ReadFailure) -> Gap:
     code, message = failure
-    service = _SERVICES[read]
-    if code == SERVICE_DISABLED:
-        reason = (
-            f"the {service} API is not enabled in the project, so its configurations cannot be "
-            "read (a disabled API is no proof that none exist)"
-        )
-        why = Evidence(key="gcs.copies-service-disabled", subject=service, text=message)
-    else:
-        reason = f"{read} failed: {message}"
-        why = Evidence(key="gcs.copies-list-failed", subject=read, value=code, text=message)
+    reason = f"{read} failed: {message}"
+    why = Evidence(key="gcs.copies-list-failed", subject=read, value=code, text=message)
     return READS[read].gap(reason, code, why)
 
 

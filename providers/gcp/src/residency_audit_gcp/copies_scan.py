@@ -19,7 +19,7 @@ from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from typing import Any
 
-from residency_audit.model import Gap, Location
+from residency_audit.model import CoverageNote, Gap, Location
 
 from . import copies
 from .client import GcpApiError, StorageReader
@@ -63,6 +63,13 @@ class ProjectCopies:
         if self._sources is None:
             self._sources = self._collector.read_sources(self._project, self._locations)
         return self._sources
+
+    def notes(self) -> list[CoverageNote]:
+        """What the project's coverage says of its copy services (once they have been read)."""
+        if self._sources is None:
+            return []
+        note = copies.disabled_note(self._project, self._sources)
+        return [] if note is None else [note]
 
     def around(self, name: str, resource: Mapping[str, Any]) -> _Around:
         sources = self.read()

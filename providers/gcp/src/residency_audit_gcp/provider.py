@@ -259,6 +259,7 @@ class GcpProvider:
             if listing.items:
                 copies.read()  # before the IAM reads start, not among them
             yield from self._normalized(scope.id, reader, listing.items, copies)
+            yield from copies.notes()
         finally:
             reader.close()
 
