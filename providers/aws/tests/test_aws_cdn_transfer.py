@@ -641,3 +641,16 @@ def test_the_inventory_source_keeps_these_copies_and_names_the_regions_it_read()
     # that source reads no region list: DataSync is read where the buckets live, and it says so
     [partial] = [n for n in notes if n.kind == "transfer-regions-partial"]
     assert "ap-northeast-1, eu-west-1" in partial.detail
+
+
+def test_a_truncated_listing_without_a_next_marker_is_a_gap_not_the_end(
+    account: AwsAccount,
+) -> None:
+    stubber = Stubber(account.client("cloudfront", "us-east-1"))
+    page = {"Marker": "", "MaxItems": 100, "IsTruncated": True, "Quantity": 0, "Items": []}
+    stubber.add_response("list_distributions", {"DistributionList": page}, {"MaxItems": "100"})
+    with stubber:
+        edges = cdn.read_edges(account)
+
+    located, [gap] = cdn.for_bucket(edges, "any-bucket")
+    assert located == () and gap.field == "cdn" and gap.error_code == "NoNextMarker"

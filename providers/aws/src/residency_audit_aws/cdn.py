@@ -125,9 +125,14 @@ def read_edges(account: AwsAccount) -> AccountEdges:
                 "DistributionList", {}
             )
             distributions.extend(listing.get("Items") or ())
-            following = str(listing.get("NextMarker") or "")
-            if not listing.get("IsTruncated") or not following or following == marker:
+            if not listing.get("IsTruncated"):
                 break
+            following = str(listing.get("NextMarker") or "")
+            if not following or following == marker:
+                # a page that says more follow but gives no new marker: the rest is unread
+                return AccountEdges(
+                    error=Failure("NoNextMarker", "a truncated page gave no new NextMarker")
+                )
             marker = following
     except AwsApiError as exc:
         return AccountEdges(error=Failure(exc.code, exc.message))
