@@ -26,6 +26,7 @@ from . import exports as ex
 from . import normalize as nz
 from .client import ArmClient, AzureApiError, ListingInterrupted
 from .reads import READS
+from .resource_ids import of_type
 
 __all__ = ["AccountCopies", "CopiesAround", "describe", "failed_read"]
 
@@ -348,13 +349,12 @@ class CopiesAround:
             known = index.get(ref.lower())
             if known is not None:
                 return self._in_account(destination, known), []
-        provider = {
-            "storage": "/providers/microsoft.storage/storageaccounts/",
-            "workspace": "/providers/microsoft.operationalinsights/workspaces/",
-            "event-hub": "/providers/microsoft.eventhub/namespaces/",
+        namespace, kind = {
+            "storage": ("Microsoft.Storage", "storageAccounts"),
+            "workspace": ("Microsoft.OperationalInsights", "workspaces"),
+            "event-hub": ("Microsoft.EventHub", "namespaces"),
         }[destination.kind]
-        parts = ref.lower().strip("/").split("/")
-        if len(parts) != 8 or parts[0] != "subscriptions" or provider not in ref.lower():
+        if of_type(ref, namespace, kind) is None:
             why = Evidence(key="azure.diagnostic-destination-bad-id", subject=ref)
             reason = f"the diagnostic setting names {ref!r}, not a resource id"
             return [ex.diagnostic_location(destination, None, reason=reason, why=why)], []

@@ -14,6 +14,8 @@ from typing import Any
 
 from residency_audit.model import Certainty, Evidence, Location, Role
 
+from .resource_ids import of_type
+
 __all__ = [
     "BACKUP",
     "BACKUP_GEO",
@@ -68,10 +70,9 @@ def instance_account(instance: Mapping[str, Any]) -> str | None:
     if not isinstance(info, Mapping):
         return None
     resource = str(info.get("resourceID") or info.get("resourceUri") or "").rstrip("/")
-    parts = resource.lower().strip("/").split("/")
-    if len(parts) == 8 and parts[5:7] == ["microsoft.storage", "storageaccounts"]:
-        return resource.lower()
-    return None
+    if of_type(resource, "Microsoft.Storage", "storageAccounts") is None:
+        return None
+    return resource.lower()
 
 
 def instance_policy(instance: Mapping[str, Any]) -> str | None:

@@ -43,6 +43,7 @@ from urllib3.util.retry import Retry
 from residency_audit.reach import Reached
 from residency_audit.redact import mask_secrets
 
+from .resource_ids import of_type, subscription_of
 from .settings import Settings
 
 __all__ = [
@@ -247,16 +248,10 @@ def _code(value: Any) -> str | None:
 def parse_account_id(account_id: str) -> tuple[str, str, str]:
     """``/subscriptions/S/resourceGroups/G/providers/Microsoft.Storage/storageAccounts/N`` ->
     (S, G, N). Raises ValueError on anything else."""
-    parts = account_id.strip("/").split("/")
-    if (
-        len(parts) != 8
-        or parts[0].lower() != "subscriptions"
-        or parts[2].lower() != "resourcegroups"
-        or parts[5].lower() != "microsoft.storage"
-        or parts[6].lower() != "storageaccounts"
-    ):
+    parsed = of_type(account_id, "Microsoft.Storage", "storageAccounts")
+    if parsed is None:
         raise ValueError(f"not a storage account resource id: {account_id!r}")
-    return parts[1], parts[3], parts[7]
+    return parsed.subscription, parsed.resource_group, parsed.name
 
 
 class _NoToken:
@@ -477,13 +472,13 @@ class ArmClient:
 
     def list_managed_hsm_regions(self, pool_id: str) -> list[dict[str, Any]]:
         """``/subscriptions/S/resourceGroups/G/providers/Microsoft.KeyVault/managedHSMs/N``."""
-        parts = pool_id.strip("/").split("/")
-        if len(parts) != 8 or parts[6].lower() != "managedhsms":
+        pool = of_type(pool_id, "Microsoft.KeyVault", "managedHSMs")
+        if pool is None:
             raise ValueError(f"not a Managed HSM resource id: {pool_id!r}")
-        client = self._client("keyvault", parts[1])
+        client = self._client("keyvault", pool.subscription)
         return self._collect(
             "mhsmRegions.listByResource",
-            lambda: client.mhsm_regions.list_by_resource(parts[3], parts[7]),
+            lambda: client.mhsm_regions.list_by_resource(pool.resource_group, pool.name),
         )
 
     def query_resources(
@@ -547,8 +542,7 @@ class ArmClient:
     # run beside): no SDK of their own is needed for a list and a get.
 
     def _pipeline(self, path: str) -> Any:
-        subscription = path.strip("/").split("/")[1] if path.startswith("/subscriptions/") else ""
-        return self._client("storage", subscription)
+        return self._client("storage", subscription_of(path) or "")
 
     def _pages(self, path: str, api_version: str) -> Iterator[dict[str, Any]]:
         """Each ``value`` item of an ARM listing, following ``nextLink`` as given."""

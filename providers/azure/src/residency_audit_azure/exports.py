@@ -19,6 +19,8 @@ from typing import Any
 
 from residency_audit.model import Evidence, Location, Role
 
+from .resource_ids import last_name
+
 __all__ = [
     "DIAGNOSTIC",
     "INVENTORY",
@@ -48,7 +50,7 @@ class LogDestination:
 
     @property
     def name(self) -> str:
-        return self.resource_id.rstrip("/").rsplit("/", 1)[-1]
+        return last_name(self.resource_id)
 
 
 def _logs_enabled(props: Mapping[str, Any]) -> bool:

@@ -47,6 +47,7 @@ from residency_audit.plugins import Scope
 
 from .client import ArmClient, AzureApiError, GraphPage
 from .credentials import credential_error
+from .resource_ids import subscription_of
 from .settings import Settings
 
 if TYPE_CHECKING:
@@ -112,8 +113,7 @@ def _subscription(row: Mapping[str, Any]) -> str:
     sub = row.get("subscriptionId")
     if sub:
         return str(sub).lower()
-    parts = str(row.get("id", "")).strip("/").split("/")
-    return parts[1].lower() if len(parts) > 1 else ""
+    return (subscription_of(str(row.get("id", ""))) or "").lower()
 
 
 @dataclass

@@ -26,6 +26,8 @@ from residency_audit.model import (
     Role,
 )
 
+from .resource_ids import last_name
+
 __all__ = [
     "ALLOW_BLOB_PUBLIC_ACCESS_DEFAULT",
     "PROVIDER",
@@ -306,7 +308,7 @@ def replica_locations(
     pair: PairLookup,
 ) -> list[Location]:
     """The destination account's region (REPLICA) and, if it is geo-redundant, its secondary."""
-    name = destination.ref.rstrip("/").rsplit("/", 1)[-1]
+    name = last_name(destination.ref)
     target = f"{name}/{dest_container}" if dest_container else name
     if destination.account is None:
         return [

@@ -3,8 +3,9 @@
 Per account it reads the container list and the object replication policies (bounded worker pool);
 per subscription it reads the key vault list once, and per replication destination the destination
 account once. What copies an account's data around it (Front Door / CDN edges, log and inventory
-exports, Backup vaults) is read by :mod:`.around`. Every read that fails becomes a gap built from its row of ``reads.READS`` (what that
-read could hide) and, where it placed something, an UNKNOWN location -- never a silent skip.
+exports, Backup vaults) is read by :mod:`.around`. Every read that fails becomes a gap built from
+its row of ``reads.READS`` (what that read could hide) and, where it placed something, an UNKNOWN
+location -- never a silent skip.
 """
 
 from __future__ import annotations
