@@ -404,6 +404,15 @@ def test_a_scan_tells_the_plugin_whether_its_classification_uses_tags(
 def test_edge_caches_and_transfer_tasks_cost_calls_an_account_and_a_region_not_a_bucket() -> None:
     _make("estate-dest-hk", "ap-east-1")
     _estate(0, 3)
+    quiet = Counting()
+    _scan(quiet)
+    # an account with no DataSync task: one task listing a region, no location listing
+    assert collections.Counter(
+        (service, operation)
+        for service, operation, _ in quiet.calls
+        if service in ("cloudfront", "datasync")
+    ) == {("cloudfront", "ListDistributions"): 1, ("datasync", "ListTasks"): len(REGIONS)}
+
     boto3.client("cloudfront", region_name="us-east-1").create_distribution(
         DistributionConfig={
             "CallerReference": "estate",
@@ -443,13 +452,14 @@ def test_edge_caches_and_transfer_tasks_cost_calls_an_account_and_a_region_not_a
     second = Counting()
     large = _scan(second)
 
-    # one listing an account (a page a hundred distributions), two listings a region and one
-    # DescribeTask a task, however many buckets there are
+    # one listing an account (a page a hundred distributions), a task listing a region, one
+    # DescribeTask a task and a location listing in the one region its locations are in,
+    # however many buckets there are
     expected = {
         ("cloudfront", "ListDistributions"): 1,
-        ("datasync", "ListLocations"): len(REGIONS),
         ("datasync", "ListTasks"): len(REGIONS),
         ("datasync", "DescribeTask"): 1,
+        ("datasync", "ListLocations"): 1,
     }
     assert around(first) == around(second) == expected
     # the origin and source bucket costs the reads of a bucket of its shape that is neither

@@ -388,11 +388,17 @@ def test_a_disabled_schedule_or_an_unavailable_task_is_a_possible_copy(
     region = "ap-northeast-1"
     stubber = Stubber(account.client("datasync", region))
     stubber.add_response(
+        "list_tasks",
+        {"Tasks": [{"TaskArn": disabled["TaskArn"]}, {"TaskArn": unavailable["TaskArn"]}]},
+        {"MaxResults": 100},
+    )
+    stubber.add_response("describe_task", disabled, {"TaskArn": disabled["TaskArn"]})
+    stubber.add_response("describe_task", unavailable, {"TaskArn": unavailable["TaskArn"]})
+    stubber.add_response(
         "list_locations",
         {
             "Locations": [
                 {"LocationArn": disabled["SourceLocationArn"], "LocationUri": "s3://tokyo/"},
-                {"LocationArn": disabled["DestinationLocationArn"], "LocationUri": "s3://dub/x/"},
                 {
                     "LocationArn": unavailable["DestinationLocationArn"],
                     "LocationUri": "efs://ap-northeast-1.fs-0123456789abcdef0/",
@@ -401,19 +407,27 @@ def test_a_disabled_schedule_or_an_unavailable_task_is_a_possible_copy(
         },
         {"MaxResults": 100},
     )
-    stubber.add_response(
-        "list_tasks",
-        {"Tasks": [{"TaskArn": disabled["TaskArn"]}, {"TaskArn": unavailable["TaskArn"]}]},
+    # the disabled task's destination location was made in Ireland: listed there
+    ireland = Stubber(account.client("datasync", "eu-west-1"))
+    ireland.add_response(
+        "list_locations",
+        {
+            "Locations": [
+                {"LocationArn": disabled["DestinationLocationArn"], "LocationUri": "s3://dub/x/"}
+            ]
+        },
         {"MaxResults": 100},
     )
-    stubber.add_response("describe_task", disabled, {"TaskArn": disabled["TaskArn"]})
-    stubber.add_response("describe_task", unavailable, {"TaskArn": unavailable["TaskArn"]})
-    with stubber:
-        read = transfer.read_region(account, region)
+    with stubber, ireland:
+        tasks = transfer.read_tasks(account, region)
+        where = transfer.location_regions([tasks])
+        read = [tasks, *(transfer.read_locations(account, r) for r in where)]
     stubber.assert_no_pending_responses()
+    ireland.assert_no_pending_responses()
+    assert where == ["ap-northeast-1", "eu-west-1"]
 
     located, gaps = transfer.transfers_for_bucket(
-        "tokyo", region, [read], lambda name: nz.DestinationRegion("eu-west-1"), "aws"
+        "tokyo", region, read, lambda name: nz.DestinationRegion("eu-west-1"), "aws"
     )
 
     assert gaps == []

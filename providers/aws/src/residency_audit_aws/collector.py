@@ -145,7 +145,8 @@ class AccountScan:
         self._split = False  # the account's buckets are shared between shards by name
         self._trails = AccountTrails(self.account)  # read on first use, per region and trail
         self._edges = cdn.NOT_READ  # CloudFront distributions by origin bucket
-        self._transfers: Once[str, transfer.RegionTransfers] = Once()  # DataSync, by region
+        self._transfers: Once[str, transfer.RegionTransfers] = Once()  # DataSync tasks, by region
+        self._transfer_locations: Once[str, transfer.RegionTransfers] = Once()  # their locations
         # the regions whose DataSync tasks every bucket is matched against; None: only the
         # bucket's own region is read, on first use (no region list: an inventory source, or
         # DescribeRegions failed)
@@ -226,17 +227,24 @@ class AccountScan:
         self._edges = cdn.read_edges(self.account)
 
     def _region_transfers(self, region: str) -> transfer.RegionTransfers:
-        return self._transfers.get(region, lambda: transfer.read_region(self.account, region))
+        return self._transfers.get(region, lambda: transfer.read_tasks(self.account, region))
+
+    def _region_locations(self, region: str) -> transfer.RegionTransfers:
+        return self._transfer_locations.get(
+            region, lambda: transfer.read_locations(self.account, region)
+        )
 
     def _transfers_of(self, name: str, region: str | None) -> tuple[list[Location], list[Gap]]:
         if self._transfer_regions is not None:
             regions = self._transfer_regions
         else:
             regions = [region] if region else []
+        tasks = [self._region_transfers(r) for r in regions]
+        locations = [self._region_locations(r) for r in transfer.location_regions(tasks)]
         return transfer.transfers_for_bucket(
             name,
             region,
-            [self._region_transfers(r) for r in regions],
+            tasks + locations,
             self._destination,
             self.account.partition.name,
         )

@@ -78,8 +78,9 @@ READS: Mapping[tuple[str, str], ReadSpec] = {
         _COPY,
     ),
     ("datasync", "ListLocations"): ReadSpec(
-        "DataSync locations: the bucket, file system or server each task reads from and "
-        "writes to; a failure leaves the gap on every bucket the region's tasks could copy",
+        "DataSync locations, read in the regions the tasks' locations are in: the bucket, file "
+        "system or server each task reads from and writes to; a failure leaves the gap on every "
+        "bucket those tasks could copy",
         "transfer",
         _COPY,
     ),

@@ -1,9 +1,10 @@
 """AWS DataSync tasks whose source is one of the account's buckets: where they copy it.
 
-Read per region: ListLocations (every location's URI, whatever its type: the bucket of an S3
-location, the server of an NFS, SMB, HDFS, object-storage or Azure Blob one), ListTasks, and a
-DescribeTask a task (its source, destination, status and schedule). ListLocations answers what a
-DescribeLocation* per location would, for a page of a hundred.
+Read per region: ListTasks, and a DescribeTask a task (its source, destination, status and
+schedule); then, only in the regions those tasks' locations are in, ListLocations (every
+location's URI, whatever its type: the bucket of an S3 location, the server of an NFS, SMB, HDFS,
+object-storage or Azure Blob one), which answers what a DescribeLocation* per location would, a
+hundred a page. An account without DataSync tasks costs one ListTasks a region.
 
 A task copies whole objects to its destination, so the destination is a ``transfer`` location
 of the source bucket: an S3 destination where that bucket lives (looked up like a replication
@@ -32,7 +33,9 @@ from .reads import READS, read_gap
 __all__ = [
     "RegionTransfers",
     "Task",
-    "read_region",
+    "location_regions",
+    "read_locations",
+    "read_tasks",
     "task_from_response",
     "transfer_locations",
     "transfers_for_bucket",
@@ -89,16 +92,9 @@ def _pages(account: AwsAccount, region: str, operation: str, items: str) -> list
     ]
 
 
-def read_region(account: AwsAccount, region: str) -> RegionTransfers:
-    """ListLocations, ListTasks and DescribeTask of each task, in one region."""
+def read_tasks(account: AwsAccount, region: str) -> RegionTransfers:
+    """ListTasks and DescribeTask of each task, in one region."""
     errors: list[tuple[str, str, Failure]] = []
-    locations: dict[str, str] = {}
-    try:
-        for item in _pages(account, region, "ListLocations", "Locations"):
-            locations[str(item.get("LocationArn", ""))] = str(item.get("LocationUri", ""))
-    except AwsApiError as exc:
-        label = f"datasync:ListLocations in {region}"
-        errors.append(("ListLocations", label, Failure(exc.code, exc.message)))
     tasks: list[Task] = []
     try:
         arns = [str(t["TaskArn"]) for t in _pages(account, region, "ListTasks", "Tasks")]
@@ -114,7 +110,27 @@ def read_region(account: AwsAccount, region: str) -> RegionTransfers:
         except AwsApiError as exc:
             label = f"datasync:DescribeTask of {arn}"
             errors.append(("DescribeTask", label, Failure(exc.code, exc.message)))
-    return RegionTransfers(region, locations, tuple(tasks), tuple(errors))
+    return RegionTransfers(region, tasks=tuple(tasks), errors=tuple(errors))
+
+
+def read_locations(account: AwsAccount, region: str) -> RegionTransfers:
+    """ListLocations in one region: read only where some task has a location."""
+    try:
+        found = {
+            str(item.get("LocationArn", "")): str(item.get("LocationUri", ""))
+            for item in _pages(account, region, "ListLocations", "Locations")
+        }
+    except AwsApiError as exc:
+        label = f"datasync:ListLocations in {region}"
+        failure = Failure(exc.code, exc.message)
+        return RegionTransfers(region, errors=(("ListLocations", label, failure),))
+    return RegionTransfers(region, locations=found)
+
+
+def location_regions(reads: Iterable[RegionTransfers]) -> list[str]:
+    """The regions of every location the tasks read name: where ListLocations is needed."""
+    named = {arn_region(arn) for r in reads for t in r.tasks for arn in (t.source, t.destination)}
+    return sorted(r for r in named if r)
 
 
 def _scheme(uri: str) -> str:
