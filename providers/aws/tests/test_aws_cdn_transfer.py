@@ -144,7 +144,7 @@ def test_each_distribution_in_front_of_a_bucket_is_a_possible_edge_copy_of_it() 
             "aws",
         )
     assert _of(buckets["plain"], Role.CACHE) == []
-    assert not [g for b in buckets.values() for g in b.gaps if g.field == "cdn"]
+    assert not [g for b in buckets.values() for g in b.gaps if g.field == "cloudfront"]
 
 
 @pytest.mark.usefixtures("moto")
@@ -169,7 +169,7 @@ def test_a_refused_distribution_listing_is_a_gap_on_every_bucket(recorder: Any) 
     buckets, _ = _scan(recorder)
 
     for bucket in buckets.values():
-        [gap] = [g for g in bucket.gaps if g.field == "cdn"]
+        [gap] = [g for g in bucket.gaps if g.field == "cloudfront"]
         assert gap.error_code == "AccessDenied" and gap.may_hide_copy
         assert "cloudfront:ListDistributions" in gap.reason
 
@@ -351,7 +351,7 @@ def test_a_refused_task_listing_is_a_gap_on_the_buckets_its_tasks_could_copy(
     buckets, _ = _scan(recorder)
 
     for bucket in buckets.values():
-        gaps = [g for g in bucket.gaps if g.field == "transfer"]
+        gaps = [g for g in bucket.gaps if g.field == "datasync"]
         # one a region: a task of any region may copy a bucket of another
         assert sorted(g.reason.split(" failed")[0] for g in gaps) == [
             f"datasync:ListTasks in {r}" for r in sorted(REGIONS)
@@ -473,7 +473,7 @@ def test_a_task_whose_source_was_not_listed_leaves_a_gap_not_silence() -> None:
     located, [gap] = transfer.transfers_for_bucket(
         "tokyo", "ap-northeast-1", [read], lambda _: nz.DestinationRegion("eu-west-1"), "aws"
     )
-    assert located == [] and gap.field == "transfer" and gap.may_hide_copy
+    assert located == [] and gap.field == "datasync" and gap.may_hide_copy
     assert gap.why is not None and gap.why.key == "aws.transfer-source-unlisted"
 
 
@@ -667,4 +667,4 @@ def test_a_truncated_listing_without_a_next_marker_is_a_gap_not_the_end(
         edges = cdn.read_edges(account)
 
     located, [gap] = cdn.for_bucket(edges, "any-bucket")
-    assert located == () and gap.field == "cdn" and gap.error_code == "NoNextMarker"
+    assert located == () and gap.field == "cloudfront" and gap.error_code == "NoNextMarker"

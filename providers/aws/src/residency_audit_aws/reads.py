@@ -74,25 +74,25 @@ READS: Mapping[tuple[str, str], ReadSpec] = {
         "CloudFront distributions whose origin is one of the account's buckets: their price "
         "class's edge countries (narrowed by the geo restriction) hold possible cached copies; "
         "a failure leaves the gap on every bucket of the account",
-        "cdn",
+        "cloudfront",
         _COPY,
     ),
     ("datasync", "ListLocations"): ReadSpec(
         "DataSync locations, read in the regions the tasks' locations are in: the bucket, file "
         "system or server each task reads from and writes to; a failure leaves the gap on every "
         "bucket those tasks could copy",
-        "transfer",
+        "datasync",
         _COPY,
     ),
     ("datasync", "ListTasks"): ReadSpec(
         "DataSync tasks of a region, which may copy a bucket to another region or outside AWS; "
         "a failure leaves the gap on every bucket the region's tasks could copy",
-        "transfer",
+        "datasync",
         _COPY,
     ),
     ("datasync", "DescribeTask"): ReadSpec(
         "a DataSync task's source and destination locations, status and schedule",
-        "transfer",
+        "datasync",
         _COPY,
     ),
     # metadata exports: trails recording object-level events, access logs, inventory reports
