@@ -42,3 +42,4 @@ def test_subscription_and_last_name() -> None:
     assert subscription_of("/providers/Microsoft.ResourceGraph/resources") is None
     assert last_name(ACCOUNT) == "acct"
     assert last_name(ACCOUNT + "/blobServices/default") == "default"
+    assert last_name("destAccount1") == "destAccount1"  # a bare name stays itself

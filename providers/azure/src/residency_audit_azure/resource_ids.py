@@ -58,6 +58,9 @@ def subscription_of(resource_id: str) -> str | None:
 
 
 def last_name(resource_id: str) -> str:
-    """The name of the resource an id ends with (a child's, where it names one)."""
+    """The name of the resource an id ends with (a child's, where it names one); a bare name
+    (object replication may name the destination account by name alone) is itself."""
     parts = _parts(resource_id)
-    return parts.get("resource_name") or parts.get("name") or resource_id.rstrip("/")
+    if not parts.get("subscription"):
+        return resource_id.strip().strip("/").rsplit("/", 1)[-1]
+    return parts.get("resource_name") or parts.get("name") or resource_id.strip("/")
