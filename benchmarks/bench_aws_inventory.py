@@ -89,6 +89,10 @@ def item(account: str, name: str, i: int, captured: str) -> str:
             "supplementaryConfiguration": {
                 "AccessControlList": json.dumps(json.dumps(acl)),
                 "BucketPolicy": {"policyText": None},
+                "BucketLoggingConfiguration": {
+                    "destinationBucketName": None,
+                    "logFilePrefix": None,
+                },
                 "BucketTaggingConfiguration": {
                     "tagSets": [{"tags": {"data-classification": ["sensitive", "internal"][i % 2]}}]
                 },

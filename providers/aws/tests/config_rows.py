@@ -53,6 +53,8 @@ def full_supplementary(
             )
         ),
         "BucketPolicy": {"policyText": None},
+        # logging off, as Config records every bucket's (a null target)
+        "BucketLoggingConfiguration": {"destinationBucketName": None, "logFilePrefix": None},
         "BucketTaggingConfiguration": {
             "tagSets": [{"tags": tags or {"data-classification": "internal"}}]
         },

@@ -105,7 +105,7 @@ def kinds(notes: list[CoverageNote], kind: str) -> list[CoverageNote]:
 def test_a_month_old_item_whose_source_succeeded_an_hour_ago_is_fresh_and_reads_nothing() -> None:
     bucket, notes, recorder = scan([source()])
 
-    assert bucket.read_live == ("inventory_reports",)  # Config does not record inventory
+    assert bucket.read_live == ()
     assert s3_settings_read(recorder) == set()
     # the bucket is vouched for as of the aggregation, not its last change
     assert bucket.captured is not None and abs(bucket.captured - HOUR_AGO) < timedelta(seconds=1)
@@ -164,7 +164,7 @@ def test_an_organization_source_covers_its_regions_accounts() -> None:
     ]
     bucket, notes, recorder = scan(organization)
 
-    assert bucket.read_live == ("inventory_reports",)  # Config does not record inventory
+    assert bucket.read_live == ()
     assert s3_settings_read(recorder) == set()
     assert not kinds(notes, "aggregator-source-status")
 

@@ -115,19 +115,42 @@ def test_n_buckets_take_one_census_and_ceil_n_over_100_pages_and_no_s3_read(n: i
 
     stubber.assert_no_pending_responses()
     assert sorted(buckets) == names
-    # Config does not record inventory configurations: that one setting is read live
-    assert all(b.read_live == ("inventory_reports",) for b in buckets.values())
-    assert all(b.captured is not None for b in buckets.values())
+    assert all(b.read_live == () and b.captured is not None for b in buckets.values())
     config = [c for c in recorder.calls if c[0] == "config"]
     assert len(config) == 1 + math.ceil(n / 100)
-    # every other bucket setting (access logging too) came from the items: S3 was asked one
-    # thing about each bucket
-    s3 = [(op, p["Bucket"]) for service, op, p in recorder.calls if service == "s3"]
-    assert sorted(s3) == [("ListBucketInventoryConfigurations", name) for name in names]
-    [fallback] = [nt for nt in notes if nt.kind == "inventory-fallback"]
-    assert fallback.counts["reason.not-recorded"] == n
+    # every bucket setting (access logging too) came from the items: S3 was asked nothing
+    # about any bucket
+    assert not [c for c in recorder.calls if c[0] == "s3"]
+    assert not [nt for nt in notes if nt.kind == "inventory-fallback"]
+    # S3 Inventory configurations, which Config does not record, are left unread (a report
+    # stays in its source's region) and the coverage says so
+    [skipped] = [nt for nt in notes if nt.kind == "inventory-reports-not-read"]
+    assert skipped.counts == {"buckets": n}
+    assert "own region" in skipped.detail and 'inventory_reports = "live"' in skipped.detail
     [source] = [nt for nt in notes if nt.kind == "inventory-source"]
     assert source.counts == {"buckets": n}
+
+
+def test_inventory_reports_live_reads_each_buckets_inventory_configurations() -> None:
+    recorder = Recorder()
+    provider = AwsProvider.from_settings(
+        {**SETTINGS, "inventory_reports": "live"}, session_factory=recorder
+    )
+    stubber = stubbed(provider)
+    select(stubber, census({ACCOUNT: 2}))
+    names = ["fleet-a", "fleet-b"]
+    pages([row(name, "ap-northeast-1", full_supplementary(name)) for name in names], stubber)
+
+    buckets, notes = read(provider)
+
+    s3 = sorted(
+        (op, p["Bucket"])
+        for service, op, p in recorder.calls
+        if service == "s3" and op == "ListBucketInventoryConfigurations"
+    )
+    assert s3 == [("ListBucketInventoryConfigurations", n) for n in names]
+    assert all("inventory_reports" in b.read_live for b in buckets.values())
+    assert not [nt for nt in notes if nt.kind == "inventory-reports-not-read"]
 
 
 def test_verify_sample_reports_a_replication_rule_added_after_the_item_was_captured() -> None:
@@ -172,7 +195,7 @@ def test_an_item_without_a_replication_entry_is_read_live_not_taken_as_none() ->
 
     bucket = buckets["plant-src"]
     # and the ownership controls, which Config never records (no account-wide block here)
-    assert bucket.read_live == ("inventory_reports", "public_access.ownership", "replication")
+    assert bucket.read_live == ("public_access.ownership", "replication")
     assert [loc.region for loc in bucket.locations if loc.role is Role.REPLICA] == ["eu-west-1"]
     [fallback] = [nt for nt in notes if nt.kind == "inventory-fallback"]
     assert fallback.counts["reason.absent"] == 1 and fallback.counts["field.replication"] == 1

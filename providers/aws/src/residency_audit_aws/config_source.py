@@ -94,6 +94,9 @@ SERVABLE = frozenset(
 )
 
 
+_REPORTS = "ListBucketInventoryConfigurations"
+
+
 def setting_name(operation: str) -> str:
     """The setting an S3 read feeds, as gaps name it (``encryption``, ``public_access.acl``)."""
     return str(READS["s3", operation].field)
@@ -115,15 +118,24 @@ class ServingReader(AwsAccount):
 
     _states: dict[str, _Serving]
 
+    _skip_reports: bool
+    skipped: set[str]  # buckets whose S3 Inventory configurations were not read
+
     @classmethod
-    def around(cls, reader: AwsAccount) -> ServingReader:
+    def around(cls, reader: AwsAccount, *, skip_reports: bool = False) -> ServingReader:
         serving = cls.__new__(cls)
         serving.__dict__.update(reader.__dict__)  # the same clients, limiter and session
         serving._states = {}
+        serving._skip_reports = skip_reports
+        serving.skipped = set()  # shared, like _states, by the copies with other timeouts
         return serving
 
     def call(self, service: str, region: str, operation: str, **params: Any) -> dict[str, Any]:
         state = self._states.get(str(params.get("Bucket", ""))) if service == "s3" else None
+        if state is not None and state.serve and operation == _REPORTS and self._skip_reports:
+            # inventory_reports = "skip": see InventorySettings; the scope's note says so
+            self.skipped.add(str(params["Bucket"]))
+            return {"InventoryConfigurationList": [], "IsTruncated": False}
         if state is None or not state.serve or operation not in SERVABLE:
             return super().call(service, region, operation, **params)
         served = state.item.served(operation)
@@ -364,7 +376,10 @@ class InventoryScan(AccountScan):
     ) -> None:
         # both readers serve from the items: the first pass's (short read timeout) and the
         # account's own, which AccountScan's final pass reads held-back buckets with
-        serving = ServingReader.around(account)
+        serving = ServingReader.around(
+            account, skip_reports=inventory.settings.inventory_reports == "skip"
+        )
+        self.skipped = serving.skipped
         quick = context.bucket_read_timeout
         reader = (
             serving.with_read_timeout(quick) if quick and quick < account.read_timeout else None
@@ -476,6 +491,17 @@ class InventoryScan(AccountScan):
         fallback = self.fallback.note(self._total)
         if fallback is not None:
             yield fallback
+        if self.skipped:
+            yield CoverageNote(
+                kind="inventory-reports-not-read",
+                detail=f"account {self.ctx.account_id}: the S3 Inventory configurations of "
+                f"{len(self.skipped)} bucket(s) were not read (AWS Config does not record them; "
+                'inventory_reports = "skip"). S3 delivers an inventory report only to a bucket '
+                "in the source bucket's own region, so none can be in another country; which "
+                'buckets and accounts receive them is not known here (inventory_reports = "live" '
+                "reads them, one call a bucket)",
+                counts={"buckets": len(self.skipped)},
+            )
         yield from self._notes
 
     def _source_notes(self) -> Iterator[CoverageNote]:
