@@ -53,8 +53,6 @@ def full_supplementary(
             )
         ),
         "BucketPolicy": {"policyText": None},
-        # logging off, as Config records every bucket's (a null target)
-        "BucketLoggingConfiguration": {"destinationBucketName": None, "logFilePrefix": None},
         "BucketTaggingConfiguration": {
             "tagSets": [{"tags": tags or {"data-classification": "internal"}}]
         },
