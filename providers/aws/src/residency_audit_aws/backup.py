@@ -24,6 +24,7 @@ from typing import Any
 
 from residency_audit.model import Certainty, Evidence, Gap, Location, Role
 
+from . import arns
 from .normalize import PROVIDER, Failure
 from .reads import READS, read_gap
 
@@ -148,9 +149,9 @@ def selection_matches(
 
 
 def _vault_region(arn: str) -> str | None:
-    parts = arn.split(":")  # arn:aws:backup:REGION:ACCOUNT:backup-vault:NAME
-    if len(parts) >= 7 and parts[2] == "backup":
-        return parts[3] or None
+    parsed = arns.parse(arn)  # arn:aws:backup:REGION:ACCOUNT:backup-vault:NAME
+    if parsed is not None and parsed.service == "backup":
+        return parsed.region or None
     return None
 
 

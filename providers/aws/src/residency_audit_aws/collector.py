@@ -33,7 +33,7 @@ from residency_audit.model import (
 )
 from residency_audit.shard import SHARE_INTERSECT, BucketShare
 
-from . import cdn, transfer
+from . import arns, cdn, transfer
 from . import normalize as nz
 from .backup import RegionBackup, backup_for_bucket, plan_from_responses
 from .client import AwsAccount, AwsApiError, is_transient
@@ -87,7 +87,7 @@ def regions_in_use(bucket: Bucket, account_id: str) -> set[str]:
         loc.region
         for loc in bucket.locations
         if loc.region
-        and (loc.role is Role.PRIMARY or (loc.target or "").split(":")[4:5] == [account_id])
+        and (loc.role is Role.PRIMARY or arns.account_of(loc.target or "") == account_id)
     }
 
 

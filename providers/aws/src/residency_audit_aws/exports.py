@@ -24,6 +24,7 @@ from typing import Any
 
 from residency_audit.model import Certainty, Evidence, Gap, Location, Role
 
+from . import arns
 from .normalize import DESTINATION_MISSING, NOT_LOOKED_UP, DestinationRegion, Failure, Read
 from .reads import read_gap
 
@@ -44,7 +45,7 @@ INVENTORY_DISABLED = "s3-inventory (configuration disabled)"
 
 def _bucket_name(bucket: str) -> str:
     """``arn:aws:s3:::name`` (the inventory destination's form) or a plain name -> the name."""
-    return bucket.split(":::", 1)[1] if bucket.startswith("arn:") and ":::" in bucket else bucket
+    return arns.bucket_name(bucket)
 
 
 def _same_region(

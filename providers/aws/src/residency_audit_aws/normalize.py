@@ -20,6 +20,7 @@ from residency_audit.model import (
     Role,
 )
 
+from . import arns
 from .reads import READS, read_gap
 
 __all__ = [
@@ -121,10 +122,7 @@ def encryption_rule(response: Mapping[str, Any]) -> tuple[str | None, str | None
 
 def arn_region(arn: str) -> str | None:
     """The region field of an ARN; None when it has none (or is not an ARN)."""
-    parts = arn.split(":")
-    if len(parts) >= 6 and parts[0] == "arn" and parts[3]:
-        return parts[3]
-    return None
+    return arns.region_of(arn)
 
 
 def _is_aws_managed_alias(key_id: str) -> bool:
@@ -313,7 +311,7 @@ def encryption(
 
 
 def _destination_name(bucket: str) -> str:
-    return bucket.split(":::", 1)[1] if bucket.startswith("arn:") and ":::" in bucket else bucket
+    return arns.bucket_name(bucket)
 
 
 def destination_bucket_names(response: Mapping[str, Any]) -> list[str]:

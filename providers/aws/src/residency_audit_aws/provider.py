@@ -17,7 +17,7 @@ from residency_audit.permission_docs import PermissionRequest
 from residency_audit.plugins import Scope
 from residency_audit.shard import ShardPlan
 
-from . import live_regions, partitions, permissions, role_documents
+from . import arns, live_regions, partitions, permissions, role_documents
 from .client import AwsAccount, AwsApiError, SessionFactory, assume_role_account, base_account
 from .collector import AccountScan, ScanContext
 from .config_source import ConfigInventory
@@ -112,7 +112,8 @@ class AwsProvider:
                 code=exc.code,
             ) from None
         caller = str(identity["Account"])
-        arn_partition = str(identity.get("Arn", "arn:aws:")).split(":")[1] or partition.name
+        caller_arn = arns.parse(str(identity.get("Arn", "")))
+        arn_partition = caller_arn.partition if caller_arn else partition.name
         base.account_id = caller
         common = {"partition": partition.name, "arn_partition": arn_partition}
         if not partition.organization:

@@ -14,6 +14,7 @@ from typing import Any
 
 from residency_audit.model import Evidence, Gap, PublicAccess, PublicVerdict
 
+from . import arns
 from .normalize import Failure, Read
 from .reads import READS, read_gap
 
@@ -152,7 +153,6 @@ def public_access(
     return PublicAccess(verdict=verdict, evidence=tuple(evidence)), gaps
 
 
-_ACCOUNT_IN_ARN = re.compile(r"^arn:[\w-]+:(?:iam|sts)::(\d{12}):")
 _ORG_KEYS = ("aws:principalorgid", "aws:principalorgpaths")
 
 
@@ -164,9 +164,9 @@ def _principal_accounts(principal: Any) -> list[tuple[str, str]]:
     found = []
     for value in values:
         text = str(value)
-        match = _ACCOUNT_IN_ARN.match(text)
-        if match:
-            found.append((text, match.group(1)))
+        account = arns.principal_account(text)
+        if account is not None:
+            found.append((text, account))
         elif re.fullmatch(r"\d{12}", text):
             found.append((text, text))
     return found

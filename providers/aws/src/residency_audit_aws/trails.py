@@ -30,6 +30,7 @@ from typing import Any
 
 from residency_audit.model import Certainty, Evidence, Gap, Location, Role
 
+from . import arns
 from .normalize import NOT_LOOKED_UP, DestinationRegion, Failure, Read, arn_region
 from .reads import READS, read_gap
 
@@ -78,8 +79,7 @@ class Trail:
     def label(self) -> str:
         """``trail NAME of account ID``: no ARN beside a bucket name, so the target is never
         read as an ARN of the trail's account (regions_in_use reads account-owned ARNs)."""
-        parts = self.arn.split(":")
-        owner = parts[4] if len(parts) > 5 else ""
+        owner = arns.account_of(self.arn)
         return f"trail {self.name}" + (f" of account {owner}" if owner else "")
 
     def records_region(self, region: str) -> bool:
