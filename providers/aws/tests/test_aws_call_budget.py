@@ -18,8 +18,10 @@ import pytest
 
 from residency_audit.model import Bucket, Certainty, PublicVerdict, Role
 from residency_audit_aws import AwsProvider
+from residency_audit_aws import client as client_module
 from residency_audit_aws.backup import RegionBackup, plan_from_responses
 from residency_audit_aws.collector import AccountScan, ScanContext
+from residency_audit_aws.ratelimit import RateLimiter
 from residency_audit_aws.settings import parse_settings
 from residency_audit_aws.testing import default_encryption, replication_rule
 
@@ -339,17 +341,31 @@ def test_a_bucket_that_is_also_a_replication_destination_is_located_once() -> No
     assert buckets["orders-hk"].primary.region == "ap-east-1"
 
 
-def test_the_request_rate_cap_holds_exactly_at_the_default_concurrency() -> None:
+def test_the_request_rate_cap_holds_exactly_at_the_default_concurrency(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     _make("estate-dest-hk", "ap-east-1")
     _estate(0, 9)
     counting = Counting()
     rate = 20.0
+    # When each token was granted, read under the limiter's lock: a timestamp taken after it (in
+    # a later handler) can lag by however long a loaded machine delays that thread.
+    granted: list[float] = []
+
+    class Recording(RateLimiter):
+        def acquire(self) -> float:
+            at = super().acquire()
+            granted.append(at)
+            return at
+
+    monkeypatch.setattr(client_module, "RateLimiter", Recording)
 
     _scan(counting, max_requests_per_second=rate)
 
-    sent = sorted(counting.sent)
+    assert len(granted) == len(counting.sent)  # every request sent waited for a token
+    sent = sorted(granted)
     assert len(sent) > 2 * rate  # enough requests that the cap, not the burst, governs
-    burst, slack = rate, 0.05  # the bucket starts full; timestamps are taken just after a token
+    burst, slack = rate, 1e-6  # the bucket starts full
     worst = max(
         (j - i + 1) - (burst + rate * (sent[j] - sent[i] + slack))
         for i in range(len(sent))

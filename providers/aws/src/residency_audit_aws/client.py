@@ -311,8 +311,7 @@ class AwsAccount:
             _install_retry_quota(client, self._settings.retry_quota, self.reached)
             self._regions.add(region)
             if self._limiter is not None:
-                limiter = self._limiter
-                client.meta.events.register_first("before-send", lambda **_: limiter.acquire())
+                client.meta.events.register_first("before-send", self._limiter.before_send)
             if service == "s3control" and _custom_endpoint(self.partition):
                 client.meta.events.register_first("before-send.s3-control", _strip_account_host)
             self._clients[key] = client

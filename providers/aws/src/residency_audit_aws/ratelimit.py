@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
+from typing import Any
 
 __all__ = ["RateLimiter"]
 
@@ -34,7 +35,8 @@ class RateLimiter:
         self._last = clock()
         self._lock = threading.Lock()
 
-    def acquire(self) -> None:
+    def acquire(self) -> float:
+        """Wait for a token; returns the clock reading at which it was granted."""
         while True:
             with self._lock:
                 now = self._clock()
@@ -42,6 +44,11 @@ class RateLimiter:
                 self._last = now
                 if self._tokens >= 1:
                     self._tokens -= 1
-                    return
+                    return now
                 wait = (1 - self._tokens) / self.rate
             self._sleep(wait)
+
+    def before_send(self, **_: Any) -> None:
+        """botocore's ``before-send`` handler: waits for a token. It returns None, as it must: a
+        value returned there would be taken for the HTTP response."""
+        self.acquire()
