@@ -14,7 +14,8 @@ from typing import Any
 from .config import parse_config
 from .evidence import EVIDENCE, evidence_text
 from .markup import CODE_CLOSE, CODE_OPEN, QUOTE_CLOSE, QUOTE_OPEN
-from .model import Bucket, Evidence, Finding, ScopeStatus, Severity
+from .model import Bucket, CoverageNote, Evidence, Finding, ScopeStatus, Severity
+from .plugins import Provider
 from .results import ScanResult
 from .scan import run_scan
 from .terms import all_terms
@@ -25,6 +26,7 @@ __all__ = [
     "finding_summary",
     "load_module",
     "lost_under_fault",
+    "read_provider",
     "scan_provider",
     "unworded",
 ]
@@ -50,6 +52,23 @@ def scan_provider(
         base_dir=workdir,
     )
     return run_scan(config)
+
+
+def read_provider(provider: Provider) -> tuple[dict[str, Bucket], list[CoverageNote]]:
+    """Every scope's buckets, by name, and coverage notes, straight from the plugin (no rules).
+
+    A bucket name reported twice fails: the names are unique where this is used (S3, GCS)."""
+    buckets: dict[str, Bucket] = {}
+    notes: list[CoverageNote] = []
+    for scope in provider.scopes():
+        for item in provider.buckets(scope):
+            if isinstance(item, CoverageNote):
+                notes.append(item)
+                continue
+            if item.name in buckets:
+                raise AssertionError(f"{item.name} reported twice")
+            buckets[item.name] = item
+    return buckets, notes
 
 
 def bucket_named(result: ScanResult, name: str) -> Bucket:

@@ -16,6 +16,7 @@ import pytest
 from botocore.stub import Stubber
 
 from residency_audit.model import Bucket, Certainty, CoverageNote, EdgeFilter, Namespace, Role
+from residency_audit.testing import read_provider
 from residency_audit_aws import AwsProvider, cdn, transfer
 from residency_audit_aws import normalize as nz
 from residency_audit_aws.client import AwsAccount
@@ -91,15 +92,7 @@ def _scan(recorder: Any = None) -> tuple[dict[str, Bucket], list[CoverageNote]]:
     provider = AwsProvider.from_settings(
         {"regions": REGIONS, "max_attempts": 1}, session_factory=recorder
     )
-    buckets: dict[str, Bucket] = {}
-    notes: list[CoverageNote] = []
-    for scope in provider.scopes():
-        for item in provider.buckets(scope):
-            if isinstance(item, Bucket):
-                buckets[item.name] = item
-            else:
-                notes.append(item)
-    return buckets, notes
+    return read_provider(provider)
 
 
 def _of(bucket: Bucket, role: Role) -> list[Any]:
@@ -629,14 +622,7 @@ def test_the_inventory_source_keeps_these_copies_and_names_the_regions_it_read()
             "inventory_query": "list",
         }
     )
-    served: dict[str, Bucket] = {}
-    notes: list[CoverageNote] = []
-    for scope in provider.scopes():
-        for item in provider.buckets(scope):
-            if isinstance(item, Bucket):
-                served[item.name] = item
-            else:
-                notes.append(item)
+    served, notes = read_provider(provider)
 
     def around(bucket: Bucket) -> set[tuple[Any, ...]]:
         return {

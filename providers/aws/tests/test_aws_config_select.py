@@ -20,6 +20,7 @@ from click.testing import CliRunner
 from residency_audit.cli import cli
 from residency_audit.errors import ConfigError
 from residency_audit.model import Bucket, CoverageNote, Role
+from residency_audit.testing import read_provider
 from residency_audit_aws import AwsProvider
 
 from .config_rows import ACCOUNT, census, full_supplementary, row
@@ -83,18 +84,6 @@ def like_the_item(name: str) -> None:
     )
 
 
-def read(provider: AwsProvider) -> tuple[dict[str, Bucket], list[CoverageNote]]:
-    buckets: dict[str, Bucket] = {}
-    notes: list[CoverageNote] = []
-    for scope in provider.scopes():
-        for item in provider.buckets(scope):
-            if isinstance(item, Bucket):
-                buckets[item.name] = item
-            else:
-                notes.append(item)
-    return buckets, notes
-
-
 @pytest.mark.parametrize("n", [1, 250])
 def test_n_buckets_take_one_census_and_ceil_n_over_100_pages_and_no_s3_read(n: int) -> None:
     boto3.client("s3control", region_name="us-east-1").put_public_access_block(
@@ -111,7 +100,7 @@ def test_n_buckets_take_one_census_and_ceil_n_over_100_pages_and_no_s3_read(n: i
     names = [f"fleet-{i:05d}" for i in range(n)]
     pages([row(name, "ap-northeast-1", full_supplementary(name)) for name in names], stubber)
 
-    buckets, notes = read(provider)
+    buckets, notes = read_provider(provider)
 
     stubber.assert_no_pending_responses()
     assert sorted(buckets) == names
@@ -141,7 +130,7 @@ def test_inventory_reports_live_reads_each_buckets_inventory_configurations() ->
     names = ["fleet-a", "fleet-b"]
     pages([row(name, "ap-northeast-1", full_supplementary(name)) for name in names], stubber)
 
-    buckets, notes = read(provider)
+    buckets, notes = read_provider(provider)
 
     s3 = sorted(
         (op, p["Bucket"])
@@ -165,7 +154,7 @@ def test_verify_sample_reports_a_replication_rule_added_after_the_item_was_captu
         stubber = stubbed(provider)
         select(stubber, census({ACCOUNT: 1}))
         pages([row("plant-contracts", "ap-northeast-1", captured_before)], stubber)
-        return read(provider)
+        return read_provider(provider)
 
     unverified, notes = scan()
     assert not [loc for loc in unverified["plant-contracts"].locations if loc.role is Role.REPLICA]
@@ -191,7 +180,7 @@ def test_an_item_without_a_replication_entry_is_read_live_not_taken_as_none() ->
     select(stubber, census({ACCOUNT: 1}))
     pages([row("plant-src", "ap-northeast-1", supplementary)], stubber)
 
-    buckets, notes = read(provider)
+    buckets, notes = read_provider(provider)
 
     bucket = buckets["plant-src"]
     # and the ownership controls, which Config never records (no account-wide block here)
@@ -272,7 +261,7 @@ def test_an_item_of_a_deleted_bucket_is_not_scanned() -> None:
     here = row("still-here", "ap-northeast-1", full_supplementary("still-here"))
     pages([here, json.dumps(gone)], stubber)
 
-    buckets, _ = read(provider)
+    buckets, _ = read_provider(provider)
 
     assert sorted(buckets) == ["still-here"]
 
@@ -291,7 +280,7 @@ def test_the_list_path_on_moto_pages_100_identifiers_and_100_items_a_call() -> N
         {**SETTINGS, "inventory_query": "list"}, session_factory=recorder
     )
 
-    buckets, _ = read(provider)
+    buckets, _ = read_provider(provider)
 
     assert len(buckets) == 150 and all(b.captured for b in buckets.values())
     config = [

@@ -23,6 +23,7 @@ from residency_audit.profiles import load_profile
 from residency_audit.results import ScanResult
 from residency_audit.rules import EvaluationSettings
 from residency_audit.scan import collect, evaluate_inventory
+from residency_audit.testing import read_provider
 from residency_audit_aws import AwsProvider
 from residency_audit_aws.permissions import ASSUME_ROLE, OPERATIONS, is_read_operation
 from residency_audit_aws.testing import moto_server, seed_estate
@@ -68,18 +69,6 @@ def evaluated(provider: AwsProvider) -> ScanResult:
     )
 
 
-def read(provider: AwsProvider) -> tuple[dict[str, Bucket], list[CoverageNote]]:
-    buckets: dict[str, Bucket] = {}
-    notes: list[CoverageNote] = []
-    for scope in provider.scopes():
-        for item in provider.buckets(scope):
-            if isinstance(item, Bucket):
-                buckets[item.name] = item
-            else:
-                notes.append(item)
-    return buckets, notes
-
-
 def test_the_estate_through_the_aggregator_gives_the_live_scans_findings(endpoint: str) -> None:
     live = evaluated(AwsProvider.from_settings(settings(endpoint)))
     recorder = Recorder()
@@ -108,7 +97,9 @@ def test_the_estate_through_the_aggregator_gives_the_live_scans_findings(endpoin
 
 def test_what_moto_does_not_record_is_read_live_and_counted(endpoint: str) -> None:
     recorder = Recorder()
-    buckets, notes = read(AwsProvider.from_settings(inventory(endpoint), session_factory=recorder))
+    buckets, notes = read_provider(
+        AwsProvider.from_settings(inventory(endpoint), session_factory=recorder)
+    )
 
     # moto records tags, the policy and the ACL: those are not asked of S3
     tagged = buckets["inv-design-tokyo"]
@@ -154,7 +145,7 @@ def test_inventory_scan_makes_only_declared_reads_the_inventory_policy_grants(
 ) -> None:
     recorder = Recorder()
     provider = AwsProvider.from_settings(inventory(endpoint), session_factory=recorder)
-    read(provider)
+    read_provider(provider)
 
     made = recorder.operations()
     assert all(is_read_operation(op) or (svc, op) == ASSUME_ROLE for svc, op in made)

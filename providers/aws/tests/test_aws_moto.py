@@ -24,6 +24,7 @@ from residency_audit.model import (
     Role,
 )
 from residency_audit.permission_docs import PermissionRequest
+from residency_audit.testing import read_provider
 from residency_audit_aws import AwsProvider
 from residency_audit_aws.collector import regions_in_use
 from residency_audit_aws.permissions import ASSUME_ROLE, OPERATIONS, is_read_operation
@@ -91,15 +92,7 @@ def scan(
     settings: dict[str, Any] | None = None, recorder: Any = None
 ) -> tuple[dict[str, Bucket], list[CoverageNote]]:
     provider = AwsProvider.from_settings({**FAST, **(settings or {})}, session_factory=recorder)
-    buckets: dict[str, Bucket] = {}
-    notes: list[CoverageNote] = []
-    for scope in provider.scopes():
-        for item in provider.buckets(scope):
-            if isinstance(item, Bucket):
-                buckets[item.name] = item
-            else:
-                notes.append(item)
-    return buckets, notes
+    return read_provider(provider)
 
 
 def where(bucket: Bucket, role: Role) -> list[tuple[str | None, str | None]]:

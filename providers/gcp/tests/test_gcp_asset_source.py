@@ -21,8 +21,8 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 
 from residency_audit.errors import CollectionError, ConfigError
-from residency_audit.model import Bucket, CoverageNote, EncryptionTier, PublicVerdict, Role
-from residency_audit.testing import scan_provider
+from residency_audit.model import CoverageNote, EncryptionTier, PublicVerdict, Role
+from residency_audit.testing import read_provider, scan_provider
 from residency_audit_gcp import GcpProvider
 from residency_audit_gcp.asset_shapes import ALL_FIELDS
 from residency_audit_gcp.asset_testing import AssetEstate, serve_asset_inventory
@@ -91,19 +91,6 @@ def _estate(
 
 def _asset(estate: AssetEstate, name: str) -> dict[str, Any]:
     return next(a for a in estate.resources if a["name"] == f"//storage.googleapis.com/{name}")
-
-
-def _collect(provider: GcpProvider) -> tuple[dict[str, Bucket], list[CoverageNote]]:
-    buckets: dict[str, Bucket] = {}
-    notes: list[CoverageNote] = []
-    for scope in provider.scopes():
-        for item in provider.buckets(scope):
-            if isinstance(item, Bucket):
-                assert item.name not in buckets, f"{item.name} reported twice"
-                buckets[item.name] = item
-            else:
-                notes.append(item)
-    return buckets, notes
 
 
 def _note(notes: list[CoverageNote], kind: str) -> CoverageNote:
@@ -184,7 +171,7 @@ def test_each_bucket_carries_the_snapshot_time_and_the_notes_count_what_fell_bac
 ) -> None:
     with serve_asset_inventory(_estate(read_time=FRESH)) as url:
         provider = GcpProvider.from_settings(_inventory(url, endpoints, max_age="3650d"))
-        buckets, notes = _collect(provider)
+        buckets, notes = read_provider(provider)
     assert {b.captured.isoformat() for b in buckets.values() if b.captured} == {
         "2026-12-02T09:00:00+00:00"
     }
@@ -213,7 +200,7 @@ def test_calls_are_one_page_per_thousand_buckets_and_policies_and_nothing_live(
         provider = GcpProvider.from_settings(
             _inventory(url, {"proj-tokyo": emulator([])}), observer=observe
         )
-        buckets, _ = _collect(provider)
+        buckets, _ = read_provider(provider)
     assert len(buckets) == n
     # the services that copy a bucket are read live: one list each for the project with buckets
     copy_lists = ("/backendBuckets", "/transferJobs", "/reportConfigs")
@@ -253,7 +240,7 @@ def test_a_listed_project_is_its_own_parent_and_needs_no_project_listing(
                 "project_endpoints": {"proj-tokyo": emulator(TOKYO, POLICIES)},
             }
         )
-        buckets, _ = _collect(provider)
+        buckets, _ = read_provider(provider)
     assert sorted(buckets) == sorted(b["name"] for b in TOKYO)
     assert {b.scope for b in buckets.values()} == {"proj-tokyo"}
     assert all("/v1/projects/proj-tokyo/assets?" in r for r in estate.requests)
@@ -273,7 +260,7 @@ def test_a_snapshot_older_than_max_age_is_read_live_bucket_by_bucket(
     seen, observe = recorder
     with serve_asset_inventory(estate) as url:
         provider = GcpProvider.from_settings(_inventory(url, endpoints), observer=observe)
-        buckets, notes = _collect(provider)
+        buckets, notes = read_provider(provider)
     assert buckets["ha-tokyo"].primary is not None
     assert buckets["ha-tokyo"].primary.region == "asia-northeast1"
     assert all(b.read_live == ALL_FIELDS for b in buckets.values())
@@ -295,7 +282,7 @@ def test_without_a_snapshot_time_each_assets_update_time_decides(endpoints: dict
         a["updateTime"] = now
     _asset(estate, "ha-hk")["updateTime"] = "2026-01-01T00:00:00Z"
     with serve_asset_inventory(estate) as url:
-        buckets, _ = _collect(GcpProvider.from_settings(_inventory(url, endpoints)))
+        buckets, _ = read_provider(GcpProvider.from_settings(_inventory(url, endpoints)))
     assert buckets["ha-hk"].read_live == ALL_FIELDS
     assert buckets["ha-tokyo"].read_live == ()
 
@@ -308,7 +295,7 @@ def test_settings_the_asset_lacks_are_read_live_for_that_bucket_only(
     del _asset(estate, "ha-cmek")["resource"]["data"]["encryption"]
     estate.iam_policies = [p for p in estate.iam_policies if "ha-public" not in p["name"]]
     with serve_asset_inventory(estate) as url:
-        buckets, notes = _collect(GcpProvider.from_settings(_inventory(url, endpoints)))
+        buckets, notes = read_provider(GcpProvider.from_settings(_inventory(url, endpoints)))
     cfg = buckets["ha-cfg"]
     assert cfg.read_live == ("locations",)
     assert sorted(loc.region or "" for loc in cfg.locations) == ["asia-east1", "asia-northeast1"]
@@ -331,7 +318,7 @@ def test_a_setting_neither_the_inventory_nor_a_live_read_gives_is_unknown_never_
     del _asset(estate, "ha-cfg")["resource"]["data"]["customPlacementConfig"]
     denied = {"proj-tokyo": emulator(TOKYO, POLICIES, deny_list=True)}
     with serve_asset_inventory(estate) as url:
-        buckets, notes = _collect(GcpProvider.from_settings(_inventory(url, denied)))
+        buckets, notes = read_provider(GcpProvider.from_settings(_inventory(url, denied)))
     cmek = buckets["ha-cmek"]
     assert cmek.encryption.tier is EncryptionTier.UNKNOWN
     assert [g.field for g in cmek.gaps] == ["encryption"]
@@ -353,7 +340,7 @@ def test_a_planted_disagreement_is_reported_and_the_live_reading_wins(
     _asset(estate, "ha-hk")["resource"]["data"]["location"] = "ASIA-NORTHEAST1"
     with serve_asset_inventory(estate) as url:
         provider = GcpProvider.from_settings(_inventory(url, endpoints, verify_sample=100))
-        buckets, notes = _collect(provider)
+        buckets, notes = read_provider(provider)
     [note] = [n for n in notes if n.kind == "inventory-disagreement"]
     assert "ha-hk" in note.detail and "locations" in note.detail
     assert buckets["ha-hk"].primary is not None and buckets["ha-hk"].primary.region == "asia-east2"
@@ -371,7 +358,7 @@ def test_the_verification_sample_is_k_buckets_and_reproducible(
             provider = GcpProvider.from_settings(
                 _inventory(url, endpoints, verify_sample=3, verify_seed=seed), observer=observe
             )
-            _, notes = _collect(provider)
+            _, notes = read_provider(provider)
         assert not [n for n in notes if n.kind == "inventory-disagreement"]
         return sorted(
             urlparse(u).path.split("/")[4] for _, u in seen if urlparse(u).path.endswith("/iam")
@@ -403,7 +390,7 @@ def test_an_unlistable_inventory_fails_the_scope_and_unlisted_policies_are_read_
         return "denied" if "contentType=IAM_POLICY" in path else None
 
     with serve_asset_inventory(_estate(), faults=deny_iam) as url:
-        buckets, notes = _collect(
+        buckets, notes = read_provider(
             GcpProvider.from_settings(_inventory(url, endpoints, retry_deadline=1))
         )
     assert len([n for n in notes if n.kind == "inventory-iam-unread"]) == 2
@@ -465,7 +452,7 @@ def test_an_inventory_scan_uses_exactly_the_inventory_roles_permissions(
     seen, observe = recorder
     with serve_asset_inventory(estate) as url:
         provider = GcpProvider.from_settings(_inventory(url, endpoints), observer=observe)
-        _collect(provider)
+        read_provider(provider)
     assert {m for m, _ in seen} == {"GET"}
     used: set[str] = set()
     for method, u in seen:
@@ -514,7 +501,7 @@ def test_a_folder_is_read_as_its_own_parent(emulator: Callable[..., str]) -> Non
                 "project_endpoints": {"proj-tokyo": emulator(TOKYO, POLICIES)},
             }
         )
-        buckets, _ = _collect(provider)
+        buckets, _ = read_provider(provider)
     assert sorted(buckets) == ["ha-hk", "ha-tokyo"]
     assert all("/v1/folders/200/assets?" in r for r in estate.requests)
 
@@ -530,7 +517,7 @@ def test_a_bucket_page_that_fails_part_way_keeps_the_buckets_before_it_and_says_
         return "denied" if second else None
 
     with serve_asset_inventory(estate, faults=second_page) as url:
-        buckets, notes = _collect(
+        buckets, notes = read_provider(
             GcpProvider.from_settings(_inventory(url, {"proj-tokyo": emulator([])}))
         )
     assert len(buckets) == 1000
@@ -544,7 +531,7 @@ def test_an_old_snapshot_that_cannot_be_read_live_is_reported_as_captured_and_in
     estate = _estate({"proj-tokyo": TOKYO}, read_time="2026-01-01T00:00:00Z")
     denied = {"proj-tokyo": emulator(TOKYO, POLICIES, deny_list=True, deny_iam=["ha-hk"])}
     with serve_asset_inventory(estate) as url:
-        buckets, notes = _collect(GcpProvider.from_settings(_inventory(url, denied)))
+        buckets, notes = read_provider(GcpProvider.from_settings(_inventory(url, denied)))
     hk = buckets["ha-hk"]
     assert hk.captured is not None and hk.captured.year == 2026 and hk.captured.month == 1
     assert hk.primary is not None and hk.primary.region == "asia-east2"  # the inventory's

@@ -21,7 +21,6 @@ from residency_audit.model import (
     Bucket,
     Certainty,
     Classification,
-    CoverageNote,
     EncryptionTier,
     Hidden,
     PublicVerdict,
@@ -31,7 +30,7 @@ from residency_audit.model import (
 )
 from residency_audit.permission_docs import PermissionRequest
 from residency_audit.rules.gaps import SCOPE_ITEMS
-from residency_audit.testing import finding_summary, scan_provider
+from residency_audit.testing import finding_summary, read_provider, scan_provider
 from residency_audit_gcp import GcpProvider
 from residency_audit_gcp.permissions import PERMISSIONS, permissions_for
 from residency_audit_gcp.testing import bucket_resource, iam_policy, serve_emulator
@@ -79,18 +78,6 @@ def recorder() -> Recorder:
     return seen, lambda method, url: seen.append((method, url))
 
 
-def scan(provider: GcpProvider) -> tuple[dict[str, Bucket], list[CoverageNote]]:
-    buckets: dict[str, Bucket] = {}
-    notes: list[CoverageNote] = []
-    for scope in provider.scopes():
-        for item in provider.buckets(scope):
-            if isinstance(item, Bucket):
-                buckets[item.name] = item
-            else:
-                notes.append(item)
-    return buckets, notes
-
-
 @pytest.fixture(scope="module")
 def estate(
     tmp_path_factory: pytest.TempPathFactory,
@@ -103,7 +90,7 @@ def estate(
         provider = GcpProvider.from_settings(
             {"projects": ["proj-jp"], "endpoint": url, "max_workers": 4}, observer=observe
         )
-        buckets, notes = scan(provider)
+        buckets, notes = read_provider(provider)
     assert notes == []
     yield buckets, seen
 
@@ -201,7 +188,7 @@ def test_storage_emulator_host_env_is_used(
 ) -> None:
     url = emulator(ESTATE[:2])
     monkeypatch.setenv("STORAGE_EMULATOR_HOST", url)
-    buckets, _ = scan(GcpProvider.from_settings({"projects": ["proj-jp"]}))
+    buckets, _ = read_provider(GcpProvider.from_settings({"projects": ["proj-jp"]}))
     assert sorted(buckets) == ["hongkong", "tokyo"]
 
 
@@ -281,7 +268,7 @@ def test_listing_pages_are_followed(emulator: Callable[..., str]) -> None:
     provider = GcpProvider.from_settings(
         {"projects": ["proj-jp"], "endpoint": url}, observer=observe
     )
-    buckets, notes = scan(provider)
+    buckets, notes = read_provider(provider)
     assert sorted(buckets) == ["b-0", "b-1", "b-2"] and notes == []
     assert sum(urlparse(u).path == "/storage/v1/b" for _, u in seen) == 3
 
@@ -296,7 +283,7 @@ def test_a_listing_that_stops_part_way_keeps_its_buckets_and_says_some_are_missi
         faults=lambda method, path: "denied" if "pageToken=2" in path else None,
     )
     settings = {"projects": ["proj-jp"], "endpoint": url}
-    buckets, notes = scan(GcpProvider.from_settings(settings))
+    buckets, notes = read_provider(GcpProvider.from_settings(settings))
     assert sorted(buckets) == ["b-0", "b-1"]
     (note,) = notes
     assert note.kind == "listing-stopped"
