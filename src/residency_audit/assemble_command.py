@@ -20,7 +20,6 @@ from .cli import (
     EXIT_INCOMPLETE,
     EXIT_INTERNAL,
     HISTORY_ENV,
-    SEVERITIES,
     _exit_code,
     _formats,
     _guard,
@@ -31,6 +30,8 @@ from .cli import (
     _summary_line,
     _write,
     _zone,
+    judging_options,
+    ticket_options,
 )
 from .errors import InputError
 from .logs import log_options
@@ -80,23 +81,9 @@ _POLL_SECONDS = 10.0
     type=click.Path(path_type=Path, file_okay=False),
     help="Output directory (default: [output].dir, else reports/).",
 )
-@click.option("--profile", help="Override the config's policy profile (name or TOML path).")
-@click.option("--lang", type=click.Choice(["ja", "en"]), help="Report language (default ja).")
-@click.option("--fail-on", type=click.Choice(SEVERITIES), help="Exit 1 at or above this severity.")
+@judging_options
 @click.option("--new-only", is_flag=True, help="Exit 1 only for findings new since the last scan.")
-@click.option(
-    "--suppressions",
-    type=click.Path(path_type=Path, dir_okay=False),
-    help="Accepted exceptions file (overrides [history].suppressions).",
-)
-@click.option("--tickets", "tickets_mode", flag_value="plan", help="Show the ticket plan.")
-@click.option(
-    "--apply-tickets",
-    "tickets_mode",
-    flag_value="apply",
-    help="Open, update and close tickets in the configured trackers.",
-)
-@click.option("--report-url", help="Where the report will be published (linked from tickets).")
+@ticket_options
 @click.option("--timezone", help="IANA zone for dates and times in the report and workbook.")
 @click.option(
     "--output-formats",

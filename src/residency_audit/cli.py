@@ -64,6 +64,52 @@ def _guard(func: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+def judging_options(func: F) -> F:
+    """The policy profile, the report's language and the exit gate: ``scan`` and ``assemble``."""
+    for option in reversed(
+        (
+            click.option(
+                "--profile", help="Override the config's policy profile (name or TOML path)."
+            ),
+            click.option(
+                "--lang", type=click.Choice(["ja", "en"]), help="Report language (default ja)."
+            ),
+            click.option(
+                "--fail-on", type=click.Choice(SEVERITIES), help="Exit 1 at or above this severity."
+            ),
+        )
+    ):
+        func = option(func)
+    return func
+
+
+def ticket_options(func: F) -> F:
+    """Accepted exceptions and ticketing, the same on ``scan`` and ``assemble``."""
+    for option in reversed(
+        (
+            click.option(
+                "--suppressions",
+                type=click.Path(path_type=Path, dir_okay=False),
+                help="Accepted exceptions file (overrides [history].suppressions).",
+            ),
+            click.option(
+                "--tickets", "tickets_mode", flag_value="plan", help="Show the ticket plan."
+            ),
+            click.option(
+                "--apply-tickets",
+                "tickets_mode",
+                flag_value="apply",
+                help="Open, update and close tickets in the configured trackers.",
+            ),
+            click.option(
+                "--report-url", help="Where the report will be published (linked from tickets)."
+            ),
+        )
+    ):
+        func = option(func)
+    return func
+
+
 class _Cli(click.Group):
     """Loads the ``history`` group only when it is used: it brings in SQLAlchemy."""
 
@@ -207,9 +253,7 @@ def _summary_line(result: ScanResult, written: Sequence[Path], not_run: Sequence
     type=click.Path(path_type=Path, file_okay=False),
     help="Output directory (default: [output].dir, else reports/).",
 )
-@click.option("--profile", help="Override the config's policy profile (name or TOML path).")
-@click.option("--lang", type=click.Choice(["ja", "en"]), help="Report language (default ja).")
-@click.option("--fail-on", type=click.Choice(SEVERITIES), help="Exit 1 at or above this severity.")
+@judging_options
 @click.option("--new-only", is_flag=True, help="With history: exit 1 only for new findings.")
 @click.option(
     "--history",
@@ -221,19 +265,7 @@ def _summary_line(result: ScanResult, written: Sequence[Path], not_run: Sequence
     "(default: [history].url, else OUTPUT/history.db).",
 )
 @click.option("--no-history", is_flag=True, help="Do not record this scan in a history.")
-@click.option(
-    "--suppressions",
-    type=click.Path(path_type=Path, dir_okay=False),
-    help="Accepted exceptions file (overrides [history].suppressions).",
-)
-@click.option("--tickets", "tickets_mode", flag_value="plan", help="Show the ticket plan.")
-@click.option(
-    "--apply-tickets",
-    "tickets_mode",
-    flag_value="apply",
-    help="Open, update and close tickets in the configured trackers.",
-)
-@click.option("--report-url", help="Where the report will be published (linked from tickets).")
+@ticket_options
 @click.option(
     "--timezone",
     help="IANA zone for every date and time in the report and workbook, e.g. Asia/Tokyo "
