@@ -316,6 +316,11 @@ def main() -> int:
     parser.add_argument("--n", type=int, nargs="+", default=[500])
     parser.add_argument("--delay-ms", type=float, nargs="+", default=[0.0, 150.0])
     parser.add_argument("--no-tags-run", action="store_true", help="skip the +tags runs")
+    parser.add_argument(
+        "--plugin-only",
+        action="store_true",
+        help="only the plugin's run at each delay (no raw loop, +tags or acct block): a large N",
+    )
     args = parser.parse_args()
     from residency_audit_aws.testing import fake_profile
 
@@ -330,16 +335,18 @@ def main() -> int:
             print(f"seeded {n} buckets in {took:.1f}s; load {load:.1f}", flush=True)
             log = tmp / f"requests-{n}.log"
             for delay in args.delay_ms:
-                runs.append(measure("raw loop", delay, url, log, run_raw))
+                if not args.plugin_only:
+                    runs.append(measure("raw loop", delay, url, log, run_raw))
                 runs.append(measure("plugin", delay, url, log, run_plugin, ()))
-                if not args.no_tags_run:
+                if not (args.no_tags_run or args.plugin_only):
                     keys = ("data-classification",)
                     runs.append(measure("+tags", delay, url, log, run_plugin, keys))
                 print(f"  done +{delay:g} ms; load {os.getloadavg()[0]:.1f}", flush=True)
-            set_account_block(url, True)
-            for delay in args.delay_ms:
-                runs.append(measure("acct block", delay, url, log, run_plugin, ()))
-            set_account_block(url, False)
+            if not args.plugin_only:
+                set_account_block(url, True)
+                for delay in args.delay_ms:
+                    runs.append(measure("acct block", delay, url, log, run_plugin, ()))
+                set_account_block(url, False)
         print(table(f"AWS, N = {n} (+{len(REGIONS)} destinations)", runs, startup=boot))
         print(f"start-up, the core's empty estate: {empty_scan_startup():.2f} s", flush=True)
     return 0
