@@ -487,7 +487,7 @@ def _with_rules(config: Config, include: Sequence[str], exclude: Sequence[str]) 
 
 def _formats(values: Sequence[str]) -> tuple[str, ...]:
     """``--output-formats``: repeated, each comma-separated; an unknown one is exit 2."""
-    from .config import FORMATS
+    from .formats import FORMATS
 
     chosen = tuple(dict.fromkeys(f.strip().lower() for v in values for f in v.split(",")))
     unknown = [f for f in chosen if f not in FORMATS]

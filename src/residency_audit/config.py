@@ -21,6 +21,7 @@ from pydantic import (
 )
 
 from .errors import ConfigError
+from .formats import DEFAULT_FORMATS, Format
 from .model import Severity
 from .rules import Attestation, ClassificationSettings
 from .rules.selection import RulePattern, RuleSelection, require_some_rule
@@ -36,8 +37,6 @@ __all__ = [
 ]
 
 Lang = Literal["ja", "en"]
-Format = Literal["json", "csv", "html", "xlsx", "ocsf", "asff"]
-FORMATS: tuple[Format, ...] = ("json", "csv", "html", "xlsx", "ocsf", "asff")
 
 
 class _Strict(BaseModel):
@@ -54,7 +53,7 @@ class AsffSettings(_Strict):
 class OutputSettings(_Strict):
     dir: Path | None = None
     lang: Lang = "ja"
-    formats: tuple[Format, ...] = ("json", "csv", "html")
+    formats: tuple[Format, ...] = DEFAULT_FORMATS
     fail_on: Severity = Severity.HIGH
     asff: AsffSettings = AsffSettings()
 

@@ -16,6 +16,7 @@ from datetime import tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ..formats import DEFAULT_FORMATS, FORMATS
 from ..lazy import lazy_attributes
 from ..localtime import display_zone
 from ..results import ScanResult
@@ -52,9 +53,6 @@ __all__ = [
     "report_names",
     "write_reports",
 ]
-
-FORMATS = ("json", "csv", "html", "xlsx", "ocsf", "asff")
-DEFAULT_FORMATS = ("json", "csv", "html")
 
 
 @dataclass(frozen=True)
