@@ -27,6 +27,8 @@ print(json.dumps({"code": code, "modules": sorted(sys.modules)}))
 NEVER = (
     "xlsxwriter",  # the workbook is not a default format
     "httpx",  # the trackers' client
+    "tenacity",  # the trackers' retries
+    "pythonjsonlogger",  # only for --log-format json
     "residency_audit.tickets.http",
     "residency_audit.tickets.sync",
     "psycopg",  # a PostgreSQL history
