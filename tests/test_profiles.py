@@ -342,6 +342,9 @@ def test_describe_profile_rows() -> None:
     assert set(by_cc) == GROUP_D | GROUP_A | GOV_ACCESS | {"JP"}
     assert by_cc["HK"]["tier"] == "concern" and by_cc["HK"]["government_access"] is True
     assert by_cc["HK"]["name"] == "Hong Kong"
+    # the report's names, short forms included
+    assert (by_cc["HK"]["name_ja"], by_cc["KP"]["name_ja"]) == ("香港", "北朝鮮")
+    assert by_cc["KP"]["name"] == "North Korea"
     assert by_cc["JP"]["tier"] == "allowed"
     assert all(r["bases"] for r in rows)
     assert {"label_en", "label_ja", "source", "policy_default"} <= set(by_cc["IR"]["bases"][0])

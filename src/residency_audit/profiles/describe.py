@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from residency_audit.catalog import iso_countries
+from residency_audit.catalog.names import country_names
 from residency_audit.profiles.model import Profile, Tier
 
 __all__ = ["describe_profile", "profile_summary"]
@@ -17,7 +17,7 @@ def describe_profile(profile: Profile) -> list[dict[str, Any]]:
 
     Countries in no set are ``caution``; they are not listed (say so when printing).
     """
-    names = iso_countries()
+    names = country_names()  # the report's names (CLDR), in both languages
     listed = set(profile.concern) | set(profile.government_access) | set(profile.allowed)
     rows: list[dict[str, Any]] = []
     for cc in listed:
@@ -25,7 +25,8 @@ def describe_profile(profile: Profile) -> list[dict[str, Any]]:
         rows.append(
             {
                 "country": cc,
-                "name": names.get(cc, ""),
+                "name": names[cc][1] if cc in names else "",
+                "name_ja": names[cc][0] if cc in names else "",
                 "tier": policy.tier.value,
                 "government_access": policy.government_access,
                 "bases": [b.model_dump() for b in policy.bases],
