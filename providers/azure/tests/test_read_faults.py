@@ -36,6 +36,7 @@ ARM_READS = tuple(
     )
 )
 READ_TIMEOUT = 1.0  # long enough that a loaded machine does not time out clean reads
+CLEAN_TIMEOUT = 10.0  # the baseline has no fault to wait out: it must not time out at all
 FAULTS = {
     "denied": (DENIED, "AuthorizationFailed"),
     "throttled": (THROTTLED, "SubscriptionRequestsThrottled"),
@@ -74,12 +75,13 @@ class Estate:
             "connect_timeout": 1.0,
             "read_timeout": READ_TIMEOUT,
         }
-        self.clean = self.scan()
+        self.clean = self.scan(read_timeout=CLEAN_TIMEOUT)
         self.clean_reads = self.reads_sent()
 
-    def scan(self) -> ScanResult:
+    def scan(self, read_timeout: float = READ_TIMEOUT) -> ScanResult:
         self.stub.clear_requests()
-        return scan_provider("azure", self.settings, self.workdir)
+        settings = self.settings | {"read_timeout": read_timeout}
+        return scan_provider("azure", settings, self.workdir)
 
     def reads_sent(self) -> list[str | None]:
         return [read_for(r.method, r.path) for r in self.stub.requests]
@@ -111,6 +113,10 @@ def test_the_clean_scan_sends_every_read_and_finds_under_every_item(estate: Esta
         for container in account.get("containers", [])
     }
     assert {b.name for b in estate.clean.inventory.buckets} == seeded
+    # a clean baseline: no read timed out (the estate's own refusals, like a gone resource
+    # group, are part of it)
+    codes = [g.error_code or "" for b in estate.clean.inventory.buckets for g in b.gaps]
+    assert not [c for c in codes if "Timeout" in c], codes
 
 
 def scan_with(estate: Estate, applies: Callable[[StubRequest], bool], answer: Fault) -> ScanResult:
