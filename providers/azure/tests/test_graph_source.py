@@ -225,6 +225,46 @@ def test_a_management_group_names_the_scopes() -> None:
     assert not any(p.rstrip("/") == "/subscriptions" for p in paths)  # no subscription listing
 
 
+def test_a_failed_vault_query_falls_back_to_the_live_vault_listing() -> None:
+    # Resource Graph answers for the storage accounts but refuses the key vaults' query: each
+    # subscription's vaults are listed live instead, and the keys' places are as in a live scan
+    seed = _one_subscription(estate_seed())
+    with ArmStub(seed) as stub:
+        live = _findings(AzureProvider.from_settings(_settings(stub)))
+    seed["faults"] = {
+        **seed.get("faults", {}),
+        "resourceGraph": {"status": 403, "type": "microsoft.keyvault/vaults"},
+    }
+    with ArmStub(seed) as stub:
+        graph = AzureProvider.from_settings(_settings(stub, source="inventory"))
+        assert _findings(graph) == live
+        listed = [r.path for r in stub.requests if r.path.lower().endswith("keyvault/vaults")]
+    assert listed  # the live listing answered what Resource Graph did not
+
+
+def test_a_vault_neither_source_can_list_leaves_the_key_unknown() -> None:
+    # both the vault query and the live listing refused: a key in a vault is in an unknown place
+    seed = _one_subscription(estate_seed())
+    seed["faults"] = {
+        **seed.get("faults", {}),
+        "resourceGraph": {"status": 403, "type": "microsoft.keyvault/vaults"},
+    }
+    with ArmStub(seed) as stub:
+        stub.inject(
+            lambda r: r.method == "GET" and r.path.lower().endswith("keyvault/vaults"), DENIED
+        )
+        items = _items(AzureProvider.from_settings(_settings(stub, source="inventory")))
+    in_vault = [
+        b
+        for b in _buckets(items).values()
+        if b.encryption.key_id and ".vault." in b.encryption.key_id.lower()
+    ]
+    assert in_vault
+    for bucket in in_vault:
+        keys = [loc for loc in bucket.locations if loc.role.value == "key"]
+        assert keys and all(loc.unknown_reason for loc in keys), bucket.name
+
+
 def test_an_unreadable_resource_graph_fails_each_scope_naming_the_read() -> None:
     seed = _accounts(1)
     seed["faults"] = {"resourceGraph": {"status": 403, "code": "AuthorizationFailed"}}

@@ -17,7 +17,8 @@ Only what the plugin's queries need is understood of KQL: ``type =~ '<type>'`` s
 differ from ARM's (``"graph": {...}`` on an account, merged over its row: a change Resource Graph
 has not caught up with), leave an account out of it (``"graph": false``), put a subscription in a
 management group (``"managementGroup"``), fail the query (top-level
-``"faults": {"resourceGraph": {...}}``), and send ``x-ms-tenant-subscription-limit-hit: true``
+``"faults": {"resourceGraph": {...}}``; with ``"type"`` only a query over that resource type
+fails), and send ``x-ms-tenant-subscription-limit-hit: true``
 (top-level ``"graph_subscription_limit_hit": true``; the throttling guidance's header for a scope
 of more than 10,000 subscriptions).
 """
@@ -151,8 +152,12 @@ def _answer(tables: GraphTables, raw: bytes) -> tuple[int, Any]:
         body = json.loads(raw or b"{}")
     except ValueError:
         return 400, {"error": {"code": "InvalidRequestContent", "message": "not JSON"}}
-    if tables.fault:
-        fault = tables.fault
+    fault = tables.fault
+    if fault and fault.get("type") is not None:
+        wanted = _TYPE.search(str(body.get("query", ""))) if isinstance(body, dict) else None
+        if not wanted or wanted.group(1).lower() != str(fault["type"]).lower():
+            fault = None  # a fault on another resource type's query
+    if fault:
         return int(fault.get("status", 403)), {
             "error": {
                 "code": fault.get("code", "AuthorizationFailed"),
