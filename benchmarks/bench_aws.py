@@ -92,12 +92,31 @@ def moto_process() -> Iterator[str]:
         proc.wait(10)
 
 
-def _session() -> boto3.Session:
-    return boto3.Session(**CREDENTIALS, region_name="us-east-1")
+def _session(url: str | None = None, account: str = ACCOUNT) -> boto3.Session:
+    """The caller's session, or (``account`` other than moto's default) one in that account
+    through the audit role, as the plugin enters it."""
+    if account == ACCOUNT:
+        return boto3.Session(**CREDENTIALS, region_name="us-east-1")
+    sts = boto3.client("sts", region_name="us-east-1", endpoint_url=url, **CREDENTIALS)
+    creds = sts.assume_role(
+        RoleArn=f"arn:aws:iam::{account}:role/ResidencyAuditReadOnly", RoleSessionName="seed"
+    )["Credentials"]
+    return boto3.Session(
+        aws_access_key_id=creds["AccessKeyId"],
+        aws_secret_access_key=creds["SecretAccessKey"],
+        aws_session_token=creds["SessionToken"],
+        region_name="us-east-1",
+    )
 
 
-def seed(url: str, n: int) -> None:
-    session = _session()
+def member_accounts(count: int) -> list[str]:
+    """moto's default account first, then made-up member accounts."""
+    return [ACCOUNT, *(f"{100000000000 + i:012d}" for i in range(1, count))]
+
+
+def seed(url: str, n: int, account: str = ACCOUNT) -> None:
+    session = _session(url, account)
+    tag = "" if account == ACCOUNT else f"{account[-4:]}-"  # bucket names are global
     cfg = Config(max_pool_connections=16, retries={"max_attempts": 3})
     clients = {
         r: session.client("s3", region_name=r, endpoint_url=url, config=cfg) for r in REGIONS
@@ -108,11 +127,11 @@ def seed(url: str, n: int) -> None:
     }
     for r in REGIONS:  # replication destinations
         kw = {} if r == "us-east-1" else {"CreateBucketConfiguration": {"LocationConstraint": r}}
-        clients[r].create_bucket(Bucket=f"bench-dest-{r}", **kw)
+        clients[r].create_bucket(Bucket=f"bench-dest-{tag}{r}", **kw)
 
     def one(i: int) -> None:
         region = REGIONS[i % len(REGIONS)]
-        s3, name = clients[region], f"bench-{i:05d}"
+        s3, name = clients[region], f"bench-{tag}{i:05d}"
         kw: dict[str, Any] = (
             {}
             if region == "us-east-1"
@@ -149,8 +168,8 @@ def seed(url: str, n: int) -> None:
             s3.put_bucket_replication(
                 Bucket=name,
                 ReplicationConfiguration={
-                    "Role": f"arn:aws:iam::{ACCOUNT}:role/r",
-                    "Rules": [replication_rule(1, f"bench-dest-{dest}")],
+                    "Role": f"arn:aws:iam::{account}:role/r",
+                    "Rules": [replication_rule(1, f"bench-dest-{tag}{dest}")],
                 },
             )
 
@@ -158,8 +177,8 @@ def seed(url: str, n: int) -> None:
         list(pool.map(one, range(n)))
 
 
-def set_account_block(url: str, on: bool) -> None:
-    control = _session().client("s3control", region_name="us-east-1", endpoint_url=url)
+def set_account_block(url: str, on: bool, account: str = ACCOUNT) -> None:
+    control = _session(url, account).client("s3control", region_name="us-east-1", endpoint_url=url)
 
     def no_account_host(request: Any, **_: Any) -> None:  # as the plugin's client does
         request.url = re.sub(r"^(https?://)\d{12}\.", r"\1", request.url)
@@ -167,11 +186,11 @@ def set_account_block(url: str, on: bool) -> None:
     control.meta.events.register_first("before-send.s3-control", no_account_host)
     if on:
         control.put_public_access_block(
-            AccountId=ACCOUNT, PublicAccessBlockConfiguration=dict.fromkeys(FLAGS, True)
+            AccountId=account, PublicAccessBlockConfiguration=dict.fromkeys(FLAGS, True)
         )
     else:
         with contextlib.suppress(Exception):
-            control.delete_public_access_block(AccountId=ACCOUNT)
+            control.delete_public_access_block(AccountId=account)
 
 
 class Counter:
@@ -194,15 +213,18 @@ class Counter:
 Result = tuple[int, dict[str, int], float]  # buckets, client-side calls by operation, seconds
 
 
-def run_plugin(url: str, tag_keys: tuple[str, ...]) -> Result:
-    """The plugin at default settings, as a scan builds it (told which tag keys the scan uses)."""
+def run_plugin(url: str, tag_keys: tuple[str, ...], accounts: int = 1) -> Result:
+    """The plugin at default settings, as a scan builds it (told which tag keys the scan uses);
+    with more than one account, those accounts named, entered through the audit role, and
+    scanned one after another (as bench_aws_inventory.py scans its accounts)."""
     from residency_audit.model import Bucket
     from residency_audit_aws import AwsProvider
 
     counter = Counter()
-    provider = AwsProvider.from_settings(
-        {"profile": "bench", "endpoint_url": url, "regions": REGIONS}, session_factory=counter
-    )
+    settings: dict[str, Any] = {"profile": "bench", "endpoint_url": url, "regions": REGIONS}
+    if accounts > 1:
+        settings["include_accounts"] = member_accounts(accounts)
+    provider = AwsProvider.from_settings(settings, session_factory=counter)
     provider.use_tag_keys(frozenset(tag_keys))
     start = time.perf_counter()
     count = sum(isinstance(item, Bucket) for s in provider.scopes() for item in provider.buckets(s))
@@ -321,6 +343,18 @@ def main() -> int:
         action="store_true",
         help="only the plugin's run at each delay (no raw loop, +tags or acct block): a large N",
     )
+    parser.add_argument(
+        "--account-block",
+        action="store_true",
+        help="with --plugin-only: the account's Block Public Access fully on for the run",
+    )
+    parser.add_argument(
+        "--accounts",
+        type=int,
+        default=1,
+        help="with --plugin-only: spread N buckets over this many accounts (moto lists at most "
+        "10,000 buckets an account, with no continuation token)",
+    )
     args = parser.parse_args()
     from residency_audit_aws.testing import fake_profile
 
@@ -330,14 +364,20 @@ def main() -> int:
         with moto_process() as url, fake_profile(tmp / f"profile-{n}", "bench"):
             boot = startup(url, tmp)  # before the seed: the account is empty
             t = time.perf_counter()
-            seed(url, n)
+            accounts = member_accounts(args.accounts if args.plugin_only else 1)
+            for account in accounts:
+                seed(url, n // len(accounts), account)
             took, load = time.perf_counter() - t, os.getloadavg()[0]
             print(f"seeded {n} buckets in {took:.1f}s; load {load:.1f}", flush=True)
             log = tmp / f"requests-{n}.log"
+            if args.plugin_only and args.account_block:
+                for account in accounts:
+                    set_account_block(url, True, account)
             for delay in args.delay_ms:
                 if not args.plugin_only:
                     runs.append(measure("raw loop", delay, url, log, run_raw))
-                runs.append(measure("plugin", delay, url, log, run_plugin, ()))
+                label = "acct block" if args.plugin_only and args.account_block else "plugin"
+                runs.append(measure(label, delay, url, log, run_plugin, (), len(accounts)))
                 if not (args.no_tags_run or args.plugin_only):
                     keys = ("data-classification",)
                     runs.append(measure("+tags", delay, url, log, run_plugin, keys))
