@@ -17,11 +17,12 @@ from botocore.stub import Stubber
 
 from residency_audit.errors import ConfigError
 from residency_audit.model import Bucket, CoverageNote
+from residency_audit.testing import read_provider
 from residency_audit_aws import AwsProvider
 
 from .config_rows import ACCOUNT, census, full_supplementary, row
 from .conftest import Recorder
-from .test_aws_config_select import AGGREGATOR, SETTINGS, like_the_item, pages, read, select
+from .test_aws_config_select import AGGREGATOR, SETTINGS, like_the_item, pages, select
 from .test_aws_config_select import stubbed as config_stub
 from .test_aws_moto import make_bucket
 
@@ -89,7 +90,7 @@ def scan(
     if entries is not None:
         statuses(stubber, entries)
     pages([row(NAME, REGION, full_supplementary(NAME), captured=MONTH_AGO)], stubber)
-    buckets, notes = read(provider)
+    buckets, notes = read_provider(provider)
     stubber.assert_no_pending_responses()
     return buckets[NAME], notes, recorder
 
@@ -182,7 +183,7 @@ def test_a_denied_status_read_falls_back_to_the_capture_time_with_a_note() -> No
     )
     pages([row(NAME, REGION, full_supplementary(NAME), captured=MONTH_AGO)], stubber)
 
-    buckets, notes = read(provider)
+    buckets, notes = read_provider(provider)
 
     stubber.assert_no_pending_responses()
     assert {"encryption", "replication", "tags"} <= set(buckets[NAME].read_live)
