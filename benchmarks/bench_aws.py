@@ -227,8 +227,21 @@ def run_plugin(url: str, tag_keys: tuple[str, ...], accounts: int = 1) -> Result
     provider = AwsProvider.from_settings(settings, session_factory=counter)
     provider.use_tag_keys(frozenset(tag_keys))
     start = time.perf_counter()
-    count = sum(isinstance(item, Bucket) for s in provider.scopes() for item in provider.buckets(s))
-    return count, dict(counter.by_operation), time.perf_counter() - start
+    count, truncated = 0, []
+    for scope in provider.scopes():
+        for item in provider.buckets(scope):
+            if isinstance(item, Bucket):
+                count += 1
+            elif item.kind == "listing-possibly-truncated":
+                truncated.append(scope.id)
+    took = time.perf_counter() - start
+    if truncated:  # moto lists at most 10,000 buckets an account, with no continuation token
+        print(
+            f"  WARNING: the listing of {', '.join(truncated)} may be truncated: this run measured "
+            f"{count} buckets; use --accounts to keep each account at 10,000 or fewer",
+            flush=True,
+        )
+    return count, dict(counter.by_operation), took
 
 
 RAW_READS = (
