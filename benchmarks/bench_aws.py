@@ -383,13 +383,13 @@ def main() -> int:
             took, load = time.perf_counter() - t, os.getloadavg()[0]
             print(f"seeded {n} buckets in {took:.1f}s; load {load:.1f}", flush=True)
             log = tmp / f"requests-{n}.log"
-            if args.plugin_only and args.account_block:
-                for account in accounts:
-                    set_account_block(url, True, account)
+            blocked = args.plugin_only and args.account_block
+            for account in accounts if blocked else ():
+                set_account_block(url, True, account)
+            label = "acct block" if blocked else "plugin"
             for delay in args.delay_ms:
                 if not args.plugin_only:
                     runs.append(measure("raw loop", delay, url, log, run_raw))
-                label = "acct block" if args.plugin_only and args.account_block else "plugin"
                 runs.append(measure(label, delay, url, log, run_plugin, (), len(accounts)))
                 if not (args.no_tags_run or args.plugin_only):
                     keys = ("data-classification",)

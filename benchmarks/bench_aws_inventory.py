@@ -37,19 +37,13 @@ from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-import boto3
-from bench_aws import CREDENTIALS, FLAGS, Counter, classify, moto_process
+from bench_aws import Counter, classify, member_accounts, moto_process, set_account_block
 from benchkit import Run, by_operation, in_child, latency_proxy, request_lines, table
 
-ACCOUNT = "123456789012"  # moto's default: the caller
 REGIONS = ("ap-northeast-1", "us-east-1")
 AGGREGATOR = "bench-aggregator"
 PAGE = 100
 _ACCOUNT_IN = re.compile(r"accountId = '(\d{12})'")
-
-
-def accounts(count: int) -> list[str]:
-    return [ACCOUNT, *(f"{100000000000 + i:012d}" for i in range(1, count))]
 
 
 def names(account: str, per_account: int) -> list[str]:
@@ -114,7 +108,7 @@ def item(account: str, name: str, i: int, captured: str) -> str:
 def serve_stub(moto_url: str, n: int, count: int, conn: Any) -> None:
     """The stub (in its own process): Config Select answered, everything else sent to moto."""
     upstream = moto_url.removeprefix("http://")
-    ids = accounts(count)
+    ids = member_accounts(count)
     per = n // count
     captured = (datetime.now(UTC) - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%S.000Z")
     calls: collections.Counter[str] = collections.Counter()
@@ -201,28 +195,8 @@ def stub(moto_url: str, n: int, count: int) -> Iterator[tuple[str, dict[str, int
 
 def block_public_access(url: str, count: int) -> None:
     """Each account's Block Public Access fully on (moto: through each account's own role)."""
-    sts = boto3.client("sts", region_name="us-east-1", endpoint_url=url, **CREDENTIALS)
-    for account in accounts(count):
-        creds: dict[str, Any] = CREDENTIALS
-        if account != ACCOUNT:
-            c = sts.assume_role(
-                RoleArn=f"arn:aws:iam::{account}:role/ResidencyAuditReadOnly",
-                RoleSessionName="seed",
-            )["Credentials"]
-            creds = {
-                "aws_access_key_id": c["AccessKeyId"],
-                "aws_secret_access_key": c["SecretAccessKey"],
-                "aws_session_token": c["SessionToken"],
-            }
-        control = boto3.client("s3control", region_name="us-east-1", endpoint_url=url, **creds)
-
-        def no_account_host(request: Any, **_: Any) -> None:
-            request.url = re.sub(r"^(https?://)\d{12}\.", r"\1", request.url)
-
-        control.meta.events.register_first("before-send.s3-control", no_account_host)
-        control.put_public_access_block(
-            AccountId=account, PublicAccessBlockConfiguration=dict.fromkeys(FLAGS, True)
-        )
+    for account in member_accounts(count):
+        set_account_block(url, True, account)
 
 
 Result = tuple[int, dict[str, int], float, int]  # buckets, calls by operation, seconds, notes

@@ -64,50 +64,41 @@ def _guard(func: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-def judging_options(func: F) -> F:
-    """The policy profile, the report's language and the exit gate: ``scan`` and ``assemble``."""
-    for option in reversed(
-        (
-            click.option(
-                "--profile", help="Override the config's policy profile (name or TOML path)."
-            ),
-            click.option(
-                "--lang", type=click.Choice(["ja", "en"]), help="Report language (default ja)."
-            ),
-            click.option(
-                "--fail-on", type=click.Choice(SEVERITIES), help="Exit 1 at or above this severity."
-            ),
-        )
-    ):
-        func = option(func)
-    return func
+def _stacked(*options: Callable[[F], F]) -> Callable[[F], F]:
+    """Several click options as one decorator, listed in ``--help`` in the order given."""
+
+    def apply(func: F) -> F:
+        for option in reversed(options):
+            func = option(func)
+        return func
+
+    return apply
 
 
-def ticket_options(func: F) -> F:
-    """Accepted exceptions and ticketing, the same on ``scan`` and ``assemble``."""
-    for option in reversed(
-        (
-            click.option(
-                "--suppressions",
-                type=click.Path(path_type=Path, dir_okay=False),
-                help="Accepted exceptions file (overrides [history].suppressions).",
-            ),
-            click.option(
-                "--tickets", "tickets_mode", flag_value="plan", help="Show the ticket plan."
-            ),
-            click.option(
-                "--apply-tickets",
-                "tickets_mode",
-                flag_value="apply",
-                help="Open, update and close tickets in the configured trackers.",
-            ),
-            click.option(
-                "--report-url", help="Where the report will be published (linked from tickets)."
-            ),
-        )
-    ):
-        func = option(func)
-    return func
+# the policy profile, the report's language and the exit gate: ``scan`` and ``assemble``
+judging_options = _stacked(
+    click.option("--profile", help="Override the config's policy profile (name or TOML path)."),
+    click.option("--lang", type=click.Choice(["ja", "en"]), help="Report language (default ja)."),
+    click.option(
+        "--fail-on", type=click.Choice(SEVERITIES), help="Exit 1 at or above this severity."
+    ),
+)
+# accepted exceptions and ticketing, the same on ``scan`` and ``assemble``
+ticket_options = _stacked(
+    click.option(
+        "--suppressions",
+        type=click.Path(path_type=Path, dir_okay=False),
+        help="Accepted exceptions file (overrides [history].suppressions).",
+    ),
+    click.option("--tickets", "tickets_mode", flag_value="plan", help="Show the ticket plan."),
+    click.option(
+        "--apply-tickets",
+        "tickets_mode",
+        flag_value="apply",
+        help="Open, update and close tickets in the configured trackers.",
+    ),
+    click.option("--report-url", help="Where the report will be published (linked from tickets)."),
+)
 
 
 class _Cli(click.Group):

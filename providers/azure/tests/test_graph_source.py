@@ -26,7 +26,7 @@ from typing import Any
 import pytest
 
 from residency_audit.errors import CollectionError
-from residency_audit.model import Bucket, CoverageNote
+from residency_audit.model import Bucket, CoverageNote, Role
 from residency_audit.profiles import load_profile
 from residency_audit.rules import EvaluationSettings
 from residency_audit.scan import collect, evaluate_inventory
@@ -225,17 +225,22 @@ def test_a_management_group_names_the_scopes() -> None:
     assert not any(p.rstrip("/") == "/subscriptions" for p in paths)  # no subscription listing
 
 
-def test_a_failed_vault_query_falls_back_to_the_live_vault_listing() -> None:
-    # Resource Graph answers for the storage accounts but refuses the key vaults' query: each
-    # subscription's vaults are listed live instead, and the keys' places are as in a live scan
+def _vault_query_refused() -> dict[str, Any]:
+    """The plugin's estate, with Resource Graph refusing only the key vaults' query."""
     seed = _one_subscription(estate_seed())
-    with ArmStub(seed) as stub:
-        live = _findings(AzureProvider.from_settings(_settings(stub)))
     seed["faults"] = {
         **seed.get("faults", {}),
         "resourceGraph": {"status": 403, "type": "microsoft.keyvault/vaults"},
     }
-    with ArmStub(seed) as stub:
+    return seed
+
+
+def test_a_failed_vault_query_falls_back_to_the_live_vault_listing() -> None:
+    # Resource Graph answers for the storage accounts but refuses the key vaults' query: each
+    # subscription's vaults are listed live instead, and the keys' places are as in a live scan
+    with ArmStub(_one_subscription(estate_seed())) as stub:
+        live = _findings(AzureProvider.from_settings(_settings(stub)))
+    with ArmStub(_vault_query_refused()) as stub:
         graph = AzureProvider.from_settings(_settings(stub, source="inventory"))
         assert _findings(graph) == live
         listed = [r.path for r in stub.requests if r.path.lower().endswith("keyvault/vaults")]
@@ -244,12 +249,7 @@ def test_a_failed_vault_query_falls_back_to_the_live_vault_listing() -> None:
 
 def test_a_vault_neither_source_can_list_leaves_the_key_unknown() -> None:
     # both the vault query and the live listing refused: a key in a vault is in an unknown place
-    seed = _one_subscription(estate_seed())
-    seed["faults"] = {
-        **seed.get("faults", {}),
-        "resourceGraph": {"status": 403, "type": "microsoft.keyvault/vaults"},
-    }
-    with ArmStub(seed) as stub:
+    with ArmStub(_vault_query_refused()) as stub:
         stub.inject(
             lambda r: r.method == "GET" and r.path.lower().endswith("keyvault/vaults"), DENIED
         )
@@ -261,7 +261,7 @@ def test_a_vault_neither_source_can_list_leaves_the_key_unknown() -> None:
     ]
     assert in_vault
     for bucket in in_vault:
-        keys = [loc for loc in bucket.locations if loc.role.value == "key"]
+        keys = [loc for loc in bucket.locations if loc.role is Role.KEY]
         assert keys and all(loc.unknown_reason for loc in keys), bucket.name
 
 

@@ -22,11 +22,12 @@ def describe_profile(profile: Profile) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
     for cc in listed:
         policy = profile.classify(cc)
+        name_ja, name_en = names.get(cc, ("", ""))
         rows.append(
             {
                 "country": cc,
-                "name": names[cc][1] if cc in names else "",
-                "name_ja": names[cc][0] if cc in names else "",
+                "name": name_en,
+                "name_ja": name_ja,
                 "tier": policy.tier.value,
                 "government_access": policy.government_access,
                 "bases": [b.model_dump() for b in policy.bases],
